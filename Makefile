@@ -1,0 +1,146 @@
+# flaketrap: a hand-written GNU make file (musl spirit).
+# Local overrides go in config.mak (git-ignored). `make V=1` shows commands.
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+BINDIR  ?= $(PREFIX)/bin
+DESTDIR ?=
+INSTALL ?= install
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PROVE   ?= prove
+VERSION := 0.1.0
+
+-include config.mak
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wpointer-arith -Wwrite-strings -Wvla \
+	-Wformat=2 -fno-common
+# The test suite builds as a developer would: warnings are errors.
+ifneq ($(filter check check-exports,$(MAKECMDGOALS)),)
+DEVELOPER ?= 1
+endif
+
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
+ifeq ($(DEVELOPER),1)
+ALL_CFLAGS += -Werror
+endif
+ALL_CFLAGS += -DFT_VERSION='"$(VERSION)"'
+
+# SANITIZE=address,undefined instruments the tool and the unit tests (never
+# the preload: a sanitizer runtime cannot be preloaded behind our back).
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
+LIB_LDFLAGS := -shared -Wl,-soname,libflaketrap.so \
+	-Wl,--version-script=preload/exports.map -Wl,-z,defs $(LDFLAGS)
+LIB_LIBS := -ldl -pthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build
+LIB := preload/libflaketrap.so
+TOOL := tools/flaketrap
+
+# Pure modules: no wrapper, no real-function pointer; linked by the tool and
+# the unit tests as they are.
+PURE_SRC := preload/config.c preload/fmt.c preload/prng.c preload/timespec.c
+LIB_SRC := $(wildcard preload/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
+PURE_OBJ := $(PURE_SRC:%.c=$(B)/obj/%.o)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard test/unit/u-*.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
+HELPER_SRC := $(wildcard test/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:test/helpers/%.c=$(B)/test/helpers/%)
+FIXTURE_SRC := $(wildcard test/fixtures/*.c)
+FIXTURE_BIN := $(FIXTURE_SRC:test/fixtures/%.c=$(B)/test/fixtures/%)
+HEADERS := $(wildcard preload/*.h preload/*.def tools/*.h test/*.h)
+
+.PHONY: all check check-exports test-programs demo deps install uninstall clean
+
+all: $(LIB) $(TOOL)
+
+# Changing flags rebuilds everything (git's GIT-CFLAGS).
+$(B)/FLAGS: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS)' > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+.PHONY: FORCE
+FORCE:
+
+$(B)/pic/%.o: %.c $(HEADERS) $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(B)/obj/%.o: %.c $(HEADERS) $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DFT_LIBDIR='"$(LIBDIR)"' -c -o $@ $<
+
+$(LIB): $(LIB_OBJ) preload/exports.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
+
+$(TOOL): $(TOOL_OBJ) $(PURE_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/test/unit/%: test/unit/%.c $(PURE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload -Itest $(LDFLAGS) -o $@ $< $(PURE_OBJ)
+
+# Helpers and fixtures are programs under test: plain builds, never
+# sanitized (the preload goes in front of them).
+PROG_BUILD = @mkdir -p $(dir $@); $(if $(Q),echo "  CC      $@";) \
+	$(CC) $(ALL_CFLAGS) -g -fno-omit-frame-pointer -fno-inline -pthread \
+	$(LDFLAGS) -o $@ $<
+$(B)/test/helpers/%: test/helpers/%.c $(B)/FLAGS
+	$(PROG_BUILD)
+$(B)/test/fixtures/%: test/fixtures/%.c $(B)/FLAGS
+	$(PROG_BUILD)
+
+test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN)
+
+check-exports: $(LIB)
+	$(Q)test/check-exports.sh $(LIB) preload/exports.map
+
+check: all test-programs check-exports
+	$(Q)$(PROVE) -j$$(nproc) test/t[0-9]*.sh $(UNIT_BIN)
+
+demo: all $(B)/test/fixtures/sleep-sync
+	$(Q)test/demo.sh
+
+# Installs what is missing, and nothing when all is there.
+DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libdw-dev \
+	python3 perl
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+install: all
+	$(INSTALL) -D -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so
+	$(INSTALL) -D -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/flaketrap
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so $(DESTDIR)$(BINDIR)/flaketrap
+	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
+
+clean:
+	rm -rf $(B) $(LIB) $(TOOL)

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parsing and validation of the FLAKETRAP_* knobs. Pure: no allocation, no
+ * global state, no wrapper, so the tool and the unit tests link it as is.
+ */
+#ifndef FT_CONFIG_H
+#define FT_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FT_ENV_PREFIX "FLAKETRAP_"
+
+enum ft_knob_kind {
+	FT_KIND_SLEEP,
+	FT_KIND_DURATION,
+	FT_KIND_FRACTION,
+	FT_KIND_SEED,
+	FT_KIND_PATH,
+};
+
+enum ft_knob_id {
+#define FT_KNOB(field, name, kind, def, form, help) FT_KNOB_##field,
+#include "config.def"
+#undef FT_KNOB
+	FT_NKNOBS
+};
+
+struct ft_knob {
+	const char *name;	/* without the FLAKETRAP_ prefix */
+	enum ft_knob_kind kind;
+	const char *def;
+	const char *form;
+	const char *help;
+};
+
+extern const struct ft_knob ft_knobs[FT_NKNOBS];
+
+/* FLAKETRAP_* names that are not knobs but are ours (read by the tool). */
+extern const char *const ft_other_names[];
+
+enum ft_sleep_mode {
+	FT_SLEEP_OFF,
+	FT_SLEEP_FIXED,		/* every sleep lasts lo_ns */
+	FT_SLEEP_RANGE,		/* uniform in [lo_ns, hi_ns] */
+	FT_SLEEP_SCALE,		/* scale_ppb / 1e9 times the request */
+};
+
+struct ft_sleep_policy {
+	enum ft_sleep_mode mode;
+	int64_t lo_ns;
+	int64_t hi_ns;
+	uint64_t scale_ppb;
+};
+
+#define FT_PPB 1000000000ULL
+#define FT_PATH_MAX 3072
+#define FT_TEXT_MAX 96
+
+struct ft_config {
+	struct ft_sleep_policy sleep;
+	int64_t sleep_min_ns;
+	uint64_t sleep_prob_ppb;	/* 0 .. FT_PPB */
+	uint64_t seed;
+	int seed_given;
+	char log_dir[FT_PATH_MAX];	/* empty: no log */
+	/* The text each knob had (its default when unset), for the log. */
+	char text[FT_NKNOBS][FT_TEXT_MAX];
+};
+
+/*
+ * Each parser reads the whole string s and returns 0, or -1 with *why set to
+ * a short static reason.
+ */
+int ft_parse_duration(const char *s, int64_t *ns, const char **why);
+int ft_parse_sleep(const char *s, struct ft_sleep_policy *p, const char **why);
+int ft_parse_fraction(const char *s, uint64_t *ppb, const char **why);
+int ft_parse_seed(const char *s, uint64_t *seed, const char **why);
+
+/*
+ * Fill cfg from an environment array (NULL-terminated "NAME=value" strings).
+ * Returns 0, or -1 with one line (no newline) in err: the variable, the
+ * value, what is wrong and the expected form. Unknown FLAKETRAP_* names are
+ * errors, with the closest known name suggested.
+ */
+int ft_config_parse(struct ft_config *cfg, char *const *envp,
+		    char *err, size_t errlen);
+
+/* ASCII lower case, for knob names turned into keys and options. */
+static inline char ft_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The knob called FLAKETRAP_<name>, or -1. */
+int ft_knob_find(const char *name, size_t len);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How the process ends, for the `exit` record: the return from main (seen by
+ * wrapping __libc_start_main, since libc calls its internal exit after main),
+ * exit, quick_exit, _exit and _Exit. The record itself is written as late as
+ * possible: by our destructor, after the program's atexit handlers and
+ * destructors, or in _exit/_Exit, which skip them.
+ */
+#include <sys/syscall.h>
+
+#include "ft.h"
+
+static ft_main_fn *program_main;
+static const char *volatile pending_how;
+static volatile int pending_status = -1;
+
+static void note_exit(const char *how, int status)
+{
+	pending_status = status & 0xff;
+	pending_how = how;
+}
+
+static int main_trampoline(int argc, char **argv, char **envp)
+{
+	int status = program_main(argc, argv, envp);
+
+	note_exit("return", status);
+	return status;
+}
+
+FT_EXPORT int __libc_start_main(ft_main_fn *main, int argc, char **argv,
+				void (*init)(void), void (*fini)(void),
+				void (*rtld_fini)(void), void *stack_end)
+{
+	ft_real_ensure();
+	program_main = main;
+	return ft_real.__libc_start_main(main_trampoline, argc, argv, init,
+					 fini, rtld_fini, stack_end);
+}
+
+FT_EXPORT void exit(int status)
+{
+	ft_real_ensure();
+	note_exit("exit", status);
+	ft_real.exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+FT_EXPORT void quick_exit(int status)
+{
+	ft_real_ensure();
+	/* Its at_quick_exit handlers end in libc's internal _exit. */
+	if (ft_active())
+		ft_log_exit("quick_exit", status & 0xff);
+	if (ft_real.quick_exit)
+		ft_real.quick_exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+/* async-signal-safe */
+FT_EXPORT void _exit(int status)
+{
+	ft_real_ensure();
+	if (ft_active())
+		ft_log_exit("_exit", status & 0xff);
+	ft_real._exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+/* async-signal-safe */
+FT_EXPORT void _Exit(int status)
+{
+	ft_real_ensure();
+	if (ft_active())
+		ft_log_exit("_Exit", status & 0xff);
+	ft_real._Exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+/* After the program's atexit handlers (STYLE B2). */
+__attribute__((destructor)) static void ft_destructor(void)
+{
+	if (ft_active())
+		ft_log_exit(pending_how ? pending_how : "exit", pending_status);
+}

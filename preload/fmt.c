@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Line builder used by the log and the error messages. Everything here is
+ * async-signal-safe: it only writes into the caller's buffer.
+ */
+#include <string.h>
+
+#include "fmt.h"
+
+void ft_buf_init(struct ft_buf *b, char *mem, size_t cap)
+{
+	b->p = mem;
+	b->len = 0;
+	b->cap = cap;
+	b->full = 0;
+	if (cap)
+		mem[0] = '\0';
+}
+
+void ft_buf_mem(struct ft_buf *b, const char *s, size_t n)
+{
+	size_t room;
+
+	if (b->cap == 0) {
+		b->full = 1;
+		return;
+	}
+	room = b->cap - 1 - b->len;
+	if (n > room) {
+		n = room;
+		b->full = 1;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void ft_buf_str(struct ft_buf *b, const char *s)
+{
+	ft_buf_mem(b, s, strlen(s));
+}
+
+void ft_buf_char(struct ft_buf *b, char c)
+{
+	ft_buf_mem(b, &c, 1);
+}
+
+void ft_buf_u64(struct ft_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ft_buf_mem(b, tmp + i, sizeof(tmp) - i);
+}
+
+void ft_buf_i64(struct ft_buf *b, int64_t v)
+{
+	if (v < 0) {
+		ft_buf_char(b, '-');
+		/* -(v+1)+1 avoids overflowing on INT64_MIN */
+		ft_buf_u64(b, (uint64_t)-(v + 1) + 1);
+	} else {
+		ft_buf_u64(b, (uint64_t)v);
+	}
+}
+
+static const char hex[] = "0123456789abcdef";
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void ft_buf_json(struct ft_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t n;
+
+	ft_buf_char(b, '"');
+	while (*u) {
+		if (*u == '"' || *u == '\\') {
+			ft_buf_char(b, '\\');
+			ft_buf_char(b, (char)*u++);
+		} else if (*u == '\n') {
+			ft_buf_str(b, "\\n");
+			u++;
+		} else if (*u == '\t') {
+			ft_buf_str(b, "\\t");
+			u++;
+		} else if (*u < 0x20 || *u == 0x7f) {
+			esc[4] = hex[*u >> 4];
+			esc[5] = hex[*u & 15];
+			ft_buf_mem(b, esc, 6);
+			u++;
+		} else if (*u < 0x80) {
+			ft_buf_char(b, (char)*u++);
+		} else if ((n = utf8_len(u)) != 0) {
+			ft_buf_mem(b, (const char *)u, n);
+			u += n;
+		} else {
+			/* Not UTF-8: keep the byte's value, as Latin-1. */
+			esc[4] = hex[*u >> 4];
+			esc[5] = hex[*u & 15];
+			ft_buf_mem(b, esc, 6);
+			u++;
+		}
+	}
+	ft_buf_char(b, '"');
+}
+
+void ft_buf_quoted(struct ft_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char esc[4] = { '\\', 'x', 0, 0 };
+
+	ft_buf_char(b, '\'');
+	for (; *u; u++) {
+		if (*u >= 0x20 && *u < 0x7f && *u != '\\' && *u != '\'') {
+			ft_buf_char(b, (char)*u);
+		} else {
+			esc[2] = hex[*u >> 4];
+			esc[3] = hex[*u & 15];
+			ft_buf_mem(b, esc, 4);
+		}
+	}
+	ft_buf_char(b, '\'');
+}

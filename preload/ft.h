@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal header of libflaketrap.so: the export attribute, the real-function
+ * table, the init state and the prototypes shared between preload files.
+ * Pure modules (config, fmt, prng, timespec) have their own headers and do
+ * not include this one.
+ */
+#ifndef FT_H
+#define FT_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/select.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define FT_EXPORT __attribute__((visibility("default")))
+
+/* Not declared by any libc header; this is its glibc signature. */
+typedef int ft_main_fn(int, char **, char **);
+int __libc_start_main(ft_main_fn *main, int argc, char **argv,
+		      void (*init)(void), void (*fini)(void),
+		      void (*rtld_fini)(void), void *stack_end);
+
+struct ft_real {
+#define FT_REAL(name, kind) __typeof__(&name) name;
+#include "real.def"
+#undef FT_REAL
+};
+
+/* The next definitions of the wrapped functions; valid once ft_ready(). */
+extern struct ft_real ft_real;
+
+/*
+ * Resolve every real function (idempotent, cheap after the first call).
+ * Called by each wrapper: another library's constructor may call a wrapper
+ * before ours has run. Async-signal-safe after the first call.
+ */
+void ft_real_ensure(void);
+
+/*
+ * Make sure the library is initialized (real functions, configuration) and
+ * tell whether wrappers should act: false while initializing, in a
+ * secure-execution process, and in a second copy of the library.
+ * async-signal-safe once initialized
+ */
+int ft_active(void);
+
+/* The parsed configuration; only meaningful when ft_active(). */
+const struct ft_config *ft_cfg(void);
+
+/* Process-wide counters, reset in a fork child. */
+struct ft_counters {
+	atomic_ullong sleeps_seen;
+	atomic_ullong sleeps_changed;
+	atomic_ullong requested_ns;
+	atomic_ullong slept_ns;
+};
+extern struct ft_counters ft_counters;
+
+/* The next 64 random bits of this process's seeded stream. async-signal-safe */
+uint64_t ft_random(void);
+
+/* The seed in use (given or drawn at start). */
+uint64_t ft_seed(void);
+
+/* argv of the program as seen at start, NULL-terminated (may be NULL). */
+char **ft_argv(void);
+
+/* log.c: JSON Lines to FLAKETRAP_LOG; every function is async-signal-safe. */
+void ft_log_start(void);
+/*
+ * Write the `exit` record once per process: how is "return", "exit",
+ * "_exit", "quick_exit" or "signal"; code is the status or the signal.
+ */
+void ft_log_exit(const char *how, int code);
+/* Forget the parent's file in a fork child. */
+void ft_log_after_fork(void);
+
+/* signal.c: the exit record for a process killed by a signal. */
+void ft_signal_init(void);
+
+/* sleep.c: the policy applied to one sleep of req_ns nanoseconds. */
+int64_t ft_sleep_decide(int64_t req_ns);
+
+#endif

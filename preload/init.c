@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Start-up and per-process state: the init state machine (lazy, idempotent),
+ * the configuration, the seeded random stream, the counters and the fork
+ * child's reset. Nothing heavy runs here: every process of a suite pays it.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "fmt.h"
+#include "ft.h"
+#include "prng.h"
+
+enum { UNINIT, INITIALIZING, ACTIVE, INERT };
+
+static atomic_int state;
+static struct ft_config cfg;
+static char **saved_argv;
+static uint64_t stream_key;
+static atomic_ullong stream_pos;
+static atomic_ullong forks;
+
+struct ft_counters ft_counters;
+
+const struct ft_config *ft_cfg(void)
+{
+	return &cfg;
+}
+
+char **ft_argv(void)
+{
+	return saved_argv;
+}
+
+uint64_t ft_seed(void)
+{
+	return cfg.seed;
+}
+
+/* async-signal-safe */
+uint64_t ft_random(void)
+{
+	return ft_prng_at(stream_key,
+			  atomic_fetch_add_explicit(&stream_pos, 1,
+						    memory_order_relaxed));
+}
+
+static void write_err_line(const char *msg)
+{
+	ssize_t ignored;
+
+	ignored = write(2, msg, strlen(msg));
+	ignored = write(2, "\n", 1);
+	(void)ignored;
+}
+
+/*
+ * Another copy of the library (two paths in LD_PRELOAD) loaded before us
+ * owns the wrapped names: stay out of its way so it counts each call once.
+ */
+static int shadowed_by_other_copy(void)
+{
+	Dl_info mine, first;
+	void *def = dlsym(RTLD_DEFAULT, "nanosleep");
+	const char *base;
+
+	if (!def || !dladdr((void *)shadowed_by_other_copy, &mine) ||
+	    !dladdr(def, &first) || first.dli_fbase == mine.dli_fbase ||
+	    !first.dli_fname)
+		return 0;
+	base = strrchr(first.dli_fname, '/');
+	base = base ? base + 1 : first.dli_fname;
+	return strcmp(base, "libflaketrap.so") == 0;
+}
+
+static uint64_t draw_seed(void)
+{
+	uint64_t s;
+	struct timespec ts;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
+		return s;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ft_prng_at((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20,
+			  (uint64_t)getpid());
+}
+
+/* Make FLAKETRAP_LOG absolute (a test may chdir) and make sure it exists. */
+static int prepare_log_dir(char *err, size_t errlen)
+{
+	char cwd[FT_PATH_MAX], abs[FT_PATH_MAX];
+	struct ft_buf b;
+	int e;
+
+	if (cfg.log_dir[0] == '\0')
+		return 0;
+	if (cfg.log_dir[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			cwd[0] = '\0';
+		ft_buf_init(&b, abs, sizeof(abs));
+		ft_buf_str(&b, cwd);
+		ft_buf_char(&b, '/');
+		ft_buf_str(&b, cfg.log_dir);
+		if (cwd[0] != '/' || b.full) {
+			ft_buf_init(&b, err, errlen);
+			ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
+			ft_buf_quoted(&b, cfg.log_dir);
+			ft_buf_str(&b, ": cannot make the path absolute");
+			return -1;
+		}
+		strcpy(cfg.log_dir, abs);
+	}
+	if (mkdir(cfg.log_dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	e = errno;
+	ft_buf_init(&b, err, errlen);
+	ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
+	ft_buf_quoted(&b, cfg.log_dir);
+	ft_buf_str(&b, ": cannot create the directory: ");
+	ft_buf_str(&b, strerror(e));
+	return -1;
+}
+
+static void atfork_prepare(void)
+{
+	atomic_fetch_add_explicit(&forks, 1, memory_order_relaxed);
+}
+
+/* Runs in the fork child: plain stores only. */
+static void atfork_child(void)
+{
+	stream_key = ft_prng_at(stream_key,
+				atomic_load_explicit(&forks,
+						     memory_order_relaxed));
+	atomic_store(&stream_pos, 0);
+	atomic_store(&ft_counters.sleeps_seen, 0);
+	atomic_store(&ft_counters.sleeps_changed, 0);
+	atomic_store(&ft_counters.requested_ns, 0);
+	atomic_store(&ft_counters.slept_ns, 0);
+	ft_log_after_fork();
+}
+
+static void initialize(void)
+{
+	extern char **environ;
+	char err[1024];
+	int expected = UNINIT;
+	int saved_errno = errno;
+
+	if (!atomic_compare_exchange_strong(&state, &expected, INITIALIZING))
+		return;
+	ft_real_ensure();
+	if (getauxval(AT_SECURE) || shadowed_by_other_copy()) {
+		atomic_store_explicit(&state, INERT, memory_order_release);
+		errno = saved_errno;
+		return;
+	}
+	if (ft_config_parse(&cfg, environ, err, sizeof(err)) ||
+	    prepare_log_dir(err, sizeof(err))) {
+		write_err_line(err);
+		ft_real._exit(125);
+	}
+	if (!cfg.seed_given)
+		cfg.seed = draw_seed();
+	stream_key = cfg.seed;
+	pthread_atfork(atfork_prepare, NULL, atfork_child);
+	ft_log_after_fork();
+	ft_signal_init();
+	atomic_store_explicit(&state, ACTIVE, memory_order_release);
+	errno = saved_errno;
+}
+
+int ft_active(void)
+{
+	int s = atomic_load_explicit(&state, memory_order_acquire);
+
+	if (s == ACTIVE)
+		return 1;
+	if (s == UNINIT)
+		initialize();
+	/* Another thread may be initializing: the caller needs ft_real. */
+	ft_real_ensure();
+	return atomic_load_explicit(&state, memory_order_acquire) == ACTIVE;
+}
+
+/* glibc passes (argc, argv, envp) to the constructors of shared objects. */
+__attribute__((constructor)) static void ft_constructor(int argc, char **argv,
+							char **envp)
+{
+	(void)argc;
+	(void)envp;
+	saved_argv = argv;
+	if (ft_active())
+		ft_log_start();
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sleep family: sleep, usleep, nanosleep, clock_nanosleep, thrd_sleep,
+ * and the pure-sleep idioms select/pselect without descriptors and
+ * poll/ppoll with nfds 0. Each wrapper keeps its function's contract; a call
+ * we do not change (invalid arguments included) goes to the real function
+ * untouched, so its errors are exactly libc's. Wrappers are
+ * async-signal-safe, as sleep() and nanosleep() are.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include "ft.h"
+#include "prng.h"
+#include "timespec.h"
+
+/*
+ * A sleep shrunk below this does not enter the kernel's timer, which would
+ * add its 50 us slack to a "1 ns" sleep: it yields the CPU instead (still a
+ * cancellation point and a scheduling point).
+ */
+#define FT_YIELD_BELOW_NS 1000
+
+static int64_t account(int64_t req_ns, int64_t slept_ns, int changed)
+{
+	atomic_fetch_add_explicit(&ft_counters.sleeps_seen, 1,
+				  memory_order_relaxed);
+	if (changed)
+		atomic_fetch_add_explicit(&ft_counters.sleeps_changed, 1,
+					  memory_order_relaxed);
+	atomic_fetch_add_explicit(&ft_counters.requested_ns,
+				  (unsigned long long)req_ns,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&ft_counters.slept_ns,
+				  (unsigned long long)slept_ns,
+				  memory_order_relaxed);
+	return changed ? slept_ns : -1;
+}
+
+/*
+ * The duration a sleep of req_ns lasts under the knobs, or -1 to leave it
+ * alone. Counts the call either way. A zero sleep (a yield or a poll) is
+ * never lengthened. async-signal-safe
+ */
+int64_t ft_sleep_decide(int64_t req_ns)
+{
+	const struct ft_config *c = ft_cfg();
+	const struct ft_sleep_policy *p = &c->sleep;
+	int64_t ns;
+
+	if (p->mode == FT_SLEEP_OFF || req_ns == 0 ||
+	    req_ns < c->sleep_min_ns)
+		return account(req_ns, req_ns, 0);
+	if (c->sleep_prob_ppb < FT_PPB &&
+	    ft_prng_below_incl(ft_random(), FT_PPB - 1) >= c->sleep_prob_ppb)
+		return account(req_ns, req_ns, 0);
+	switch (p->mode) {
+	case FT_SLEEP_RANGE:
+		ns = p->lo_ns + (int64_t)ft_prng_below_incl(
+					ft_random(), (uint64_t)(p->hi_ns - p->lo_ns));
+		break;
+	case FT_SLEEP_SCALE:
+		ns = ft_ns_scale(req_ns, p->scale_ppb);
+		break;
+	default:
+		ns = p->lo_ns;
+		break;
+	}
+	return account(req_ns, ns, 1);
+}
+
+/* A sleep shrunk to nearly nothing: give way, stay a cancellation point. */
+static void yield(void)
+{
+	pthread_testcancel();
+	sched_yield();
+}
+
+/*
+ * Sleep `got` ns instead of the caller's `want` ns with nanosleep semantics;
+ * on EINTR, *rem is the unslept part in the caller's scale.
+ */
+static int sleep_ns(int64_t got, int64_t want, struct timespec *rem)
+{
+	struct timespec ts, left;
+	int r, e;
+
+	if (got < FT_YIELD_BELOW_NS) {
+		yield();
+		return 0;
+	}
+	ts = ft_ns_to_ts(got);
+	r = ft_real.nanosleep(&ts, &left);
+	e = errno;
+	if (r == -1 && e == EINTR && rem)
+		*rem = ft_ns_to_ts(ft_ns_rescale_rem(ft_ts_to_ns(&left), got,
+						     want));
+	errno = e;
+	return r;
+}
+
+FT_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	int64_t got;
+
+	if (!ft_active() || !req || !ft_ts_valid(req))
+		return ft_real.nanosleep(req, rem);
+	got = ft_sleep_decide(ft_ts_to_ns(req));
+	if (got < 0)
+		return ft_real.nanosleep(req, rem);
+	return sleep_ns(got, ft_ts_to_ns(req), rem);
+}
+
+FT_EXPORT unsigned int sleep(unsigned int seconds)
+{
+	int64_t want = (int64_t)seconds * FT_NS_PER_S, got;
+	struct timespec rem;
+	int saved = errno;
+
+	if (!ft_active())
+		return ft_real.sleep(seconds);
+	got = ft_sleep_decide(want);
+	if (got < 0)
+		return ft_real.sleep(seconds);
+	/* glibc's sleep: whole seconds left on EINTR (errno EINTR), else 0 */
+	if (sleep_ns(got, want, &rem) == -1)
+		return (unsigned int)rem.tv_sec;
+	errno = saved;
+	return 0;
+}
+
+FT_EXPORT int usleep(useconds_t usec)
+{
+	int64_t want = (int64_t)usec * 1000, got;
+
+	if (!ft_active())
+		return ft_real.usleep(usec);
+	got = ft_sleep_decide(want);
+	if (got < 0)
+		return ft_real.usleep(usec);
+	return sleep_ns(got, want, NULL);
+}
+
+/*
+ * Alarm clocks may refuse to sleep at all (no RTC, no CAP_WAKE_ALARM): only
+ * the kernel can say, so their sleeps always reach it.
+ */
+static int is_alarm_clock(clockid_t clk)
+{
+	return clk == CLOCK_REALTIME_ALARM || clk == CLOCK_BOOTTIME_ALARM;
+}
+
+/* Clocks whose sleeps are waits in time, not CPU-time measurements. */
+static int is_wall_clock(clockid_t clk)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+		return 1;
+	}
+	return 0;
+}
+
+static int abstime_sleep(clockid_t clk, const struct timespec *req,
+			 struct timespec *rem)
+{
+	struct timespec now, deadline;
+	int64_t want, got, now_ns;
+	int saved = errno;
+
+	if (clock_gettime(clk, &now) != 0) {
+		errno = saved;
+		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
+	}
+	now_ns = ft_ts_to_ns(&now);
+	want = ft_ts_to_ns(req) - now_ns;
+	if (want < 0)
+		want = 0;
+	got = ft_sleep_decide(want);
+	if (got < 0)
+		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
+	if (got < FT_YIELD_BELOW_NS && !is_alarm_clock(clk)) {
+		yield();
+		return 0;
+	}
+	deadline = ft_ns_to_ts(ft_ns_add(now_ns, got));
+	return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, &deadline, rem);
+}
+
+FT_EXPORT int clock_nanosleep(clockid_t clk, int flags,
+			      const struct timespec *req, struct timespec *rem)
+{
+	struct timespec ts, left;
+	int64_t want, got;
+	int r;
+
+	if (!ft_active() || !req || !ft_ts_valid(req) ||
+	    (flags & ~TIMER_ABSTIME) || !is_wall_clock(clk))
+		return ft_real.clock_nanosleep(clk, flags, req, rem);
+	if (flags & TIMER_ABSTIME)
+		return abstime_sleep(clk, req, rem);
+	want = ft_ts_to_ns(req);
+	got = ft_sleep_decide(want);
+	if (got < 0)
+		return ft_real.clock_nanosleep(clk, flags, req, rem);
+	if (got < FT_YIELD_BELOW_NS && !is_alarm_clock(clk)) {
+		yield();
+		return 0;
+	}
+	ts = ft_ns_to_ts(got);
+	r = ft_real.clock_nanosleep(clk, 0, &ts, &left);
+	if (r == EINTR && rem)
+		*rem = ft_ns_to_ts(ft_ns_rescale_rem(ft_ts_to_ns(&left), got,
+						     want));
+	return r;
+}
+
+FT_EXPORT int thrd_sleep(const struct timespec *dur, struct timespec *rem)
+{
+	struct timespec ts, left;
+	int64_t want, got;
+	int r;
+
+	if (!ft_real.thrd_sleep) {
+		ft_real_ensure();
+		if (!ft_real.thrd_sleep)
+			return -2;	/* C11: negative, not -1, on error */
+	}
+	if (!ft_active() || !dur || !ft_ts_valid(dur))
+		return ft_real.thrd_sleep(dur, rem);
+	want = ft_ts_to_ns(dur);
+	got = ft_sleep_decide(want);
+	if (got < 0)
+		return ft_real.thrd_sleep(dur, rem);
+	if (got < FT_YIELD_BELOW_NS) {
+		yield();
+		return 0;
+	}
+	ts = ft_ns_to_ts(got);
+	r = ft_real.thrd_sleep(&ts, &left);
+	if (r == -1 && rem)
+		*rem = ft_ns_to_ts(ft_ns_rescale_rem(ft_ts_to_ns(&left), got,
+						     want));
+	return r;
+}
+
+FT_EXPORT int select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+		     struct timeval *timeout)
+{
+	struct timeval tv;
+	int64_t want, got;
+	int r, e;
+
+	if (!ft_active() || !timeout || nfds < 0 ||
+	    (nfds > 0 && (rfds || wfds || efds)) || !ft_tv_valid(timeout))
+		return ft_real.select(nfds, rfds, wfds, efds, timeout);
+	want = ft_tv_to_ns(timeout);
+	got = ft_sleep_decide(want);
+	if (got < 0)
+		return ft_real.select(nfds, rfds, wfds, efds, timeout);
+	if (got < FT_YIELD_BELOW_NS) {
+		yield();
+		r = 0;
+		e = errno;
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+	} else {
+		tv = ft_ns_to_tv(got);
+		r = ft_real.select(nfds, rfds, wfds, efds, &tv);
+		e = errno;
+	}
+	/* Linux leaves the unslept time in *timeout: rescale ours. */
+	if (r == 0)
+		timeout->tv_sec = timeout->tv_usec = 0;
+	else if (r == -1 && e == EINTR)
+		*timeout = ft_ns_to_tv(ft_ns_rescale_rem(ft_tv_to_ns(&tv), got,
+							 want));
+	errno = e;
+	return r;
+}
+
+FT_EXPORT int pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+		      const struct timespec *timeout, const sigset_t *sigmask)
+{
+	struct timespec ts;
+	int64_t got;
+
+	if (!ft_active() || !timeout || nfds < 0 ||
+	    (nfds > 0 && (rfds || wfds || efds)) || !ft_ts_valid(timeout))
+		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
+				       sigmask);
+	got = ft_sleep_decide(ft_ts_to_ns(timeout));
+	if (got < 0)
+		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
+				       sigmask);
+	/* With a mask the kernel must still swap it: no shortcut then. */
+	if (got < FT_YIELD_BELOW_NS && !sigmask) {
+		yield();
+		return 0;
+	}
+	ts = ft_ns_to_ts(got);
+	return ft_real.pselect(nfds, rfds, wfds, efds, &ts, sigmask);
+}
+
+FT_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds,
+		    const struct timespec *timeout, const sigset_t *sigmask)
+{
+	struct timespec ts;
+	int64_t got;
+
+	if (!ft_active() || nfds != 0 || !timeout || !ft_ts_valid(timeout))
+		return ft_real.ppoll(fds, nfds, timeout, sigmask);
+	got = ft_sleep_decide(ft_ts_to_ns(timeout));
+	if (got < 0)
+		return ft_real.ppoll(fds, nfds, timeout, sigmask);
+	if (got < FT_YIELD_BELOW_NS && !sigmask) {
+		yield();
+		return 0;
+	}
+	ts = ft_ns_to_ts(got);
+	return ft_real.ppoll(fds, nfds, &ts, sigmask);
+}
+
+FT_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	struct timespec ts;
+	int64_t got;
+
+	if (!ft_active() || nfds != 0 || timeout < 0)
+		return ft_real.poll(fds, nfds, timeout);
+	got = ft_sleep_decide((int64_t)timeout * 1000000);
+	if (got < 0)
+		return ft_real.poll(fds, nfds, timeout);
+	if (got < FT_YIELD_BELOW_NS) {
+		yield();
+		return 0;
+	}
+	/* poll() is ppoll() without a mask, with a finer timeout. */
+	ts = ft_ns_to_ts(got);
+	return ft_real.ppoll(fds, nfds, &ts, NULL);
+}

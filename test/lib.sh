@@ -1,0 +1,71 @@
+# test/lib.sh: a small TAP harness for the t*.sh scripts (after git's
+# test-lib.sh). Each script sources it, runs test_expect_success blocks and
+# ends with test_done. Each block runs in a subshell in the script's own
+# scratch directory; commands are chained with &&.
+
+TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$TEST_DIRECTORY/.." && pwd)
+LIB=$ROOT/preload/libflaketrap.so
+FLAKETRAP=$ROOT/tools/flaketrap
+HELPERS=$ROOT/build/test/helpers
+FIXTURES=$ROOT/build/test/fixtures
+# Debian's interpreter (installed by make deps), not a shim in front of it.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+# A generous hang guard: a sleep the library failed to shrink shows as a
+# failure after this long, never as a stuck suite.
+GUARD="timeout -k 10 300"
+
+# Start from a clean slate: no knob, no preload from the caller.
+for v in $(env | sed -n 's/^\(FLAKETRAP_[A-Za-z0-9_]*\)=.*/\1/p'); do
+	unset "$v"
+done
+unset LD_PRELOAD
+
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/flaketrap-test.XXXXXX") || exit 1
+trap 'rm -rf "$TRASH"' EXIT
+cd "$TRASH" || exit 1
+ulimit -c 0
+
+test_count=0
+test_failures=0
+
+test_expect_success () {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$TRASH/.out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		echo "not ok $test_count - $1"
+		sed 's/^/#    /' "$TRASH/.out"
+		test_failures=$((test_failures + 1))
+	fi
+}
+
+# test_expect_code CODE CMD...: CMD exits with exactly CODE.
+test_expect_code () {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "expected exit status $want, got $got: $*"
+		return 1
+	fi
+}
+
+test_done () {
+	echo "1..$test_count"
+	[ "$test_failures" = 0 ]
+}
+
+# preload [NAME=VALUE]... CMD...: CMD with the in-tree library, under the hang
+# guard (which runs without it).
+preload () {
+	$GUARD env LD_PRELOAD="$LIB" "$@"
+}
+
+# logq DIR EXPR: evaluate a Python expression over every record of every
+# log in DIR (`recs`, each line parsed; a line that does not parse fails).
+logq () {
+	"$PYTHON" "$TEST_DIRECTORY/logq.py" "$@"
+}

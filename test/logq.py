@@ -1,0 +1,42 @@
+"""Query flaketrap JSON Lines logs in tests.
+
+Usage: logq.py DIR EXPR
+Reads every *.jsonl file in DIR, fails if any line is not one JSON object,
+then prints the value of the Python expression EXPR, evaluated with:
+  recs        every record, in file order
+  exits       the `exit` records
+  starts      the `start` records
+  total(key)  the sum of counters[key] over the exit records
+"""
+import glob
+import json
+import os
+import sys
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    recs = []
+    for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.jsonl"))):
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                try:
+                    rec = json.loads(line)
+                except ValueError as e:
+                    sys.exit("%s:%d: not JSON: %s" % (path, n, e))
+                if not isinstance(rec, dict) or "event" not in rec:
+                    sys.exit("%s:%d: not a record" % (path, n))
+                rec["_file"] = os.path.basename(path)
+                recs.append(rec)
+    exits = [r for r in recs if r["event"] == "exit"]
+    starts = [r for r in recs if r["event"] == "start"]
+
+    def total(key):
+        return sum(r["counters"][key] for r in exits)
+
+    print(eval(sys.argv[2], {"recs": recs, "exits": exits,
+                             "starts": starts, "total": total}))
+
+
+main()

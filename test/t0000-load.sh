@@ -1,0 +1,44 @@
+#!/bin/sh
+# Loading: exports, transparency with every knob off, loaded twice.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'the library exports exactly the wrapped functions' '
+	"$TEST_DIRECTORY/check-exports.sh" "$LIB" "$ROOT/preload/exports.map"
+'
+
+test_expect_success 'with sleeps off, output and status are unchanged' '
+	for cmd in "ls -la /" "sh -c \"echo out; echo err >&2; exit 3\"" \
+		   "$PYTHON -c \"import sys; print(sys.argv); sys.exit(5)\" a b"; do
+		{ eval "$cmd" >plain.out 2>plain.err; echo $? >plain.rc; } &&
+		{ FLAKETRAP_SLEEP=off LD_PRELOAD=$LIB eval "$cmd" \
+			>pre.out 2>pre.err; echo $? >pre.rc; } &&
+		cmp plain.out pre.out && cmp plain.err pre.err &&
+		cmp plain.rc pre.rc || return 1
+	done
+'
+
+test_expect_success 'with a log, nothing is written to stdout or stderr' '
+	FLAKETRAP_LOG=log LD_PRELOAD=$LIB sh -c "exit 0" >out 2>err &&
+	test ! -s out && test ! -s err &&
+	test "$(logq log "len(starts), len(exits)")" = "(1, 1)"
+'
+
+test_expect_success 'the same library twice in LD_PRELOAD counts once' '
+	FLAKETRAP_LOG=twice $GUARD env LD_PRELOAD="$LIB $LIB" \
+		"$HELPERS/sleeper" 3600 nanosleep &&
+	test "$(logq twice "len(starts), total(\"sleeps_seen\")")" = "(1, 1)"
+'
+
+test_expect_success 'two copies of the library count once' '
+	mkdir copy && cp "$LIB" copy/libflaketrap.so &&
+	FLAKETRAP_LOG=copies $GUARD env \
+		LD_PRELOAD="$LIB:$PWD/copy/libflaketrap.so" \
+		"$HELPERS/sleeper" 3600 nanosleep &&
+	test "$(logq copies "len(starts), total(\"sleeps_seen\")")" = "(1, 1)" &&
+	FLAKETRAP_LOG=copies2 $GUARD env \
+		LD_PRELOAD="$PWD/copy/libflaketrap.so:$LIB" \
+		"$HELPERS/sleeper" 3600 nanosleep &&
+	test "$(logq copies2 "len(starts), total(\"sleeps_seen\")")" = "(1, 1)"
+'
+
+test_done

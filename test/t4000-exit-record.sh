@@ -1,0 +1,75 @@
+#!/bin/sh
+# The exit record: every way a process ends, signals included, and the
+# signal dispositions the program sees stay its own.
+. "$(dirname "$0")/lib.sh"
+
+# how_and_code DIR: "how code" of the one exit record in DIR.
+how_and_code () {
+	logq "$1" "exits[0][\"how\"] + \" \" + str(exits[0].get(\"status\", exits[0].get(\"signal\")))"
+}
+
+for way in exit _exit quick_exit return; do
+	test_expect_success "$way 3: status 3 and one exit record" '
+		test_expect_code 3 preload FLAKETRAP_LOG=$way "$HELPERS/raiser" $way 3 &&
+		test "$(how_and_code $way)" = "$way 3" &&
+		test "$(logq $way "len(exits), len(starts)")" = "(1, 1)"
+	'
+done
+
+test_expect_success 'status is what the parent sees (low 8 bits)' '
+	test_expect_code 1 preload FLAKETRAP_LOG=wrap "$HELPERS/raiser" exit 257 &&
+	test "$(how_and_code wrap)" = "exit 1"
+'
+
+test_expect_success 'killed by SIGTERM: same death, and an exit record' '
+	test_expect_code 143 preload FLAKETRAP_LOG=term "$HELPERS/raiser" term &&
+	test "$(how_and_code term)" = "signal 15"
+'
+
+test_expect_success 'a real SIGSEGV: same death, and an exit record' '
+	test_expect_code 139 preload FLAKETRAP_LOG=segv "$HELPERS/raiser" segv &&
+	test "$(how_and_code segv)" = "signal 11"
+'
+
+test_expect_success 'a handler of the program wins over ours' '
+	test_expect_code 7 preload FLAKETRAP_LOG=handled "$HELPERS/raiser" handled &&
+	test "$(how_and_code handled)" = "exit 7"
+'
+
+test_expect_success 'sigaction and signal report what the program set' '
+	test_expect_code 129 "$HELPERS/raiser" query >plain &&
+	test_expect_code 129 preload FLAKETRAP_LOG=query "$HELPERS/raiser" query >got &&
+	diff -u plain got &&
+	test "$(how_and_code query)" = "signal 1"
+'
+
+test_expect_success 'python sees SIG_DFL where it was SIG_DFL' '
+	cat >sigs.py <<-\EOF &&
+	import signal
+	for s in signal.Signals:
+	    if s not in (signal.SIGKILL, signal.SIGSTOP):
+	        print(s.name, signal.getsignal(s))
+	EOF
+	$GUARD "$PYTHON" sigs.py >plain &&
+	FLAKETRAP_LOG=py preload "$PYTHON" sigs.py >got &&
+	diff -u plain got && grep -q "^SIGHUP \(0\|Handlers.SIG_DFL\)$" got
+'
+
+test_expect_success 'a SIGKILLed process has no exit record (no handler can run)' '
+	test_expect_code 137 preload FLAKETRAP_LOG=kill sh -c "kill -KILL \$\$" &&
+	test "$(logq kill "len(starts), len(exits)")" = "(1, 0)"
+'
+
+test_expect_success 'a forked child gets its own start and exit records' '
+	FLAKETRAP_LOG=fork preload "$PYTHON" -c "
+import os
+pid = os.fork()
+if pid == 0:
+    os._exit(4)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 4" &&
+	test "$(logq fork "sorted(r[\"how\"] + str(r[\"status\"]) for r in exits) == [\"_exit4\", \"return0\"]")" = True &&
+	test "$(logq fork "len(starts), len(set(r[\"pid\"] for r in starts))")" = "(2, 2)"
+'
+
+test_done

@@ -1,0 +1,127 @@
+#!/bin/sh
+# The flaketrap command: help, version, run, exit statuses, finding the
+# library, LD_PRELOAD handling, nested runs.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success '--help and --version' '
+	"$FLAKETRAP" --help >out && grep -q "^Usage: flaketrap" out &&
+	"$FLAKETRAP" --version >out && grep -q "^flaketrap [0-9]" out
+'
+
+test_expect_success 'run --help lists one option per knob, and exit statuses' '
+	"$FLAKETRAP" run --help >out &&
+	for opt in --sleep= --sleep-min= --sleep-prob= --seed= --log=; do
+		grep -q -- "^  $opt" out || return 1
+	done &&
+	grep -q "127 when CMD is not found" out
+'
+
+test_expect_success 'usage errors exit 125' '
+	test_expect_code 125 "$FLAKETRAP" 2>err &&
+	test_expect_code 125 "$FLAKETRAP" frobnicate 2>err &&
+	grep -q "unknown command" err &&
+	test_expect_code 125 "$FLAKETRAP" run 2>err &&
+	grep -q "no command given" err &&
+	test_expect_code 125 "$FLAKETRAP" run --slep=1 true 2>err &&
+	grep -q "unrecognized option" err &&
+	test_expect_code 125 "$FLAKETRAP" run --sleep 2>err
+'
+
+test_expect_success 'the command status passes through' '
+	$GUARD "$FLAKETRAP" run -- true &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run -- sh -c "exit 3" &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" run false
+'
+
+test_expect_success 'not found is 127, cannot run is 126' '
+	test_expect_code 127 "$FLAKETRAP" run -- ./no-such-command 2>err &&
+	grep -q "no-such-command: No such file" err &&
+	echo "not a program" >plain.txt && chmod -x plain.txt &&
+	test_expect_code 126 "$FLAKETRAP" run -- ./plain.txt 2>err
+'
+
+test_expect_success 'death by signal N is 128+N' '
+	test_expect_code 143 $GUARD "$FLAKETRAP" run -- sh -c "kill -TERM \$\$" &&
+	test_expect_code 137 $GUARD "$FLAKETRAP" run -- sh -c "kill -KILL \$\$"
+'
+
+test_expect_success 'flaketrap run -- sleep 3600 returns' '
+	$GUARD "$FLAKETRAP" run --log=tool-log -- sleep 3600 &&
+	test "$(logq tool-log "total(\"sleeps_changed\") >= 1")" = True
+'
+
+test_expect_success 'a relative --log is made absolute for every process' '
+	mkdir sub &&
+	$GUARD "$FLAKETRAP" run --log=rel -- sh -c "cd sub && sleep 1" &&
+	test ! -d sub/rel &&
+	test "$(logq rel "all(s[\"config\"][\"log\"] == \"$PWD/rel\" for s in starts)")" = True
+'
+
+test_expect_success 'options set the knobs and win over the environment' '
+	FLAKETRAP_SLEEP=x2 $GUARD "$FLAKETRAP" run --sleep=off --log=opt -- \
+		"$HELPERS/nap" 2 1000 &&
+	test "$(logq opt "total(\"sleeps_seen\"), total(\"sleeps_changed\")")" = "(2, 0)" &&
+	$GUARD "$FLAKETRAP" run --sleep=3us --seed=7 --sleep-prob=1 \
+		--sleep-min=1ns --log=opt2 -- "$HELPERS/nap" 2 1000 &&
+	test "$(logq opt2 "(total(\"slept_ns\"), starts[0][\"seed\"]) == (6000, \"7\")")" = True
+'
+
+test_expect_success 'a bad option value is refused before CMD runs' '
+	test_expect_code 125 "$FLAKETRAP" run --sleep=5..1ms -- sh -c "echo ran" >out 2>err &&
+	test ! -s out && grep -qF "FLAKETRAP_SLEEP=" err &&
+	grep -qF "5..1ms" err && grep -qF "missing unit" err
+'
+
+test_expect_success 'other LD_PRELOAD entries are kept, after ours' '
+	echo "int flaketrap_test_dummy(void) { return 0; }" >dummy.c &&
+	cc -shared -fPIC -o dummy.so dummy.c &&
+	LD_PRELOAD=$PWD/dummy.so $GUARD "$FLAKETRAP" run -- \
+		sh -c "echo \$LD_PRELOAD" >out &&
+	test "$(cat out)" = "$(readlink -f "$LIB"):$PWD/dummy.so"
+'
+
+test_expect_success 'nested runs load the library once; the inner settings win' '
+	$GUARD "$FLAKETRAP" run --sleep=x2 -- "$FLAKETRAP" run --sleep=off \
+		--log=nested -- sh -c "echo \$LD_PRELOAD >preload.txt; exec \"$HELPERS/nap\" 1 1000" &&
+	test "$(tr ":" "\n" <preload.txt | grep -c libflaketrap)" = 1 &&
+	test "$(logq nested "[e[\"counters\"][\"sleeps_changed\"] for e in exits if e[\"counters\"][\"sleeps_seen\"]]")" = "[0]"
+'
+
+test_expect_success 'FLAKETRAP_LIB overrides the library, and must exist' '
+	mkdir other && cp "$LIB" other/libflaketrap.so &&
+	FLAKETRAP_LIB=$PWD/other/libflaketrap.so $GUARD "$FLAKETRAP" run -- \
+		sh -c "echo \$LD_PRELOAD" >out &&
+	test "$(cat out)" = "$PWD/other/libflaketrap.so" &&
+	test_expect_code 125 env FLAKETRAP_LIB=/nowhere/lib.so "$FLAKETRAP" run true 2>err &&
+	grep -q "FLAKETRAP_LIB=/nowhere/lib.so" err
+'
+
+test_expect_success 'an installed layout finds its library' '
+	mkdir -p inst/bin inst/lib/flaketrap &&
+	cp "$FLAKETRAP" inst/bin/ && cp "$LIB" inst/lib/flaketrap/ &&
+	$GUARD inst/bin/flaketrap run -- sh -c "echo \$LD_PRELOAD" >out &&
+	test "$(cat out)" = "$PWD/inst/lib/flaketrap/libflaketrap.so"
+'
+
+test_expect_success 'SIGTERM to flaketrap reaches the command' '
+	mkfifo ready block &&
+	{ "$FLAKETRAP" run -- sh -c "echo up >ready; read x <block" & } &&
+	pid=$! &&
+	$GUARD sh -c "read line <ready" &&
+	kill -TERM $pid &&
+	{ wait $pid; status=$?; } &&
+	test "$status" = 143;
+	rc=$?
+	# On failure, free whatever is still blocked on the FIFOs.
+	kill -KILL $pid 2>/dev/null
+	exec 3<>block 3>&-
+	return $rc
+'
+
+test_expect_success 'the demo fixture fails under flaketrap, every run' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" run -- \
+		"$FIXTURES/sleep-sync" 30000 60000 >out &&
+	grep -q "^FAIL" out
+'
+
+test_done
