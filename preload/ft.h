@@ -73,6 +73,14 @@ uint64_t ft_seed(void);
 /* argv of the program as seen at start, NULL-terminated (may be NULL). */
 char **ft_argv(void);
 
+/*
+ * 1 in the process our state belongs to. A fork child that no atfork handler
+ * saw (_Fork, a raw fork or clone) gets its state reset here and owns it
+ * from then on. 0 in a vfork child: it shares the parent's memory and must
+ * not touch our state. async-signal-safe
+ */
+int ft_own_process(void);
+
 /* log.c: JSON Lines to FLAKETRAP_LOG; every function is async-signal-safe. */
 void ft_log_start(void);
 /*
@@ -80,7 +88,7 @@ void ft_log_start(void);
  * "_exit", "quick_exit" or "signal"; code is the status or the signal.
  */
 void ft_log_exit(const char *how, int code);
-/* Forget the parent's file in a fork child. */
+/* A new process (start, fork child): its own file, nothing written yet. */
 void ft_log_after_fork(void);
 
 /* signal.c: the exit record for a process killed by a signal. */

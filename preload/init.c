@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -132,9 +133,37 @@ static void atfork_prepare(void)
 	atomic_fetch_add_explicit(&forks, 1, memory_order_relaxed);
 }
 
-/* Runs in the fork child: plain stores only. */
-static void atfork_child(void)
+/*
+ * The process our state belongs to, and a page the kernel zeroes in a fork
+ * child (MADV_WIPEONFORK) but shares with a vfork child: together they tell
+ * the three apart without any atfork handler.
+ */
+static pid_t owner;
+static volatile char *fork_marker;
+
+static void mark_process(void)
 {
+	void *page;
+
+	owner = getpid();
+	if (!fork_marker) {
+		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			return;
+		if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
+			munmap(page, 4096);
+			return;
+		}
+		fork_marker = page;
+	}
+	*fork_marker = 1;
+}
+
+/* A new process: plain stores only (fork child, async-signal-safe). */
+static void reset_process(void)
+{
+	mark_process();
 	stream_key = ft_prng_at(stream_key,
 				atomic_load_explicit(&forks,
 						     memory_order_relaxed));
@@ -144,6 +173,18 @@ static void atfork_child(void)
 	atomic_store(&ft_counters.requested_ns, 0);
 	atomic_store(&ft_counters.slept_ns, 0);
 	ft_log_after_fork();
+}
+
+/* async-signal-safe */
+int ft_own_process(void)
+{
+	if (getpid() == owner)
+		return 1;
+	if (fork_marker && *fork_marker == 0) {
+		reset_process();
+		return 1;
+	}
+	return 0;
 }
 
 static void initialize(void)
@@ -169,7 +210,8 @@ static void initialize(void)
 	if (!cfg.seed_given)
 		cfg.seed = draw_seed();
 	stream_key = cfg.seed;
-	pthread_atfork(atfork_prepare, NULL, atfork_child);
+	mark_process();
+	pthread_atfork(atfork_prepare, NULL, reset_process);
 	ft_log_after_fork();
 	ft_signal_init();
 	atomic_store_explicit(&state, ACTIVE, memory_order_release);

@@ -1,44 +1,45 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The JSON Lines log: with FLAKETRAP_LOG=DIR each process appends to
- * DIR/<program>.<pid>.jsonl. One write(2) per event on a file opened for that
- * event alone (O_APPEND), so lines of many processes never interleave and a
- * program that closes or reuses descriptors cannot make us write elsewhere.
- * Everything here is async-signal-safe: no allocation, no stdio, no lock.
+ * DIR/<program>.<pid>.jsonl, named once when the process starts. One
+ * write(2) per event on a file opened for that event alone (O_APPEND), so
+ * lines of many processes never interleave and a program that closes or
+ * reuses descriptors cannot make us write elsewhere.
+ * Everything here is async-signal-safe: no allocation from the program's
+ * heap, no stdio, no lock. Records are built in pages mapped for the event,
+ * not on the stack: _exit and signal handlers may run on a small stack.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fmt.h"
 #include "ft.h"
 
 #define FT_LOG_SCHEMA 1
-#define FT_LINE_MAX 16384
 #define FT_STR_(x) #x
 #define FT_STR(x) FT_STR_(x)
 
-/* The process these flags belong to; a vfork or clone child differs. */
-static pid_t owner;
+/* A record's scratch: the line, and room kept to close it. */
+#define FT_LINE_MAX 16384
+#define FT_LINE_CLOSE 32
+#define FT_SCRATCH_SIZE (FT_LINE_MAX + FT_LINE_CLOSE)
+
 static atomic_int start_written;
 static atomic_int exit_written;
+static char log_path[FT_PATH_MAX + 64];
 
 /* async-signal-safe */
 void ft_log_after_fork(void)
 {
-	owner = getpid();
 	atomic_store(&start_written, 0);
 	atomic_store(&exit_written, 0);
 }
 
 static int logging(void)
 {
-	/*
-	 * A vfork child shares our memory: it must not touch these flags,
-	 * so it logs nothing (it either execs, with a log of its own, or
-	 * ends at once).
-	 */
-	return ft_cfg()->log_dir[0] != '\0' && getpid() == owner;
+	return ft_cfg()->log_dir[0] != '\0' && ft_own_process();
 }
 
 static void program_name(struct ft_buf *b)
@@ -62,43 +63,62 @@ static void program_name(struct ft_buf *b)
 		ft_buf_str(b, "process");
 }
 
-static void write_line(struct ft_buf *line)
+/* Named once per process, so a program that rewrites argv[0] keeps one file. */
+static void name_log_file(void)
 {
-	char path[FT_PATH_MAX + 64];
 	struct ft_buf b;
-	const char *p = line->p;
-	size_t left = line->len;
-	ssize_t n;
-	int fd, saved = errno;
 
-	ft_buf_init(&b, path, sizeof(path));
+	ft_buf_init(&b, log_path, sizeof(log_path));
 	ft_buf_str(&b, ft_cfg()->log_dir);
 	ft_buf_char(&b, '/');
 	program_name(&b);
 	ft_buf_char(&b, '.');
 	ft_buf_u64(&b, (uint64_t)getpid());
 	ft_buf_str(&b, ".jsonl");
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd >= 0) {
-		while (left > 0) {
-			n = write(fd, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			p += n;
-			left -= (size_t)n;
-		}
-		close(fd);
-	}
-	errno = saved;
 }
 
-static void begin(struct ft_buf *b, const char *event)
+static void write_line(const struct ft_buf *line)
+{
+	const char *p = line->p;
+	size_t left = line->len;
+	ssize_t n;
+	int fd;
+
+	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+				    O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return;
+	while (left > 0) {
+		n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	close(fd);
+}
+
+/* Pages for one record; NULL when none can be had (the record is lost). */
+static char *scratch_get(void)
+{
+	void *p = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void scratch_put(char *p)
+{
+	munmap(p, FT_SCRATCH_SIZE);
+}
+
+static void begin(struct ft_buf *b, char *mem, const char *event)
 {
 	struct timespec now;
 
+	ft_buf_init(b, mem, FT_LINE_MAX);
 	clock_gettime(CLOCK_REALTIME, &now);
 	ft_buf_str(b, "{\"event\":");
 	ft_buf_json(b, event);
@@ -108,87 +128,113 @@ static void begin(struct ft_buf *b, const char *event)
 	ft_buf_u64(b, (uint64_t)getpid());
 }
 
-/* Close the record; a record cut short becomes a valid, marked one. */
-static void finish(struct ft_buf *b, size_t keep_on_cut)
+/*
+ * Close the record in the room kept for it. A record that did not fit is
+ * cut back to `keep`, the end of its last complete value, and marked.
+ */
+static void finish(struct ft_buf *b, size_t keep)
 {
+	b->cap = FT_SCRATCH_SIZE;
 	if (b->full) {
 		b->full = 0;
-		b->len = keep_on_cut;
+		b->len = keep;
 		ft_buf_str(b, ",\"truncated\":true");
 	}
 	ft_buf_str(b, "}\n");
 }
 
-static void write_start(void)
+static void write_config(struct ft_buf *b)
 {
-	char mem[FT_LINE_MAX];
 	const struct ft_config *cfg = ft_cfg();
-	struct ft_buf b;
-	char **argv = ft_argv();
-	size_t before_argv;
+	char name[32];
+	size_t j;
 	int i;
 
-	ft_buf_init(&b, mem, sizeof(mem));
-	begin(&b, "start");
-	ft_buf_str(&b, ",\"schema\":" FT_STR(FT_LOG_SCHEMA)
-			",\"version\":\"" FT_VERSION "\"");
-	ft_buf_str(&b, ",\"ppid\":");
-	ft_buf_u64(&b, (uint64_t)getppid());
-	ft_buf_str(&b, ",\"seed\":\"");
-	ft_buf_u64(&b, ft_seed());
-	ft_buf_str(&b, "\",\"config\":{");
+	ft_buf_str(b, ",\"config\":{");
 	for (i = 0; i < FT_NKNOBS; i++) {
-		char name[32];
-		size_t j;
-
 		for (j = 0; ft_knobs[i].name[j] && j < sizeof(name) - 1; j++)
 			name[j] = ft_lower(ft_knobs[i].name[j]);
 		name[j] = '\0';
 		if (i)
-			ft_buf_char(&b, ',');
-		ft_buf_json(&b, name);
-		ft_buf_char(&b, ':');
-		if (i == FT_KNOB_log)
-			ft_buf_json(&b, cfg->log_dir);
-		else if (i == FT_KNOB_seed) {
-			ft_buf_char(&b, '"');
-			ft_buf_u64(&b, ft_seed());
-			ft_buf_char(&b, '"');
-		} else
-			ft_buf_json(&b, cfg->text[i]);
+			ft_buf_char(b, ',');
+		ft_buf_json(b, name);
+		ft_buf_char(b, ':');
+		if (i == FT_KNOB_log) {
+			ft_buf_json(b, cfg->log_dir);
+		} else if (i == FT_KNOB_seed) {
+			ft_buf_char(b, '"');
+			ft_buf_u64(b, ft_seed());
+			ft_buf_char(b, '"');
+		} else {
+			ft_buf_json(b, cfg->text[i]);
+		}
 	}
-	ft_buf_str(&b, "}");
-	before_argv = b.len;
-	ft_buf_str(&b, ",\"argv\":[");
-	for (i = 0; argv && argv[i]; i++) {
-		if (i)
-			ft_buf_char(&b, ',');
-		ft_buf_json(&b, argv[i]);
+	ft_buf_char(b, '}');
+}
+
+static void write_start(char *mem)
+{
+	struct ft_buf b;
+	char **argv = ft_argv();
+	size_t keep;
+	int i;
+
+	begin(&b, mem, "start");
+	ft_buf_str(&b, ",\"schema\":" FT_STR(FT_LOG_SCHEMA)
+		       ",\"version\":\"" FT_VERSION "\",\"ppid\":");
+	ft_buf_u64(&b, (uint64_t)getppid());
+	ft_buf_str(&b, ",\"seed\":\"");
+	ft_buf_u64(&b, ft_seed());
+	ft_buf_char(&b, '"');
+	keep = b.len;
+	write_config(&b);
+	if (!b.full) {
+		keep = b.len;
+		ft_buf_str(&b, ",\"argv\":[");
+		for (i = 0; argv && argv[i]; i++) {
+			if (i)
+				ft_buf_char(&b, ',');
+			ft_buf_json(&b, argv[i]);
+		}
+		ft_buf_char(&b, ']');
 	}
-	ft_buf_char(&b, ']');
-	finish(&b, before_argv);
+	finish(&b, keep);
 	write_line(&b);
 }
 
 /* async-signal-safe */
 void ft_log_start(void)
 {
+	char *mem;
+	int saved = errno;
+
 	if (!logging() || atomic_exchange(&start_written, 1))
 		return;
-	write_start();
+	name_log_file();
+	mem = scratch_get();
+	if (mem) {
+		write_start(mem);
+		scratch_put(mem);
+	}
+	errno = saved;
 }
 
 /* async-signal-safe */
 void ft_log_exit(const char *how, int code)
 {
-	char mem[1024];
 	struct ft_buf b;
+	char *mem;
+	int saved = errno;
 
 	if (!logging() || atomic_exchange(&exit_written, 1))
 		return;
 	ft_log_start();
-	ft_buf_init(&b, mem, sizeof(mem));
-	begin(&b, "exit");
+	mem = scratch_get();
+	if (!mem) {
+		errno = saved;
+		return;
+	}
+	begin(&b, mem, "exit");
 	ft_buf_str(&b, ",\"how\":");
 	ft_buf_json(&b, how);
 	ft_buf_str(&b, strcmp(how, "signal") == 0 ? ",\"signal\":"
@@ -205,7 +251,9 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_u64(&b, atomic_load(&ft_counters.requested_ns));
 	ft_buf_str(&b, ",\"slept_ns\":");
 	ft_buf_u64(&b, atomic_load(&ft_counters.slept_ns));
-	ft_buf_str(&b, "}");
+	ft_buf_char(&b, '}');
 	finish(&b, b.len);
 	write_line(&b);
+	scratch_put(mem);
+	errno = saved;
 }

@@ -10,11 +10,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "ft.h"
-
-/* x86-64 and aarch64: the flag glibc sets on every action it installs. */
-#define FT_SA_RESTORER 0x04000000
 
 static const int fatal_signals[] = {
 	SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
@@ -36,81 +34,95 @@ static int is_fatal(int sig)
 	return 0;
 }
 
+/*
+ * Raised by the instruction that faults, which runs again when the handler
+ * returns. Not SIGTRAP: after int3 the instruction pointer is past it.
+ */
 static int is_fault(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-	       sig == SIGFPE || sig == SIGTRAP;
+	       sig == SIGFPE;
 }
 
 /* async-signal-safe */
 static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 {
 	struct sigaction dfl;
+	ucontext_t *uc = uctx;
 	int saved = errno;
 
-	(void)uctx;
 	ft_log_exit("signal", sig);
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	atomic_store(&managed[sig], 0);
 	ft_real.sigaction(sig, &dfl, NULL);
 	/*
-	 * A fault raised by an instruction repeats when we return, now with
-	 * the default action and the kernel's own siginfo; anything sent
-	 * is sent again, pending until this handler returns.
+	 * Only this signal may be delivered when we return, so the process
+	 * dies of it and not of another one pending meanwhile. A fault
+	 * repeats by itself, with the kernel's own siginfo; anything sent is
+	 * sent again.
 	 */
+	sigfillset(&uc->uc_sigmask);
+	sigdelset(&uc->uc_sigmask, sig);
 	if (!(is_fault(sig) && si && si->si_code > 0))
 		raise(sig);
 	errno = saved;
 }
 
-/*
- * Record a SIG_DFL action the program set as libc would report it back:
- * glibc adds SA_RESTORER and its restorer to every action it installs.
- */
-static void set_view(int sig, const struct sigaction *act)
+static void fill_ours(struct sigaction *ours)
 {
-	struct sigaction cur;
-
-	view[sig] = *act;
-	view[sig].sa_flags |= FT_SA_RESTORER;
-	if (ft_real.sigaction(sig, NULL, &cur) == 0)
-		view[sig].sa_restorer = cur.sa_restorer;
+	memset(ours, 0, sizeof(*ours));
+	ours->sa_sigaction = on_fatal_signal;
+	ours->sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&ours->sa_mask);
 }
 
-/* Put our handler on sig; the program's view stays `program`. */
-static int manage(int sig, const struct sigaction *program, int from_program,
+/*
+ * Put our handler on sig and remember `program` (a SIG_DFL action the
+ * program set) as the kernel would have stored it: the kernel drops the
+ * flags it does not know and SIGKILL/SIGSTOP from the mask, and glibc adds
+ * its restorer. Installing it once with our handler in place of SIG_DFL
+ * and reading it back gives exactly that, with no moment at SIG_DFL.
+ */
+static int manage(int sig, const struct sigaction *program,
 		  struct sigaction *real_old)
 {
-	struct sigaction ours;
+	struct sigaction ours, probe, stored, want = *program;
 
-	memset(&ours, 0, sizeof(ours));
-	ours.sa_sigaction = on_fatal_signal;
-	ours.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&ours.sa_mask);
-	if (ft_real.sigaction(sig, &ours, real_old) != 0)
+	fill_ours(&probe);
+	probe.sa_flags = want.sa_flags | SA_SIGINFO;
+	probe.sa_mask = want.sa_mask;
+	if (ft_real.sigaction(sig, &probe, real_old) != 0 ||
+	    ft_real.sigaction(sig, NULL, &stored) != 0)
 		return -1;
-	if (from_program)
-		set_view(sig, program);
-	else
-		view[sig] = *program;
+	stored.sa_handler = SIG_DFL;
+	if (!(want.sa_flags & SA_SIGINFO))
+		stored.sa_flags &= ~SA_SIGINFO;
+	fill_ours(&ours);
+	ft_real.sigaction(sig, &ours, NULL);
+	view[sig] = stored;
 	atomic_store(&managed[sig], 1);
 	return 0;
 }
 
 void ft_signal_init(void)
 {
-	struct sigaction cur;
+	struct sigaction cur, ours;
 	size_t i;
 	int sig;
 
 	if (ft_cfg()->log_dir[0] == '\0')
 		return;
+	fill_ours(&ours);
 	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
 		sig = fatal_signals[i];
-		if (ft_real.sigaction(sig, NULL, &cur) == 0 &&
-		    cur.sa_handler == SIG_DFL)
-			manage(sig, &cur, 0, NULL);
+		if (ft_real.sigaction(sig, NULL, &cur) != 0 ||
+		    cur.sa_handler != SIG_DFL)
+			continue;
+		/* The program's view is what the kernel reports now. */
+		view[sig] = cur;
+		if (ft_real.sigaction(sig, &ours, NULL) == 0)
+			atomic_store(&managed[sig], 1);
 	}
 }
 
@@ -131,27 +143,41 @@ static int still_managed(int sig)
 	return 0;
 }
 
+/*
+ * Whether the wrappers below keep a view at all: only with a log, and
+ * not in a vfork child, whose dispositions are its own but whose memory
+ * (managed[], view[]) is its parent's.
+ */
+static int keeping_views(void)
+{
+	return ft_active() && ft_cfg()->log_dir[0] != '\0' &&
+	       ft_own_process();
+}
+
 FT_EXPORT int sigaction(int sig, const struct sigaction *act,
 			struct sigaction *old)
 {
-	struct sigaction prev;
+	struct sigaction prev, want;
 
-	ft_real_ensure();
-	if (!ft_active() || ft_cfg()->log_dir[0] == '\0')
+	if (!keeping_views())
 		return ft_real.sigaction(sig, act, old);
 	if (!still_managed(sig)) {
 		/* Back to SIG_DFL: ours again, behind the program's view. */
 		if (act && act->sa_handler == SIG_DFL && is_fatal(sig))
-			return manage(sig, act, 1, old);
+			return manage(sig, act, old);
 		return ft_real.sigaction(sig, act, old);
 	}
 	prev = view[sig];
-	if (act && act->sa_handler == SIG_DFL) {
-		set_view(sig, act);
-	} else if (act) {
-		if (ft_real.sigaction(sig, act, NULL) != 0)
-			return -1;
-		atomic_store(&managed[sig], 0);
+	if (act) {
+		want = *act;	/* act and old may be the same memory */
+		if (want.sa_handler == SIG_DFL) {
+			if (manage(sig, &want, NULL) != 0)
+				return -1;
+		} else {
+			if (ft_real.sigaction(sig, &want, NULL) != 0)
+				return -1;
+			atomic_store(&managed[sig], 0);
+		}
 	}
 	if (old)
 		*old = prev;
@@ -162,9 +188,9 @@ FT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act, old;
 
-	ft_real_ensure();
-	if (!ft_active() || ft_cfg()->log_dir[0] == '\0' ||
-	    handler != SIG_DFL || !is_fatal(sig)) {
+	if (!keeping_views())
+		return ft_real.signal(sig, handler);
+	if (handler != SIG_DFL || !is_fatal(sig)) {
 		if (still_managed(sig)) {
 			old = view[sig];
 			if (ft_real.signal(sig, handler) == SIG_ERR)

@@ -7,7 +7,7 @@ test_expect_success 'the library exports exactly the wrapped functions' '
 '
 
 test_expect_success 'with sleeps off, output and status are unchanged' '
-	for cmd in "ls -la /" "sh -c \"echo out; echo err >&2; exit 3\"" \
+	for cmd in "ls -la /usr/include/sys" "sh -c \"echo out; echo err >&2; exit 3\"" \
 		   "$PYTHON -c \"import sys; print(sys.argv); sys.exit(5)\" a b"; do
 		{ eval "$cmd" >plain.out 2>plain.err; echo $? >plain.rc; } &&
 		{ FLAKETRAP_SLEEP=off LD_PRELOAD=$LIB eval "$cmd" \

@@ -72,4 +72,39 @@ assert os.waitstatus_to_exitcode(status) == 4" &&
 	test "$(logq fork "len(starts), len(set(r[\"pid\"] for r in starts))")" = "(2, 2)"
 '
 
+for shape in alias view vfork rawfork smallstack; do
+	test_expect_success "same output with and without the library: $shape" '
+		$GUARD "$HELPERS/procs" $shape >plain &&
+		preload FLAKETRAP_LOG=$shape "$HELPERS/procs" $shape >got &&
+		diff -u plain got
+	'
+done
+
+test_expect_success 'int3 still kills, with SIGTRAP' '
+	test_expect_code 133 preload FLAKETRAP_LOG=trap "$HELPERS/procs" trap >out &&
+	test ! -s out && test "$(how_and_code trap)" = "signal 5"
+'
+
+test_expect_success 'children that no atfork handler saw log on their own' '
+	test "$(logq rawfork "sorted(e[\"status\"] for e in exits)")" = "[0, 7]" &&
+	test "$(logq smallstack "sorted(e[\"status\"] for e in exits)")" = "[0, 7]"
+'
+
+test_expect_success 'a vfork child logs nothing in its parent'"'"'s name' '
+	test "$(logq vfork "sorted(s[\"argv\"][0] for s in starts) == sorted([\"true\", \"$HELPERS/procs\"]) and len(exits) == 2")" = True
+'
+
+test_expect_success 'a program renaming argv[0] keeps one log file' '
+	preload FLAKETRAP_LOG=rename "$HELPERS/procs" rename &&
+	test "$(logq rename "len(set(r[\"_file\"] for r in recs)), len(recs)")" = "(1, 2)"
+'
+
+test_expect_success 'an argv that fills a record gives valid, marked JSON' '
+	big=$("$PYTHON" -c "print(\"a\" * 16300)") &&
+	preload FLAKETRAP_LOG=big /bin/true "$big" &&
+	preload FLAKETRAP_LOG=big2 /bin/true "${big}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" &&
+	test "$(logq big "len(recs)")" = 2 &&
+	test "$(logq big2 "len(recs), starts[0].get(\"truncated\"), \"argv\" in starts[0]")" = "(2, True, False)"
+'
+
 test_done
