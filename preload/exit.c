@@ -47,14 +47,13 @@ FT_EXPORT void exit(int status)
 	__builtin_unreachable();
 }
 
-FT_EXPORT void quick_exit(int status)
+/* async-signal-safe */
+__attribute__((noreturn)) static void end_now(const char *how, int status,
+					      void (*real_end)(int))
 {
-	ft_real_ensure();
-	/* Its at_quick_exit handlers end in libc's internal _exit. */
 	if (ft_active())
-		ft_log_exit("quick_exit", status & 0xff);
-	if (ft_real.quick_exit)
-		ft_real.quick_exit(status);
+		ft_log_exit(how, status & 0xff);
+	real_end(status);
 	syscall(SYS_exit_group, status);
 	__builtin_unreachable();
 }
@@ -63,22 +62,22 @@ FT_EXPORT void quick_exit(int status)
 FT_EXPORT void _exit(int status)
 {
 	ft_real_ensure();
-	if (ft_active())
-		ft_log_exit("_exit", status & 0xff);
-	ft_real._exit(status);
-	syscall(SYS_exit_group, status);
-	__builtin_unreachable();
+	end_now("_exit", status, ft_real._exit);
 }
 
 /* async-signal-safe */
 FT_EXPORT void _Exit(int status)
 {
 	ft_real_ensure();
-	if (ft_active())
-		ft_log_exit("_Exit", status & 0xff);
-	ft_real._Exit(status);
-	syscall(SYS_exit_group, status);
-	__builtin_unreachable();
+	end_now("_Exit", status, ft_real._Exit);
+}
+
+/* Its at_quick_exit handlers end in libc's internal _exit: log first. */
+FT_EXPORT void quick_exit(int status)
+{
+	ft_real_ensure();
+	end_now("quick_exit", status,
+		ft_real.quick_exit ? ft_real.quick_exit : ft_real._exit);
 }
 
 /* After the program's atexit handlers (STYLE B2). */

@@ -70,11 +70,17 @@ int64_t ft_sleep_decide(int64_t req_ns)
 	return account(req_ns, ns, 1);
 }
 
-/* A sleep shrunk to nearly nothing: give way, stay a cancellation point. */
-static void yield(void)
+/*
+ * A sleep shrunk to nearly nothing gives way instead of sleeping, and stays
+ * a cancellation point. Returns 1 when it did so (the sleep is over).
+ */
+static int yielded(int64_t got)
 {
+	if (got >= FT_YIELD_BELOW_NS)
+		return 0;
 	pthread_testcancel();
 	sched_yield();
+	return 1;
 }
 
 /*
@@ -86,10 +92,8 @@ static int sleep_ns(int64_t got, int64_t want, struct timespec *rem)
 	struct timespec ts, left;
 	int r, e;
 
-	if (got < FT_YIELD_BELOW_NS) {
-		yield();
+	if (yielded(got))
 		return 0;
-	}
 	ts = ft_ns_to_ts(got);
 	r = ft_real.nanosleep(&ts, &left);
 	e = errno;
@@ -184,10 +188,8 @@ static int abstime_sleep(clockid_t clk, const struct timespec *req,
 	got = ft_sleep_decide(want);
 	if (got < 0)
 		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
-	if (got < FT_YIELD_BELOW_NS && !is_alarm_clock(clk)) {
-		yield();
+	if (!is_alarm_clock(clk) && yielded(got))
 		return 0;
-	}
 	deadline = ft_ns_to_ts(ft_ns_add(now_ns, got));
 	return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, &deadline, rem);
 }
@@ -208,10 +210,8 @@ FT_EXPORT int clock_nanosleep(clockid_t clk, int flags,
 	got = ft_sleep_decide(want);
 	if (got < 0)
 		return ft_real.clock_nanosleep(clk, flags, req, rem);
-	if (got < FT_YIELD_BELOW_NS && !is_alarm_clock(clk)) {
-		yield();
+	if (!is_alarm_clock(clk) && yielded(got))
 		return 0;
-	}
 	ts = ft_ns_to_ts(got);
 	r = ft_real.clock_nanosleep(clk, 0, &ts, &left);
 	if (r == EINTR && rem)
@@ -237,10 +237,8 @@ FT_EXPORT int thrd_sleep(const struct timespec *dur, struct timespec *rem)
 	got = ft_sleep_decide(want);
 	if (got < 0)
 		return ft_real.thrd_sleep(dur, rem);
-	if (got < FT_YIELD_BELOW_NS) {
-		yield();
+	if (yielded(got))
 		return 0;
-	}
 	ts = ft_ns_to_ts(got);
 	r = ft_real.thrd_sleep(&ts, &left);
 	if (r == -1 && rem)
@@ -263,8 +261,7 @@ FT_EXPORT int select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	got = ft_sleep_decide(want);
 	if (got < 0)
 		return ft_real.select(nfds, rfds, wfds, efds, timeout);
-	if (got < FT_YIELD_BELOW_NS) {
-		yield();
+	if (yielded(got)) {
 		r = 0;
 		e = errno;
 		tv.tv_sec = 0;
@@ -299,10 +296,8 @@ FT_EXPORT int pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
 				       sigmask);
 	/* With a mask the kernel must still swap it: no shortcut then. */
-	if (got < FT_YIELD_BELOW_NS && !sigmask) {
-		yield();
+	if (!sigmask && yielded(got))
 		return 0;
-	}
 	ts = ft_ns_to_ts(got);
 	return ft_real.pselect(nfds, rfds, wfds, efds, &ts, sigmask);
 }
@@ -318,10 +313,8 @@ FT_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds,
 	got = ft_sleep_decide(ft_ts_to_ns(timeout));
 	if (got < 0)
 		return ft_real.ppoll(fds, nfds, timeout, sigmask);
-	if (got < FT_YIELD_BELOW_NS && !sigmask) {
-		yield();
+	if (!sigmask && yielded(got))
 		return 0;
-	}
 	ts = ft_ns_to_ts(got);
 	return ft_real.ppoll(fds, nfds, &ts, sigmask);
 }
@@ -336,10 +329,8 @@ FT_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	got = ft_sleep_decide((int64_t)timeout * 1000000);
 	if (got < 0)
 		return ft_real.poll(fds, nfds, timeout);
-	if (got < FT_YIELD_BELOW_NS) {
-		yield();
+	if (yielded(got))
 		return 0;
-	}
 	/* poll() is ppoll() without a mask, with a finer timeout. */
 	ts = ft_ns_to_ts(got);
 	return ft_real.ppoll(fds, nfds, &ts, NULL);
