@@ -51,10 +51,13 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 	ucontext_t *uc = uctx;
 	int saved = errno;
 
-	ft_log_exit("signal", sig);
+	/* A vfork child has its own dispositions but its parent's memory. */
+	if (ft_own_process()) {
+		ft_log_exit("signal", sig);
+		atomic_store(&managed[sig], 0);
+	}
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	atomic_store(&managed[sig], 0);
 	ft_real.sigaction(sig, &dfl, NULL);
 	/*
 	 * Only this signal may be delivered when we return, so the process

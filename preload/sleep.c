@@ -128,6 +128,7 @@ FT_EXPORT unsigned int sleep(unsigned int seconds)
 	if (got < 0)
 		return ft_real.sleep(seconds);
 	/* glibc's sleep: whole seconds left on EINTR (errno EINTR), else 0 */
+	rem = ft_ns_to_ts(want);
 	if (sleep_ns(got, want, &rem) == -1)
 		return (unsigned int)rem.tv_sec;
 	errno = saved;

@@ -72,7 +72,7 @@ assert os.waitstatus_to_exitcode(status) == 4" &&
 	test "$(logq fork "len(starts), len(set(r[\"pid\"] for r in starts))")" = "(2, 2)"
 '
 
-for shape in alias view vfork rawfork smallstack; do
+for shape in alias view vfork vforkkill rawfork smallstack; do
 	test_expect_success "same output with and without the library: $shape" '
 		$GUARD "$HELPERS/procs" $shape >plain &&
 		preload FLAKETRAP_LOG=$shape "$HELPERS/procs" $shape >got &&

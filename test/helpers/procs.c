@@ -6,6 +6,7 @@
  *   alias       sigaction(sig, &a, &a) reports the old action
  *   view        a SIG_DFL action read back as the kernel stores it
  *   vfork       a vfork child changes a disposition, then execs
+ *   vforkkill   a vfork child dies of SIGTERM; the parent's view stays
  *   rename      rewrites argv[0], then exits 0
  *   rawfork     a _Fork() child (no atfork handler) exits 7
  *   smallstack  a thread on a 24 KiB stack forks; the child _exit(7)s
@@ -101,6 +102,16 @@ int main(int argc, char **argv)
 		report_child(pid);
 		sigaction(SIGINT, NULL, &q);
 		printf("parent SIGINT %s flags=%#x\n", name(q.sa_handler),
+		       (unsigned)q.sa_flags);
+	} else if (!strcmp(how, "vforkkill")) {
+		pid = vfork();
+		if (pid == 0) {
+			raise(SIGTERM);
+			_exit(127);
+		}
+		report_child(pid);
+		sigaction(SIGTERM, NULL, &q);
+		printf("parent SIGTERM %s flags=%#x\n", name(q.sa_handler),
 		       (unsigned)q.sa_flags);
 	} else if (!strcmp(how, "rename")) {
 		strcpy(argv[0], "renamed");
