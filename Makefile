@@ -71,7 +71,7 @@ all: $(LIB) $(TOOL)
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS)' > $@.new
+	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $(LIBDIR)' > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 .PHONY: FORCE
 FORCE:
@@ -134,7 +134,8 @@ deps:
 		echo "installing: $$missing"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
 install: all

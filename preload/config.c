@@ -207,12 +207,13 @@ int ft_parse_sleep(const char *s, struct ft_sleep_policy *p,
 	}
 	if (s[0] == 'x') {
 		p->mode = FT_SLEEP_SCALE;
-		if (parse_ppb(s + 1, FT_SCALE_MAX, &p->scale_ppb, why)) {
-			if (strcmp(*why, "too large") == 0)
-				*why = "factor too large (at most x1000000)";
-			return -1;
-		}
-		return 0;
+		if (parse_ppb(s + 1, FT_SCALE_MAX, &p->scale_ppb, why) == 0 &&
+		    p->scale_ppb <= FT_SCALE_MAX * FT_PPB)
+			return 0;
+		if (p->scale_ppb > FT_SCALE_MAX * FT_PPB ||
+		    strcmp(*why, "too large") == 0)
+			*why = "factor too large (at most x1000000)";
+		return -1;
 	}
 	dots = strstr(s, "..");
 	if (!dots) {

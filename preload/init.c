@@ -95,7 +95,7 @@ static uint64_t draw_seed(void)
 /* Make FLAKETRAP_LOG absolute (a test may chdir) and make sure it exists. */
 static int prepare_log_dir(char *err, size_t errlen)
 {
-	char cwd[FT_PATH_MAX], abs[FT_PATH_MAX];
+	char cwd[FT_PATH_MAX], abs[FT_PATH_MAX], *p;
 	struct ft_buf b;
 	int e;
 
@@ -116,6 +116,16 @@ static int prepare_log_dir(char *err, size_t errlen)
 			return -1;
 		}
 		strcpy(cfg.log_dir, abs);
+	}
+	/* As mkdir -p: every missing parent too. */
+	for (p = cfg.log_dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		e = mkdir(cfg.log_dir, 0755) == 0 || errno == EEXIST;
+		*p = '/';
+		if (!e)
+			break;
 	}
 	if (mkdir(cfg.log_dir, 0755) == 0 || errno == EEXIST)
 		return 0;

@@ -14,7 +14,7 @@ bad () {
 
 test_expect_success 'FLAKETRAP_SLEEP rejects bad values' '
 	for v in "" " 1ms" -1ms 1e999 1.5.5ms 5 5m NaN 5..1ms 5ms..1ms x x-1 \
-		 x2000000 OFF 99999999999999999999s; do
+		 x2000000 x1000000.5 OFF 99999999999999999999s; do
 		bad FLAKETRAP_SLEEP "$v" "expected DUR, A..B, xF or off" || return 1
 	done
 '
@@ -60,6 +60,11 @@ test_expect_success 'the error comes before main, in every process' '
 
 test_expect_success 'FLAKETRAP_LIB is ours, not a typo' '
 	FLAKETRAP_LIB=/nowhere preload /bin/true
+'
+
+test_expect_success 'FLAKETRAP_LOG creates every missing parent' '
+	preload FLAKETRAP_LOG=deep/er/log /bin/true &&
+	test "$(logq deep/er/log "len(starts)")" = 1
 '
 
 test_expect_success 'good values are accepted' '

@@ -5,7 +5,8 @@
 
 test_expect_success '--help and --version' '
 	"$FLAKETRAP" --help >out && grep -q "^Usage: flaketrap" out &&
-	"$FLAKETRAP" --version >out && grep -q "^flaketrap [0-9]" out
+	"$FLAKETRAP" --version >out && grep -q "^flaketrap [0-9]" out &&
+	"$FLAKETRAP" run --version >out2 && cmp out out2
 '
 
 test_expect_success 'run --help lists one option per knob, and exit statuses' '
@@ -105,17 +106,35 @@ test_expect_success 'an installed layout finds its library' '
 
 test_expect_success 'SIGTERM to flaketrap reaches the command' '
 	mkfifo ready block &&
-	{ "$FLAKETRAP" run -- sh -c "echo up >ready; read x <block" & } &&
+	{ "$FLAKETRAP" run -- sh -c "trap \"exit 42\" TERM; echo up >ready; read x <block" & } &&
 	pid=$! &&
 	$GUARD sh -c "read line <ready" &&
 	kill -TERM $pid &&
 	{ wait $pid; status=$?; } &&
-	test "$status" = 143;
+	test "$status" = 42;
 	rc=$?
 	# On failure, free whatever is still blocked on the FIFOs.
 	kill -KILL $pid 2>/dev/null
 	exec 3<>block 3>&-
 	return $rc
+'
+
+test_expect_success 'one seed for the whole run, unless given' '
+	$GUARD "$FLAKETRAP" run --log=tree -- sh -c "sleep 1; sleep 1" &&
+	test "$(logq tree "len(starts) >= 3 and len(set(s[\"seed\"] for s in starts)) == 1")" = True
+'
+
+test_expect_success 'a library that ld.so would skip is refused' '
+	mkdir "sp ace" && cp "$LIB" "sp ace/libflaketrap.so" &&
+	for bad in "$PWD/sp ace/libflaketrap.so" /etc/passwd "$PWD"; do
+		test_expect_code 125 env FLAKETRAP_LIB="$bad" "$FLAKETRAP" run true 2>err &&
+		grep -q "FLAKETRAP_LIB=" err || return 1
+	done
+'
+
+test_expect_success 'flaketrap checks the knobs itself, before running CMD' '
+	test_expect_code 125 "$FLAKETRAP" run --sleep=bad -- ./no-such-command 2>err &&
+	grep -q "FLAKETRAP_SLEEP=" err
 '
 
 test_expect_success 'the demo fixture fails under flaketrap, every run' '

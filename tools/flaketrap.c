@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +78,10 @@ static void usage_run(FILE *f)
 	}
 	fprintf(f,
 "  -h, --help\n      show this help.\n"
+"  -V, --version\n      show the version.\n"
+"\n"
+"Without --seed (or FLAKETRAP_SEED), one seed is drawn for the whole run;\n"
+"each process logs it, so the run can be replayed with --seed.\n"
 "\n"
 "Environment: FLAKETRAP_LIB overrides where libflaketrap.so is found.\n"
 "\n"
@@ -97,9 +103,32 @@ static void die(const char *fmt, ...)
 	exit(EXIT_TOOL_ERROR);
 }
 
-static int readable(const char *path)
+/*
+ * Why path cannot go in LD_PRELOAD, or NULL. ld.so splits the list at
+ * spaces and colons and skips what it cannot load with a mere warning:
+ * the run would change nothing and pass.
+ */
+static const char *unusable_library(const char *path)
 {
-	return access(path, R_OK) == 0;
+	unsigned char magic[4];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (strpbrk(path, " :\t\n"))
+		return "a space or a colon in its path breaks LD_PRELOAD";
+	if (stat(path, &st) != 0)
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return strerror(errno);
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0)
+		return "not an ELF shared object";
+	return NULL;
 }
 
 /* $FLAKETRAP_LIB, then beside this executable, then the install path. */
@@ -110,15 +139,16 @@ static void find_library(char *out, size_t outlen)
 		"/../lib/flaketrap/libflaketrap.so",	/* installed */
 	};
 	char exe[PATH_MAX], *slash;
-	const char *env = getenv("FLAKETRAP_LIB");
+	const char *env = getenv("FLAKETRAP_LIB"), *why;
 	ssize_t n;
 	size_t i;
 
 	if (env && *env) {
-		if (!readable(env))
-			die("FLAKETRAP_LIB=%s: no readable library there", env);
 		if (!realpath(env, out))
-			die("FLAKETRAP_LIB=%s: cannot resolve the path", env);
+			die("FLAKETRAP_LIB=%s: %s", env, strerror(errno));
+		why = unusable_library(out);
+		if (why)
+			die("FLAKETRAP_LIB=%s: %s", env, why);
 		return;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -131,14 +161,18 @@ static void find_library(char *out, size_t outlen)
 			char cand[PATH_MAX + 64];
 
 			snprintf(cand, sizeof(cand), "%s%s", exe, beside[i]);
-			if (readable(cand) && realpath(cand, out))
-				return;
+			if (access(cand, F_OK) == 0 && realpath(cand, out))
+				goto found;
 		}
 	}
 	snprintf(out, outlen, "%s/flaketrap/libflaketrap.so", FT_LIBDIR);
-	if (!readable(out))
+	if (access(out, F_OK) != 0)
 		die("cannot find libflaketrap.so (looked beside this program"
 		    " and in %s/flaketrap); set FLAKETRAP_LIB", FT_LIBDIR);
+found:
+	why = unusable_library(out);
+	if (why)
+		die("%s: %s", out, why);
 }
 
 static int is_our_library(const char *entry, size_t len)
@@ -224,19 +258,45 @@ static void forward_signal(int sig)
 /* Run argv, wait, and return the exit status flaketrap should give. */
 static int run_command(char **argv)
 {
+	/* Sent to us by name: CMD must get them too. */
 	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
-	struct sigaction sa;
+	/* The terminal sends them to CMD as well: ignore, as system() does. */
+	static const int ignored[] = { SIGINT, SIGQUIT };
+	struct sigaction fwd, ign, old_fwd[4], old_ign[2];
+	sigset_t block, old_mask;
 	int fds[2], status, err = 0;
 	size_t i;
 	ssize_t n;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		die("pipe: %s", strerror(errno));
+	/*
+	 * Handlers in place before the fork, signals held until `child` is
+	 * known: a SIGTERM at any moment reaches CMD, never orphans it.
+	 */
+	sigemptyset(&block);
+	for (i = 0; i < 4; i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.sa_handler = forward_signal;
+	fwd.sa_flags = SA_RESTART;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	for (i = 0; i < 4; i++)
+		sigaction(forwarded[i], &fwd, &old_fwd[i]);
+	for (i = 0; i < 2; i++)
+		sigaction(ignored[i], &ign, &old_ign[i]);
 	fflush(NULL);
 	child = fork();
 	if (child < 0)
 		die("fork: %s", strerror(errno));
 	if (child == 0) {
+		for (i = 0; i < 4; i++)
+			sigaction(forwarded[i], &old_fwd[i], NULL);
+		for (i = 0; i < 2; i++)
+			sigaction(ignored[i], &old_ign[i], NULL);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		close(fds[0]);
 		execvp(argv[0], argv);
 		err = errno;
@@ -244,16 +304,8 @@ static int run_command(char **argv)
 		(void)n;
 		_exit(EXIT_CANNOT_RUN);
 	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	close(fds[1]);
-	/* The terminal sends SIGINT and SIGQUIT to CMD as well: as system(). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sa.sa_handler = forward_signal;
-	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &sa, NULL);
 	do
 		n = read(fds[0], &err, sizeof(err));
 	while (n < 0 && errno == EINTR);
@@ -271,6 +323,27 @@ static int run_command(char **argv)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * One seed for the whole process tree, so the run can be replayed: each
+ * process would otherwise draw its own.
+ */
+static void ensure_seed(void)
+{
+	char seed[24];
+	uint64_t v;
+	struct timespec ts;
+
+	if (getenv(FT_ENV_PREFIX "SEED"))
+		return;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		    (uint64_t)ts.tv_sec ^ (uint64_t)getpid() << 32;
+	}
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v);
+	setenv(FT_ENV_PREFIX "SEED", seed, 1);
+}
+
 static void option_to_env(int knob, const char *value)
 {
 	char name[64];
@@ -283,7 +356,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static char run_name[] = "flaketrap run";
 	extern char **environ;
-	struct option opts[FT_NKNOBS + 2];
+	struct option opts[FT_NKNOBS + 3];
 	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
 	struct ft_config cfg;
 	int i, c;
@@ -300,12 +373,18 @@ static int cmd_run(int argc, char **argv)
 					   1000 + i };
 	}
 	opts[FT_NKNOBS] = (struct option){ "help", no_argument, NULL, 'h' };
-	opts[FT_NKNOBS + 1] = (struct option){ NULL, 0, NULL, 0 };
+	opts[FT_NKNOBS + 1] = (struct option){ "version", no_argument, NULL,
+					       'V' };
+	opts[FT_NKNOBS + 2] = (struct option){ NULL, 0, NULL, 0 };
 	argv[0] = run_name;	/* getopt's messages name it */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage_run(stdout);
+			return 0;
+		}
+		if (c == 'V') {
+			printf("flaketrap %s\n", FT_VERSION);
 			return 0;
 		}
 		if (c < 1000 || c >= 1000 + FT_NKNOBS) {
@@ -326,6 +405,7 @@ static int cmd_run(int argc, char **argv)
 	find_library(lib, sizeof(lib));
 	set_preload(lib);
 	absolute_log_dir();
+	ensure_seed();
 	return run_command(argv + optind);
 }
 
