@@ -156,7 +156,8 @@ static void mark_process(void)
 	void *page;
 
 	owner = getpid();
-	if (!fork_marker) {
+	/* Only the log and the signal views need to tell; spare the rest. */
+	if (!fork_marker && cfg.log_dir[0] != '\0') {
 		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (page == MAP_FAILED)
@@ -167,7 +168,8 @@ static void mark_process(void)
 		}
 		fork_marker = page;
 	}
-	*fork_marker = 1;
+	if (fork_marker)
+		*fork_marker = 1;
 }
 
 /* A new process: plain stores only (fork child, async-signal-safe). */
