@@ -41,4 +41,20 @@ test_expect_success 'two copies of the library count once' '
 	test "$(logq copies2 "len(starts), total(\"sleeps_seen\")")" = "(1, 1)"
 '
 
+test_expect_success 'a library constructor sleeping before ours runs is handled' '
+	cat >ctor.c <<-\EOF &&
+	#include <unistd.h>
+	__attribute__((constructor)) static void early(void) { sleep(3600); }
+	int ctor_lib_loaded(void) { return 1; }
+	EOF
+	cat >main.c <<-\EOF &&
+	int ctor_lib_loaded(void);
+	int main(void) { return !ctor_lib_loaded(); }
+	EOF
+	cc -shared -fPIC -o libctor.so ctor.c &&
+	cc -o ctor-main main.c -L. -lctor -Wl,-rpath,"$PWD" &&
+	preload FLAKETRAP_LOG=ctor ./ctor-main &&
+	test "$(logq ctor "total(\"sleeps_changed\"), len(starts)")" = "(1, 1)"
+'
+
 test_done
