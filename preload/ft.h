@@ -94,7 +94,5 @@ void ft_log_after_fork(void);
 /* signal.c: the exit record for a process killed by a signal. */
 void ft_signal_init(void);
 
-/* sleep.c: the policy applied to one sleep of req_ns nanoseconds. */
-int64_t ft_sleep_decide(int64_t req_ns);
 
 #endif

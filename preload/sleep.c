@@ -43,7 +43,7 @@ static int64_t account(int64_t req_ns, int64_t slept_ns, int changed)
  * alone. Counts the call either way. A zero sleep (a yield or a poll) is
  * never lengthened. async-signal-safe
  */
-int64_t ft_sleep_decide(int64_t req_ns)
+static int64_t decide(int64_t req_ns)
 {
 	const struct ft_config *c = ft_cfg();
 	const struct ft_sleep_policy *p = &c->sleep;
@@ -110,7 +110,7 @@ FT_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 
 	if (!ft_active() || !req || !ft_ts_valid(req))
 		return ft_real.nanosleep(req, rem);
-	got = ft_sleep_decide(ft_ts_to_ns(req));
+	got = decide(ft_ts_to_ns(req));
 	if (got < 0)
 		return ft_real.nanosleep(req, rem);
 	return sleep_ns(got, ft_ts_to_ns(req), rem);
@@ -124,7 +124,7 @@ FT_EXPORT unsigned int sleep(unsigned int seconds)
 
 	if (!ft_active())
 		return ft_real.sleep(seconds);
-	got = ft_sleep_decide(want);
+	got = decide(want);
 	if (got < 0)
 		return ft_real.sleep(seconds);
 	/* glibc's sleep: whole seconds left on EINTR (errno EINTR), else 0 */
@@ -141,7 +141,7 @@ FT_EXPORT int usleep(useconds_t usec)
 
 	if (!ft_active())
 		return ft_real.usleep(usec);
-	got = ft_sleep_decide(want);
+	got = decide(want);
 	if (got < 0)
 		return ft_real.usleep(usec);
 	return sleep_ns(got, want, NULL);
@@ -186,7 +186,7 @@ static int abstime_sleep(clockid_t clk, const struct timespec *req,
 	want = ft_ts_to_ns(req) - now_ns;
 	if (want < 0)
 		want = 0;
-	got = ft_sleep_decide(want);
+	got = decide(want);
 	if (got < 0)
 		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
 	if (!is_alarm_clock(clk) && yielded(got))
@@ -208,7 +208,7 @@ FT_EXPORT int clock_nanosleep(clockid_t clk, int flags,
 	if (flags & TIMER_ABSTIME)
 		return abstime_sleep(clk, req, rem);
 	want = ft_ts_to_ns(req);
-	got = ft_sleep_decide(want);
+	got = decide(want);
 	if (got < 0)
 		return ft_real.clock_nanosleep(clk, flags, req, rem);
 	if (!is_alarm_clock(clk) && yielded(got))
@@ -235,7 +235,7 @@ FT_EXPORT int thrd_sleep(const struct timespec *dur, struct timespec *rem)
 	if (!ft_active() || !dur || !ft_ts_valid(dur))
 		return ft_real.thrd_sleep(dur, rem);
 	want = ft_ts_to_ns(dur);
-	got = ft_sleep_decide(want);
+	got = decide(want);
 	if (got < 0)
 		return ft_real.thrd_sleep(dur, rem);
 	if (yielded(got))
@@ -259,7 +259,7 @@ FT_EXPORT int select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	    (nfds > 0 && (rfds || wfds || efds)) || !ft_tv_valid(timeout))
 		return ft_real.select(nfds, rfds, wfds, efds, timeout);
 	want = ft_tv_to_ns(timeout);
-	got = ft_sleep_decide(want);
+	got = decide(want);
 	if (got < 0)
 		return ft_real.select(nfds, rfds, wfds, efds, timeout);
 	if (yielded(got)) {
@@ -292,7 +292,7 @@ FT_EXPORT int pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	    (nfds > 0 && (rfds || wfds || efds)) || !ft_ts_valid(timeout))
 		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
 				       sigmask);
-	got = ft_sleep_decide(ft_ts_to_ns(timeout));
+	got = decide(ft_ts_to_ns(timeout));
 	if (got < 0)
 		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
 				       sigmask);
@@ -311,7 +311,7 @@ FT_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds,
 
 	if (!ft_active() || nfds != 0 || !timeout || !ft_ts_valid(timeout))
 		return ft_real.ppoll(fds, nfds, timeout, sigmask);
-	got = ft_sleep_decide(ft_ts_to_ns(timeout));
+	got = decide(ft_ts_to_ns(timeout));
 	if (got < 0)
 		return ft_real.ppoll(fds, nfds, timeout, sigmask);
 	if (!sigmask && yielded(got))
@@ -327,7 +327,7 @@ FT_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 	if (!ft_active() || nfds != 0 || timeout < 0)
 		return ft_real.poll(fds, nfds, timeout);
-	got = ft_sleep_decide((int64_t)timeout * 1000000);
+	got = decide((int64_t)timeout * 1000000);
 	if (got < 0)
 		return ft_real.poll(fds, nfds, timeout);
 	if (yielded(got))

@@ -33,6 +33,16 @@ static const char *name(void (*h)(int))
 	       h == handler ? "handler" : "foreign";
 }
 
+/* What the parent sees of sig after its vfork child is gone. */
+static void show_parent_view(const char *label, int sig)
+{
+	struct sigaction q;
+
+	sigaction(sig, NULL, &q);
+	printf("parent %s %s flags=%#x\n", label, name(q.sa_handler),
+	       (unsigned)q.sa_flags);
+}
+
 static void report_child(pid_t pid)
 {
 	int st;
@@ -100,9 +110,7 @@ int main(int argc, char **argv)
 			_exit(127);
 		}
 		report_child(pid);
-		sigaction(SIGINT, NULL, &q);
-		printf("parent SIGINT %s flags=%#x\n", name(q.sa_handler),
-		       (unsigned)q.sa_flags);
+		show_parent_view("SIGINT", SIGINT);
 	} else if (!strcmp(how, "vforkkill")) {
 		pid = vfork();
 		if (pid == 0) {
@@ -110,9 +118,7 @@ int main(int argc, char **argv)
 			_exit(127);
 		}
 		report_child(pid);
-		sigaction(SIGTERM, NULL, &q);
-		printf("parent SIGTERM %s flags=%#x\n", name(q.sa_handler),
-		       (unsigned)q.sa_flags);
+		show_parent_view("SIGTERM", SIGTERM);
 	} else if (!strcmp(how, "rename")) {
 		strcpy(argv[0], "renamed");
 	} else if (!strcmp(how, "rawfork")) {
