@@ -52,7 +52,8 @@ TOOL := tools/flaketrap
 # the unit tests as they are.
 PURE_SRC := preload/config.c preload/fmt.c preload/prng.c preload/timespec.c
 LIB_SRC := $(wildcard preload/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
+LIB_ASM := $(wildcard preload/*.S)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
 PURE_OBJ := $(PURE_SRC:%.c=$(B)/obj/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
@@ -79,6 +80,11 @@ FORCE:
 $(B)/pic/%.o: %.c $(HEADERS) $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(B)/pic/%.o: %.S $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
 $(B)/obj/%.o: %.c $(HEADERS) $(B)/FLAGS

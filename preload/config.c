@@ -4,6 +4,7 @@
  * not parse whole is an error, never a silent default. Pure code (no
  * allocation, no globals written), shared by the library and the tool.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "config.h"
@@ -192,6 +193,136 @@ int ft_parse_seed(const char *s, uint64_t *seed, const char **why)
 	return 0;
 }
 
+int ft_parse_leaks(const char *s, unsigned *mask, const char **why)
+{
+	const char *end;
+	size_t n;
+
+	*mask = 0;
+	if (strcmp(s, "off") == 0)
+		return 0;
+	if (*s == '\0') {
+		*why = "empty value";
+		return -1;
+	}
+	for (;;) {
+		end = strchr(s, ',');
+		n = end ? (size_t)(end - s) : strlen(s);
+		if (n == 8 && strncmp(s, "children", n) == 0) {
+			*mask |= FT_LEAK_CHILDREN;
+		} else if (n == 7 && strncmp(s, "threads", n) == 0) {
+			*mask |= FT_LEAK_THREADS;
+		} else {
+			*why = "unknown kind of leak";
+			return -1;
+		}
+		if (!end)
+			return 0;
+		s = end + 1;
+	}
+}
+
+int ft_parse_count(const char *s, unsigned max, unsigned *n, const char **why)
+{
+	uint64_t v;
+
+	if (ft_parse_seed(s, &v, why))
+		return -1;
+	if (v > max) {
+		*why = "too large";
+		return -1;
+	}
+	*n = (unsigned)v;
+	return 0;
+}
+
+int ft_parse_switch(const char *s, int *on, const char **why)
+{
+	if (strcmp(s, "on") == 0 || strcmp(s, "1") == 0) {
+		*on = 1;
+		return 0;
+	}
+	if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0) {
+		*on = 0;
+		return 0;
+	}
+	*why = "neither on nor off";
+	return -1;
+}
+
+static const struct {
+	int sig;
+	const char *name;
+} signal_names[] = {
+	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" },
+	{ SIGILL, "ILL" }, { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },
+	{ SIGBUS, "BUS" }, { SIGFPE, "FPE" }, { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },
+	{ SIGSTKFLT, "STKFLT" }, { SIGCHLD, "CHLD" }, { SIGCONT, "CONT" },
+	{ SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" }, { SIGTTIN, "TTIN" },
+	{ SIGTTOU, "TTOU" }, { SIGURG, "URG" }, { SIGXCPU, "XCPU" },
+	{ SIGXFSZ, "XFSZ" }, { SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" },
+	{ SIGWINCH, "WINCH" }, { SIGIO, "IO" }, { SIGPWR, "PWR" },
+	{ SIGSYS, "SYS" },
+};
+
+const char *ft_signal_name(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+		if (signal_names[i].sig == sig)
+			return signal_names[i].name;
+	return NULL;
+}
+
+int ft_parse_signal(const char *s, int *sig, const char **why)
+{
+	unsigned n;
+	size_t i;
+
+	if (strcmp(s, "off") == 0) {
+		*sig = 0;
+		return 0;
+	}
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	*sig = -1;
+	if (is_digit(*s)) {
+		if (ft_parse_count(s, NSIG - 1, &n, why))
+			return -1;
+		*sig = (int)n;
+	} else if (strncmp(s, "RTMIN", 5) == 0 || strncmp(s, "RTMAX", 5) == 0) {
+		n = 0;
+		if (s[5] != '\0' &&
+		    (s[5] != (s[4] == 'N' ? '+' : '-') ||
+		     ft_parse_count(s + 6, NSIG, &n, why))) {
+			*why = "not RTMIN+N or RTMAX-N";
+			return -1;
+		}
+		*sig = s[4] == 'N' ? SIGRTMIN + (int)n : SIGRTMAX - (int)n;
+		if (*sig < SIGRTMIN || *sig > SIGRTMAX) {
+			*why = "outside the realtime signals";
+			return -1;
+		}
+	} else {
+		for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]);
+		     i++)
+			if (strcmp(s, signal_names[i].name) == 0)
+				*sig = signal_names[i].sig;
+		if (*sig < 0) {
+			*why = "unknown signal";
+			return -1;
+		}
+	}
+	if (*sig == 0 || *sig == SIGKILL || *sig == SIGSTOP) {
+		*why = "not a signal a handler can catch";
+		return -1;
+	}
+	return 0;
+}
+
 #define FT_SCALE_MAX 1000000
 
 int ft_parse_sleep(const char *s, struct ft_sleep_policy *p,
@@ -373,6 +504,15 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		}
 		strcpy(cfg->log_dir, value);
 		return 0;
+	case FT_KNOB_leaks:
+		return ft_parse_leaks(value, &cfg->leaks, why);
+	case FT_KNOB_backtrace:
+		return ft_parse_count(value, FT_BACKTRACE_MAX, &cfg->backtrace,
+				      why);
+	case FT_KNOB_crash:
+		return ft_parse_switch(value, &cfg->crash, why);
+	case FT_KNOB_stack_signal:
+		return ft_parse_signal(value, &cfg->stack_signal, why);
 	}
 	*why = "unknown knob";
 	return -1;

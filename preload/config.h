@@ -18,6 +18,10 @@ enum ft_knob_kind {
 	FT_KIND_FRACTION,
 	FT_KIND_SEED,
 	FT_KIND_PATH,
+	FT_KIND_LEAKS,
+	FT_KIND_COUNT,
+	FT_KIND_SWITCH,
+	FT_KIND_SIGNAL,
 };
 
 enum ft_knob_id {
@@ -55,6 +59,9 @@ struct ft_sleep_policy {
 };
 
 #define FT_PPB 1000000000ULL
+#define FT_LEAK_CHILDREN 1u
+#define FT_LEAK_THREADS 2u
+#define FT_BACKTRACE_MAX 64
 #define FT_PATH_MAX 3072
 #define FT_TEXT_MAX 96
 
@@ -65,6 +72,10 @@ struct ft_config {
 	uint64_t seed;
 	int seed_given;
 	char log_dir[FT_PATH_MAX];	/* empty: no log */
+	unsigned leaks;			/* FT_LEAK_* bits */
+	unsigned backtrace;		/* frames, 0 .. FT_BACKTRACE_MAX */
+	int crash;
+	int stack_signal;		/* 0: off */
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 };
@@ -77,6 +88,14 @@ int ft_parse_duration(const char *s, int64_t *ns, const char **why);
 int ft_parse_sleep(const char *s, struct ft_sleep_policy *p, const char **why);
 int ft_parse_fraction(const char *s, uint64_t *ppb, const char **why);
 int ft_parse_seed(const char *s, uint64_t *seed, const char **why);
+int ft_parse_leaks(const char *s, unsigned *mask, const char **why);
+int ft_parse_count(const char *s, unsigned max, unsigned *n, const char **why);
+int ft_parse_switch(const char *s, int *on, const char **why);
+/* A catchable signal: name with or without SIG, RTMIN+N, RTMAX-N, a number,
+ * or "off" (0). */
+int ft_parse_signal(const char *s, int *sig, const char **why);
+/* "SEGV" for SIGSEGV; NULL for a signal without a fixed name. */
+const char *ft_signal_name(int sig);
 
 /*
  * Fill cfg from an environment array (NULL-terminated "NAME=value" strings).

@@ -24,6 +24,7 @@ static int main_trampoline(int argc, char **argv, char **envp)
 {
 	int status = program_main(argc, argv, envp);
 
+	ft_note_exiting();
 	note_exit("return", status);
 	return status;
 }
@@ -41,6 +42,7 @@ FT_EXPORT int __libc_start_main(ft_main_fn *main, int argc, char **argv,
 FT_EXPORT void exit(int status)
 {
 	ft_real_ensure();
+	ft_note_exiting();
 	note_exit("exit", status);
 	ft_real.exit(status);
 	syscall(SYS_exit_group, status);
@@ -51,8 +53,11 @@ FT_EXPORT void exit(int status)
 __attribute__((noreturn)) static void end_now(const char *how, int status,
 					      void (*real_end)(int))
 {
-	if (ft_active())
+	if (ft_active()) {
+		ft_note_exiting();
+		ft_exit_scan();
 		ft_log_exit(how, status & 0xff);
+	}
 	real_end(status);
 	syscall(SYS_exit_group, status);
 	__builtin_unreachable();
@@ -83,6 +88,9 @@ FT_EXPORT void quick_exit(int status)
 /* After the program's atexit handlers (STYLE B2). */
 __attribute__((destructor)) static void ft_destructor(void)
 {
-	if (ft_active())
+	if (ft_active()) {
+		ft_note_exiting();
+		ft_exit_scan();
 		ft_log_exit(pending_how ? pending_how : "exit", pending_status);
+	}
 }

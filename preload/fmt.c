@@ -70,6 +70,20 @@ void ft_buf_i64(struct ft_buf *b, int64_t v)
 
 static const char hex[] = "0123456789abcdef";
 
+void ft_buf_hex(struct ft_buf *b, uint64_t v)
+{
+	char tmp[18];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[--i] = 'x';
+	tmp[--i] = '0';
+	ft_buf_mem(b, tmp + i, sizeof(tmp) - i);
+}
+
 /* Length of the valid UTF-8 sequence at s, or 0. */
 static size_t utf8_len(const unsigned char *s)
 {

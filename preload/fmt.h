@@ -24,6 +24,8 @@ void ft_buf_mem(struct ft_buf *b, const char *s, size_t n);
 void ft_buf_char(struct ft_buf *b, char c);
 void ft_buf_u64(struct ft_buf *b, uint64_t v);
 void ft_buf_i64(struct ft_buf *b, int64_t v);
+/* v as 0x followed by lower-case hex digits, no leading zeros. */
+void ft_buf_hex(struct ft_buf *b, uint64_t v);
 /* s as a JSON string, quotes included; bytes >= 0x80 pass through as UTF-8
  * when valid, else as \u00XX of the byte. */
 void ft_buf_json(struct ft_buf *b, const char *s);

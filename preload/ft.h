@@ -9,11 +9,16 @@
 #define FT_H
 
 #include <poll.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,6 +98,45 @@ void ft_log_after_fork(void);
 
 /* signal.c: the exit record for a process killed by a signal. */
 void ft_signal_init(void);
+
+/* A record: begin it in mem (FT_SCRATCH_SIZE bytes), add keys, end it
+ * (writes it); keep is where to cut back if it did not fit. */
+#define FT_LINE_MAX 16384
+#define FT_LINE_CLOSE 32
+#define FT_SCRATCH_SIZE (FT_LINE_MAX + FT_LINE_CLOSE)
+struct ft_buf;
+void ft_log_begin(struct ft_buf *b, char *mem, const char *event);
+void ft_log_end(struct ft_buf *b, size_t keep);
+
+/* backtrace.c */
+void ft_unwind_load(void);
+/* The caller's callers, dropping skip frames above the caller. */
+int ft_backtrace(uintptr_t *ips, int max, int skip);
+/* From a signal handler: the interrupted stack, frame 0 exact. */
+int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max);
+/* A frame as a JSON object, or as text; is_return: a return address. */
+void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return);
+void ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
+void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return);
+
+/* children.c */
+size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
+
+/* scan.c: the exit scan, once per process. async-signal-safe */
+void ft_exit_scan(void);
+void ft_scan_after_fork(void);
+/* The process has begun to end (exit called, or main returned). */
+void ft_note_exiting(void);
+int ft_is_exiting(void);
+struct ft_leak_counts {
+	unsigned children;
+	unsigned threads;
+};
+extern struct ft_leak_counts ft_leak_counts;
+
+/* crash.c: the crash record. async-signal-safe */
+int ft_is_crash_signal(int sig);
+void ft_crash_record(int sig, const siginfo_t *si, void *ucontext);
 
 
 #endif

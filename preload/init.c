@@ -157,7 +157,7 @@ static void mark_process(void)
 
 	owner = getpid();
 	/* Only the log and the signal views need to tell; spare the rest. */
-	if (!fork_marker && cfg.log_dir[0] != '\0') {
+	if (!fork_marker && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
 		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (page == MAP_FAILED)
@@ -185,6 +185,7 @@ static void reset_process(void)
 	atomic_store(&ft_counters.requested_ns, 0);
 	atomic_store(&ft_counters.slept_ns, 0);
 	ft_log_after_fork();
+	ft_scan_after_fork();
 }
 
 /* async-signal-safe */
@@ -250,6 +251,14 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	(void)argc;
 	(void)envp;
 	saved_argv = argv;
-	if (ft_active())
-		ft_log_start();
+	if (!ft_active())
+		return;
+	ft_log_start();
+	/*
+	 * A crash handler cannot load libunwind (dlopen is not
+	 * async-signal-safe), nor the exit scan that runs in _exit: load it
+	 * now when either may need it.
+	 */
+	if (cfg.crash || cfg.leaks)
+		ft_unwind_load();
 }

@@ -21,10 +21,6 @@
 #define FT_STR_(x) #x
 #define FT_STR(x) FT_STR_(x)
 
-/* A record's scratch: the line, and room kept to close it. */
-#define FT_LINE_MAX 16384
-#define FT_LINE_CLOSE 32
-#define FT_SCRATCH_SIZE (FT_LINE_MAX + FT_LINE_CLOSE)
 
 static atomic_int start_written;
 static atomic_int exit_written;
@@ -251,9 +247,31 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_u64(&b, atomic_load(&ft_counters.requested_ns));
 	ft_buf_str(&b, ",\"slept_ns\":");
 	ft_buf_u64(&b, atomic_load(&ft_counters.slept_ns));
+	ft_buf_str(&b, "},\"leaks\":{\"children\":");
+	ft_buf_u64(&b, ft_leak_counts.children);
+	ft_buf_str(&b, ",\"threads\":");
+	ft_buf_u64(&b, ft_leak_counts.threads);
 	ft_buf_char(&b, '}');
 	finish(&b, b.len);
 	write_line(&b);
 	scratch_put(mem);
+	errno = saved;
+}
+
+/* async-signal-safe */
+void ft_log_begin(struct ft_buf *b, char *mem, const char *event)
+{
+	ft_log_start();
+	begin(b, mem, event);
+}
+
+/* async-signal-safe */
+void ft_log_end(struct ft_buf *b, size_t keep)
+{
+	int saved = errno;
+
+	finish(b, keep);
+	if (logging())
+		write_line(b);
 	errno = saved;
 }

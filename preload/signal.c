@@ -38,6 +38,14 @@ static int is_fatal(int sig)
  * Raised by the instruction that faults, which runs again when the handler
  * returns. Not SIGTRAP: after int3 the instruction pointer is past it.
  */
+/* The signals we put our handler on: all deadly ones with a log (for the
+ * exit record), the crash signals with FLAKETRAP_CRASH. */
+static int wants(int sig)
+{
+	return (ft_cfg()->log_dir[0] != '\0' && is_fatal(sig)) ||
+	       (ft_cfg()->crash && ft_is_crash_signal(sig));
+}
+
 static int is_fault(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
@@ -53,6 +61,10 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 
 	/* A vfork child has its own dispositions but its parent's memory. */
 	if (ft_own_process()) {
+		if (ft_is_crash_signal(sig))
+			ft_crash_record(sig, si, uctx);
+		else
+			ft_exit_scan();
 		ft_log_exit("signal", sig);
 		atomic_store(&managed[sig], 0);
 	}
@@ -114,12 +126,12 @@ void ft_signal_init(void)
 	size_t i;
 	int sig;
 
-	if (ft_cfg()->log_dir[0] == '\0')
+	if (ft_cfg()->log_dir[0] == '\0' && !ft_cfg()->crash)
 		return;
 	fill_ours(&ours);
 	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
 		sig = fatal_signals[i];
-		if (ft_real.sigaction(sig, NULL, &cur) != 0 ||
+		if (!wants(sig) || ft_real.sigaction(sig, NULL, &cur) != 0 ||
 		    cur.sa_handler != SIG_DFL)
 			continue;
 		/* The program's view is what the kernel reports now. */
@@ -153,7 +165,8 @@ static int still_managed(int sig)
  */
 static int keeping_views(void)
 {
-	return ft_active() && ft_cfg()->log_dir[0] != '\0' &&
+	return ft_active() &&
+	       (ft_cfg()->log_dir[0] != '\0' || ft_cfg()->crash) &&
 	       ft_own_process();
 }
 
@@ -166,7 +179,7 @@ FT_EXPORT int sigaction(int sig, const struct sigaction *act,
 		return ft_real.sigaction(sig, act, old);
 	if (!still_managed(sig)) {
 		/* Back to SIG_DFL: ours again, behind the program's view. */
-		if (act && act->sa_handler == SIG_DFL && is_fatal(sig))
+		if (act && act->sa_handler == SIG_DFL && wants(sig))
 			return manage(sig, act, old);
 		return ft_real.sigaction(sig, act, old);
 	}
@@ -193,7 +206,7 @@ FT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 
 	if (!keeping_views())
 		return ft_real.signal(sig, handler);
-	if (handler != SIG_DFL || !is_fatal(sig)) {
+	if (handler != SIG_DFL || !wants(sig)) {
 		if (still_managed(sig)) {
 			old = view[sig];
 			if (ft_real.signal(sig, handler) == SIG_ERR)

@@ -35,6 +35,13 @@ int main(void)
 	ft_buf_i64(&b, -1);
 	is_str(mem, "-9223372036854775808 -1", "signed bounds");
 	ft_buf_init(&b, mem, sizeof(mem));
+	ft_buf_hex(&b, 0);
+	ft_buf_char(&b, ' ');
+	ft_buf_hex(&b, 0x7f3a00c0ffeeULL);
+	ft_buf_char(&b, ' ');
+	ft_buf_hex(&b, UINT64_MAX);
+	is_str(mem, "0x0 0x7f3a00c0ffee 0xffffffffffffffff", "hex");
+	ft_buf_init(&b, mem, sizeof(mem));
 	ft_buf_json(&b, "q\"b\\n\n\t\x01\x7f");
 	is_str(mem, "\"q\\\"b\\\\n\\n\\t\\u0001\\u007f\"", "JSON escapes");
 	ft_buf_init(&b, mem, sizeof(mem));

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backtraces with libunwind, and frames described for the log: module,
+ * offset in it, build-id, and the dynamic symbol where there is one.
+ *
+ * libunwind is loaded with dlopen(RTLD_LOCAL), never linked: libunwind.so.8
+ * exports _Unwind_RaiseException and friends, and as a dependency of a
+ * preloaded library it would come first in the global scope, taking C++
+ * exceptions away from libgcc_s in every program that dlopens C++ code.
+ *
+ * We step a cursor (unw_init_local + unw_step) instead of calling
+ * unw_backtrace: its fast path keeps a per-thread cache in libunwind's
+ * thread-local storage, which a dlopened library gets from malloc, in the
+ * program's heap and from signal handlers. The cursor path with libunwind's
+ * default global cache allocates nothing of the program's.
+ */
+#define UNW_LOCAL_ONLY
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libunwind.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "fmt.h"
+#include "ft.h"
+
+#define FT_STR_(x) #x
+#define FT_STR(x) FT_STR_(x)
+
+static struct {
+	int (*getcontext)(unw_context_t *);
+	int (*init_local)(unw_cursor_t *, unw_context_t *);
+	int (*init_local2)(unw_cursor_t *, unw_context_t *, int);
+	int (*step)(unw_cursor_t *);
+	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+} unw;
+
+enum { UNW_NOT_TRIED, UNW_LOADING, UNW_READY, UNW_MISSING };
+static atomic_int unw_state;
+
+/* Not async-signal-safe (dlopen): call it from normal context only. */
+void ft_unwind_load(void)
+{
+	int expected = UNW_NOT_TRIED;
+	int saved = errno;
+	void *h;
+
+	if (!atomic_compare_exchange_strong(&unw_state, &expected,
+					    UNW_LOADING))
+		return;
+	h = dlopen("libunwind.so.8", RTLD_LAZY | RTLD_LOCAL);
+	if (h) {
+		unw.getcontext = (__typeof__(unw.getcontext))dlsym(
+			h, FT_STR(UNW_ARCH_OBJ(getcontext)));
+		unw.init_local = (__typeof__(unw.init_local))dlsym(
+			h, FT_STR(UNW_OBJ(init_local)));
+		unw.init_local2 = (__typeof__(unw.init_local2))dlsym(
+			h, FT_STR(UNW_OBJ(init_local2)));
+		unw.step = (__typeof__(unw.step))dlsym(h, FT_STR(UNW_OBJ(step)));
+		unw.get_reg = (__typeof__(unw.get_reg))dlsym(
+			h, FT_STR(UNW_OBJ(get_reg)));
+	}
+	atomic_store_explicit(&unw_state,
+			      unw.getcontext && unw.init_local &&
+					      unw.init_local2 && unw.step &&
+					      unw.get_reg
+				      ? UNW_READY
+				      : UNW_MISSING,
+			      memory_order_release);
+	errno = saved;
+}
+
+static int unwind_ready(void)
+{
+	return atomic_load_explicit(&unw_state, memory_order_acquire) ==
+	       UNW_READY;
+}
+
+static int collect(unw_cursor_t *cur, uintptr_t *ips, int max)
+{
+	unw_word_t ip;
+	int n = 0;
+
+	do {
+		if (unw.get_reg(cur, UNW_REG_IP, &ip) != 0 || ip == 0)
+			break;
+		ips[n++] = (uintptr_t)ip;
+	} while (n < max && unw.step(cur) > 0);
+	return n;
+}
+
+/*
+ * Kept out of line so that its own frame is the first one, dropped with
+ * `skip` more (the wrappers between it and the program).
+ */
+__attribute__((noinline)) int ft_backtrace(uintptr_t *ips, int max, int skip)
+{
+	unw_context_t ctx;
+	unw_cursor_t cur;
+	int saved = errno, n = 0, k;
+
+	if (max <= 0)
+		return 0;
+	ft_unwind_load();
+	if (!unwind_ready() || unw.getcontext(&ctx) != 0 ||
+	    unw.init_local(&cur, &ctx) != 0)
+		goto out;
+	for (k = 0; k <= skip; k++)
+		if (unw.step(&cur) <= 0)
+			goto out;
+	n = collect(&cur, ips, max);
+out:
+	errno = saved;
+	return n;
+}
+
+/* async-signal-safe once loaded: the stack a signal interrupted */
+int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max)
+{
+	unw_cursor_t cur;
+	int saved = errno, n = 0;
+
+	if (max <= 0)
+		return 0;
+	if (unwind_ready() &&
+	    unw.init_local2(&cur, (unw_context_t *)ucontext,
+			    UNW_INIT_SIGNAL_FRAME) == 0)
+		n = collect(&cur, ips, max);
+#if defined(__x86_64__)
+	if (n == 0 && ucontext) {
+		ips[0] = (uintptr_t)((ucontext_t *)ucontext)
+				 ->uc_mcontext.gregs[REG_RIP];
+		n = 1;
+	}
+#endif
+	errno = saved;
+	return n;
+}
+
+/* The path of the main program, for frames in it (its link map has no name). */
+static const char *exe_path(void)
+{
+	static char path[FT_PATH_MAX];
+	static atomic_int done;
+	ssize_t n;
+
+	if (!atomic_load(&done)) {
+		n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		path[n > 0 ? n : 0] = '\0';
+		atomic_store(&done, 1);
+	}
+	return path;
+}
+
+/* NT_GNU_BUILD_ID of the module whose ELF header is mapped at base. */
+static void build_id(struct ft_buf *b, const void *base, uintptr_t bias)
+{
+	static const char hex[] = "0123456789abcdef";
+	const ElfW(Ehdr) *eh = base;
+	const ElfW(Phdr) *ph;
+	const char *p, *end;
+	const ElfW(Nhdr) *nh;
+	size_t i, j;
+
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return;
+	ph = (const ElfW(Phdr) *)((const char *)base + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_NOTE)
+			continue;
+		p = (const char *)(bias + ph[i].p_vaddr);
+		end = p + ph[i].p_memsz;
+		while (p + sizeof(*nh) <= end) {
+			nh = (const ElfW(Nhdr) *)p;
+			p += sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+			if (nh->n_type == NT_GNU_BUILD_ID &&
+			    nh->n_namesz == 4 &&
+			    memcmp(nh + 1, "GNU", 4) == 0 &&
+			    p + nh->n_descsz <= end) {
+				ft_buf_str(b, ",\"build_id\":\"");
+				for (j = 0; j < nh->n_descsz; j++) {
+					ft_buf_char(b, hex[(unsigned char)p[j] >> 4]);
+					ft_buf_char(b, hex[p[j] & 15]);
+				}
+				ft_buf_char(b, '"');
+				return;
+			}
+			p += (nh->n_descsz + 3) & ~3u;
+		}
+	}
+}
+
+/*
+ * What dladdr knows of ip. A return address (every frame but the first)
+ * is looked up one byte back: after a call to a noreturn function it may
+ * already be the start of the next function.
+ */
+static int describe(uintptr_t ip, int is_return, Dl_info *info,
+		    struct link_map **map)
+{
+	*map = NULL;
+	memset(info, 0, sizeof(*info));
+	return dladdr1((void *)(ip - (is_return ? 1 : 0)), info, (void **)map,
+		       RTLD_DL_LINKMAP) != 0 &&
+	       *map != NULL;
+}
+
+/*
+ * Static functions are in no dynamic symbol table: their names come from
+ * the module's .symtab, read from its file (mapped, never unmapped: a few
+ * modules per process). Used only by one thread at a time; a second one
+ * goes without.
+ */
+struct symfile {
+	char path[256];
+	const ElfW(Sym) *syms;
+	size_t nsyms;
+	const char *strs;
+	size_t strs_size;
+};
+
+#define FT_SYMFILES 16
+static struct symfile symfiles[FT_SYMFILES];
+static int nsymfiles;
+static atomic_int symfiles_busy;
+
+static void load_symtab(struct symfile *f, const char *path)
+{
+	const ElfW(Ehdr) *eh;
+	const ElfW(Shdr) *sh;
+	const char *base;
+	struct stat st;
+	size_t i;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(*eh)) {
+		close(fd);
+		return;
+	}
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED)
+		return;
+	eh = (const ElfW(Ehdr) *)base;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_shentsize != sizeof(*sh) ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) >
+		    (size_t)st.st_size)
+		return;
+	sh = (const ElfW(Shdr) *)(base + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_offset + sh[i].sh_size > (size_t)st.st_size ||
+		    sh[sh[i].sh_link].sh_offset + sh[sh[i].sh_link].sh_size >
+			    (size_t)st.st_size)
+			continue;
+		f->syms = (const ElfW(Sym) *)(base + sh[i].sh_offset);
+		f->nsyms = sh[i].sh_size / sizeof(ElfW(Sym));
+		f->strs = base + sh[sh[i].sh_link].sh_offset;
+		f->strs_size = sh[sh[i].sh_link].sh_size;
+		return;
+	}
+}
+
+/* The function of path's .symtab that holds vaddr: its name and start. */
+static const char *symtab_lookup(const char *path, uintptr_t vaddr,
+				 uintptr_t *start)
+{
+	const struct symfile *f = NULL;
+	const char *name = NULL;
+	const ElfW(Sym) *sym;
+	size_t i;
+
+	if (atomic_exchange(&symfiles_busy, 1))
+		return NULL;
+	for (i = 0; i < (size_t)nsymfiles; i++)
+		if (strcmp(symfiles[i].path, path) == 0)
+			f = &symfiles[i];
+	if (!f && nsymfiles < FT_SYMFILES && strlen(path) < 256) {
+		strcpy(symfiles[nsymfiles].path, path);
+		load_symtab(&symfiles[nsymfiles], path);
+		f = &symfiles[nsymfiles++];
+	}
+	for (i = 0; f && i < f->nsyms; i++) {
+		sym = &f->syms[i];
+		if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC ||
+		    sym->st_shndx == SHN_UNDEF || sym->st_name >= f->strs_size ||
+		    vaddr < sym->st_value || vaddr - sym->st_value >= sym->st_size)
+			continue;
+		name = f->strs + sym->st_name;
+		*start = sym->st_value;
+		break;
+	}
+	atomic_store(&symfiles_busy, 0);
+	return name;
+}
+
+static const char *module_name(const Dl_info *info, struct link_map *map)
+{
+	if (map->l_name && map->l_name[0])
+		return map->l_name;
+	if (info->dli_fname && info->dli_fname[0] == '/')
+		return info->dli_fname;
+	return exe_path();
+}
+
+/* The dynamic symbol dladdr found, else the .symtab one, into info. */
+static void symbol(Dl_info *info, struct link_map *map, uintptr_t ip,
+		   int is_return)
+{
+	uintptr_t start;
+	const char *name;
+
+	if (info->dli_sname && info->dli_saddr)
+		return;
+	info->dli_sname = NULL;
+	name = symtab_lookup(module_name(info, map),
+			     ip - map->l_addr - (is_return ? 1 : 0), &start);
+	if (name) {
+		info->dli_sname = name;
+		info->dli_saddr = (void *)(start + map->l_addr);
+	}
+}
+
+void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return)
+{
+	struct link_map *map;
+	Dl_info info;
+
+	ft_buf_str(b, "{\"ip\":\"");
+	ft_buf_hex(b, ip);
+	ft_buf_char(b, '"');
+	if (describe(ip, is_return, &info, &map)) {
+		ft_buf_str(b, ",\"module\":");
+		ft_buf_json(b, module_name(&info, map));
+		ft_buf_str(b, ",\"offset\":\"");
+		ft_buf_hex(b, ip - map->l_addr);
+		ft_buf_char(b, '"');
+		if (info.dli_fbase)
+			build_id(b, info.dli_fbase, map->l_addr);
+		symbol(&info, map, ip, is_return);
+		if (info.dli_sname) {
+			ft_buf_str(b, ",\"symbol\":");
+			ft_buf_json(b, info.dli_sname);
+			ft_buf_str(b, ",\"symbol_offset\":");
+			ft_buf_u64(b, ip - (uintptr_t)info.dli_saddr);
+		}
+	}
+	ft_buf_char(b, '}');
+}
+
+void ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
+{
+	int i;
+
+	ft_buf_char(b, '[');
+	for (i = 0; i < n && !b->full; i++) {
+		if (i)
+			ft_buf_char(b, ',');
+		ft_frame_json(b, ips[i], i > 0);
+	}
+	ft_buf_char(b, ']');
+}
+
+/* "sym+0x1a (/path/module+0x1234)", or what of it is known. */
+void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return)
+{
+	struct link_map *map;
+	Dl_info info;
+
+	ft_buf_hex(b, ip);
+	if (!describe(ip, is_return, &info, &map))
+		return;
+	symbol(&info, map, ip, is_return);
+	if (info.dli_sname) {
+		ft_buf_char(b, ' ');
+		ft_buf_str(b, info.dli_sname);
+		ft_buf_char(b, '+');
+		ft_buf_hex(b, ip - (uintptr_t)info.dli_saddr);
+	}
+	ft_buf_str(b, " (");
+	ft_buf_str(b, module_name(&info, map));
+	ft_buf_char(b, '+');
+	ft_buf_hex(b, ip - map->l_addr);
+	ft_buf_char(b, ')');
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Children: every way a child is made records it (with where it was made),
+ * every way a child is reaped removes it. What the exit scan finds still
+ * there is a leak.
+ *
+ * vfork cannot be wrapped by a C function that calls vfork and returns: the
+ * child would return through the wrapper's frame and pop it, and the
+ * parent, resuming in the same frame, would find it clobbered. vfork.S
+ * does what a sound wrapper must do: it keeps no frame across the call
+ * (the return address waits in thread-local storage) and calls back into C
+ * before and after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "ft.h"
+#include "registry.h"
+
+/* A child record made before fork/spawn, linked once the pid is known. */
+static void child_made(struct ft_rec *rec, pid_t pid)
+{
+	if (!rec)
+		return;
+	if (pid <= 0) {
+		ft_reg_free(rec);
+		return;
+	}
+	rec->id = pid;
+	ft_reg_link(rec, (uint64_t)pid, 1);
+}
+
+FT_EXPORT pid_t fork(void)
+{
+	struct ft_rec *rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_FORK, 1);
+	pid_t pid;
+	int saved;
+
+	ft_real_ensure();
+	pid = ft_real.fork();
+	if (pid != 0) {
+		saved = errno;
+		child_made(rec, pid);
+		errno = saved;
+	}
+	/* In the child the registry page is already zero: rec is not ours. */
+	return pid;
+}
+
+#if defined(__x86_64__)
+static __thread struct ft_rec *vfork_pending;
+static __thread uintptr_t vfork_return;
+
+struct ft_vfork_start {
+	pid_t (*real)(void);
+	uintptr_t *return_slot;
+};
+
+/* Called from vfork.S only. */
+struct ft_vfork_start ft_vfork_prepare(void);
+uintptr_t ft_vfork_done(pid_t pid);
+
+/* Called by vfork.S with the program's frame still whole. */
+struct ft_vfork_start ft_vfork_prepare(void)
+{
+	struct ft_vfork_start s;
+	int saved = errno;
+
+	ft_real_ensure();
+	/* Skip this function and vfork.S: frame 0 is vfork's caller. */
+	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 1);
+	s.real = ft_real.vfork;
+	s.return_slot = &vfork_return;
+	errno = saved;
+	return s;
+}
+
+/*
+ * Called by vfork.S in the child (pid 0), which must leave our memory
+ * alone, then in the parent. Returns where vfork returns to.
+ */
+uintptr_t ft_vfork_done(pid_t pid)
+{
+	int saved = errno;
+
+	if (pid != 0) {
+		child_made(vfork_pending, pid);
+		vfork_pending = NULL;
+	}
+	errno = saved;
+	return vfork_return;
+}
+#endif
+
+static int spawn(int (*real)(pid_t *, const char *,
+			     const posix_spawn_file_actions_t *,
+			     const posix_spawnattr_t *, char *const[],
+			     char *const[]),
+		 enum ft_origin origin, pid_t *pid, const char *path,
+		 const posix_spawn_file_actions_t *actions,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[])
+{
+	struct ft_rec *rec = ft_reg_new(FT_REC_CHILD, origin, 2);
+	pid_t child = 0;
+	int err;
+
+	err = real(&child, path, actions, attr, argv, envp);
+	child_made(rec, err == 0 ? child : -1);
+	if (err == 0 && pid)
+		*pid = child;
+	return err;
+}
+
+FT_EXPORT int posix_spawn(pid_t *pid, const char *path,
+			  const posix_spawn_file_actions_t *actions,
+			  const posix_spawnattr_t *attr, char *const argv[],
+			  char *const envp[])
+{
+	ft_real_ensure();
+	return spawn(ft_real.posix_spawn, FT_ORIGIN_POSIX_SPAWN, pid, path,
+		     actions, attr, argv, envp);
+}
+
+FT_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+			   const posix_spawn_file_actions_t *actions,
+			   const posix_spawnattr_t *attr, char *const argv[],
+			   char *const envp[])
+{
+	ft_real_ensure();
+	return spawn(ft_real.posix_spawnp, FT_ORIGIN_POSIX_SPAWNP, pid, file,
+		     actions, attr, argv, envp);
+}
+
+/*
+ * libc's system() makes and reaps its child inside, out of our sight. While
+ * it runs, a record keyed by the calling thread says where it was called:
+ * a child of that thread the exit scan finds unrecorded is that one.
+ */
+FT_EXPORT int system(const char *command)
+{
+	struct ft_rec *rec = NULL;
+	int ret, saved;
+
+	ft_real_ensure();
+	if (command)
+		rec = ft_reg_new(FT_REC_SYSTEM, FT_ORIGIN_SYSTEM, 1);
+	if (rec) {
+		rec->id = (int32_t)syscall(SYS_gettid);
+		ft_reg_link(rec, (uint64_t)rec->id, 1);
+	}
+	ret = ft_real.system(command);
+	saved = errno;
+	ft_reg_free(rec);
+	errno = saved;
+	return ret;
+}
+
+/* The pids in /proc/self/task/TID/children, into pids; how many.
+ * async-signal-safe */
+size_t ft_task_children(pid_t tid, pid_t *pids, size_t max)
+{
+	char path[64], buf[4096];
+	size_t n = 0, i;
+	ssize_t len;
+	long v = -1;
+	int fd;
+
+	memcpy(path, "/proc/self/task/", 16);
+	i = 16;
+	{
+		char tmp[16];
+		size_t k = 0;
+		unsigned long t = (unsigned long)tid;
+
+		do
+			tmp[k++] = (char)('0' + t % 10);
+		while ((t /= 10) != 0);
+		while (k)
+			path[i++] = tmp[--k];
+	}
+	memcpy(path + i, "/children", 10);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (i = 0; len > 0 && i <= (size_t)len && n < max; i++) {
+		if (i < (size_t)len && buf[i] >= '0' && buf[i] <= '9') {
+			v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
+		} else if (v >= 0) {
+			pids[n++] = (pid_t)v;
+			v = -1;
+		}
+	}
+	return n;
+}
+
+/*
+ * libc's popen() spawns its child inside and hands back only a FILE. The
+ * child is the one pid that appears among this thread's children across
+ * the call (each thread has its own list, so other threads' children do
+ * not count).
+ */
+FT_EXPORT FILE *popen(const char *command, const char *type)
+{
+	pid_t before[256], after[256];
+	size_t nb = 0, na, i, j;
+	struct ft_rec *rec, *popen_rec = NULL;
+	pid_t tid, child = 0;
+	FILE *f;
+	int saved;
+
+	ft_real_ensure();
+	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_POPEN, 1);
+	tid = (pid_t)syscall(SYS_gettid);
+	if (rec)
+		nb = ft_task_children(tid, before, 256);
+	f = ft_real.popen(command, type);
+	saved = errno;
+	if (rec && f) {
+		na = ft_task_children(tid, after, 256);
+		for (i = 0; i < na && !child; i++) {
+			for (j = 0; j < nb && before[j] != after[i]; j++)
+				;
+			if (j == nb)
+				child = after[i];
+		}
+		popen_rec = child ? ft_reg_new(FT_REC_POPEN, FT_ORIGIN_POPEN, 0)
+				  : NULL;
+	}
+	if (popen_rec) {
+		popen_rec->id = child;
+		ft_reg_link(popen_rec, (uint64_t)(uintptr_t)f, 1);
+		child_made(rec, child);
+	} else {
+		ft_reg_free(rec);
+	}
+	errno = saved;
+	return f;
+}
+
+FT_EXPORT int pclose(FILE *stream)
+{
+	int ret, saved;
+
+	ft_real_ensure();
+	ret = ft_real.pclose(stream);
+	saved = errno;
+	/* Reaped, or already reaped by another wait: gone either way. */
+	ft_reg_remove_popen((uint64_t)(uintptr_t)stream);
+	errno = saved;
+	return ret;
+}
+
+/*
+ * A wait status that says the child is gone (not stopped or continued).
+ * The status is read from the caller's own variable when it gave one, so
+ * a bad pointer still fails with EFAULT as it would without us.
+ */
+static void reaped(pid_t pid, int status)
+{
+	if (pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
+		ft_reg_remove(FT_REC_CHILD, (uint64_t)pid);
+}
+
+FT_EXPORT pid_t wait(int *wstatus)
+{
+	int status = 0, *st = wstatus ? wstatus : &status, saved;
+	pid_t pid;
+
+	ft_real_ensure();
+	pid = ft_real.wait(st);
+	saved = errno;
+	if (pid > 0)
+		reaped(pid, *st);
+	errno = saved;
+	return pid;
+}
+
+FT_EXPORT pid_t waitpid(pid_t which, int *wstatus, int options)
+{
+	int status = 0, *st = wstatus ? wstatus : &status, saved;
+	pid_t pid;
+
+	ft_real_ensure();
+	pid = ft_real.waitpid(which, st, options);
+	saved = errno;
+	if (pid > 0)
+		reaped(pid, *st);
+	errno = saved;
+	return pid;
+}
+
+FT_EXPORT pid_t wait3(int *wstatus, int options, struct rusage *usage)
+{
+	int status = 0, *st = wstatus ? wstatus : &status, saved;
+	pid_t pid;
+
+	ft_real_ensure();
+	pid = ft_real.wait3(st, options, usage);
+	saved = errno;
+	if (pid > 0)
+		reaped(pid, *st);
+	errno = saved;
+	return pid;
+}
+
+FT_EXPORT pid_t wait4(pid_t which, int *wstatus, int options,
+		      struct rusage *usage)
+{
+	int status = 0, *st = wstatus ? wstatus : &status, saved;
+	pid_t pid;
+
+	ft_real_ensure();
+	pid = ft_real.wait4(which, st, options, usage);
+	saved = errno;
+	if (pid > 0)
+		reaped(pid, *st);
+	errno = saved;
+	return pid;
+}
+
+FT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)
+{
+	siginfo_t info, *in = infop ? infop : &info;
+	int ret, saved;
+
+	ft_real_ensure();
+	if (!infop)
+		memset(&info, 0, sizeof(info));
+	ret = ft_real.waitid(idtype, id, in, options);
+	saved = errno;
+	if (ret == 0 && in->si_pid > 0 && !(options & WNOWAIT) &&
+	    (in->si_code == CLD_EXITED || in->si_code == CLD_KILLED ||
+	     in->si_code == CLD_DUMPED))
+		ft_reg_remove(FT_REC_CHILD, (uint64_t)in->si_pid);
+	errno = saved;
+	return ret;
+}

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry of live children and threads.
+ *
+ * One mapping of our own holds a header, the hash heads and a dense pool of
+ * fixed-size records. It is marked MADV_WIPEONFORK: a fork child (by any
+ * path, _Fork and raw clone included) finds it zeroed, and zero is a valid
+ * empty registry with an unlocked lock. So no lock of ours is ever carried
+ * across fork, and the child starts with no children and no threads. A
+ * vfork child shares the memory and must not write: callers check
+ * ft_own_process() first.
+ *
+ * Every change holds one futex lock with all signals blocked, so a signal
+ * handler that reaps a child (waitpid in a SIGCHLD handler) never waits for
+ * a lock its own thread holds. Critical sections never block otherwise.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "ft.h"
+#include "registry.h"
+
+#define FT_REG_BUCKETS 65536
+/* Thread records kept after their end before we look for the gone ones. */
+#define FT_REG_ENDED_SWEEP 256
+
+struct ft_reg_header {
+	atomic_int lock;	/* 0 free, 1 taken, 2 taken with waiters */
+	uint32_t free_head;	/* index + 1 */
+	uint32_t high_water;	/* records ever used */
+	uint32_t live;
+	uint32_t ended;		/* FT_THREAD_ENDED records */
+	uint32_t sweep_above;	/* sweep when ended passes it */
+	uint64_t dropped;
+	uint32_t heads[FT_REG_BUCKETS];
+};
+
+static struct ft_reg_header *_Atomic reg;
+static size_t rec_size;
+static char *pool;
+
+size_t ft_reg_rec_size(void)
+{
+	return rec_size;
+}
+
+static size_t header_size(void)
+{
+	return (sizeof(struct ft_reg_header) + 4095) & ~(size_t)4095;
+}
+
+/* The mapping, made on first use (normal context: a creation wrapper). */
+static struct ft_reg_header *registry(void)
+{
+	struct ft_reg_header *r = atomic_load_explicit(&reg,
+						       memory_order_acquire);
+	struct ft_reg_header *expected = NULL;
+	size_t rs, len;
+	void *p;
+
+	if (r)
+		return r;
+	rs = (offsetof(struct ft_rec, frames) +
+	      ft_cfg()->backtrace * sizeof(uintptr_t) + 7) & ~(size_t)7;
+	len = header_size() + rs * FT_REG_CAPACITY;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, len, MADV_WIPEONFORK) != 0) {
+		/* Without it a fork child would inherit a lock held. */
+		munmap(p, len);
+		return NULL;
+	}
+	rec_size = rs;
+	pool = (char *)p + header_size();
+	if (!atomic_compare_exchange_strong(&reg, &expected, p)) {
+		munmap(p, len);
+		return expected;
+	}
+	return p;
+}
+
+static struct ft_rec *rec_at(uint32_t index)
+{
+	return (struct ft_rec *)(pool + (size_t)index * rec_size);
+}
+
+static uint32_t index_of(const struct ft_rec *r)
+{
+	return (uint32_t)(((const char *)r - pool) / rec_size);
+}
+
+static void lock(struct ft_reg_header *r, sigset_t *saved)
+{
+	sigset_t all;
+	int c = 0;
+
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, _NSIG / 8);
+	if (atomic_compare_exchange_strong(&r->lock, &c, 1))
+		return;
+	if (c != 2)
+		c = atomic_exchange(&r->lock, 2);
+	while (c != 0) {
+		syscall(SYS_futex, &r->lock, FUTEX_WAIT_PRIVATE, 2, NULL,
+			NULL, 0);
+		c = atomic_exchange(&r->lock, 2);
+	}
+}
+
+static void unlock(struct ft_reg_header *r, const sigset_t *saved)
+{
+	if (atomic_exchange(&r->lock, 0) == 2)
+		syscall(SYS_futex, &r->lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL,
+			0);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, _NSIG / 8);
+}
+
+static uint32_t bucket(enum ft_rec_kind kind, uint64_t key)
+{
+	uint64_t h = (key ^ ((uint64_t)kind << 56)) * 0x9e3779b97f4a7c15ULL;
+
+	return (uint32_t)(h >> 48) & (FT_REG_BUCKETS - 1);
+}
+
+static void unlink_locked(struct ft_reg_header *r, struct ft_rec *rec)
+{
+	uint32_t *p = &r->heads[bucket(rec->kind, rec->key)];
+	uint32_t want = index_of(rec) + 1;
+
+	if (!rec->linked)
+		return;
+	while (*p && *p != want)
+		p = &rec_at(*p - 1)->next;
+	if (*p)
+		*p = rec->next;
+	rec->linked = 0;
+	rec->next = 0;
+}
+
+static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
+{
+	unlink_locked(r, rec);
+	if (rec->kind == FT_REC_THREAD && rec->state == FT_THREAD_ENDED)
+		r->ended--;
+	memset(rec, 0, offsetof(struct ft_rec, frames));
+	rec->next = r->free_head;
+	r->free_head = index_of(rec) + 1;
+	r->live--;
+}
+
+/* A live (not ended) record of kind with key, or NULL. */
+static struct ft_rec *find_locked(struct ft_reg_header *r,
+				  enum ft_rec_kind kind, uint64_t key)
+{
+	uint32_t i = r->heads[bucket(kind, key)];
+	struct ft_rec *rec;
+
+	for (; i; i = rec->next) {
+		rec = rec_at(i - 1);
+		if (rec->kind == kind && rec->key == key &&
+		    !(kind == FT_REC_THREAD && rec->state == FT_THREAD_ENDED))
+			return rec;
+	}
+	return NULL;
+}
+
+/* Free the ended threads the kernel no longer lists. */
+static void sweep_ended_locked(struct ft_reg_header *r)
+{
+	pid_t pid = getpid();
+	struct ft_rec *rec;
+	uint32_t i;
+
+	for (i = 0; i < r->high_water; i++) {
+		rec = rec_at(i);
+		if (rec->kind == FT_REC_THREAD && rec->created &&
+		    rec->state == FT_THREAD_ENDED &&
+		    (rec->id == 0 ||
+		     (syscall(SYS_tgkill, pid, rec->id, 0) != 0 &&
+		      errno == ESRCH)))
+			free_locked(r, rec);
+	}
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
+			  int skip)
+{
+	uintptr_t frames[FT_BACKTRACE_MAX];
+	struct ft_reg_header *r;
+	struct ft_rec *rec = NULL;
+	int saved_errno = errno, n;
+	sigset_t saved;
+
+	if (!ft_active() || !ft_own_process() ||
+	    !(ft_cfg()->leaks & (kind == FT_REC_THREAD ? FT_LEAK_THREADS
+						       : FT_LEAK_CHILDREN)))
+		return NULL;
+	/* Before the lock: unwinding may take a while. */
+	n = ft_backtrace(frames, (int)ft_cfg()->backtrace, skip + 1);
+	r = registry();
+	if (!r) {
+		errno = saved_errno;
+		return NULL;
+	}
+	lock(r, &saved);
+	if (r->ended > r->sweep_above + FT_REG_ENDED_SWEEP) {
+		sweep_ended_locked(r);
+		/* Those still listed are looked at again after 256 more ends. */
+		r->sweep_above = r->ended;
+	}
+	if (r->free_head) {
+		rec = rec_at(r->free_head - 1);
+		r->free_head = rec->next;
+	} else if (r->high_water < FT_REG_CAPACITY) {
+		rec = rec_at(r->high_water++);
+	} else {
+		r->dropped++;
+	}
+	if (rec) {
+		r->live++;
+		memset(rec, 0, offsetof(struct ft_rec, frames));
+		rec->kind = (uint8_t)kind;
+	}
+	unlock(r, &saved);
+	if (rec) {
+		rec->origin = (uint8_t)origin;
+		rec->creator_tid = (int32_t)syscall(SYS_gettid);
+		rec->created_ns = now_ns();
+		rec->nframes = (uint8_t)n;
+		memcpy(rec->frames, frames, (size_t)n * sizeof(uintptr_t));
+	}
+	errno = saved_errno;
+	return rec;
+}
+
+void ft_reg_link(struct ft_rec *rec, uint64_t key, int by_creator)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	uint32_t *head;
+	sigset_t saved;
+
+	if (!rec || !r)
+		return;
+	lock(r, &saved);
+	if (!rec->linked) {
+		rec->key = key;
+		head = &r->heads[bucket(rec->kind, key)];
+		rec->next = *head;
+		*head = index_of(rec) + 1;
+		rec->linked = 1;
+	}
+	if (by_creator)
+		rec->created = 1;
+	unlock(r, &saved);
+}
+
+void ft_reg_free(struct ft_rec *rec)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	sigset_t saved;
+
+	if (!rec || !r)
+		return;
+	lock(r, &saved);
+	free_locked(r, rec);
+	unlock(r, &saved);
+}
+
+/* async-signal-safe */
+int ft_reg_remove(enum ft_rec_kind kind, uint64_t key)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	struct ft_rec *rec;
+	sigset_t saved;
+	int id = -1;
+
+	if (!r || !ft_own_process())
+		return -1;
+	lock(r, &saved);
+	rec = find_locked(r, kind, key);
+	if (rec) {
+		id = rec->id;
+		free_locked(r, rec);
+	}
+	unlock(r, &saved);
+	return id;
+}
+
+void ft_reg_remove_popen(uint64_t fp)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	struct ft_rec *rec, *child;
+	sigset_t saved;
+
+	if (!r || !ft_own_process())
+		return;
+	lock(r, &saved);
+	rec = find_locked(r, FT_REC_POPEN, fp);
+	if (rec) {
+		child = find_locked(r, FT_REC_CHILD, (uint64_t)rec->id);
+		if (child && child->origin == FT_ORIGIN_POPEN)
+			free_locked(r, child);
+		free_locked(r, rec);
+	}
+	unlock(r, &saved);
+}
+
+static void end_thread_locked(struct ft_reg_header *r, struct ft_rec *rec)
+{
+	if (rec->state != FT_THREAD_ENDED) {
+		rec->state = FT_THREAD_ENDED;
+		r->ended++;
+	}
+}
+
+void ft_reg_thread_finished(struct ft_rec *rec)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	sigset_t saved;
+
+	if (!rec || !r)
+		return;
+	lock(r, &saved);
+	if (rec->detached)
+		end_thread_locked(r, rec);
+	else if (rec->state == FT_THREAD_RUNNING)
+		rec->state = FT_THREAD_FINISHED;
+	unlock(r, &saved);
+}
+
+void ft_reg_thread_joined(uint64_t key)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	struct ft_rec *rec;
+	sigset_t saved;
+
+	if (!r || !ft_own_process())
+		return;
+	lock(r, &saved);
+	rec = find_locked(r, FT_REC_THREAD, key);
+	if (rec)
+		end_thread_locked(r, rec);
+	unlock(r, &saved);
+}
+
+/* self: the calling thread's own record, for pthread_detach(pthread_self()),
+ * which may come before its creator has linked the record. */
+void ft_reg_thread_detach(uint64_t key, struct ft_rec *self)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	struct ft_rec *rec;
+	sigset_t saved;
+
+	if (!r || !ft_own_process())
+		return;
+	lock(r, &saved);
+	rec = self ? self : find_locked(r, FT_REC_THREAD, key);
+	if (rec && rec->state != FT_THREAD_ENDED) {
+		rec->detached = 1;
+		if (rec->state == FT_THREAD_FINISHED)
+			end_thread_locked(r, rec);
+	}
+	unlock(r, &saved);
+}
+
+size_t ft_reg_snapshot(void *mem, size_t max)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	struct ft_rec *rec;
+	sigset_t saved;
+	size_t n = 0;
+	uint32_t i;
+
+	if (!r)
+		return 0;
+	lock(r, &saved);
+	for (i = 0; i < r->high_water && n < max; i++) {
+		rec = rec_at(i);
+		if (rec->kind == FT_REC_FREE)
+			continue;
+		memcpy((char *)mem + n * rec_size, rec, rec_size);
+		n++;
+	}
+	unlock(r, &saved);
+	return n;
+}
+
+size_t ft_reg_count(void)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+
+	return r ? r->live : 0;
+}
+
+uint64_t ft_reg_dropped(void)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+
+	return r ? r->dropped : 0;
+}

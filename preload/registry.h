@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry of live children and threads: fixed-size records in memory
+ * of its own, never the program's heap. See registry.c for the rules that
+ * keep it usable after fork, in _exit and in signal handlers.
+ */
+#ifndef FT_REGISTRY_H
+#define FT_REGISTRY_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum ft_rec_kind {
+	FT_REC_FREE,
+	FT_REC_CHILD,	/* key: pid */
+	FT_REC_THREAD,	/* key: pthread_t (0 until known) */
+	FT_REC_POPEN,	/* key: the FILE *; id: the child's pid */
+	FT_REC_SYSTEM,	/* key: tid of a thread inside system() */
+};
+
+enum ft_origin {
+	FT_ORIGIN_UNKNOWN,
+	FT_ORIGIN_FORK,
+	FT_ORIGIN_VFORK,
+	FT_ORIGIN_POSIX_SPAWN,
+	FT_ORIGIN_POSIX_SPAWNP,
+	FT_ORIGIN_SYSTEM,
+	FT_ORIGIN_POPEN,
+	FT_ORIGIN_PTHREAD_CREATE,
+};
+
+/* A thread's life as seen by the wrappers. */
+enum ft_thread_state {
+	FT_THREAD_RUNNING,
+	FT_THREAD_FINISHED,	/* returned, never joined nor detached */
+	/*
+	 * Joined, or detached and finished: not a leak. Kept (with its tid)
+	 * until the kernel has let go of the thread, since it may still be
+	 * listed in /proc/self/task for a moment after.
+	 */
+	FT_THREAD_ENDED,
+};
+
+struct ft_rec {
+	uint32_t next;		/* hash chain or free list: index + 1 */
+	uint8_t kind;
+	uint8_t origin;
+	uint8_t state;
+	uint8_t detached;
+	uint8_t linked;		/* in the hash chains */
+	uint8_t nframes;
+	uint8_t created;	/* its creator has linked it */
+	int32_t id;		/* pid (child, popen) or tid (thread) */
+	int32_t creator_tid;
+	uint64_t key;
+	uintptr_t fn;		/* thread start routine */
+	uintptr_t arg;		/* its argument */
+	int64_t created_ns;
+	uintptr_t frames[];	/* creation backtrace, ft_cfg()->backtrace */
+};
+
+/* Room for this many live records at once; more are not tracked. */
+#define FT_REG_CAPACITY 131072
+
+/*
+ * A record for the caller to fill: kind, origin, creation time, creator
+ * and backtrace (skip: frames between the program and ft_reg_new's caller)
+ * are set; NULL when the registry is off or full. Not yet visible.
+ */
+struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
+			  int skip);
+/*
+ * Make it visible under key; idempotent. A thread links its own record as
+ * it starts, and its creator after pthread_create: only then may an ended
+ * thread's record be given to another.
+ */
+void ft_reg_link(struct ft_rec *r, uint64_t key, int by_creator);
+/* Give a record back (linked or not). */
+void ft_reg_free(struct ft_rec *r);
+/* Unlink and free the live record of kind with key; its id or -1. */
+int ft_reg_remove(enum ft_rec_kind kind, uint64_t key);
+/* Remove the popen record of fp and its child's record. */
+void ft_reg_remove_popen(uint64_t fp);
+
+/* Threads: the record's state changes, under the registry's lock. */
+void ft_reg_thread_finished(struct ft_rec *r);
+void ft_reg_thread_joined(uint64_t key);
+void ft_reg_thread_detach(uint64_t key, struct ft_rec *self);
+
+/*
+ * Copy every live record into mem (room for max records of
+ * ft_reg_rec_size() bytes each); returns how many. async-signal-safe
+ */
+size_t ft_reg_snapshot(void *mem, size_t max);
+size_t ft_reg_rec_size(void);
+size_t ft_reg_count(void);
+/* Records the registry could not take since the process began. */
+uint64_t ft_reg_dropped(void);
+
+#endif

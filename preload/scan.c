@@ -1,0 +1,855 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exit scan: what a process leaves behind when it ends. Children still
+ * there (running, stopped, or zombies nobody reaped) and threads still
+ * running or finished but never joined, each with where it was made, and
+ * for a running thread where it is now.
+ *
+ * It runs once per process, as late as the way it ends allows (after the
+ * program's atexit handlers and destructors on exit and return from main),
+ * and it is async-signal-safe: it may run in _exit in a fork child or in a
+ * signal handler. Memory is mapped for the scan, /proc is read with plain
+ * system calls, output is one write per record.
+ *
+ * The registry says where each child and thread came from; /proc says what
+ * is really there, including what no wrapper saw (a raw clone). A thread
+ * the registry knows as ended may still be listed by /proc for a moment:
+ * it is not reported.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "fmt.h"
+#include "ft.h"
+#include "registry.h"
+
+/* How long the scan waits, in all, for running threads to give their stacks. */
+#define FT_STACK_WAIT_NS 1000000000LL
+#define FT_STACK_FRAMES 64
+
+static atomic_int scan_done;
+static atomic_int exiting;
+struct ft_leak_counts ft_leak_counts;
+
+/* async-signal-safe */
+void ft_scan_after_fork(void)
+{
+	atomic_store(&scan_done, 0);
+	atomic_store(&exiting, 0);
+	ft_leak_counts.children = 0;
+	ft_leak_counts.threads = 0;
+}
+
+void ft_note_exiting(void)
+{
+	atomic_store(&exiting, 1);
+}
+
+int ft_is_exiting(void)
+{
+	return atomic_load(&exiting);
+}
+
+/* ---- memory and /proc, async-signal-safe ---- */
+
+static void *map(size_t len)
+{
+	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void path_of(char *out, size_t len, const char *a, long n,
+		    const char *b)
+{
+	struct ft_buf p;
+
+	ft_buf_init(&p, out, len);
+	ft_buf_str(&p, a);
+	if (n >= 0)
+		ft_buf_u64(&p, (uint64_t)n);
+	ft_buf_str(&p, b);
+}
+
+/* The start of a small /proc file, NUL-terminated; its length or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < len - 1) {
+		n = read(fd, buf + got, len - 1 - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+static long parse_long(const char **s)
+{
+	long v = 0;
+
+	while (**s == ' ')
+		(*s)++;
+	while (**s >= '0' && **s <= '9')
+		v = v * 10 + (*(*s)++ - '0');
+	return v;
+}
+
+/* The tids of this process, into tids; how many, or -1 without /proc. */
+static long list_tasks(pid_t *tids, size_t max)
+{
+	char buf[4096];
+	struct dirent64 *d;
+	long n, i;
+	size_t count = 0;
+	const char *s;
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i += d->d_reclen) {
+			d = (struct dirent64 *)(buf + i);
+			s = d->d_name;
+			if (*s < '0' || *s > '9' || count >= max)
+				continue;
+			tids[count++] = (pid_t)parse_long(&s);
+		}
+	}
+	close(fd);
+	return (long)count;
+}
+
+/* ---- sorted lookups by pid or tid ---- */
+
+struct entry {
+	int64_t id;
+	size_t index;
+};
+
+static void sift(struct entry *e, size_t root, size_t n)
+{
+	struct entry t;
+	size_t child;
+
+	while ((child = 2 * root + 1) < n) {
+		if (child + 1 < n && e[child + 1].id > e[child].id)
+			child++;
+		if (e[root].id >= e[child].id)
+			return;
+		t = e[root];
+		e[root] = e[child];
+		e[child] = t;
+		root = child;
+	}
+}
+
+/* Heapsort: no allocation, no recursion. */
+static void sort_entries(struct entry *e, size_t n)
+{
+	struct entry t;
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift(e, i, n);
+	for (i = n; i-- > 1;) {
+		t = e[0];
+		e[0] = e[i];
+		e[i] = t;
+		sift(e, 0, i);
+	}
+}
+
+/* The first entry with id, or NULL. */
+static struct entry *find_entry(struct entry *e, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (e[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && e[lo].id == id ? &e[lo] : NULL;
+}
+
+/* ---- current stacks of running threads ---- */
+
+struct stack_req {
+	pid_t tid;
+	atomic_int done;
+	int n;
+	uintptr_t ips[FT_STACK_FRAMES];
+};
+
+static struct stack_req *reqs;
+static size_t nreqs;
+static atomic_int answered;
+static atomic_int closed;
+
+static void on_stack_signal(int sig, siginfo_t *si, void *uc)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int saved = errno;
+	size_t i;
+
+	(void)sig;
+	(void)si;
+	if (atomic_load(&closed) || !reqs)
+		return;
+	for (i = 0; i < nreqs; i++) {
+		if (reqs[i].tid != tid || atomic_load(&reqs[i].done))
+			continue;
+		reqs[i].n = ft_backtrace_signal(uc, reqs[i].ips,
+						FT_STACK_FRAMES);
+		atomic_store(&reqs[i].done, 1);
+		atomic_fetch_add(&answered, 1);
+		syscall(SYS_futex, &answered, FUTEX_WAKE_PRIVATE, 1, NULL,
+			NULL, 0);
+		break;
+	}
+	errno = saved;
+}
+
+/* Whether the thread blocks sig, from its SigBlk line. */
+static int blocks(pid_t tid, int sig)
+{
+	char path[64], buf[2048];
+	const char *s;
+	uint64_t mask = 0;
+	int c;
+
+	path_of(path, sizeof(path), "/proc/self/task/", tid, "/status");
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	s = strstr(buf, "SigBlk:");
+	if (!s)
+		return 0;
+	for (s += 7; *s == '\t' || *s == ' '; s++)
+		;
+	for (; (c = *s) != 0; s++) {
+		if (c >= '0' && c <= '9')
+			mask = mask << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			mask = mask << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			break;
+	}
+	return sig <= 64 && (mask >> (sig - 1) & 1);
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Ask every thread in reqs for its stack: our handler on the stack signal
+ * unwinds from inside the thread. Returns why none can be had, or NULL;
+ * per thread, why[i] says why that one is missing.
+ */
+static const char *take_stacks(const char **why)
+{
+	int sig = ft_cfg()->stack_signal;
+	struct sigaction ours, old;
+	struct timespec wait;
+	int64_t deadline;
+	int sent = 0, seen;
+	size_t i;
+
+	if (sig == 0)
+		return "FLAKETRAP_STACK_SIGNAL=off";
+	if (ft_real.sigaction(sig, NULL, &old) != 0)
+		return "the stack signal cannot be used";
+	if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN)
+		return "the program handles the stack signal"
+		       " (see FLAKETRAP_STACK_SIGNAL)";
+	memset(&ours, 0, sizeof(ours));
+	ours.sa_sigaction = on_stack_signal;
+	ours.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&ours.sa_mask);
+	atomic_store(&answered, 0);
+	atomic_store(&closed, 0);
+	if (ft_real.sigaction(sig, &ours, NULL) != 0)
+		return "the stack signal cannot be used";
+	for (i = 0; i < nreqs; i++) {
+		if (blocks(reqs[i].tid, sig))
+			why[i] = "the thread blocks the stack signal";
+		else if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
+			why[i] = "the thread is gone";
+		else
+			sent++;
+	}
+	deadline = monotonic_ns() + FT_STACK_WAIT_NS;
+	while ((seen = atomic_load(&answered)) < sent) {
+		int64_t left = deadline - monotonic_ns();
+
+		if (left <= 0)
+			break;
+		wait.tv_sec = left / 1000000000;
+		wait.tv_nsec = left % 1000000000;
+		syscall(SYS_futex, &answered, FUTEX_WAIT_PRIVATE, seen, &wait,
+			NULL, 0);
+	}
+	atomic_store(&closed, 1);
+	for (i = 0; i < nreqs; i++)
+		if (!why[i] && !atomic_load(&reqs[i].done))
+			why[i] = "no answer to the stack signal within 1 s";
+	/* A late answer would meet SIG_DFL: keep ours, it does nothing now. */
+	if (atomic_load(&answered) == sent)
+		ft_real.sigaction(sig, &old, NULL);
+	return NULL;
+}
+
+/* ---- the leaks ---- */
+
+enum leak_kind { LEAK_CHILD, LEAK_THREAD };
+
+struct leak {
+	enum leak_kind kind;
+	pid_t id;		/* pid or tid */
+	const struct ft_rec *rec;	/* NULL: no wrapper saw it made */
+	char state;		/* /proc state letter, 0 if unknown */
+	int finished;		/* thread: returned, never joined */
+	const struct stack_req *stack;
+	const char *no_stack;	/* why there is no stack */
+};
+
+struct scan {
+	char *snap;
+	size_t nsnap, rs;
+	struct entry *children, *threads;	/* snapshot, by id */
+	size_t nchildren, nthreads;
+	struct leak *leaks;
+	size_t nleaks, maxleaks;
+	pid_t pid, self_tid;
+	char *line;		/* scratch for one record or block */
+};
+
+static const struct ft_rec *snap_rec(const struct scan *s, size_t i)
+{
+	return (const struct ft_rec *)(s->snap + i * s->rs);
+}
+
+static struct leak *add_leak(struct scan *s, enum leak_kind kind, pid_t id,
+			     const struct ft_rec *rec)
+{
+	struct leak *l;
+
+	if (s->nleaks >= s->maxleaks)
+		return NULL;
+	l = &s->leaks[s->nleaks++];
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	l->id = id;
+	l->rec = rec;
+	return l;
+}
+
+/* State letter from /proc/PID/stat, and whether its parent is us. */
+static char child_state(pid_t pid, pid_t parent)
+{
+	char path[64], buf[1024];
+	const char *s;
+	long ppid;
+	char state;
+
+	path_of(path, sizeof(path), "/proc/", pid, "/stat");
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	s = strrchr(buf, ')');
+	if (!s || s[1] != ' ' || !s[2])
+		return 0;
+	state = s[2];
+	s += 3;
+	ppid = parse_long(&s);
+	return ppid == parent ? state : 0;
+}
+
+static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
+{
+	struct entry *e, *sys;
+	const struct ft_rec *rec;
+	pid_t pids[1024];
+	size_t n, i, j;
+	long t;
+	char state;
+
+	if (ntasks < 0) {
+		/* No /proc children lists: check what the registry knows. */
+		for (i = 0; i < s->nchildren; i++) {
+			rec = snap_rec(s, s->children[i].index);
+			if (rec->kind != FT_REC_CHILD)
+				continue;
+			state = child_state(rec->id, s->pid);
+			if (state)
+				add_leak(s, LEAK_CHILD, rec->id, rec)->state =
+					state;
+		}
+		return;
+	}
+	for (t = 0; t < ntasks; t++) {
+		n = ft_task_children(tasks[t], pids, 1024);
+		for (i = 0; i < n; i++) {
+			state = child_state(pids[i], s->pid);
+			if (!state)
+				continue;	/* reaped meanwhile */
+			e = find_entry(s->children, s->nchildren, pids[i]);
+			rec = NULL;
+			for (j = e ? (size_t)(e - s->children) : s->nchildren;
+			     j < s->nchildren && s->children[j].id == pids[i];
+			     j++)
+				if (snap_rec(s, s->children[j].index)->kind ==
+				    FT_REC_CHILD)
+					rec = snap_rec(s, s->children[j].index);
+			if (!rec) {
+				/* Made inside system() by this thread? */
+				sys = find_entry(s->children, s->nchildren,
+						 -(int64_t)tasks[t]);
+				if (sys)
+					rec = snap_rec(s, sys->index);
+			}
+			add_leak(s, LEAK_CHILD, pids[i], rec)->state = state;
+		}
+	}
+}
+
+static char task_state(pid_t tid)
+{
+	char path[64], buf[1024];
+	const char *s;
+
+	path_of(path, sizeof(path), "/proc/self/task/", tid, "/stat");
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	s = strrchr(buf, ')');
+	return s && s[1] == ' ' ? s[2] : 0;
+}
+
+static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
+{
+	struct entry *listed = map((size_t)(ntasks > 0 ? ntasks : 1) *
+				   sizeof(*listed));
+	const struct ft_rec *rec;
+	struct leak *l;
+	struct entry *e;
+	size_t i, j;
+	long t;
+	int known;
+
+	if (!listed)
+		return;
+	for (t = 0; t < ntasks; t++) {
+		listed[t].id = tasks[t];
+		listed[t].index = (size_t)t;
+	}
+	sort_entries(listed, ntasks > 0 ? (size_t)ntasks : 0);
+
+	for (t = 0; t < ntasks; t++) {
+		if (tasks[t] == s->self_tid || tasks[t] == s->pid)
+			continue;
+		e = find_entry(s->threads, s->nthreads, tasks[t]);
+		known = 0;
+		rec = NULL;
+		for (j = e ? (size_t)(e - s->threads) : s->nthreads;
+		     j < s->nthreads && s->threads[j].id == tasks[t]; j++) {
+			known = 1;
+			if (snap_rec(s, s->threads[j].index)->state !=
+			    FT_THREAD_ENDED)
+				rec = snap_rec(s, s->threads[j].index);
+		}
+		if (known && !rec)
+			continue;	/* joined or detached, still leaving */
+		l = add_leak(s, LEAK_THREAD, tasks[t], rec);
+		if (!l)
+			return;
+		l->state = task_state(tasks[t]);
+		l->finished = rec && rec->state == FT_THREAD_FINISHED;
+	}
+	/* Finished and gone from /proc, or never started: the registry's. */
+	for (i = 0; i < s->nthreads; i++) {
+		rec = snap_rec(s, s->threads[i].index);
+		if (rec->state == FT_THREAD_ENDED || rec->detached ||
+		    rec->id == s->self_tid)
+			continue;
+		if (ntasks >= 0 && rec->id != 0 &&
+		    find_entry(listed, (size_t)ntasks, rec->id))
+			continue;	/* listed: handled above */
+		l = add_leak(s, LEAK_THREAD, rec->id, rec);
+		if (!l)
+			return;
+		l->finished = rec->id != 0 || rec->state == FT_THREAD_FINISHED;
+	}
+}
+
+/* Running threads: stacks, in parallel, into memory mapped for them. */
+static void collect_stacks(struct scan *s)
+{
+	const char **why, *all;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nleaks; i++)
+		if (s->leaks[i].kind == LEAK_THREAD && !s->leaks[i].finished &&
+		    s->leaks[i].id > 0)
+			n++;
+	if (n == 0)
+		return;
+	reqs = map(n * sizeof(*reqs));
+	why = map(n * sizeof(*why));
+	if (!reqs || !why)
+		return;
+	nreqs = 0;
+	for (i = 0; i < s->nleaks; i++)
+		if (s->leaks[i].kind == LEAK_THREAD &&
+		    !s->leaks[i].finished && s->leaks[i].id > 0)
+			reqs[nreqs++].tid = s->leaks[i].id;
+	all = take_stacks(why);
+	for (i = 0, n = 0; i < s->nleaks; i++) {
+		if (s->leaks[i].kind != LEAK_THREAD || s->leaks[i].finished ||
+		    s->leaks[i].id <= 0)
+			continue;
+		if (all)
+			s->leaks[i].no_stack = all;
+		else if (why[n])
+			s->leaks[i].no_stack = why[n];
+		else
+			s->leaks[i].stack = &reqs[n];
+		n++;
+	}
+	/* reqs stay mapped: a late answer may still write to them. */
+}
+
+/* ---- output ---- */
+
+static const char *const origin_names[] = {
+	[FT_ORIGIN_UNKNOWN] = "unknown",
+	[FT_ORIGIN_FORK] = "fork",
+	[FT_ORIGIN_VFORK] = "vfork",
+	[FT_ORIGIN_POSIX_SPAWN] = "posix_spawn",
+	[FT_ORIGIN_POSIX_SPAWNP] = "posix_spawnp",
+	[FT_ORIGIN_SYSTEM] = "system",
+	[FT_ORIGIN_POPEN] = "popen",
+	[FT_ORIGIN_PTHREAD_CREATE] = "pthread_create",
+};
+
+static const char *origin_of(const struct leak *l)
+{
+	return l->rec ? origin_names[l->rec->origin] : "unknown";
+}
+
+static const char *child_state_name(char c)
+{
+	return c == 'Z' ? "zombie" : c == 'T' || c == 't' ? "stopped"
+							   : "running";
+}
+
+/* cmdline (NUL-separated) of pid as a JSON array or as text. */
+static void cmdline(struct ft_buf *b, pid_t pid, int json)
+{
+	char path[64], buf[2048];
+	ssize_t n, i;
+	int first = 1;
+
+	path_of(path, sizeof(path), "/proc/", pid, "/cmdline");
+	n = read_file(path, buf, sizeof(buf));
+	if (json)
+		ft_buf_char(b, '[');
+	for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
+		if (!first)
+			ft_buf_char(b, json ? ',' : ' ');
+		first = 0;
+		if (json)
+			ft_buf_json(b, buf + i);
+		else
+			ft_buf_str(b, buf + i);
+	}
+	if (json)
+		ft_buf_char(b, ']');
+}
+
+static void comm(char *out, size_t len, const char *dir, pid_t id)
+{
+	char path[64];
+	ssize_t n;
+
+	path_of(path, sizeof(path), dir, id, "/comm");
+	n = read_file(path, out, len);
+	if (n > 0 && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+	if (n < 0)
+		out[0] = '\0';
+}
+
+static void write_leak_json(struct scan *s, const struct leak *l)
+{
+	const struct ft_rec *rec = l->rec;
+	struct ft_buf b;
+	char name[64];
+	size_t keep;
+
+	ft_log_begin(&b, s->line, l->kind == LEAK_CHILD ? "leaked_child"
+							: "leaked_thread");
+	if (l->kind == LEAK_CHILD) {
+		ft_buf_str(&b, ",\"child\":");
+		ft_buf_u64(&b, (uint64_t)l->id);
+		ft_buf_str(&b, ",\"state\":");
+		ft_buf_json(&b, child_state_name(l->state));
+		comm(name, sizeof(name), "/proc/", l->id);
+		ft_buf_str(&b, ",\"comm\":");
+		ft_buf_json(&b, name);
+		ft_buf_str(&b, ",\"cmdline\":");
+		cmdline(&b, l->id, 1);
+	} else {
+		ft_buf_str(&b, ",\"tid\":");
+		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
+		name[0] = '\0';
+		if (l->id > 0 && !l->finished)
+			comm(name, sizeof(name), "/proc/self/task/", l->id);
+		ft_buf_str(&b, ",\"name\":");
+		ft_buf_json(&b, name);
+		ft_buf_str(&b, ",\"state\":");
+		ft_buf_json(&b, l->finished ? "finished" : "running");
+		ft_buf_str(&b, ",\"detached\":");
+		ft_buf_str(&b, rec && rec->detached ? "true" : "false");
+	}
+	ft_buf_str(&b, ",\"origin\":");
+	ft_buf_json(&b, origin_of(l));
+	if (rec) {
+		if (rec->fn) {
+			ft_buf_str(&b, ",\"start_routine\":");
+			ft_frame_json(&b, rec->fn, 0);
+		}
+		ft_buf_str(&b, ",\"created_ns\":");
+		ft_buf_i64(&b, rec->created_ns);
+		ft_buf_str(&b, ",\"creator_tid\":");
+		ft_buf_u64(&b, (uint64_t)rec->creator_tid);
+	}
+	keep = b.len;
+	if (rec && rec->nframes) {
+		ft_buf_str(&b, ",\"backtrace\":");
+		ft_frames_json(&b, rec->frames, rec->nframes);
+		if (!b.full)
+			keep = b.len;
+	}
+	if (l->kind == LEAK_THREAD && !l->finished) {
+		if (l->stack) {
+			ft_buf_str(&b, ",\"stack\":");
+			ft_frames_json(&b, l->stack->ips, l->stack->n);
+		} else {
+			ft_buf_str(&b, ",\"stack_unavailable\":");
+			ft_buf_json(&b, l->no_stack ? l->no_stack
+						    : "the thread has not started");
+		}
+		if (!b.full)
+			keep = b.len;
+	}
+	ft_log_end(&b, keep);
+}
+
+static void text_frames(struct ft_buf *b, const uintptr_t *ips, int n,
+			int first_exact)
+{
+	int i;
+
+	for (i = 0; i < n && i < 8; i++) {
+		ft_buf_str(b, "    #");
+		ft_buf_u64(b, (uint64_t)i);
+		ft_buf_char(b, ' ');
+		ft_frame_text(b, ips[i], !(first_exact && i == 0));
+		ft_buf_char(b, '\n');
+	}
+	if (n > 8)
+		ft_buf_str(b, "    ...\n");
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void write_leak_text(struct scan *s, const struct leak *l)
+{
+	const struct ft_rec *rec = l->rec;
+	struct ft_buf b;
+	char name[64];
+
+	ft_buf_init(&b, s->line, FT_LINE_MAX);
+	if (l->kind == LEAK_CHILD) {
+		ft_buf_str(&b, "  child ");
+		ft_buf_u64(&b, (uint64_t)l->id);
+		ft_buf_char(&b, ' ');
+		ft_buf_str(&b, child_state_name(l->state));
+		ft_buf_str(&b, ", made by ");
+		ft_buf_str(&b, origin_of(l));
+		ft_buf_str(&b, ": ");
+		cmdline(&b, l->id, 0);
+		if (l->state == 'Z') {
+			comm(name, sizeof(name), "/proc/", l->id);
+			ft_buf_char(&b, '[');
+			ft_buf_str(&b, name);
+			ft_buf_char(&b, ']');
+		}
+		ft_buf_char(&b, '\n');
+	} else {
+		ft_buf_str(&b, "  thread ");
+		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
+		if (l->id > 0 && !l->finished) {
+			comm(name, sizeof(name), "/proc/self/task/", l->id);
+			ft_buf_str(&b, " \"");
+			ft_buf_str(&b, name);
+			ft_buf_char(&b, '"');
+		}
+		ft_buf_str(&b, l->finished ? " finished, never joined"
+					   : " running");
+		if (rec && rec->fn) {
+			ft_buf_str(&b, ", start routine ");
+			ft_frame_text(&b, rec->fn, 0);
+		} else if (!rec) {
+			ft_buf_str(&b, ", made by unknown");
+		}
+		ft_buf_char(&b, '\n');
+	}
+	if (rec && rec->nframes) {
+		ft_buf_str(&b, "    created at:\n");
+		text_frames(&b, rec->frames, rec->nframes, 0);
+	}
+	if (l->stack) {
+		ft_buf_str(&b, "    current stack:\n");
+		text_frames(&b, l->stack->ips, l->stack->n, 1);
+	}
+	write_all(2, b.p, b.len);
+}
+
+static void write_header_text(struct scan *s)
+{
+	char **argv = ft_argv();
+	struct ft_buf b;
+
+	ft_buf_init(&b, s->line, FT_LINE_MAX);
+	ft_buf_str(&b, "flaketrap: pid ");
+	ft_buf_u64(&b, (uint64_t)s->pid);
+	if (argv && argv[0]) {
+		ft_buf_str(&b, " (");
+		ft_buf_str(&b, argv[0]);
+		ft_buf_char(&b, ')');
+	}
+	ft_buf_str(&b, " left ");
+	ft_buf_u64(&b, ft_leak_counts.children);
+	ft_buf_str(&b, ft_leak_counts.children == 1 ? " child and "
+						    : " children and ");
+	ft_buf_u64(&b, ft_leak_counts.threads);
+	ft_buf_str(&b, ft_leak_counts.threads == 1 ? " thread behind\n"
+						   : " threads behind\n");
+	write_all(2, b.p, b.len);
+}
+
+static struct entry *index_kind(struct scan *s, int thread, size_t *count)
+{
+	const struct ft_rec *rec;
+	struct entry *e = map(s->nsnap * sizeof(*e));
+	size_t i, n = 0;
+
+	if (!e)
+		return NULL;
+	for (i = 0; i < s->nsnap; i++) {
+		rec = snap_rec(s, i);
+		if ((rec->kind == FT_REC_THREAD) != thread ||
+		    rec->kind == FT_REC_POPEN)
+			continue;
+		/* system() markers go by -tid among the children. */
+		e[n].id = rec->kind == FT_REC_SYSTEM ? -(int64_t)rec->id
+						     : rec->id;
+		e[n].index = i;
+		n++;
+	}
+	sort_entries(e, n);
+	*count = n;
+	return e;
+}
+
+/* async-signal-safe */
+void ft_exit_scan(void)
+{
+	unsigned what = ft_cfg()->leaks;
+	struct scan s;
+	pid_t *tasks;
+	long ntasks;
+	size_t i, cap;
+	int saved = errno, logging;
+
+	if (!what || !ft_own_process() || atomic_exchange(&scan_done, 1))
+		return;
+	memset(&s, 0, sizeof(s));
+	s.pid = getpid();
+	s.self_tid = (pid_t)syscall(SYS_gettid);
+	logging = ft_cfg()->log_dir[0] != '\0';
+	/* The registry first, /proc after: what is reaped meanwhile is gone
+	 * from /proc too, never reported as made by nobody. */
+	cap = ft_reg_count() + 64;
+	s.rs = ft_reg_rec_size();
+	s.snap = s.rs ? map(cap * s.rs) : NULL;
+	s.nsnap = s.snap ? ft_reg_snapshot(s.snap, cap) : 0;
+	s.children = index_kind(&s, 0, &s.nchildren);
+	s.threads = index_kind(&s, 1, &s.nthreads);
+	tasks = map(65536 * sizeof(*tasks));
+	s.maxleaks = 65536 + s.nsnap;
+	s.leaks = map(s.maxleaks * sizeof(*s.leaks));
+	s.line = map(FT_SCRATCH_SIZE);
+	if (!tasks || !s.leaks || !s.line || (s.nsnap && !s.children) ||
+	    (s.nsnap && !s.threads)) {
+		errno = saved;
+		return;
+	}
+	ntasks = list_tasks(tasks, 65536);
+	if (what & FT_LEAK_CHILDREN)
+		scan_children(&s, tasks, ntasks);
+	if (what & FT_LEAK_THREADS)
+		scan_threads(&s, tasks, ntasks);
+	for (i = 0; i < s.nleaks; i++) {
+		if (s.leaks[i].kind == LEAK_CHILD)
+			ft_leak_counts.children++;
+		else
+			ft_leak_counts.threads++;
+	}
+	collect_stacks(&s);
+	if (!logging && s.nleaks)
+		write_header_text(&s);
+	for (i = 0; i < s.nleaks; i++) {
+		if (logging)
+			write_leak_json(&s, &s.leaks[i]);
+		else
+			write_leak_text(&s, &s.leaks[i]);
+	}
+	/* The mappings go with the process; a late stack answer may still
+	 * write to reqs. */
+	errno = saved;
+}
