@@ -72,7 +72,7 @@ struct ft_vfork_start ft_vfork_prepare(void)
 
 	ft_real_ensure();
 	/* Skip this function and vfork.S: frame 0 is vfork's caller. */
-	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 1);
+	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 2);
 	s.real = ft_real.vfork;
 	s.return_slot = &vfork_return;
 	errno = saved;
@@ -96,7 +96,7 @@ uintptr_t ft_vfork_done(pid_t pid)
 }
 #endif
 
-static int spawn(int (*real)(pid_t *, const char *,
+__attribute__((noinline)) static int spawn(int (*real)(pid_t *, const char *,
 			     const posix_spawn_file_actions_t *,
 			     const posix_spawnattr_t *, char *const[],
 			     char *const[]),

@@ -98,6 +98,8 @@ void ft_log_after_fork(void);
 
 /* signal.c: the exit record for a process killed by a signal. */
 void ft_signal_init(void);
+/* Whether sig's real handler is ours, behind the program's SIG_DFL. */
+int ft_signal_managed(int sig);
 
 /* A record: begin it in mem (FT_SCRATCH_SIZE bytes), add keys, end it
  * (writes it); keep is where to cut back if it did not fit. */

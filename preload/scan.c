@@ -280,7 +280,8 @@ static const char *take_stacks(const char **why)
 		return "FLAKETRAP_STACK_SIGNAL=off";
 	if (ft_real.sigaction(sig, NULL, &old) != 0)
 		return "the stack signal cannot be used";
-	if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN)
+	if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN &&
+	    !ft_signal_managed(sig))
 		return "the program handles the stack signal"
 		       " (see FLAKETRAP_STACK_SIGNAL)";
 	memset(&ours, 0, sizeof(ours));

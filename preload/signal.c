@@ -158,6 +158,12 @@ static int still_managed(int sig)
 	return 0;
 }
 
+/* Whether sig's real handler is ours, behind the program's SIG_DFL. */
+int ft_signal_managed(int sig)
+{
+	return still_managed(sig);
+}
+
 /*
  * Whether the wrappers below keep a view at all: only with a log, and
  * not in a vfork child, whose dispositions are its own but whose memory

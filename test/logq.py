@@ -7,6 +7,9 @@ then prints the value of the Python expression EXPR, evaluated with:
   exits       the `exit` records
   starts      the `start` records
   total(key)  the sum of counters[key] over the exit records
+  of(event)   the records of that event (of("leaked_thread"))
+  syms(frames) the symbol names of a list of frames (None where unknown)
+  root        the pid of the first process (whose parent wrote no log)
 """
 import glob
 import json
@@ -35,8 +38,19 @@ def main():
     def total(key):
         return sum(r["counters"][key] for r in exits)
 
+    def of(event):
+        return [r for r in recs if r["event"] == event]
+
+    def syms(frames):
+        return [f.get("symbol") for f in frames]
+
+    pids = {r["pid"] for r in starts}
+    roots = [r["pid"] for r in starts if r["ppid"] not in pids]
+    root = roots[0] if len(roots) == 1 else None
+
     print(eval(sys.argv[2], {"recs": recs, "exits": exits,
-                             "starts": starts, "total": total}))
+                             "starts": starts, "total": total, "of": of,
+                             "syms": syms, "root": root}))
 
 
 main()

@@ -1,0 +1,217 @@
+#!/bin/sh
+# The leak report: each kind of child and thread left behind is reported
+# with the distinctive function that made it; what was reaped, joined or
+# detached is not. Fixtures: test/fixtures/leaky.c and leaky.py.
+. "$(dirname "$0")/lib.sh"
+
+LEAKY=$FIXTURES/leaky
+
+# leaky_log DIR SCENARIO [END]: run the fixture with a log in DIR.
+leaky_log () {
+	dir=$1
+	shift
+	preload FLAKETRAP_LOG="$dir" "$LEAKY" "$@"
+}
+
+# q DIR EXPR: logq, and the result must be True.
+q () {
+	got=$(logq "$1" "$2") || return 1
+	[ "$got" = True ] || { echo "$2: $got"; logq "$1" recs; return 1; }
+}
+
+test_expect_success 'a child left running: reported with where it was made' '
+	leaky_log run child-running &&
+	q run "[(c[\"state\"], c[\"origin\"], c[\"comm\"]) for c in of(\"leaked_child\")] == [(\"running\", \"fork\", \"leaky\")]" &&
+	q run "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"scenario\"]" &&
+	q run "exits[0][\"leaks\"] == {\"children\": 1, \"threads\": 0}"
+'
+
+test_expect_success 'a zombie nobody reaped (waitid WNOWAIT does not reap)' '
+	leaky_log zombie zombie &&
+	q zombie "[(c[\"state\"], c[\"cmdline\"]) for c in of(\"leaked_child\")] == [(\"zombie\", [])]" &&
+	q zombie "\"leak_zombie_child\" in syms(of(\"leaked_child\")[0][\"backtrace\"])"
+'
+
+for s in reaped wait-each-way thread-joined detached-attr detached-self \
+	 detached-after cancelled-joined tryjoin pool-atexit pool-destructor \
+	 sigchld-ignored popen-closed system clean; do
+	test_expect_success "$s: nothing reported" '
+		leaky_log $s $s &&
+		q $s "of(\"leaked_child\") + of(\"leaked_thread\") == []" &&
+		q $s "[e[\"leaks\"] for e in exits if e[\"pid\"] == root] == [{\"children\": 0, \"threads\": 0}]"
+	'
+done
+
+test_expect_success 'a running thread: start routine, creation, current stack' '
+	leaky_log thr thread-running &&
+	q thr "[(t[\"state\"], t[\"origin\"], t[\"detached\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"pthread_create\", False)]" &&
+	q thr "of(\"leaked_thread\")[0][\"start_routine\"][\"symbol\"] == \"block_in_distinct_worker\"" &&
+	q thr "syms(of(\"leaked_thread\")[0][\"backtrace\"])[:2] == [\"start\", \"scenario\"]" &&
+	q thr "\"block_in_distinct_worker\" in syms(of(\"leaked_thread\")[0][\"stack\"])" &&
+	q thr "of(\"leaked_thread\")[0][\"tid\"] > 0 and of(\"leaked_thread\")[0][\"name\"] == \"leaky\""
+'
+
+test_expect_success 'a detached thread still running is a leak too' '
+	leaky_log detrun detached-running &&
+	q detrun "[(t[\"state\"], t[\"detached\"]) for t in of(\"leaked_thread\")] == [(\"running\", True)]"
+'
+
+for s in thread-unjoined pthread-exit-unjoined; do
+	test_expect_success "$s: finished, never joined" '
+		leaky_log $s $s &&
+		q $s "[(t[\"state\"], \"stack\" in t) for t in of(\"leaked_thread\")] == [(\"finished\", False)]"
+	'
+done
+
+test_expect_success 'a thread that blocks the stack signal: why its stack is missing' '
+	leaky_log blk signals-blocked &&
+	q blk "of(\"leaked_thread\")[0][\"stack_unavailable\"] == \"the thread blocks the stack signal\""
+'
+
+test_expect_success 'FLAKETRAP_STACK_SIGNAL=off: no stack, and why' '
+	preload FLAKETRAP_LOG=nosig FLAKETRAP_STACK_SIGNAL=off "$LEAKY" thread-running &&
+	q nosig "of(\"leaked_thread\")[0][\"stack_unavailable\"] == \"FLAKETRAP_STACK_SIGNAL=off\""
+'
+
+test_expect_success 'another stack signal works the same' '
+	preload FLAKETRAP_LOG=usr2 FLAKETRAP_STACK_SIGNAL=SIGUSR2 "$LEAKY" thread-running &&
+	q usr2 "\"block_in_distinct_worker\" in syms(of(\"leaked_thread\")[0][\"stack\"])"
+'
+
+test_expect_success 'FLAKETRAP_BACKTRACE=0: no backtrace, still the leak' '
+	preload FLAKETRAP_LOG=bt0 FLAKETRAP_BACKTRACE=0 "$LEAKY" child-running &&
+	q bt0 "[\"backtrace\" in c for c in of(\"leaked_child\")] == [False]"
+'
+
+test_expect_success 'FLAKETRAP_BACKTRACE=2: two frames' '
+	preload FLAKETRAP_LOG=bt2 FLAKETRAP_BACKTRACE=2 "$LEAKY" child-running &&
+	q bt2 "syms(of(\"leaked_child\")[0][\"backtrace\"]) == [\"leak_child_running\", \"scenario\"]"
+'
+
+test_expect_success 'FLAKETRAP_LEAKS=threads or children: only that kind' '
+	preload FLAKETRAP_LOG=onlyt FLAKETRAP_LEAKS=threads "$LEAKY" child-running &&
+	q onlyt "of(\"leaked_child\") == []" &&
+	preload FLAKETRAP_LOG=onlyc FLAKETRAP_LEAKS=children "$LEAKY" thread-running &&
+	q onlyc "of(\"leaked_thread\") == []" &&
+	preload FLAKETRAP_LOG=off FLAKETRAP_LEAKS=off "$LEAKY" child-running &&
+	q off "of(\"leaked_child\") == [] and exits[0][\"leaks\"] == {\"children\": 0, \"threads\": 0}"
+'
+
+for end in exit _exit _Exit quick_exit term; do
+	test_expect_success "the scan runs when the process ends by $end" '
+		{ leaky_log end$end child-running $end || test $end = term; } &&
+		q end$end "len(of(\"leaked_child\")) == 1 and exits[0][\"how\"] in (\"$end\", \"signal\")"
+	'
+done
+
+test_expect_success 'posix_spawn and posix_spawnp children' '
+	leaky_log sp posix-spawn &&
+	q sp "[(c[\"origin\"], c[\"cmdline\"]) for c in of(\"leaked_child\")] == [(\"posix_spawn\", [\"cat\"])]" &&
+	q sp "\"spawn_with_posix_spawn\" in syms(of(\"leaked_child\")[0][\"backtrace\"])" &&
+	leaky_log spp posix-spawnp &&
+	q spp "[c[\"origin\"] for c in of(\"leaked_child\")] == [\"posix_spawnp\"]"
+'
+
+test_expect_success 'vfork: the parent goes on, the child is recorded' '
+	leaky_log vf vfork >out &&
+	test "$(cat out)" = 1 &&
+	q vf "[(c[\"origin\"], c[\"cmdline\"]) for c in of(\"leaked_child\")] == [(\"vfork\", [\"cat\"])]" &&
+	q vf "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"vfork_and_exec\", \"scenario\"]"
+'
+
+test_expect_success 'popen: the child is recorded, pclose removes it' '
+	leaky_log po popen &&
+	q po "[(c[\"origin\"], c[\"cmdline\"]) for c in of(\"leaked_child\")] == [(\"popen\", [\"sh\", \"-c\", \"cat\"])]" &&
+	q po "\"popen_never_closed\" in syms(of(\"leaked_child\")[0][\"backtrace\"])"
+'
+
+test_expect_success 'a child made by a raw clone: found, origin unknown' '
+	leaky_log cl raw-clone &&
+	q cl "[(c[\"origin\"], c[\"state\"], \"backtrace\" in c) for c in of(\"leaked_child\")] == [(\"unknown\", \"zombie\", False)]"
+'
+
+test_expect_success 'a thread no wrapper saw (glibc timer helper): origin unknown' '
+	leaky_log tt timer-thread &&
+	q tt "[(t[\"origin\"], t[\"state\"]) for t in of(\"leaked_thread\")] == [(\"unknown\", \"running\")]"
+'
+
+test_expect_success 'without a log: one block on stderr naming the function' '
+	preload "$LEAKY" thread-running 2>err &&
+	grep "^flaketrap: pid [0-9]* (.*leaky) left 0 children and 1 thread behind$" err &&
+	grep "start routine .* block_in_distinct_worker+0x0 " err &&
+	grep "current stack:" err &&
+	grep "#[0-9] .* block_in_distinct_worker+" err
+'
+
+test_expect_success 'with a log: nothing at all on stdout or stderr' '
+	preload FLAKETRAP_LOG=quiet "$LEAKY" thread-running >out 2>err &&
+	test ! -s out && test ! -s err
+'
+
+test_expect_success 'nothing left behind: nothing on stderr' '
+	preload "$LEAKY" clean >out 2>err &&
+	test "$(cat out)" = "nothing left behind" && test ! -s err
+'
+
+test_expect_success 'a crash: record with the faulting function, then the same death' '
+	test_expect_code 139 preload FLAKETRAP_LOG=crash "$LEAKY" crash &&
+	q crash "[(c[\"signal_name\"], c[\"addr\"], c[\"exiting\"]) for c in of(\"crash\")] == [(\"SIGSEGV\", \"0x0\", False)]" &&
+	q crash "syms(of(\"crash\")[0][\"backtrace\"])[:2] == [\"crash_here\", \"scenario\"]" &&
+	q crash "(exits[0][\"how\"], exits[0][\"signal\"]) == (\"signal\", 11)"
+'
+
+test_expect_success 'a crash at exit says so' '
+	test_expect_code 139 preload FLAKETRAP_LOG=crashx "$LEAKY" crash-at-exit &&
+	q crashx "[c[\"exiting\"] for c in of(\"crash\")] == [True]"
+'
+
+test_expect_success 'abort: a crash record, then death by SIGABRT' '
+	test_expect_code 134 preload FLAKETRAP_LOG=abrt "$LEAKY" abort &&
+	q abrt "[(c[\"signal\"], \"addr\" in c) for c in of(\"crash\")] == [(6, False)] and \"abort\" in syms(of(\"crash\")[0][\"backtrace\"])"
+'
+
+test_expect_success 'a crash without a log: a block on stderr, same death' '
+	test_expect_code 139 preload "$LEAKY" crash 2>err &&
+	grep "^flaketrap: pid [0-9]* (.*leaky) crashed: SIGSEGV at 0x0$" err &&
+	grep "#0 .* crash_here+" err
+'
+
+# (The shell itself reports the death on the function's stderr.)
+test_expect_success 'FLAKETRAP_CRASH=off: no record, no handler, same death' '
+	test_expect_code 139 preload FLAKETRAP_CRASH=off FLAKETRAP_LOG=nocrash "$LEAKY" crash 2>err &&
+	! grep flaketrap err &&
+	q nocrash "of(\"crash\") == [] and exits[0][\"signal\"] == 11"
+'
+
+# Python: subprocess (vfork), multiprocessing (fork, ends in os._exit), threads.
+pyleaky () {
+	dir=$1
+	shift
+	preload FLAKETRAP_LOG="$dir" "$PYTHON" "$TEST_DIRECTORY/fixtures/leaky.py" "$@"
+}
+
+test_expect_success 'Python: a subprocess.Popen never waited' '
+	pyleaky pop popen-never-waited &&
+	q pop "[(c[\"origin\"], c[\"comm\"]) for c in of(\"leaked_child\")] == [(\"vfork\", \"cat\")]" &&
+	q pop "len(of(\"leaked_child\")[0][\"backtrace\"]) > 3"
+'
+
+test_expect_success 'Python: a Popen waited for leaves nothing' '
+	pyleaky popw popen-waited &&
+	q popw "of(\"leaked_child\") == []"
+'
+
+test_expect_success 'Python: a daemon thread left running, created by PyThread_start_new_thread' '
+	pyleaky pthr thread-running &&
+	q pthr "[(t[\"state\"], t[\"origin\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"pthread_create\")]" &&
+	q pthr "\"PyThread_start_new_thread\" in syms(of(\"leaked_thread\")[0][\"backtrace\"])"
+'
+
+test_expect_success 'Python: a multiprocessing child ending in os._exit reports its thread' '
+	pyleaky mp mp-os-exit &&
+	q mp "[(e[\"how\"], e[\"leaks\"]) for e in exits if e[\"pid\"] != root] == [(\"_exit\", {\"children\": 0, \"threads\": 1})]" &&
+	q mp "[t[\"pid\"] != root for t in of(\"leaked_thread\")] == [True]" &&
+	q mp "of(\"leaked_child\") == []"
+'
+
+test_done
