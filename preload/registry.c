@@ -15,6 +15,7 @@
  * a lock its own thread holds. Critical sections never block otherwise.
  */
 #include <errno.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -410,4 +411,38 @@ uint64_t ft_reg_dropped(void)
 	struct ft_reg_header *r = atomic_load(&reg);
 
 	return r ? r->dropped : 0;
+}
+
+/*
+ * A thread pthread_create has made may not have run its first instruction
+ * yet: the scan would find its tid in /proc and nothing in the registry.
+ * Let such threads note their tid, for at most max_ns. async-signal-safe
+ */
+void ft_reg_wait_thread_ids(int64_t max_ns)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	struct timespec now;
+	int64_t deadline = 0, t;
+	const struct ft_rec *rec;
+	uint32_t i, pending;
+
+	if (!r)
+		return;
+	for (;;) {
+		pending = 0;
+		for (i = 0; i < r->high_water; i++) {
+			rec = rec_at(i);
+			if (rec->kind == FT_REC_THREAD && rec->created &&
+			    rec->state == FT_THREAD_RUNNING &&
+			    atomic_load((_Atomic int32_t *)&rec->id) == 0)
+				pending++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+		if (!deadline)
+			deadline = t + max_ns;
+		if (!pending || t > deadline)
+			return;
+		sched_yield();
+	}
 }

@@ -93,6 +93,8 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self);
  */
 size_t ft_reg_snapshot(void *mem, size_t max);
 size_t ft_reg_rec_size(void);
+/* Give threads just made up to max_ns to note their tid. */
+void ft_reg_wait_thread_ids(int64_t max_ns);
 size_t ft_reg_count(void);
 /* Records the registry could not take since the process began. */
 uint64_t ft_reg_dropped(void);

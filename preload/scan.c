@@ -815,6 +815,8 @@ void ft_exit_scan(void)
 	logging = ft_cfg()->log_dir[0] != '\0';
 	/* The registry first, /proc after: what is reaped meanwhile is gone
 	 * from /proc too, never reported as made by nobody. */
+	if (what & FT_LEAK_THREADS)
+		ft_reg_wait_thread_ids(100000000);
 	cap = ft_reg_count() + 64;
 	s.rs = ft_reg_rec_size();
 	s.snap = s.rs ? map(cap * s.rs) : NULL;

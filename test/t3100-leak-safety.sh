@@ -1,0 +1,55 @@
+#!/bin/sh
+# The leak tracking under stress and its invisibility: fork storms from many
+# threads, hundreds of processes logging at once, clean programs unchanged
+# byte for byte, the program's heap untouched.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'fork storm: 8 threads x 2000 rounds, forks everywhere, no false leak' '
+	preload FLAKETRAP_LOG=storm "$HELPERS/storm" 8 2000 >out &&
+	test "$(cat out)" = "storm done" &&
+	test "$(logq storm "len(exits) == len(starts) and [e for e in exits if e[\"leaks\"] != {\"children\": 0, \"threads\": 0}]")" = "[]" &&
+	test "$(logq storm "len(starts)")" -gt 32000
+'
+
+test_expect_success 'fork storm without a log: nothing on stderr' '
+	preload "$HELPERS/storm" 4 200 >out 2>err &&
+	test "$(cat out)" = "storm done" &&
+	test ! -s err
+'
+
+test_expect_success '300 processes logging at once: every line parses, none lost' '
+	preload FLAKETRAP_LOG=crowd "$HELPERS/crowd" 300 >out &&
+	test "$(cat out)" = "300 ended well" &&
+	test "$(logq crowd "len(starts), len(exits), len(of(\"leaked_thread\"))")" = "(301, 301, 300)" &&
+	test "$(logq crowd "len(set(r[\"_file\"] for r in recs))")" = 301 &&
+	test "$(logq crowd "all(\"blocked_in_crowd_thread\" in syms(t[\"stack\"]) for t in of(\"leaked_thread\"))")" = True
+'
+
+# same_as_plain CMD...: stdout, stderr and exit status with the library
+# (sleeps unchanged, leak logging on) are exactly those without it.
+same_as_plain () {
+	"$@" >plain.out 2>plain.err
+	plain=$?
+	preload FLAKETRAP_SLEEP=off FLAKETRAP_LOG=same "$@" >lib.out 2>lib.err
+	lib=$?
+	test "$plain" = "$lib" && cmp plain.out lib.out && cmp plain.err lib.err
+}
+
+test_expect_success 'clean programs: same output, same status' '
+	same_as_plain sh -c "echo out; echo err >&2; exit 3" &&
+	same_as_plain ls -la "$TEST_DIRECTORY" &&
+	same_as_plain "$PYTHON" -c "import subprocess, threading, sys; t = threading.Thread(target=print, args=(1,)); t.start(); t.join(); print(subprocess.run([\"echo\", \"hi\"], capture_output=True).stdout); sys.exit(4)" &&
+	same_as_plain "$HELPERS/storm" 2 20 &&
+	same_as_plain "$FIXTURES/leaky" reaped &&
+	same_as_plain false &&
+	test "$(logq same "of(\"leaked_child\") + of(\"leaked_thread\")")" = "[]"
+'
+
+test_expect_success 'the program heap: the same with the library as without' '
+	"$HELPERS/heapcheck" >plain &&
+	preload "$HELPERS/heapcheck" >lib &&
+	preload FLAKETRAP_LOG=heap "$HELPERS/heapcheck" >lib-log &&
+	cmp plain lib && cmp plain lib-log
+'
+
+test_done
