@@ -33,8 +33,9 @@ test_expect_success 'a zombie nobody reaped (waitid WNOWAIT does not reap)' '
 '
 
 for s in reaped wait-each-way thread-joined detached-attr detached-self \
-	 detached-after cancelled-joined tryjoin pool-atexit pool-destructor \
-	 sigchld-ignored popen-closed system clean; do
+	 detached-after cancelled-joined tryjoin timedjoin clockjoin \
+	 pool-atexit pool-destructor sigchld-ignored nocldwait popen-closed \
+	 system clean; do
 	test_expect_success "$s: nothing reported" '
 		leaky_log $s $s &&
 		q $s "of(\"leaked_child\") + of(\"leaked_thread\") == []" &&
@@ -158,6 +159,11 @@ test_expect_success 'a crash: record with the faulting function, then the same d
 	q crash "[(c[\"signal_name\"], c[\"addr\"], c[\"exiting\"]) for c in of(\"crash\")] == [(\"SIGSEGV\", \"0x0\", False)]" &&
 	q crash "syms(of(\"crash\")[0][\"backtrace\"])[:2] == [\"crash_here\", \"scenario\"]" &&
 	q crash "(exits[0][\"how\"], exits[0][\"signal\"]) == (\"signal\", 11)"
+'
+
+test_expect_success 'a SIGSEGV handler of the program wins: no crash record' '
+	test_expect_code 7 preload FLAKETRAP_LOG=handled "$LEAKY" crash-handled &&
+	q handled "of(\"crash\") == [] and exits[0][\"status\"] == 7"
 '
 
 test_expect_success 'a crash at exit says so' '

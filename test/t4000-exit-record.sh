@@ -43,6 +43,12 @@ test_expect_success 'sigaction and signal report what the program set' '
 	test "$(how_and_code query)" = "signal 1"
 '
 
+test_expect_success 'without a log (crash handlers only) the views are the same' '
+	test_expect_code 129 "$HELPERS/raiser" query >plain &&
+	test_expect_code 129 preload "$HELPERS/raiser" query >got &&
+	diff -u plain got
+'
+
 test_expect_success 'python sees SIG_DFL where it was SIG_DFL' '
 	cat >sigs.py <<-\EOF &&
 	import signal
@@ -52,7 +58,9 @@ test_expect_success 'python sees SIG_DFL where it was SIG_DFL' '
 	EOF
 	$GUARD "$PYTHON" sigs.py >plain &&
 	FLAKETRAP_LOG=py preload "$PYTHON" sigs.py >got &&
-	diff -u plain got && grep -q "^SIGHUP \(0\|Handlers.SIG_DFL\)$" got
+	diff -u plain got && grep -q "^SIGHUP \(0\|Handlers.SIG_DFL\)$" got &&
+	preload "$PYTHON" sigs.py >got-nolog &&
+	diff -u plain got-nolog
 '
 
 test_expect_success 'a SIGKILLed process has no exit record (no handler can run)' '
