@@ -92,9 +92,12 @@ $(LIB): $(LIB_OBJ) preload/exports.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
 
+# libdw: file:line in `flaketrap report` (the tool only, never the preload).
+TOOL_LIBS := -ldw
+
 $(TOOL): $(TOOL_OBJ) $(PURE_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 $(B)/test/unit/%: test/unit/%.c $(PURE_OBJ) $(TOOL_PURE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../preload/config.h"
+#include "commands.h"
 
 #define EXIT_TOOL_ERROR 125
 #define EXIT_CANNOT_RUN 126
@@ -44,6 +45,8 @@ static void usage_main(FILE *f)
 "\n"
 "Commands:\n"
 "  run      run CMD with libflaketrap.so preloaded (see flaketrap run --help)\n"
+"  report   group and count the leaks and crashes of logs, with file:line\n"
+"           (see flaketrap report --help)\n"
 "\n"
 "Options:\n"
 "  -h, --help     show this help\n"
@@ -425,6 +428,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return ft_cmd_report(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n"
 			"Try 'flaketrap --help'.\n", progname, argv[1]);
 	return EXIT_TOOL_ERROR;
