@@ -47,6 +47,8 @@ static void usage_main(FILE *f)
 "  run      run CMD with libflaketrap.so preloaded (see flaketrap run --help)\n"
 "  report   group and count the leaks and crashes of logs, with file:line\n"
 "           (see flaketrap report --help)\n"
+"  children list the live descendants of a process, with state and command\n"
+"           (see flaketrap children --help)\n"
 "\n"
 "Options:\n"
 "  -h, --help     show this help\n"
@@ -430,6 +432,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return ft_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "children"))
+		return ft_cmd_children(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n"
 			"Try 'flaketrap --help'.\n", progname, argv[1]);
 	return EXIT_TOOL_ERROR;
