@@ -107,7 +107,7 @@ test_expect_success 'bad lines are named by file and line; the rest is reported;
 	EOF
 	diff -u want err &&
 	grep -q "^flaketrap: 1 leak (1 child), no crash; 1 process in 1 run; 7 skipped (see above)$" out &&
-	grep -q "^  child 303 stopped: sleep 3600 (left by pid 300 bad; $DATA/bad.jsonl:8)$" out
+	grep -q "^  child 303 stopped: python3 -m http.server (left by pid 300 bad; $DATA/bad.jsonl:8)$" out
 '
 
 test_expect_success 'another schema version: the whole file is skipped' '

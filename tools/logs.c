@@ -503,7 +503,8 @@ static void read_file(struct ft_logs *l, const char *path)
 	int too_long, no_newline, got;
 	long long schema;
 	char *line = NULL;
-	off_t from;
+	off_t from = 0;
+	struct stat st;
 
 	r = xrealloc(NULL, sizeof(*r));
 	r->pos = r->end = 0;
@@ -516,7 +517,11 @@ static void read_file(struct ft_logs *l, const char *path)
 		return;
 	}
 	src.file = new_file(l, path);
-	if (snapshot_size(l, path, &from) && skip_bytes(r, from, &lineno)) {
+	/* A file cut shorter since the snapshot was rewritten: read it all. */
+	if (snapshot_size(l, path, &from) &&
+	    (fstat(r->fd, &st) || st.st_size < from))
+		from = 0;
+	if (from && skip_bytes(r, from, &lineno)) {
 		log_error(l, path, 0, "%s", strerror(errno));
 		l->skipped++;
 		goto out;
@@ -608,7 +613,7 @@ void ft_logs_add(struct ft_logs *l, const char *path)
 		log_error(l, path, 0, "%s", strerror(errno));
 		l->skipped++;
 	} else if (S_ISDIR(st.st_mode)) {
-		if (walk(l, path, 1) == 0) {
+		if (walk(l, path, 1) == 0 && !l->empty_ok) {
 			log_error(l, path, 0, "no *.jsonl file in this"
 				  " directory");
 			l->skipped++;
@@ -671,6 +676,8 @@ size_t ft_logs_distinct(struct ft_proc_key *keys, size_t n, int runs)
 {
 	size_t i, count = 0;
 
+	if (!n)
+		return 0;
 	qsort(keys, n, sizeof(*keys), cmp_proc);
 	for (i = 0; i < n; i++)
 		if (i == 0 || (runs ? strcmp(keys[i - 1].dir, keys[i].dir)

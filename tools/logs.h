@@ -63,6 +63,7 @@ struct ft_logs {
 	struct ft_log_size *snapshot;
 	size_t nsnapshot;
 	const char *prefix;	/* of messages on stderr */
+	int empty_ok;		/* a directory without logs is no error */
 };
 
 void ft_logs_init(struct ft_logs *l, const char *prefix);

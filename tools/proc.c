@@ -126,7 +126,8 @@ size_t ft_proc_descendants(struct ft_proctab *t, pid_t root,
 {
 	size_t n = 0;
 
-	qsort(t->procs, t->n, sizeof(*t->procs), cmp_pid);
+	if (t->n)
+		qsort(t->procs, t->n, sizeof(*t->procs), cmp_pid);
 	*out = malloc((t->n + 1) * sizeof(**out));
 	if (!*out) {
 		perror("flaketrap");

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ftw.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,10 +24,14 @@
 
 #include "../preload/config.h"
 #include "commands.h"
+#include "leftovers.h"
+#include "report.h"
 
 #define EXIT_TOOL_ERROR FT_EXIT_TOOL_ERROR
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
+/* CMD passed but leaked, with --fail-on-leak (regrtest's "env changed"). */
+#define EXIT_LEAKED 3
 
 #ifndef FT_LIBDIR
 #define FT_LIBDIR "/usr/local/lib"
@@ -60,15 +66,29 @@ static void usage_run(FILE *f)
 			ft_knobs[i].def[0] ? ft_knobs[i].def : "unset");
 	}
 	fprintf(f,
+"  --fail-on-leak, --fail-env-changed\n"
+"      exit 3 when CMD exits 0 but a process of its tree leaked a child or\n"
+"      a thread, or left a process running after CMD ended.\n"
+"  --keep-log\n"
+"      keep the temporary log directory made when no --log is given,\n"
+"      and print where it is.\n"
 "  -h, --help\n      show this help.\n"
 "  -V, --version\n      show the version.\n"
 "\n"
 "Without --seed (or FLAKETRAP_SEED), one seed is drawn for the whole run;\n"
 "each process logs it, so the run can be replayed with --seed.\n"
 "\n"
+"Every process of the tree logs: without --log (or FLAKETRAP_LOG), into a\n"
+"fresh temporary directory, removed at the end. After CMD ends, the\n"
+"processes it left running (flaketrap is their subreaper) are listed, then\n"
+"ended: SIGTERM, and SIGKILL after 2 s. Then the leaks and crashes the\n"
+"logs hold are summed up on stderr, as flaketrap report does. Nothing is\n"
+"printed when there is nothing to say.\n"
+"\n"
 "Environment: FLAKETRAP_LIB overrides where libflaketrap.so is found.\n"
 "\n"
 "Exit status: CMD's own; 128+N when CMD was killed by signal N;\n"
+"3 with --fail-on-leak when CMD exited 0 but leaked;\n"
 "125 for a flaketrap error (bad option or knob); 126 when CMD cannot run;\n"
 "127 when CMD is not found.\n");
 }
@@ -213,21 +233,60 @@ static void mkdir_p(const char *dir)
 		die("cannot create the log directory: %s", strerror(errno));
 }
 
-/* The library resolves a relative log path against each process's cwd. */
-static void absolute_log_dir(void)
+/* The temporary log directory, while it is to be removed at exit. */
+static char *own_log;
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0)
+		fprintf(stderr, "%s: cannot remove %s: %s\n", progname, path,
+			strerror(errno));
+	return 0;
+}
+
+static void remove_own_log(void)
+{
+	if (!own_log)
+		return;
+	nftw(own_log, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(own_log);
+	own_log = NULL;
+}
+
+/*
+ * The log directory of the run, absolute (the library resolves a relative
+ * path against each process's cwd); a fresh private one when none is given,
+ * so the whole tree's records can be summed up after CMD.
+ */
+static const char *log_dir(void)
 {
 	const char *dir = getenv("FLAKETRAP_LOG");
+	const char *tmp = getenv("TMPDIR");
 	char abs[PATH_MAX];
 
-	if (!dir || !*dir)
-		return;
+	if (!dir || !*dir) {
+		if (asprintf(&own_log, "%s/flaketrap.XXXXXX",
+			     tmp && *tmp ? tmp : "/tmp") < 0)
+			die("%s", strerror(errno));
+		if (!mkdtemp(own_log))
+			die("cannot create a log directory in %s: %s",
+			    tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		atexit(remove_own_log);
+		setenv("FLAKETRAP_LOG", own_log, 1);
+		return own_log;
+	}
 	mkdir_p(dir);
 	if (!realpath(dir, abs))
 		die("cannot resolve the log directory: %s", strerror(errno));
 	setenv("FLAKETRAP_LOG", abs, 1);
+	return getenv("FLAKETRAP_LOG");
 }
 
-static pid_t child;
+/* CMD while it runs, else 0: the handler must not signal a reused pid. */
+static volatile sig_atomic_t child;
 
 static void forward_signal(int sig)
 {
@@ -248,6 +307,7 @@ static int run_command(char **argv)
 	struct sigaction fwd, ign, old_fwd[4], old_ign[2];
 	sigset_t block, old_mask;
 	int fds[2], status, err = 0;
+	pid_t pid, got;
 	size_t i;
 	ssize_t n;
 
@@ -271,10 +331,10 @@ static int run_command(char **argv)
 	for (i = 0; i < 2; i++)
 		sigaction(ignored[i], &ign, &old_ign[i]);
 	fflush(NULL);
-	child = fork();
-	if (child < 0)
+	pid = fork();
+	if (pid < 0)
 		die("fork: %s", strerror(errno));
-	if (child == 0) {
+	if (pid == 0) {
 		for (i = 0; i < 4; i++)
 			sigaction(forwarded[i], &old_fwd[i], NULL);
 		for (i = 0; i < 2; i++)
@@ -287,15 +347,24 @@ static int run_command(char **argv)
 		(void)n;
 		_exit(EXIT_CANNOT_RUN);
 	}
+	child = pid;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	close(fds[1]);
 	do
 		n = read(fds[0], &err, sizeof(err));
 	while (n < 0 && errno == EINTR);
 	close(fds[0]);
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
+	/*
+	 * As a subreaper we also inherit CMD's orphans: those that end
+	 * while CMD runs are reaped here; what outlives CMD is looked at
+	 * afterwards.
+	 */
+	while ((got = waitpid(-1, &status, 0)) != pid)
+		if (got < 0 && errno != EINTR)
 			die("waitpid: %s", strerror(errno));
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	child = 0;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (n == (ssize_t)sizeof(err)) {
 		fprintf(stderr, "%s: %s: %s\n", progname, argv[0],
 			strerror(err));
@@ -304,6 +373,86 @@ static int run_command(char **argv)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* The leaked_child record that names pid, or NULL (the latest wins). */
+static const struct ft_record *creation_of(const struct ft_logs *l, pid_t pid)
+{
+	const struct ft_record *found = NULL;
+	long long named;
+	size_t i;
+
+	for (i = 0; i < l->nrecs; i++)
+		if (!strcmp(l->recs[i].event, "leaked_child") &&
+		    !ft_json_int(ft_json_get(l->recs[i].json, "child"), &named) &&
+		    named == pid)
+			found = &l->recs[i];
+	return found;
+}
+
+static void print_leftovers(const struct ft_leftover *lv, size_t n,
+			    const struct ft_logs *l, struct ft_symbolizer *s)
+{
+	const struct ft_record *rec;
+	const struct ft_json *bt;
+	size_t i;
+
+	fprintf(stderr, "%s: %zu %s outlived the command, and %s ended\n",
+		progname, n, n == 1 ? "process" : "processes",
+		n == 1 ? "was" : "were");
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "  pid %d %s (%s)\n", (int)lv[i].pid,
+			lv[i].what,
+			lv[i].signal == SIGKILL ? "SIGKILL: still there 2 s"
+						  " after SIGTERM" :
+			lv[i].signal == SIGTERM ? "ended by SIGTERM" :
+						  "ended by itself");
+		rec = creation_of(l, lv[i].pid);
+		if (!rec)
+			continue;
+		bt = ft_json_get(rec->json, "backtrace");
+		fprintf(stderr, "    left by pid %lld %s, made by %s (%s:%lu)%s\n",
+			rec->pid, rec->file->program,
+			ft_json_str(ft_json_get(rec->json, "origin")),
+			rec->file->path, rec->line,
+			bt && bt->count ? ":" : "; no backtrace");
+		if (bt)
+			ft_report_frames(stderr, bt, s, "      ");
+	}
+}
+
+/*
+ * After CMD: ends what it left running, reads the run's logs, and sums up
+ * on stderr what there is to say. Returns whether anything leaked.
+ */
+static int summarize(struct ft_logs *l, const char *dir, int keep_log)
+{
+	struct ft_leftover *lv;
+	struct ft_symbolizer *s;
+	struct ft_report *r;
+	size_t n;
+	int leaked;
+
+	n = ft_leftovers_end(&lv);
+	ft_logs_add(l, dir);
+	r = ft_report_build(l);
+	s = ft_sym_new();
+	if (n)
+		print_leftovers(lv, n, l, s);
+	if (ft_report_leaks(r) || ft_report_crashes(r) || l->skipped)
+		ft_report_text(stderr, r, s);
+	leaked = n || ft_report_leaks(r);
+	ft_sym_free(s);
+	ft_report_free(r);
+	ft_leftovers_free(lv, n);
+	if (own_log && keep_log) {
+		fprintf(stderr, "%s: the logs are kept in %s\n", progname,
+			own_log);
+		free(own_log);
+		own_log = NULL;
+	}
+	remove_own_log();
+	return leaked;
 }
 
 /*
@@ -339,10 +488,12 @@ int ft_cmd_run(int argc, char **argv)
 {
 	static char run_name[] = "flaketrap run";
 	extern char **environ;
-	struct option opts[FT_NKNOBS + 3];
+	struct option opts[FT_NKNOBS + 6];
 	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
+	int i, c, status, fail_on_leak = 0, keep_log = 0, leaked;
 	struct ft_config cfg;
-	int i, c;
+	struct ft_logs logs;
+	const char *dir;
 	size_t j;
 
 	for (i = 0; i < FT_NKNOBS; i++) {
@@ -358,7 +509,13 @@ int ft_cmd_run(int argc, char **argv)
 	opts[FT_NKNOBS] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[FT_NKNOBS + 1] = (struct option){ "version", no_argument, NULL,
 					       'V' };
-	opts[FT_NKNOBS + 2] = (struct option){ NULL, 0, NULL, 0 };
+	opts[FT_NKNOBS + 2] = (struct option){ "fail-on-leak", no_argument,
+					       NULL, 'L' };
+	opts[FT_NKNOBS + 3] = (struct option){ "fail-env-changed",
+					       no_argument, NULL, 'L' };
+	opts[FT_NKNOBS + 4] = (struct option){ "keep-log", no_argument, NULL,
+					       'K' };
+	opts[FT_NKNOBS + 5] = (struct option){ NULL, 0, NULL, 0 };
 	argv[0] = run_name;	/* getopt's messages name it */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
@@ -369,6 +526,10 @@ int ft_cmd_run(int argc, char **argv)
 		if (c == 'V') {
 			printf("flaketrap %s\n", FT_VERSION);
 			return 0;
+		}
+		if (c == 'L' || c == 'K') {
+			*(c == 'L' ? &fail_on_leak : &keep_log) = 1;
+			continue;
 		}
 		if (c < 1000 || c >= 1000 + FT_NKNOBS) {
 			fprintf(stderr, "Try 'flaketrap run --help'.\n");
@@ -387,7 +548,21 @@ int ft_cmd_run(int argc, char **argv)
 	}
 	find_library(lib, sizeof(lib));
 	set_preload(lib);
-	absolute_log_dir();
+	dir = log_dir();
 	ensure_seed();
-	return run_command(argv + optind);
+	ft_logs_init(&logs, progname);
+	/* CMD may be static, or not found: then nothing logs. */
+	logs.empty_ok = 1;
+	/* A --log directory may hold older runs: only new records count. */
+	if (!own_log)
+		ft_logs_snapshot(&logs, dir);
+	/* CMD's orphans become ours, not init's: we can see and end them. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+	status = run_command(argv + optind);
+	leaked = summarize(&logs, dir, keep_log);
+	ft_logs_free(&logs);
+	if (fail_on_leak && status == 0 && leaked)
+		return EXIT_LEAKED;
+	return status;
 }
