@@ -4,6 +4,7 @@
  * tree, each with its pid, state and command line (what CPython's
  * support.get_child_processes() looks for, down the whole tree).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -53,8 +54,8 @@ int ft_cmd_children(int argc, char **argv)
 	}
 	errno = 0;
 	pid = strtol(argv[1], &end, 10);
-	if (errno || end == argv[1] || *end || pid <= 0 || pid > INT_MAX ||
-	    argv[1][0] == '+' || argv[1][0] == ' ') {
+	if (!isdigit((unsigned char)argv[1][0]) || errno || *end ||
+	    pid <= 0 || pid > INT_MAX) {
 		fprintf(stderr, "flaketrap children: '%s' is not a process id"
 				" (a positive integer)\n"
 				"Try 'flaketrap children --help'.\n", argv[1]);

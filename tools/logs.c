@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "logs.h"
+#include "schema.h"
 
 #define READ_CHUNK 65536
 
@@ -207,156 +208,6 @@ static int skip_bytes(struct reader *r, off_t size, unsigned long *lines)
 	return 0;
 }
 
-/* Checks of the values a record may hold. */
-enum want { W_INT, W_STR, W_BOOL, W_HEX, W_BUILD_ID, W_STRS, W_FRAME,
-	    W_FRAMES };
-
-struct field {
-	const char *key;
-	enum want want;
-	int required;
-};
-
-static const struct field common_fields[] = {
-	{ "event", W_STR, 1 }, { "time_ns", W_INT, 1 }, { "pid", W_INT, 1 },
-	{ "truncated", W_BOOL, 0 }, { NULL, 0, 0 },
-};
-static const struct field start_fields[] = {
-	{ "schema", W_INT, 1 }, { NULL, 0, 0 },
-};
-static const struct field child_fields[] = {
-	{ "child", W_INT, 1 }, { "state", W_STR, 1 }, { "origin", W_STR, 1 },
-	{ "cmdline", W_STRS, 0 }, { "comm", W_STR, 0 },
-	{ "created_ns", W_INT, 0 }, { "creator_tid", W_INT, 0 },
-	{ "backtrace", W_FRAMES, 0 }, { NULL, 0, 0 },
-};
-static const struct field thread_fields[] = {
-	{ "tid", W_INT, 1 }, { "state", W_STR, 1 }, { "origin", W_STR, 1 },
-	{ "name", W_STR, 0 }, { "detached", W_BOOL, 0 },
-	{ "start_routine", W_FRAME, 0 }, { "created_ns", W_INT, 0 },
-	{ "backtrace", W_FRAMES, 0 }, { "stack", W_FRAMES, 0 },
-	{ "stack_unavailable", W_STR, 0 }, { NULL, 0, 0 },
-};
-static const struct field crash_fields[] = {
-	{ "signal", W_INT, 1 }, { "tid", W_INT, 0 },
-	{ "signal_name", W_STR, 0 }, { "si_code", W_INT, 0 },
-	{ "addr", W_HEX, 0 }, { "exiting", W_BOOL, 0 },
-	{ "backtrace", W_FRAMES, 0 }, { NULL, 0, 0 },
-};
-static const struct field frame_fields[] = {
-	{ "ip", W_HEX, 1 }, { "module", W_STR, 0 }, { "offset", W_HEX, 0 },
-	{ "build_id", W_BUILD_ID, 0 }, { "symbol", W_STR, 0 },
-	{ "symbol_offset", W_INT, 0 }, { NULL, 0, 0 },
-};
-
-/* "0x" and 1 to 16 hex digits: an address. */
-static int is_hex_address(const char *s)
-{
-	size_t n;
-
-	if (!s || s[0] != '0' || s[1] != 'x')
-		return 0;
-	n = strspn(s + 2, "0123456789abcdefABCDEF");
-	return n >= 1 && n <= 16 && s[2 + n] == '\0';
-}
-
-static int is_build_id(const char *s)
-{
-	size_t n;
-
-	if (!s)
-		return 0;
-	n = strspn(s, "0123456789abcdefABCDEF");
-	return n > 0 && n % 2 == 0 && s[n] == '\0';
-}
-
-static const char *check_fields(const struct ft_json *obj,
-				const struct field *f, char *why, size_t len);
-
-/* NULL when v is what w asks for, else what it should have been. */
-static const char *check_value(const struct ft_json *v, enum want w,
-			       char *why, size_t len)
-{
-	const struct ft_json *e;
-	long long n;
-	size_t i = 0;
-
-	switch (w) {
-	case W_INT:
-		return ft_json_int(v, &n) ? "an integer" : NULL;
-	case W_STR:
-		return v->type == FT_JSON_STRING ? NULL : "a string";
-	case W_BOOL:
-		return v->type == FT_JSON_TRUE || v->type == FT_JSON_FALSE
-			       ? NULL
-			       : "true or false";
-	case W_HEX:
-		return is_hex_address(ft_json_str(v)) ? NULL
-						       : "a \"0x...\" string";
-	case W_BUILD_ID:
-		return is_build_id(ft_json_str(v)) ? NULL : "a hex string";
-	case W_STRS:
-		if (v->type != FT_JSON_ARRAY)
-			return "an array of strings";
-		for (e = v->first; e; e = e->next)
-			if (e->type != FT_JSON_STRING)
-				return "an array of strings";
-		return NULL;
-	case W_FRAME:
-		if (v->type != FT_JSON_OBJECT)
-			return "a frame object";
-		return check_fields(v, frame_fields, why, len);
-	case W_FRAMES:
-		if (v->type != FT_JSON_ARRAY)
-			return "an array of frames";
-		for (e = v->first; e; e = e->next, i++) {
-			char sub[160];
-			const char *w2 = check_value(e, W_FRAME, sub,
-						     sizeof(sub));
-
-			if (w2) {
-				snprintf(why, len, "frame %zu: %s", i,
-					 w2 == sub ? sub : w2);
-				return why;
-			}
-		}
-		return NULL;
-	}
-	return NULL;
-}
-
-/*
- * NULL when obj has each required field and every listed field present
- * has its type; else a reason (in why, or static).
- */
-static const char *check_fields(const struct ft_json *obj,
-				const struct field *f, char *why, size_t len)
-{
-	const struct ft_json *v;
-	const char *w;
-	char sub[200];
-
-	for (; f->key; f++) {
-		v = ft_json_get(obj, f->key);
-		if (!v) {
-			if (!f->required)
-				continue;
-			snprintf(why, len, "\"%s\" is missing", f->key);
-			return why;
-		}
-		w = check_value(v, f->want, sub, sizeof(sub));
-		if (w == sub) {
-			snprintf(why, len, "\"%s\" %s", f->key, sub);
-			return why;
-		}
-		if (w) {
-			snprintf(why, len, "\"%s\" is not %s", f->key, w);
-			return why;
-		}
-	}
-	return NULL;
-}
-
 static int snapshot_size(const struct ft_logs *l, const char *path,
 			 off_t *size)
 {
@@ -417,11 +268,11 @@ static int take_line(struct source *src, char *text, size_t len,
 {
 	static const struct {
 		const char *event;
-		const struct field *fields;
+		enum ft_schema_part part;
 	} kinds[] = {
-		{ "leaked_child", child_fields },
-		{ "leaked_thread", thread_fields },
-		{ "crash", crash_fields },
+		{ "leaked_child", FT_SCHEMA_LEAKED_CHILD },
+		{ "leaked_thread", FT_SCHEMA_LEAKED_THREAD },
+		{ "crash", FT_SCHEMA_CRASH },
 	};
 	struct ft_logs *l = src->l;
 	char err[256], why[256];
@@ -445,7 +296,7 @@ static int take_line(struct source *src, char *text, size_t len,
 		bad_line(src, lineno, "not a record (a JSON object)");
 		goto skip;
 	}
-	w = check_fields(v, common_fields, why, sizeof(why));
+	w = ft_schema_check(v, FT_SCHEMA_RECORD, why, sizeof(why));
 	if (w) {
 		bad_line(src, lineno, "bad record: %s", w);
 		goto skip;
@@ -454,7 +305,7 @@ static int take_line(struct source *src, char *text, size_t len,
 	ft_json_int(ft_json_get(v, "pid"), &pid);
 	ft_json_int(ft_json_get(v, "time_ns"), &t);
 	if (!strcmp(event, "start")) {
-		w = check_fields(v, start_fields, why, sizeof(why));
+		w = ft_schema_check(v, FT_SCHEMA_START, why, sizeof(why));
 		if (w) {
 			bad_line(src, lineno, "bad start record: %s", w);
 			goto skip;
@@ -465,18 +316,20 @@ static int take_line(struct source *src, char *text, size_t len,
 			return -1;
 		}
 	}
-	l->records++;
-	add_proc(l, src->file->dir, pid);
 	/* Unknown events are newer schema-1 records: not ours to judge. */
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strcmp(event, kinds[i].event))
-			continue;
-		w = check_fields(v, kinds[i].fields, why, sizeof(why));
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(event, kinds[i].event))
+			break;
+	if (i < sizeof(kinds) / sizeof(kinds[0])) {
+		w = ft_schema_check(v, kinds[i].part, why, sizeof(why));
 		if (w) {
-			l->records--;
 			bad_line(src, lineno, "bad %s record: %s", event, w);
 			goto skip;
 		}
+	}
+	l->records++;
+	add_proc(l, src->file->dir, pid);
+	if (i < sizeof(kinds) / sizeof(kinds[0])) {
 		l->recs = grow(l->recs, l->nrecs, &l->caprecs,
 			       sizeof(*l->recs));
 		r = &l->recs[l->nrecs++];
@@ -568,8 +421,30 @@ static int has_suffix(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
-/* Reads the *.jsonl files under dir; returns how many. */
-static size_t walk(struct ft_logs *l, const char *dir, int top)
+/* What to do with each log file a walk finds. */
+typedef void visit_fn(struct ft_logs *l, char *path, const struct stat *st);
+
+static void visit_read(struct ft_logs *l, char *path, const struct stat *st)
+{
+	(void)st;
+	read_file(l, path);
+	free(path);
+}
+
+static void visit_size(struct ft_logs *l, char *path, const struct stat *st)
+{
+	l->snapshot = xrealloc(l->snapshot,
+			       (l->nsnapshot + 1) * sizeof(*l->snapshot));
+	l->snapshot[l->nsnapshot].path = path;
+	l->snapshot[l->nsnapshot++].size = st->st_size;
+}
+
+/*
+ * Visits the *.jsonl files under dir, in name order; returns how many.
+ * quiet: an unreadable directory is not told (a snapshot).
+ */
+static size_t walk(struct ft_logs *l, const char *dir, int top, int quiet,
+		   visit_fn *visit)
 {
 	struct dirent **names;
 	struct stat st;
@@ -579,8 +454,11 @@ static size_t walk(struct ft_logs *l, const char *dir, int top)
 
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0) {
+		if (quiet)
+			return 0;
 		log_error(l, dir, 0, "%s", strerror(errno));
 		l->skipped++;
+		/* Told already: no "no *.jsonl file" on top of it. */
 		return top ? 1 : 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -590,14 +468,16 @@ static size_t walk(struct ft_logs *l, const char *dir, int top)
 		    asprintf(&path, "%s%s%s", dir,
 			     has_suffix(dir, "/") ? "" : "/", name) < 0)
 			goto next;
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			found += walk(l, path, 0);
-		else if (has_suffix(name, ".jsonl") && stat(path, &st) == 0 &&
-			 S_ISREG(st.st_mode)) {
-			read_file(l, path);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			found += walk(l, path, 0, quiet, visit);
+			free(path);
+		} else if (has_suffix(name, ".jsonl") && stat(path, &st) == 0 &&
+			   S_ISREG(st.st_mode)) {
+			visit(l, path, &st);
 			found++;
+		} else {
+			free(path);
 		}
-		free(path);
 next:
 		free(names[i]);
 	}
@@ -613,7 +493,7 @@ void ft_logs_add(struct ft_logs *l, const char *path)
 		log_error(l, path, 0, "%s", strerror(errno));
 		l->skipped++;
 	} else if (S_ISDIR(st.st_mode)) {
-		if (walk(l, path, 1) == 0 && !l->empty_ok) {
+		if (walk(l, path, 1, 0, visit_read) == 0 && !l->empty_ok) {
 			log_error(l, path, 0, "no *.jsonl file in this"
 				  " directory");
 			l->skipped++;
@@ -623,43 +503,9 @@ void ft_logs_add(struct ft_logs *l, const char *path)
 	}
 }
 
-static void snapshot_walk(struct ft_logs *l, const char *dir)
-{
-	struct dirent **names;
-	struct stat st;
-	char *path;
-	int n, i;
-
-	n = scandir(dir, &names, NULL, alphasort);
-	for (i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-
-		if (strcmp(name, ".") && strcmp(name, "..") &&
-		    asprintf(&path, "%s%s%s", dir,
-			     has_suffix(dir, "/") ? "" : "/", name) >= 0) {
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-				snapshot_walk(l, path);
-				free(path);
-			} else if (has_suffix(name, ".jsonl") &&
-				   stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-				l->snapshot = xrealloc(l->snapshot,
-					(l->nsnapshot + 1) *
-					sizeof(*l->snapshot));
-				l->snapshot[l->nsnapshot].path = path;
-				l->snapshot[l->nsnapshot++].size = st.st_size;
-			} else {
-				free(path);
-			}
-		}
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-}
-
 void ft_logs_snapshot(struct ft_logs *l, const char *dir)
 {
-	snapshot_walk(l, dir);
+	walk(l, dir, 1, 1, visit_size);
 }
 
 static int cmp_proc(const void *a, const void *b)

@@ -17,7 +17,7 @@
 struct group {
 	const char *event;
 	char *key;
-	struct ft_record **recs;	/* in reading order */
+	struct ft_record **recs;	/* in reading order, in slots */
 	size_t n;
 	size_t first;		/* index of the first record: stable order */
 	size_t procs, runs;
@@ -27,6 +27,7 @@ struct ft_report {
 	struct ft_logs *l;
 	struct group *groups;
 	size_t ngroups;
+	struct ft_record **slots;	/* every group's records, by group */
 	size_t children, threads, crashes;
 	size_t processes, runs;
 };
@@ -161,9 +162,11 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 		default: r->crashes++; break;
 		}
 	}
+	/* Sorted by key, then by reading order: each group is one run of k. */
 	qsort(k, l->nrecs, sizeof(*k), cmp_keyed);
+	r->slots = malloc((l->nrecs + 1) * sizeof(*r->slots));
 	r->groups = calloc(l->nrecs + 1, sizeof(*r->groups));
-	if (!r->groups)
+	if (!r->slots || !r->groups)
 		oom();
 	for (i = 0; i < l->nrecs; i++) {
 		if (!g || strcmp(g->key, k[i].key)) {
@@ -171,20 +174,15 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 			g->key = k[i].key;
 			g->event = l->recs[k[i].idx].event;
 			g->first = k[i].idx;
-			g->recs = malloc(l->nrecs * sizeof(*g->recs));
-			if (!g->recs)
-				oom();
+			g->recs = &r->slots[i];
 		} else {
 			free(k[i].key);
 		}
 		g->recs[g->n++] = &l->recs[k[i].idx];
 	}
 	free(k);
-	for (i = 0; i < r->ngroups; i++) {
-		g = &r->groups[i];
-		g->recs = realloc(g->recs, g->n * sizeof(*g->recs)) ?: g->recs;
-		count_group(g);
-	}
+	for (i = 0; i < r->ngroups; i++)
+		count_group(&r->groups[i]);
 	qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_group);
 	return r;
 }
@@ -203,11 +201,10 @@ void ft_report_free(struct ft_report *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->ngroups; i++) {
+	for (i = 0; i < r->ngroups; i++)
 		free(r->groups[i].key);
-		free(r->groups[i].recs);
-	}
 	free(r->groups);
+	free(r->slots);
 	free(r);
 }
 
