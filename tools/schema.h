@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shape of schema-1 records (/work/spec/log-schema.md, the README's
- * log section): which keys each event must or may have, and their types.
+ * The shape of schema-1 records (the README's log section): which keys
+ * each event must or may have, and their types.
  * Keys not listed are accepted (a newer library may add them).
  */
 #ifndef FT_SCHEMA_H
