@@ -55,6 +55,8 @@ LIB_SRC := $(wildcard preload/*.c)
 LIB_ASM := $(wildcard preload/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
 PURE_OBJ := $(PURE_SRC:%.c=$(B)/obj/%.o)
+# The tool's own pure modules, linked by the unit tests too.
+TOOL_PURE_OBJ := $(B)/obj/tools/json.o
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard test/unit/u-*.c)
@@ -96,14 +98,18 @@ $(LIB): $(LIB_OBJ) preload/exports.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
 
+# libdw: file:line in `flaketrap report` (the tool only, never the preload).
+TOOL_LIBS := -ldw
+
 $(TOOL): $(TOOL_OBJ) $(PURE_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
-$(B)/test/unit/%: test/unit/%.c $(PURE_OBJ) $(HEADERS)
+$(B)/test/unit/%: test/unit/%.c $(PURE_OBJ) $(TOOL_PURE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload -Itest $(LDFLAGS) -o $@ $< $(PURE_OBJ)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload -Itools -Itest $(LDFLAGS) \
+		-o $@ $< $(PURE_OBJ) $(TOOL_PURE_OBJ)
 
 # Helpers and fixtures are programs under test: plain builds, never
 # sanitized (the preload goes in front of them).

@@ -1,40 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * flaketrap: runs a command with libflaketrap.so preloaded into it and all
- * its descendants. Options map 1:1 onto the FLAKETRAP_* knobs (from
- * preload/config.def); the knobs are validated here with the library's own
- * parser, so a bad value stops before the command starts.
+ * flaketrap: the command's entry point. It dispatches to run (run.c),
+ * report (report.c) and children (children.c).
  *
- * Exit status (as coreutils timeout): the command's own; 128+N when it was
- * killed by signal N; 125 for a flaketrap error; 126 when the command cannot
- * run; 127 when it is not found.
+ * Exit status of run (as coreutils timeout): the command's own; 128+N when
+ * it was killed by signal N; 125 for a flaketrap error; 126 when the
+ * command cannot run; 127 when it is not found.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "../preload/config.h"
-
-#define EXIT_TOOL_ERROR 125
-#define EXIT_CANNOT_RUN 126
-#define EXIT_NOT_FOUND 127
-
-#ifndef FT_LIBDIR
-#define FT_LIBDIR "/usr/local/lib"
-#endif
-
-static const char *progname = "flaketrap";
+#include "commands.h"
 
 static void usage_main(FILE *f)
 {
@@ -44,376 +20,21 @@ static void usage_main(FILE *f)
 "\n"
 "Commands:\n"
 "  run      run CMD with libflaketrap.so preloaded (see flaketrap run --help)\n"
+"  report   group and count the leaks and crashes of logs, with file:line\n"
+"           (see flaketrap report --help)\n"
+"  children list the live descendants of a process, with state and command\n"
+"           (see flaketrap children --help)\n"
 "\n"
 "Options:\n"
 "  -h, --help     show this help\n"
 "  -V, --version  show the version\n");
 }
 
-static void usage_run(FILE *f)
-{
-	int i;
-
-	fprintf(f,
-"Usage: flaketrap run [OPTION]... [--] CMD [ARG]...\n"
-"Run CMD with libflaketrap.so preloaded into it and every process it starts.\n"
-"\n"
-"Each option sets the knob of the same name (--sleep-min=1ms is\n"
-"FLAKETRAP_SLEEP_MIN=1ms) and wins over the same variable in the\n"
-"environment. DUR is a number and a unit ns, us, ms or s (1ns, 0.5s).\n"
-"\n");
-	for (i = 0; i < FT_NKNOBS; i++) {
-		char opt[40];
-		size_t j;
-
-		for (j = 0; ft_knobs[i].name[j] && j < sizeof(opt) - 1; j++)
-			opt[j] = ft_knobs[i].name[j] == '_'
-					 ? '-'
-					 : ft_lower(ft_knobs[i].name[j]);
-		opt[j] = '\0';
-		fprintf(f, "  --%s=VALUE\n      %s.\n      Expected: %s;"
-			   " default: %s.\n",
-			opt, ft_knobs[i].help, ft_knobs[i].form,
-			ft_knobs[i].def[0] ? ft_knobs[i].def : "unset");
-	}
-	fprintf(f,
-"  -h, --help\n      show this help.\n"
-"  -V, --version\n      show the version.\n"
-"\n"
-"Without --seed (or FLAKETRAP_SEED), one seed is drawn for the whole run;\n"
-"each process logs it, so the run can be replayed with --seed.\n"
-"\n"
-"Environment: FLAKETRAP_LIB overrides where libflaketrap.so is found.\n"
-"\n"
-"Exit status: CMD's own; 128+N when CMD was killed by signal N;\n"
-"125 for a flaketrap error (bad option or knob); 126 when CMD cannot run;\n"
-"127 when CMD is not found.\n");
-}
-
-__attribute__((format(printf, 1, 2)))
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_TOOL_ERROR);
-}
-
-/*
- * Why path cannot go in LD_PRELOAD, or NULL. ld.so splits the list at
- * spaces and colons and skips what it cannot load with a mere warning:
- * the run would change nothing and pass.
- */
-static const char *unusable_library(const char *path)
-{
-	unsigned char magic[4];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (strpbrk(path, " :\t\n"))
-		return "a space or a colon in its path breaks LD_PRELOAD";
-	if (stat(path, &st) != 0)
-		return strerror(errno);
-	if (!S_ISREG(st.st_mode))
-		return "not a regular file";
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return strerror(errno);
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0)
-		return "not an ELF shared object";
-	return NULL;
-}
-
-/* $FLAKETRAP_LIB, then beside this executable, then the install path. */
-static void find_library(char *out, size_t outlen)
-{
-	static const char *const beside[] = {
-		"/../preload/libflaketrap.so",		/* build tree */
-		"/../lib/flaketrap/libflaketrap.so",	/* installed */
-	};
-	char exe[PATH_MAX], *slash;
-	const char *env = getenv("FLAKETRAP_LIB"), *why;
-	ssize_t n;
-	size_t i;
-
-	if (env && *env) {
-		if (!realpath(env, out))
-			die("FLAKETRAP_LIB=%s: %s", env, strerror(errno));
-		why = unusable_library(out);
-		if (why)
-			die("FLAKETRAP_LIB=%s: %s", env, why);
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-			char cand[PATH_MAX + 64];
-
-			snprintf(cand, sizeof(cand), "%s%s", exe, beside[i]);
-			if (access(cand, F_OK) == 0 && realpath(cand, out))
-				goto found;
-		}
-	}
-	snprintf(out, outlen, "%s/flaketrap/libflaketrap.so", FT_LIBDIR);
-	if (access(out, F_OK) != 0)
-		die("cannot find libflaketrap.so (looked beside this program"
-		    " and in %s/flaketrap); set FLAKETRAP_LIB", FT_LIBDIR);
-found:
-	why = unusable_library(out);
-	if (why)
-		die("%s: %s", out, why);
-}
-
-static int is_our_library(const char *entry, size_t len)
-{
-	static const char name[] = "libflaketrap.so";
-	size_t n = sizeof(name) - 1;
-
-	return len >= n && memcmp(entry + len - n, name, n) == 0 &&
-	       (len == n || entry[len - n - 1] == '/');
-}
-
-/*
- * Our library first, then the other entries of LD_PRELOAD (either
- * separator), minus any copy of ours: nested runs load it once.
- */
-static void set_preload(const char *lib)
-{
-	const char *old = getenv("LD_PRELOAD"), *p, *end;
-	size_t cap = strlen(lib) + (old ? strlen(old) : 0) + 2, len;
-	char *val = malloc(cap);
-
-	if (!val)
-		die("%s", strerror(errno));
-	strcpy(val, lib);
-	for (p = old; p && *p; p = end) {
-		while (*p == ' ' || *p == ':')
-			p++;
-		end = p + strcspn(p, " :");
-		len = (size_t)(end - p);
-		if (len == 0 || is_our_library(p, len))
-			continue;
-		strcat(val, ":");
-		strncat(val, p, len);
-	}
-	setenv("LD_PRELOAD", val, 1);
-	free(val);
-}
-
-static void mkdir_p(const char *dir)
-{
-	char path[PATH_MAX], *p;
-
-	if (strlen(dir) >= sizeof(path))
-		die("--log=%s: path too long", dir);
-	strcpy(path, dir);
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			break;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		die("cannot create the log directory: %s", strerror(errno));
-}
-
-/* The library resolves a relative log path against each process's cwd. */
-static void absolute_log_dir(void)
-{
-	const char *dir = getenv("FLAKETRAP_LOG");
-	char abs[PATH_MAX];
-
-	if (!dir || !*dir)
-		return;
-	mkdir_p(dir);
-	if (!realpath(dir, abs))
-		die("cannot resolve the log directory: %s", strerror(errno));
-	setenv("FLAKETRAP_LOG", abs, 1);
-}
-
-static pid_t child;
-
-static void forward_signal(int sig)
-{
-	int saved = errno;
-
-	if (child > 0)
-		kill(child, sig);
-	errno = saved;
-}
-
-/* Run argv, wait, and return the exit status flaketrap should give. */
-static int run_command(char **argv)
-{
-	/* Sent to us by name: CMD must get them too. */
-	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
-	/* The terminal sends them to CMD as well: ignore, as system() does. */
-	static const int ignored[] = { SIGINT, SIGQUIT };
-	struct sigaction fwd, ign, old_fwd[4], old_ign[2];
-	sigset_t block, old_mask;
-	int fds[2], status, err = 0;
-	size_t i;
-	ssize_t n;
-
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		die("pipe: %s", strerror(errno));
-	/*
-	 * Handlers in place before the fork, signals held until `child` is
-	 * known: a SIGTERM at any moment reaches CMD, never orphans it.
-	 */
-	sigemptyset(&block);
-	for (i = 0; i < 4; i++)
-		sigaddset(&block, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
-	memset(&fwd, 0, sizeof(fwd));
-	fwd.sa_handler = forward_signal;
-	fwd.sa_flags = SA_RESTART;
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	for (i = 0; i < 4; i++)
-		sigaction(forwarded[i], &fwd, &old_fwd[i]);
-	for (i = 0; i < 2; i++)
-		sigaction(ignored[i], &ign, &old_ign[i]);
-	fflush(NULL);
-	child = fork();
-	if (child < 0)
-		die("fork: %s", strerror(errno));
-	if (child == 0) {
-		for (i = 0; i < 4; i++)
-			sigaction(forwarded[i], &old_fwd[i], NULL);
-		for (i = 0; i < 2; i++)
-			sigaction(ignored[i], &old_ign[i], NULL);
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
-		close(fds[0]);
-		execvp(argv[0], argv);
-		err = errno;
-		n = write(fds[1], &err, sizeof(err));
-		(void)n;
-		_exit(EXIT_CANNOT_RUN);
-	}
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
-	close(fds[1]);
-	do
-		n = read(fds[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid: %s", strerror(errno));
-	if (n == (ssize_t)sizeof(err)) {
-		fprintf(stderr, "%s: %s: %s\n", progname, argv[0],
-			strerror(err));
-		return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/*
- * One seed for the whole process tree, so the run can be replayed: each
- * process would otherwise draw its own.
- */
-static void ensure_seed(void)
-{
-	char seed[24];
-	uint64_t v;
-	struct timespec ts;
-
-	if (getenv(FT_ENV_PREFIX "SEED"))
-		return;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
-		    (uint64_t)ts.tv_sec ^ (uint64_t)getpid() << 32;
-	}
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v);
-	setenv(FT_ENV_PREFIX "SEED", seed, 1);
-}
-
-static void option_to_env(int knob, const char *value)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), FT_ENV_PREFIX "%s", ft_knobs[knob].name);
-	setenv(name, value, 1);
-}
-
-static int cmd_run(int argc, char **argv)
-{
-	static char run_name[] = "flaketrap run";
-	extern char **environ;
-	struct option opts[FT_NKNOBS + 3];
-	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
-	struct ft_config cfg;
-	int i, c;
-	size_t j;
-
-	for (i = 0; i < FT_NKNOBS; i++) {
-		for (j = 0; ft_knobs[i].name[j] && j < sizeof(names[i]) - 1;
-		     j++)
-			names[i][j] = ft_knobs[i].name[j] == '_'
-					      ? '-'
-					      : ft_lower(ft_knobs[i].name[j]);
-		names[i][j] = '\0';
-		opts[i] = (struct option){ names[i], required_argument, NULL,
-					   1000 + i };
-	}
-	opts[FT_NKNOBS] = (struct option){ "help", no_argument, NULL, 'h' };
-	opts[FT_NKNOBS + 1] = (struct option){ "version", no_argument, NULL,
-					       'V' };
-	opts[FT_NKNOBS + 2] = (struct option){ NULL, 0, NULL, 0 };
-	argv[0] = run_name;	/* getopt's messages name it */
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage_run(stdout);
-			return 0;
-		}
-		if (c == 'V') {
-			printf("flaketrap %s\n", FT_VERSION);
-			return 0;
-		}
-		if (c < 1000 || c >= 1000 + FT_NKNOBS) {
-			fprintf(stderr, "Try 'flaketrap run --help'.\n");
-			return EXIT_TOOL_ERROR;
-		}
-		option_to_env(c - 1000, optarg);
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s run: no command given\n"
-				"Try 'flaketrap run --help'.\n", progname);
-		return EXIT_TOOL_ERROR;
-	}
-	if (ft_config_parse(&cfg, environ, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return EXIT_TOOL_ERROR;
-	}
-	find_library(lib, sizeof(lib));
-	set_preload(lib);
-	absolute_log_dir();
-	ensure_seed();
-	return run_command(argv + optind);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage_main(stderr);
-		return EXIT_TOOL_ERROR;
+		return FT_EXIT_TOOL_ERROR;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage_main(stdout);
@@ -424,8 +45,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
-	fprintf(stderr, "%s: unknown command '%s'\n"
-			"Try 'flaketrap --help'.\n", progname, argv[1]);
-	return EXIT_TOOL_ERROR;
+		return ft_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return ft_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "children"))
+		return ft_cmd_children(argc - 1, argv + 1);
+	fprintf(stderr, "flaketrap: unknown command '%s'\n"
+			"Try 'flaketrap --help'.\n", argv[1]);
+	return FT_EXIT_TOOL_ERROR;
 }

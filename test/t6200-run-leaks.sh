@@ -1,0 +1,143 @@
+#!/bin/sh
+# flaketrap run and leaks: the temporary log of the whole tree, the summary
+# after CMD, processes that outlive CMD (run is their subreaper), and
+# --fail-on-leak.
+. "$(dirname "$0")/lib.sh"
+
+mkdir tmp
+TMPDIR=$PWD/tmp
+export TMPDIR
+
+# sh -c "$LEAVE" HOLDER [ARG]: starts HOLDER in the background, waits until
+# it runs (it says so through a FIFO), writes its pid to bg.pid, exits 0.
+LEAVE='rm -f up && mkfifo up && { "$0" "$@" >up & } && echo $! >bg.pid && read x <up'
+
+# gone PID...: none of these processes exists any more.
+gone () {
+	for p in "$@"; do
+		if test -e /proc/$p; then
+			echo "process $p is still there"
+			return 1
+		fi
+	done
+}
+
+SRC=$ROOT/test/fixtures/fake-leak.c
+leak_line=$(grep -n '/\* LEAK_HERE \*/' "$SRC" | cut -d: -f1)
+
+test_expect_success 'a clean command: nothing on stderr, status 0, no log left' '
+	$GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "true; true" >out 2>err &&
+	test ! -s err && test ! -s out &&
+	test -z "$(ls tmp)"
+'
+
+test_expect_success 'CMD not found: 127, one message, no log left' '
+	test_expect_code 127 $GUARD "$FLAKETRAP" run --fail-on-leak -- ./no-such-command 2>err &&
+	test "$(cat err)" = "flaketrap: ./no-such-command: No such file or directory" &&
+	test -z "$(ls tmp)"
+'
+
+test_expect_success '--keep-log keeps the temporary log and says where' '
+	$GUARD "$FLAKETRAP" run --keep-log -- true 2>err &&
+	dir=$(sed -n "s/^flaketrap: the logs are kept in //p" err) &&
+	test "$(cat err)" = "flaketrap: the logs are kept in $dir" &&
+	case $dir in "$PWD"/tmp/flaketrap.*) ;; *) false ;; esac &&
+	test "$(logq "$dir" "len(starts) == 1 and starts[0][\"argv\"] == [\"true\"] and starts[0][\"config\"][\"log\"] == \"$dir\"")" = True &&
+	rm -r "$dir"
+'
+
+test_expect_success 'a leak record in the tree: summary on stderr; --fail-on-leak gives 3' '
+	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
+	$GUARD "$FLAKETRAP" run -- sh -c "$write" >out 2>err &&
+	test ! -s out &&
+	grep -q "^flaketrap: 1 leak (1 child), no crash; " err &&
+	grep -q "^leaked child x1, made by fork (1 process, 1 run)$" err &&
+	grep -q "^    #0 0x[0-9a-f]* leak_here+0x[0-9a-f]* (.*) at $SRC:$leak_line$" err &&
+	test -z "$(ls tmp)" &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "$write" 2>err &&
+	grep -q "^leaked child x1" err &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-env-changed -- sh -c "$write" 2>err
+'
+
+test_expect_success 'with leaks, a failing command keeps its own status' '
+	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
+	test_expect_code 5 $GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "$write; exit 5" 2>err &&
+	grep -q "^leaked child x1" err &&
+	test_expect_code 143 $GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "$write; kill -TERM \$\$" 2>err &&
+	grep -q "^leaked child x1" err
+'
+
+test_expect_success 'a process that outlives CMD is listed, ended and reaped' '
+	test_expect_code 0 $GUARD "$FLAKETRAP" run -- sh -c "$LEAVE" "$HELPERS/holder" 2>err &&
+	bg=$(cat bg.pid) &&
+	test "$(sed -n 1p err)" = "flaketrap: 1 process outlived the command, and was ended" &&
+	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder (ended by SIGTERM)$" err &&
+	gone $bg &&
+	test -z "$(ls tmp)" &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "$LEAVE" "$HELPERS/holder" 2>err &&
+	gone $(cat bg.pid)
+'
+
+test_expect_success 'one that ignores SIGTERM gets SIGKILL after the grace' '
+	$GUARD "$FLAKETRAP" run -- sh -c "$LEAVE" "$HELPERS/holder" ignore-term 2>err &&
+	bg=$(cat bg.pid) &&
+	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder ignore-term (SIGKILL: still there 2 s after SIGTERM)$" err &&
+	gone $bg
+'
+
+test_expect_success 'a leftover named by a leaked_child record gets its creation backtrace' '
+	mkdir kept &&
+	cat >named.sh <<-\EOF &&
+	rm -f up && mkfifo up && { "$1" >up & } && bg=$! && echo $bg >bg.pid && read x <up &&
+	env -u FLAKETRAP_LOG "$2" | sed "s/\"child\":[0-9]*/\"child\":$bg/" >"$FLAKETRAP_LOG/x.1.jsonl"
+	EOF
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak --log=kept -- \
+		sh named.sh "$HELPERS/holder" "$FIXTURES/fake-leak" 2>err &&
+	bg=$(cat bg.pid) &&
+	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder (ended by SIGTERM)$" err &&
+	grep -q "^    left by pid [0-9]* x, made by fork ($PWD/kept/x.1.jsonl:1):$" err &&
+	grep -q "^      #0 0x[0-9a-f]* leak_here+0x[0-9a-f]* (.*) at $SRC:$leak_line$" err &&
+	gone $bg &&
+	test -f kept/x.1.jsonl
+'
+
+test_expect_success 'a whole leftover tree is ended, the stopped one too' '
+	cat >tree.sh <<-\EOF &&
+	rm -f up hold && mkfifo up hold && { "$1" 0<>hold >up & } && read pids <up && echo $pids >tree.pids
+	EOF
+	$GUARD "$FLAKETRAP" run -- sh tree.sh "$HELPERS/tree" 2>err &&
+	set -- $(cat tree.pids) &&
+	test "$(sed -n 1p err)" = "flaketrap: 4 processes outlived the command, and were ended" &&
+	grep -q "^  pid [0-9]* [a-z-]*: $HELPERS/tree (ended by SIGTERM)$" err &&
+	grep -q "^  pid $1 sleeping: cat - (ended by SIGTERM)$" err &&
+	grep -q "^  pid $2 running: $HELPERS/tree (ended by SIGTERM)$" err &&
+	grep -q "^  pid $3 stopped: $HELPERS/tree (ended by SIGTERM)$" err &&
+	! grep -q "pid $4 " err &&
+	gone "$@"
+'
+
+test_expect_success 'a --log directory with older records: only this run counts' '
+	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >>\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
+	$GUARD "$FLAKETRAP" run --log=reused -- sh -c "$write" 2>err &&
+	grep -q "^leaked child x1" err &&
+	$GUARD "$FLAKETRAP" run --fail-on-leak --log=reused -- true 2>err &&
+	test ! -s err &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak --log=reused -- sh -c "$write" 2>err &&
+	grep -q "^leaked child x1, .*(1 process, 1 run)$" err &&
+	grep -q "(left by pid [0-9]* x; $PWD/reused/x.1.jsonl:2)$" err &&
+	! grep -q "x.1.jsonl:1)" err
+'
+
+test_expect_success 'a bad line in the run log is named; the status stays CMD'"'"'s' '
+	$GUARD "$FLAKETRAP" run -- sh -c "echo \"{oops\" >\"\$FLAKETRAP_LOG/y.1.jsonl\"" 2>err &&
+	grep -q "^flaketrap: .*/y.1.jsonl:1: invalid JSON: column 2: expected a member name, found .o.$" err
+'
+
+test_expect_success 'run --help documents the new options and status 3' '
+	"$FLAKETRAP" run --help >out &&
+	grep -q "^  --fail-on-leak, --fail-env-changed$" out &&
+	grep -q "^  --keep-log$" out &&
+	grep -q "^3 with --fail-on-leak when CMD exited 0 but leaked;$" out
+'
+
+test_done

@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `flaketrap report`: groups the leak and crash records of any number of
+ * logs and prints them as text or JSON, with file:line from libdw. Reading
+ * and checking the logs is logs.c's; looking frames up is symbolize.c's.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "report.h"
+
+/* Instances listed per group in the text report (JSON lists all). */
+#define TEXT_INSTANCES 10
+
+struct group {
+	const char *event;
+	char *key;
+	struct ft_record **recs;	/* in reading order, in slots */
+	size_t n;
+	size_t first;		/* index of the first record: stable order */
+	size_t procs, runs;
+};
+
+struct ft_report {
+	struct ft_logs *l;
+	struct group *groups;
+	size_t ngroups;
+	struct ft_record **slots;	/* every group's records, by group */
+	size_t children, threads, crashes;
+	size_t processes, runs;
+};
+
+struct keyed {
+	char *key;
+	size_t idx;
+};
+
+static void oom(void)
+{
+	perror("flaketrap");
+	exit(2);
+}
+
+static int event_rank(const char *event)
+{
+	return !strcmp(event, "leaked_child") ? 0 :
+	       !strcmp(event, "leaked_thread") ? 1 : 2;
+}
+
+static const char *get_str(const struct ft_json *obj, const char *name)
+{
+	return ft_json_str(ft_json_get(obj, name));
+}
+
+static long long get_int(const struct ft_json *obj, const char *name,
+			 long long def)
+{
+	long long v;
+
+	return ft_json_int(ft_json_get(obj, name), &v) ? def : v;
+}
+
+/* A frame's identity: module and offset survive ASLR, an ip does not. */
+static void put_frame_key(FILE *f, const struct ft_json *frame)
+{
+	const char *module = get_str(frame, "module");
+	const char *offset = get_str(frame, "offset");
+
+	if (module && offset)
+		fprintf(f, "m:%s+%s\n", module, offset);
+	else
+		fprintf(f, "ip:%s\n", get_str(frame, "ip"));
+}
+
+static char *record_key(const struct ft_record *r)
+{
+	const struct ft_json *bt = ft_json_get(r->json, "backtrace");
+	const struct ft_json *fr, *routine;
+	char *key = NULL;
+	size_t len;
+	FILE *f = open_memstream(&key, &len);
+
+	if (!f)
+		oom();
+	fprintf(f, "%s\n", r->event);
+	if (!strcmp(r->event, "crash"))
+		fprintf(f, "%lld\n", get_int(r->json, "signal", 0));
+	else
+		fprintf(f, "%s\n", get_str(r->json, "origin"));
+	if (bt && bt->count) {
+		for (fr = bt->first; fr; fr = fr->next)
+			put_frame_key(f, fr);
+	} else if (!strcmp(r->event, "leaked_child")) {
+		/* Without a backtrace, what ran is all that tells apart. */
+		fprintf(f, "comm:%s\n", get_str(r->json, "comm") ?: "");
+	} else if (!strcmp(r->event, "leaked_thread")) {
+		routine = ft_json_get(r->json, "start_routine");
+		if (routine)
+			put_frame_key(f, routine);
+	}
+	if (fclose(f))
+		oom();
+	return key;
+}
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	int c = event_rank(x->event) - event_rank(y->event);
+
+	if (c)
+		return c;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static void count_group(struct group *g)
+{
+	struct ft_proc_key *keys = malloc(g->n * sizeof(*keys));
+	size_t i;
+
+	if (!keys)
+		oom();
+	for (i = 0; i < g->n; i++) {
+		keys[i].dir = g->recs[i]->file->dir;
+		keys[i].pid = g->recs[i]->pid;
+	}
+	g->procs = ft_logs_distinct(keys, g->n, 0);
+	g->runs = ft_logs_distinct(keys, g->n, 1);
+	free(keys);
+}
+
+struct ft_report *ft_report_build(struct ft_logs *l)
+{
+	struct ft_report *r = calloc(1, sizeof(*r));
+	struct keyed *k = malloc((l->nrecs + 1) * sizeof(*k));
+	struct group *g = NULL;
+	size_t i;
+
+	if (!r || !k)
+		oom();
+	r->l = l;
+	r->processes = ft_logs_distinct(l->procs, l->nprocs, 0);
+	r->runs = ft_logs_distinct(l->procs, l->nprocs, 1);
+	for (i = 0; i < l->nrecs; i++) {
+		k[i].key = record_key(&l->recs[i]);
+		k[i].idx = i;
+		switch (event_rank(l->recs[i].event)) {
+		case 0: r->children++; break;
+		case 1: r->threads++; break;
+		default: r->crashes++; break;
+		}
+	}
+	/* Sorted by key, then by reading order: each group is one run of k. */
+	qsort(k, l->nrecs, sizeof(*k), cmp_keyed);
+	r->slots = malloc((l->nrecs + 1) * sizeof(*r->slots));
+	r->groups = calloc(l->nrecs + 1, sizeof(*r->groups));
+	if (!r->slots || !r->groups)
+		oom();
+	for (i = 0; i < l->nrecs; i++) {
+		if (!g || strcmp(g->key, k[i].key)) {
+			g = &r->groups[r->ngroups++];
+			g->key = k[i].key;
+			g->event = l->recs[k[i].idx].event;
+			g->first = k[i].idx;
+			g->recs = &r->slots[i];
+		} else {
+			free(k[i].key);
+		}
+		g->recs[g->n++] = &l->recs[k[i].idx];
+	}
+	free(k);
+	for (i = 0; i < r->ngroups; i++)
+		count_group(&r->groups[i]);
+	qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_group);
+	return r;
+}
+
+size_t ft_report_leaks(const struct ft_report *r)
+{
+	return r->children + r->threads;
+}
+
+size_t ft_report_crashes(const struct ft_report *r)
+{
+	return r->crashes;
+}
+
+void ft_report_free(struct ft_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ngroups; i++)
+		free(r->groups[i].key);
+	free(r->groups);
+	free(r->slots);
+	free(r);
+}
+
+void ft_report_put_text(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void put_json_text(FILE *f, const struct ft_json *v)
+{
+	ft_report_put_text(f, v->text, v->len);
+}
+
+/* The lookup of one frame; 0 when it names no module and offset. */
+static int lookup(const struct ft_json *frame, int return_address,
+		  struct ft_symbolizer *s, struct ft_source *src)
+{
+	const char *module = get_str(frame, "module");
+	const char *offset = get_str(frame, "offset");
+
+	memset(src, 0, sizeof(*src));
+	if (!module || !offset)
+		return 0;
+	ft_sym_lookup(s, module, strtoull(offset, NULL, 16),
+		      get_str(frame, "build_id"), return_address, src);
+	return 1;
+}
+
+/* "name+0x1a", from the log's symbol, else from debug information. */
+static int put_function(FILE *f, const char *lead, const struct ft_json *frame,
+			const struct ft_source *src)
+{
+	const struct ft_json *sym = ft_json_get(frame, "symbol");
+
+	if (sym) {
+		fputs(lead, f);
+		put_json_text(f, sym);
+		fprintf(f, "+0x%llx", get_int(frame, "symbol_offset", 0));
+		return 1;
+	}
+	if (src->function) {
+		fprintf(f, "%s%s+0x%llx", lead, src->function,
+			src->function_offset);
+		return 1;
+	}
+	return 0;
+}
+
+static void put_frame_line(FILE *f, const struct ft_json *frame, size_t i,
+			   struct ft_symbolizer *s, const char *indent)
+{
+	const struct ft_json *module = ft_json_get(frame, "module");
+	struct ft_source src;
+
+	lookup(frame, i > 0, s, &src);
+	fprintf(f, "%s#%zu %s", indent, i, get_str(frame, "ip"));
+	put_function(f, " ", frame, &src);
+	if (module) {
+		fputs(" (", f);
+		put_json_text(f, module);
+		fprintf(f, "+%s)", get_str(frame, "offset") ?: "?");
+	}
+	if (src.file)
+		fprintf(f, " at %s:%d", src.file, src.line);
+	else if (src.note && strcmp(src.note, "no line information"))
+		fprintf(f, " [%s]", src.note);
+	fputc('\n', f);
+}
+
+void ft_report_frames(FILE *f, const struct ft_json *frames,
+		      struct ft_symbolizer *s, const char *indent)
+{
+	const struct ft_json *fr;
+	size_t i = 0;
+
+	for (fr = frames->first; fr; fr = fr->next)
+		put_frame_line(f, fr, i++, s, indent);
+}
+
+/* A routine's name: its symbol, else from debug information, else ip. */
+static void put_routine(FILE *f, const struct ft_json *frame,
+			struct ft_symbolizer *s)
+{
+	struct ft_source src;
+
+	lookup(frame, 0, s, &src);
+	if (!put_function(f, "", frame, &src))
+		fputs(get_str(frame, "ip"), f);
+}
+
+static void put_cmdline(FILE *f, const struct ft_json *rec)
+{
+	const struct ft_json *argv = ft_json_get(rec, "cmdline");
+	const struct ft_json *comm = ft_json_get(rec, "comm");
+	const struct ft_json *a;
+
+	if (argv && argv->count) {
+		for (a = argv->first; a; a = a->next) {
+			if (a != argv->first)
+				fputc(' ', f);
+			put_json_text(f, a);
+		}
+	} else if (comm) {
+		fputc('[', f);
+		put_json_text(f, comm);
+		fputc(']', f);
+	} else {
+		fputs("(no command line)", f);
+	}
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void put_where(FILE *f, const struct ft_record *rec)
+{
+	fprintf(f, "pid %lld %s; %s:%lu", rec->pid, rec->file->program,
+		rec->file->path, rec->line);
+}
+
+static void text_instance(FILE *f, const struct ft_record *rec)
+{
+	const struct ft_json *j = rec->json;
+	const struct ft_json *name = ft_json_get(j, "name");
+
+	if (!strcmp(rec->event, "leaked_child")) {
+		fprintf(f, "  child %lld %s: ", get_int(j, "child", 0),
+			get_str(j, "state"));
+		put_cmdline(f, j);
+		fputs(" (left by ", f);
+	} else if (!strcmp(rec->event, "leaked_thread")) {
+		fprintf(f, "  thread %lld", get_int(j, "tid", 0));
+		if (name) {
+			fputs(" \"", f);
+			put_json_text(f, name);
+			fputc('"', f);
+		}
+		fprintf(f, " %s%s (in ", get_str(j, "state"),
+			!strcmp(get_str(j, "state"), "finished")
+				? ", never joined" : "");
+	} else {
+		fprintf(f, "  thread %lld", get_int(j, "tid", rec->pid));
+		if (get_str(j, "addr"))
+			fprintf(f, ", address %s", get_str(j, "addr"));
+		if (ft_json_get(j, "exiting") &&
+		    ft_json_get(j, "exiting")->type == FT_JSON_TRUE)
+			fputs(", during exit", f);
+		fputs(" (", f);
+	}
+	put_where(f, rec);
+	fputs(")\n", f);
+}
+
+static void put_origin(FILE *f, const struct ft_json *rec)
+{
+	const char *origin = get_str(rec, "origin");
+
+	if (!strcmp(origin, "unknown"))
+		fputs("origin unknown", f);
+	else
+		fprintf(f, "made by %s", origin);
+}
+
+static void text_group(FILE *f, const struct group *g,
+		       struct ft_symbolizer *s)
+{
+	const struct ft_json *first = g->recs[0]->json, *bt, *routine;
+	const struct ft_json *stack = NULL, *why = NULL;
+	const struct ft_record *stack_rec = NULL;
+	size_t i;
+
+	if (!strcmp(g->event, "crash")) {
+		fprintf(f, "\ncrash x%zu, ", g->n);
+		if (get_str(first, "signal_name"))
+			fprintf(f, "%s ", get_str(first, "signal_name"));
+		fprintf(f, "(signal %lld)", get_int(first, "signal", 0));
+	} else if (!strcmp(g->event, "leaked_child")) {
+		fprintf(f, "\nleaked child x%zu, ", g->n);
+		put_origin(f, first);
+	} else {
+		fprintf(f, "\nleaked thread x%zu, ", g->n);
+		put_origin(f, first);
+		routine = ft_json_get(first, "start_routine");
+		if (routine) {
+			fputs(", start routine ", f);
+			put_routine(f, routine, s);
+		}
+	}
+	fprintf(f, " (%zu %s, %zu %s)\n", g->procs,
+		plural(g->procs, "process", "processes"), g->runs,
+		plural(g->runs, "run", "runs"));
+	for (i = 0; i < g->n && i < TEXT_INSTANCES; i++)
+		text_instance(f, g->recs[i]);
+	if (g->n > TEXT_INSTANCES)
+		fprintf(f, "  ... and %zu more (--json lists them all)\n",
+			g->n - TEXT_INSTANCES);
+	bt = ft_json_get(first, "backtrace");
+	if (bt && bt->count) {
+		fprintf(f, "  %s:\n", strcmp(g->event, "crash")
+					      ? "created at" : "backtrace");
+		ft_report_frames(f, bt, s, "    ");
+	} else {
+		fprintf(f, "  no %s in the log\n", strcmp(g->event, "crash")
+			? "creation backtrace" : "backtrace");
+	}
+	if (strcmp(g->event, "leaked_thread"))
+		return;
+	for (i = 0; i < g->n && !stack; i++) {
+		stack = ft_json_get(g->recs[i]->json, "stack");
+		stack_rec = g->recs[i];
+		if (!why)
+			why = ft_json_get(g->recs[i]->json,
+					  "stack_unavailable");
+	}
+	if (stack) {
+		fprintf(f, "  current stack of thread %lld:\n",
+			get_int(stack_rec->json, "tid", 0));
+		ft_report_frames(f, stack, s, "    ");
+	} else if (why) {
+		fputs("  current stack unavailable: ", f);
+		put_json_text(f, why);
+		fputc('\n', f);
+	}
+}
+
+void ft_report_text(FILE *f, const struct ft_report *r,
+		    struct ft_symbolizer *s)
+{
+	size_t i, leaks = r->children + r->threads;
+
+	fputs("flaketrap: ", f);
+	if (leaks) {
+		fprintf(f, "%zu %s (", leaks, plural(leaks, "leak", "leaks"));
+		if (r->children)
+			fprintf(f, "%zu %s%s", r->children,
+				plural(r->children, "child", "children"),
+				r->threads ? ", " : "");
+		if (r->threads)
+			fprintf(f, "%zu %s", r->threads,
+				plural(r->threads, "thread", "threads"));
+		fputs(")", f);
+	} else {
+		fputs("no leak", f);
+	}
+	if (r->crashes)
+		fprintf(f, ", %zu %s", r->crashes,
+			plural(r->crashes, "crash", "crashes"));
+	else
+		fputs(", no crash", f);
+	fprintf(f, "; %zu %s in %zu %s", r->processes,
+		plural(r->processes, "process", "processes"), r->runs,
+		plural(r->runs, "run", "runs"));
+	if (r->l->skipped)
+		fprintf(f, "; %zu skipped (see above)", r->l->skipped);
+	fputc('\n', f);
+	for (i = 0; i < r->ngroups; i++)
+		text_group(f, &r->groups[i], s);
+}
+
+/* JSON output: a member, then its value written by the caller. */
+static void jkey(FILE *f, int *first, const char *name)
+{
+	fprintf(f, "%s\"%s\":", *first ? "" : ",", name);
+	*first = 0;
+}
+
+static void json_frame(FILE *f, const struct ft_json *frame, int ret,
+		       struct ft_symbolizer *s)
+{
+	struct ft_source src;
+	const struct ft_json *m;
+	int first = 1;
+
+	lookup(frame, ret, s, &src);
+	fputc('{', f);
+	for (m = frame->first; m; m = m->next) {
+		if (!first)
+			fputc(',', f);
+		first = 0;
+		ft_json_put_string(f, m->name, m->name_len);
+		fputc(':', f);
+		ft_json_put(f, m);
+	}
+	if (src.function) {
+		jkey(f, &first, "function");
+		ft_json_put_string(f, src.function, strlen(src.function));
+		jkey(f, &first, "function_offset");
+		fprintf(f, "%llu", src.function_offset);
+	}
+	if (src.file) {
+		jkey(f, &first, "file");
+		ft_json_put_string(f, src.file, strlen(src.file));
+		jkey(f, &first, "line");
+		fprintf(f, "%d", src.line);
+	}
+	if (src.note) {
+		jkey(f, &first, "note");
+		ft_json_put_string(f, src.note, strlen(src.note));
+	}
+	fputc('}', f);
+}
+
+static void json_frames(FILE *f, const struct ft_json *frames,
+			struct ft_symbolizer *s)
+{
+	const struct ft_json *fr;
+	size_t i = 0;
+
+	fputc('[', f);
+	for (fr = frames->first; fr; fr = fr->next, i++) {
+		if (i)
+			fputc(',', f);
+		json_frame(f, fr, i > 0, s);
+	}
+	fputc(']', f);
+}
+
+/* Copies the listed members of rec that are present. */
+static void json_copy(FILE *f, int *first, const struct ft_json *rec,
+		      const char *const *names)
+{
+	const struct ft_json *v;
+
+	for (; *names; names++) {
+		v = ft_json_get(rec, *names);
+		if (!v)
+			continue;
+		jkey(f, first, *names);
+		ft_json_put(f, v);
+	}
+}
+
+static void json_instance(FILE *f, const struct ft_record *rec,
+			  struct ft_symbolizer *s)
+{
+	static const char *const child[] = { "child", "state", "cmdline",
+		"comm", "created_ns", "creator_tid", "truncated", NULL };
+	static const char *const thread[] = { "tid", "name", "state",
+		"detached", "created_ns", "stack_unavailable", "truncated",
+		NULL };
+	static const char *const crash[] = { "tid", "si_code", "addr",
+		"exiting", "truncated", NULL };
+	const struct ft_json *stack = ft_json_get(rec->json, "stack");
+	int first = 1;
+
+	fputc('{', f);
+	jkey(f, &first, "log");
+	ft_json_put_string(f, rec->file->path, strlen(rec->file->path));
+	jkey(f, &first, "line");
+	fprintf(f, "%lu", rec->line);
+	jkey(f, &first, "pid");
+	fprintf(f, "%lld", rec->pid);
+	jkey(f, &first, "program");
+	ft_json_put_string(f, rec->file->program,
+			   strlen(rec->file->program));
+	jkey(f, &first, "time_ns");
+	fprintf(f, "%lld", rec->time_ns);
+	json_copy(f, &first, rec->json,
+		  !strcmp(rec->event, "leaked_child") ? child :
+		  !strcmp(rec->event, "leaked_thread") ? thread : crash);
+	if (stack) {
+		jkey(f, &first, "stack");
+		json_frames(f, stack, s);
+	}
+	fputc('}', f);
+}
+
+static void json_group(FILE *f, const struct group *g,
+		       struct ft_symbolizer *s)
+{
+	const struct ft_json *first_rec = g->recs[0]->json, *v;
+	int first = 1;
+	size_t i;
+
+	fputc('{', f);
+	jkey(f, &first, "event");
+	fprintf(f, "\"%s\"", g->event);
+	jkey(f, &first, "count");
+	fprintf(f, "%zu", g->n);
+	jkey(f, &first, "processes");
+	fprintf(f, "%zu", g->procs);
+	jkey(f, &first, "runs");
+	fprintf(f, "%zu", g->runs);
+	if (strcmp(g->event, "crash")) {
+		jkey(f, &first, "origin");
+		ft_json_put(f, ft_json_get(first_rec, "origin"));
+	} else {
+		jkey(f, &first, "signal");
+		ft_json_put(f, ft_json_get(first_rec, "signal"));
+		if ((v = ft_json_get(first_rec, "signal_name"))) {
+			jkey(f, &first, "signal_name");
+			ft_json_put(f, v);
+		}
+	}
+	if ((v = ft_json_get(first_rec, "start_routine"))) {
+		jkey(f, &first, "start_routine");
+		json_frame(f, v, 0, s);
+	}
+	jkey(f, &first, "backtrace");
+	if ((v = ft_json_get(first_rec, "backtrace")))
+		json_frames(f, v, s);
+	else
+		fputs("[]", f);
+	jkey(f, &first, "instances");
+	fputc('[', f);
+	for (i = 0; i < g->n; i++) {
+		if (i)
+			fputc(',', f);
+		json_instance(f, g->recs[i], s);
+	}
+	fputs("]}", f);
+}
+
+void ft_report_json(FILE *f, const struct ft_report *r,
+		    struct ft_symbolizer *s)
+{
+	const struct ft_logs *l = r->l;
+	size_t i;
+	int crashes, n;
+
+	fprintf(f, "{\"flaketrap_report\":1,\"logs\":{\"files\":%zu,"
+		"\"records\":%zu,\"processes\":%zu,\"runs\":%zu,"
+		"\"skipped\":%zu},\"errors\":[", l->nfiles, l->records,
+		r->processes, r->runs, l->skipped);
+	for (i = 0; i < l->nerrors; i++) {
+		fprintf(f, "%s{\"log\":", i ? "," : "");
+		ft_json_put_string(f, l->errors[i].path,
+				   strlen(l->errors[i].path));
+		fprintf(f, ",\"line\":%lu,\"message\":", l->errors[i].line);
+		ft_json_put_string(f, l->errors[i].message,
+				   strlen(l->errors[i].message));
+		fputc('}', f);
+	}
+	for (crashes = 0; crashes <= 1; crashes++) {
+		fprintf(f, "],\"%s\":[", crashes ? "crashes" : "leaks");
+		for (i = 0, n = 0; i < r->ngroups; i++) {
+			if ((strcmp(r->groups[i].event, "crash") == 0) != crashes)
+				continue;
+			if (n++)
+				fputc(',', f);
+			json_group(f, &r->groups[i], s);
+		}
+	}
+	fputs("]}\n", f);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: flaketrap report [--json] LOG_OR_DIR...\n"
+"Read flaketrap logs (files, or directories searched for *.jsonl files)\n"
+"of any number of processes, runs and machines; group identical leaks\n"
+"(same event, origin and creation backtrace) and crashes (same signal and\n"
+"backtrace), count them, and add function, file and line to each frame\n"
+"from the modules' debug information (elfutils libdw).\n"
+"\n"
+"Each directory holding logs counts as one run.\n"
+"\n"
+"Options:\n"
+"  --json         print one JSON document (described in the README)\n"
+"  -h, --help     show this help\n"
+"\n"
+"A line or file that cannot be read (invalid JSON, a cut or overlong line,\n"
+"another schema version) is named on stderr with its file and line, and\n"
+"skipped; the rest is reported.\n"
+"\n"
+"Exit status: 0 when every log was read whole; 1 when anything was\n"
+"skipped; 2 for a usage error.\n");
+}
+
+int ft_cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ft_symbolizer *s;
+	struct ft_report *r;
+	struct ft_logs l;
+	int c, json = 0, i, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c != 'j') {
+			fprintf(stderr, "Try 'flaketrap report --help'.\n");
+			return 2;
+		}
+		json = 1;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "flaketrap report: no log given\n"
+				"Try 'flaketrap report --help'.\n");
+		return 2;
+	}
+	ft_logs_init(&l, "flaketrap report");
+	for (i = optind; i < argc; i++)
+		ft_logs_add(&l, argv[i]);
+	r = ft_report_build(&l);
+	s = ft_sym_new();
+	if (json)
+		ft_report_json(stdout, r, s);
+	else
+		ft_report_text(stdout, r, s);
+	status = l.skipped ? 1 : 0;
+	ft_sym_free(s);
+	ft_report_free(r);
+	ft_logs_free(&l);
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("flaketrap report: stdout");
+		return 1;
+	}
+	return status;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Leak and crash reports from logs: identical leaks (same event, origin and
+ * creation backtrace, frames compared by module and offset, or by ip when
+ * there is no module) are grouped and counted; crashes are grouped by
+ * signal and backtrace. Used by `flaketrap report` and `flaketrap run`.
+ */
+#ifndef FT_REPORT_H
+#define FT_REPORT_H
+
+#include <stdio.h>
+
+#include "logs.h"
+#include "symbolize.h"
+
+struct ft_report;
+
+/* Groups the records of l (which must outlive the report). */
+struct ft_report *ft_report_build(struct ft_logs *l);
+
+/* Leak records (leaked_child and leaked_thread) and crash records. */
+size_t ft_report_leaks(const struct ft_report *r);
+size_t ft_report_crashes(const struct ft_report *r);
+
+/* The text report: a header line, then each group. */
+void ft_report_text(FILE *f, const struct ft_report *r,
+		    struct ft_symbolizer *s);
+
+/* The JSON document of `flaketrap report --json`. */
+void ft_report_json(FILE *f, const struct ft_report *r,
+		    struct ft_symbolizer *s);
+
+/* Prints frames (a JSON array of frames), one line each after indent. */
+void ft_report_frames(FILE *f, const struct ft_json *frames,
+		      struct ft_symbolizer *s, const char *indent);
+
+/* Prints s[0..len) with control characters escaped (\xNN). */
+void ft_report_put_text(FILE *f, const char *s, size_t len);
+
+void ft_report_free(struct ft_report *r);
+
+#endif
