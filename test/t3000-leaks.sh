@@ -189,6 +189,23 @@ test_expect_success 'FLAKETRAP_CRASH=off: no record, no handler, same death' '
 	q nocrash "of(\"crash\") == [] and exits[0][\"signal\"] == 11"
 '
 
+test_expect_success 'flaketrap run --fail-on-leak: 3 on a real leak, with the summary' '
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- "$LEAKY" thread-running 2>err &&
+	grep "start routine block_in_distinct_worker" err &&
+	grep "#[0-9] .* block_in_distinct_worker+0x[0-9a-f]* .* at .*leaky.c:[0-9]*$" err &&
+	test_expect_code 0 $GUARD "$FLAKETRAP" run --fail-on-leak -- "$LEAKY" reaped 2>err &&
+	test ! -s err &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- "$LEAKY" child-running 2>err &&
+	grep "leak_child_running+0x[0-9a-f]* .* at .*leaky.c:[0-9]*$" err
+'
+
+test_expect_success 'flaketrap report groups the same leak made twice' '
+	leaky_log twice1 zombie && leaky_log twice2 zombie &&
+	$GUARD "$FLAKETRAP" report twice1 twice2 >rep &&
+	grep "^leaked child x2, made by fork (2 processes, 2 runs)" rep &&
+	grep "leak_zombie_child+0x[0-9a-f]* .* at .*leaky.c:[0-9]*$" rep
+'
+
 # Python: subprocess (vfork), multiprocessing (fork, ends in os._exit), threads.
 pyleaky () {
 	dir=$1
