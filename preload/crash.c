@@ -82,7 +82,6 @@ static void write_text(char *mem, int sig, const siginfo_t *si,
 {
 	char **argv = ft_argv();
 	struct ft_buf b;
-	ssize_t ignored;
 	int i;
 
 	ft_buf_init(&b, mem, FT_LINE_MAX);
@@ -109,8 +108,7 @@ static void write_text(char *mem, int sig, const siginfo_t *si,
 		ft_frame_text(&b, ips[i], i > 0);
 		ft_buf_char(&b, '\n');
 	}
-	ignored = write(2, b.p, b.len);
-	(void)ignored;
+	ft_write_all(2, b.p, b.len);
 }
 
 /* async-signal-safe */

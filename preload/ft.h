@@ -109,6 +109,8 @@ int ft_signal_managed(int sig);
 struct ft_buf;
 void ft_log_begin(struct ft_buf *b, char *mem, const char *event);
 void ft_log_end(struct ft_buf *b, size_t keep);
+/* All of it, through EINTR and short writes. async-signal-safe */
+void ft_write_all(int fd, const char *p, size_t len);
 
 /* backtrace.c */
 void ft_unwind_load(void);

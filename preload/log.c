@@ -73,26 +73,31 @@ static void name_log_file(void)
 	ft_buf_str(&b, ".jsonl");
 }
 
+/* async-signal-safe */
+void ft_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
 static void write_line(const struct ft_buf *line)
 {
-	const char *p = line->p;
-	size_t left = line->len;
-	ssize_t n;
 	int fd;
 
 	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 				    O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return;
-	while (left > 0) {
-		n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
+	ft_write_all(fd, line->p, line->len);
 	close(fd);
 }
 

@@ -682,21 +682,6 @@ static void text_frames(struct ft_buf *b, const uintptr_t *ips, int n,
 		ft_buf_str(b, "    ...\n");
 }
 
-static void write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void write_leak_text(struct scan *s, const struct leak *l)
 {
 	const struct ft_rec *rec = l->rec;
@@ -747,7 +732,7 @@ static void write_leak_text(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, "    current stack:\n");
 		text_frames(&b, l->stack->ips, l->stack->n, 1);
 	}
-	write_all(2, b.p, b.len);
+	ft_write_all(2, b.p, b.len);
 }
 
 static void write_header_text(struct scan *s)
@@ -770,7 +755,7 @@ static void write_header_text(struct scan *s)
 	ft_buf_u64(&b, ft_leak_counts.threads);
 	ft_buf_str(&b, ft_leak_counts.threads == 1 ? " thread behind\n"
 						   : " threads behind\n");
-	write_all(2, b.p, b.len);
+	ft_write_all(2, b.p, b.len);
 }
 
 static struct entry *index_kind(struct scan *s, int thread, size_t *count)
