@@ -120,8 +120,14 @@ $(B)/test/helpers/%: test/helpers/%.c $(B)/FLAGS
 	$(PROG_BUILD)
 $(B)/test/fixtures/%: test/fixtures/%.c $(B)/FLAGS
 	$(PROG_BUILD)
+$(B)/test/fixtures/lib%.so: test/fixtures/lib/%.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -g -fPIC -shared -pthread $(LDFLAGS) -o $@ $<
 
-test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN)
+FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wildcard test/fixtures/lib/*.c))
+
+test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS)
 
 check-exports: $(LIB)
 	$(Q)test/check-exports.sh $(LIB) preload/exports.map

@@ -356,17 +356,30 @@ void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return)
 	ft_buf_char(b, '}');
 }
 
-void ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
+/* Room a frame array leaves in a record for the keys after it. */
+#define FT_FRAMES_RESERVE 1024
+
+int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
 {
+	size_t before;
 	int i;
 
 	ft_buf_char(b, '[');
-	for (i = 0; i < n && !b->full; i++) {
+	for (i = 0; i < n; i++) {
+		before = b->len;
 		if (i)
 			ft_buf_char(b, ',');
 		ft_frame_json(b, ips[i], i > 0);
+		if (b->full || b->cap - b->len < FT_FRAMES_RESERVE) {
+			/* Cut here: whole frames only, the array closed. */
+			b->len = before;
+			b->p[before] = '\0';
+			b->full = 0;
+			break;
+		}
 	}
 	ft_buf_char(b, ']');
+	return i;
 }
 
 /* "sym+0x1a (/path/module+0x1234)", or what of it is known. */

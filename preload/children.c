@@ -15,9 +15,11 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "fmt.h"
 #include "ft.h"
 #include "registry.h"
 
@@ -161,43 +163,65 @@ FT_EXPORT int system(const char *command)
 }
 
 /* The pids in /proc/self/task/TID/children, into pids; how many.
- * async-signal-safe */
+ * Read to its end, whatever its size. async-signal-safe */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max)
 {
 	char path[64], buf[4096];
-	size_t n = 0, i;
-	ssize_t len;
+	struct ft_buf p;
+	size_t n = 0;
+	ssize_t len, i;
 	long v = -1;
 	int fd;
 
-	memcpy(path, "/proc/self/task/", 16);
-	i = 16;
-	{
-		char tmp[16];
-		size_t k = 0;
-		unsigned long t = (unsigned long)tid;
-
-		do
-			tmp[k++] = (char)('0' + t % 10);
-		while ((t /= 10) != 0);
-		while (k)
-			path[i++] = tmp[--k];
-	}
-	memcpy(path + i, "/children", 10);
+	ft_buf_init(&p, path, sizeof(path));
+	ft_buf_str(&p, "/proc/self/task/");
+	ft_buf_u64(&p, (uint64_t)tid);
+	ft_buf_str(&p, "/children");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	for (i = 0; len > 0 && i <= (size_t)len && n < max; i++) {
-		if (i < (size_t)len && buf[i] >= '0' && buf[i] <= '9') {
-			v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
-		} else if (v >= 0) {
-			pids[n++] = (pid_t)v;
-			v = -1;
+	while (n < max) {
+		len = read(fd, buf, sizeof(buf));
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			break;
+		/* A number may go on in the next read: v carries it. */
+		for (i = 0; i < len && n < max; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
+			} else if (v >= 0) {
+				pids[n++] = (pid_t)v;
+				v = -1;
+			}
 		}
 	}
+	if (v >= 0 && n < max)
+		pids[n++] = (pid_t)v;
+	close(fd);
 	return n;
+}
+
+/* Room for the pid lists of popen: a thread's children, however many. */
+#define FT_POPEN_PIDS 262144
+
+static pid_t *map_pids(void)
+{
+	void *p = mmap(NULL, FT_POPEN_PIDS * sizeof(pid_t),
+		       PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int is_among(pid_t pid, const pid_t *pids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
 }
 
 /*
@@ -208,31 +232,31 @@ size_t ft_task_children(pid_t tid, pid_t *pids, size_t max)
  */
 FT_EXPORT FILE *popen(const char *command, const char *type)
 {
-	pid_t before[256], after[256];
-	size_t nb = 0, na, i, j;
+	pid_t *before = NULL, *after = NULL, tid, child = 0;
 	struct ft_rec *rec, *popen_rec = NULL;
-	pid_t tid, child = 0;
+	size_t nb = 0, na, i;
 	FILE *f;
 	int saved;
 
 	ft_real_ensure();
 	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_POPEN, 1);
 	tid = (pid_t)syscall(SYS_gettid);
-	if (rec)
-		nb = ft_task_children(tid, before, 256);
+	if (rec) {
+		before = map_pids();
+		after = map_pids();
+	}
+	if (before && after)
+		nb = ft_task_children(tid, before, FT_POPEN_PIDS);
 	f = ft_real.popen(command, type);
 	saved = errno;
-	if (rec && f) {
-		na = ft_task_children(tid, after, 256);
-		for (i = 0; i < na && !child; i++) {
-			for (j = 0; j < nb && before[j] != after[i]; j++)
-				;
-			if (j == nb)
+	if (f && before && after) {
+		na = ft_task_children(tid, after, FT_POPEN_PIDS);
+		for (i = 0; i < na && !child; i++)
+			if (!is_among(after[i], before, nb))
 				child = after[i];
-		}
-		popen_rec = child ? ft_reg_new(FT_REC_POPEN, FT_ORIGIN_POPEN, 0)
-				  : NULL;
 	}
+	if (child)
+		popen_rec = ft_reg_new(FT_REC_POPEN, FT_ORIGIN_POPEN, 0);
 	if (popen_rec) {
 		popen_rec->id = child;
 		ft_reg_link(popen_rec, (uint64_t)(uintptr_t)f, 1);
@@ -240,6 +264,10 @@ FT_EXPORT FILE *popen(const char *command, const char *type)
 	} else {
 		ft_reg_free(rec);
 	}
+	if (before)
+		munmap(before, FT_POPEN_PIDS * sizeof(pid_t));
+	if (after)
+		munmap(after, FT_POPEN_PIDS * sizeof(pid_t));
 	errno = saved;
 	return f;
 }

@@ -85,12 +85,42 @@ FT_EXPORT void quick_exit(int status)
 		ft_real.quick_exit ? ft_real.quick_exit : ft_real._exit);
 }
 
-/* After the program's atexit handlers (STYLE B2). */
-__attribute__((destructor)) static void ft_destructor(void)
+static void end_of_exit(void)
 {
 	if (ft_active()) {
 		ft_note_exiting();
 		ft_exit_scan();
 		ft_log_exit(pending_how ? pending_how : "exit", pending_status);
 	}
+}
+
+int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+
+static int registered_last;
+
+static void last_exit_handler(void *unused)
+{
+	(void)unused;
+	end_of_exit();
+}
+
+/*
+ * Registered from our constructor, before __libc_start_main registers the
+ * dynamic loader's finalizer: exit runs handlers in reverse order, so ours
+ * comes after every atexit handler and after every library's destructors
+ * (a pool joined in a shared library's destructor is no leak; our own
+ * destructor would run before those of the program's libraries).
+ */
+void ft_exit_register(void)
+{
+	if (!ft_cfg()->leaks && ft_cfg()->log_dir[0] == '\0')
+		return;	/* nothing to do at exit: take no atexit slot */
+	registered_last = __cxa_atexit(last_exit_handler, NULL, NULL) == 0;
+}
+
+/* Only if the handler above could not be registered. */
+__attribute__((destructor)) static void ft_destructor(void)
+{
+	if (!registered_last)
+		end_of_exit();
 }

@@ -96,6 +96,9 @@ void ft_log_exit(const char *how, int code);
 /* A new process (start, fork child): its own file, nothing written yet. */
 void ft_log_after_fork(void);
 
+/* exit.c: the exit scan and record come last at exit (constructor). */
+void ft_exit_register(void);
+
 /* signal.c: the exit record for a process killed by a signal. */
 void ft_signal_init(void);
 /* Whether sig's real handler is ours, behind the program's SIG_DFL. */
@@ -120,12 +123,16 @@ int ft_backtrace(uintptr_t *ips, int max, int skip);
 int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max);
 /* A frame as a JSON object, or as text; is_return: a return address. */
 void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return);
-void ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
+/* As many whole frames as leave room for the rest of the record; their
+ * number. */
+int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
 void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return);
 
 /* children.c */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
 
+/* scan.c: the tids of this process; how many, -1 without /proc. */
+long ft_list_tasks(pid_t *tids, size_t max);
 /* scan.c: the exit scan, once per process. async-signal-safe */
 void ft_exit_scan(void);
 void ft_scan_after_fork(void);

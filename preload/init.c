@@ -253,6 +253,7 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	saved_argv = argv;
 	if (!ft_active())
 		return;
+	ft_exit_register();
 	ft_log_start();
 	/*
 	 * A crash handler cannot load libunwind (dlopen is not

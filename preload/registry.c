@@ -35,6 +35,8 @@ struct ft_reg_header {
 	uint32_t live;
 	uint32_t ended;		/* FT_THREAD_ENDED records */
 	uint32_t sweep_above;	/* sweep when ended passes it */
+	uint32_t children;	/* FT_REC_CHILD records */
+	uint32_t children_sweep_above;
 	uint64_t dropped;
 	uint32_t heads[FT_REG_BUCKETS];
 };
@@ -95,30 +97,35 @@ static uint32_t index_of(const struct ft_rec *r)
 	return (uint32_t)(((const char *)r - pool) / rec_size);
 }
 
+/* Keeps errno: the wrappers' callers see only the real call's. */
 static void lock(struct ft_reg_header *r, sigset_t *saved)
 {
+	int c = 0, saved_errno = errno;
 	sigset_t all;
-	int c = 0;
 
 	sigfillset(&all);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, _NSIG / 8);
-	if (atomic_compare_exchange_strong(&r->lock, &c, 1))
-		return;
-	if (c != 2)
-		c = atomic_exchange(&r->lock, 2);
-	while (c != 0) {
-		syscall(SYS_futex, &r->lock, FUTEX_WAIT_PRIVATE, 2, NULL,
-			NULL, 0);
-		c = atomic_exchange(&r->lock, 2);
+	if (!atomic_compare_exchange_strong(&r->lock, &c, 1)) {
+		if (c != 2)
+			c = atomic_exchange(&r->lock, 2);
+		while (c != 0) {
+			syscall(SYS_futex, &r->lock, FUTEX_WAIT_PRIVATE, 2,
+				NULL, NULL, 0);
+			c = atomic_exchange(&r->lock, 2);
+		}
 	}
+	errno = saved_errno;
 }
 
 static void unlock(struct ft_reg_header *r, const sigset_t *saved)
 {
+	int saved_errno = errno;
+
 	if (atomic_exchange(&r->lock, 0) == 2)
 		syscall(SYS_futex, &r->lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL,
 			0);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, _NSIG / 8);
+	errno = saved_errno;
 }
 
 static uint32_t bucket(enum ft_rec_kind kind, uint64_t key)
@@ -148,6 +155,8 @@ static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
 	unlink_locked(r, rec);
 	if (rec->kind == FT_REC_THREAD && rec->state == FT_THREAD_ENDED)
 		r->ended--;
+	if (rec->kind == FT_REC_CHILD)
+		r->children--;
 	memset(rec, 0, offsetof(struct ft_rec, frames));
 	rec->next = r->free_head;
 	r->free_head = index_of(rec) + 1;
@@ -180,10 +189,33 @@ static void sweep_ended_locked(struct ft_reg_header *r)
 	for (i = 0; i < r->high_water; i++) {
 		rec = rec_at(i);
 		if (rec->kind == FT_REC_THREAD && rec->created &&
-		    rec->state == FT_THREAD_ENDED &&
-		    (rec->id == 0 ||
-		     (syscall(SYS_tgkill, pid, rec->id, 0) != 0 &&
-		      errno == ESRCH)))
+		    rec->state == FT_THREAD_ENDED && rec->id != 0 &&
+		    syscall(SYS_tgkill, pid, rec->id, 0) != 0 &&
+		    errno == ESRCH)
+			free_locked(r, rec);
+	}
+}
+
+/*
+ * Free the children reaped where no wrapper saw it (SIGCHLD ignored,
+ * SA_NOCLDWAIT, a raw wait system call): without this they would fill the
+ * registry and, once pids wrap, lend their record to a new child. A
+ * WNOWAIT probe reaps nothing; ECHILD says the pid is no child of ours.
+ */
+static void sweep_children_locked(struct ft_reg_header *r)
+{
+	struct ft_rec *rec;
+	siginfo_t info;
+	uint32_t i;
+
+	for (i = 0; i < r->high_water; i++) {
+		rec = rec_at(i);
+		if (rec->kind != FT_REC_CHILD || !rec->created)
+			continue;
+		if (syscall(SYS_waitid, P_PID, (id_t)rec->id, &info,
+			    WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT,
+			    NULL) != 0 &&
+		    errno == ECHILD)
 			free_locked(r, rec);
 	}
 }
@@ -222,6 +254,12 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		/* Those still listed are looked at again after 256 more ends. */
 		r->sweep_above = r->ended;
 	}
+	/* Amortized: a sweep each time the children have doubled. */
+	if (kind == FT_REC_CHILD &&
+	    r->children > 2 * r->children_sweep_above + FT_REG_ENDED_SWEEP) {
+		sweep_children_locked(r);
+		r->children_sweep_above = r->children;
+	}
 	if (r->free_head) {
 		rec = rec_at(r->free_head - 1);
 		r->free_head = rec->next;
@@ -234,6 +272,8 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		r->live++;
 		memset(rec, 0, offsetof(struct ft_rec, frames));
 		rec->kind = (uint8_t)kind;
+		if (kind == FT_REC_CHILD)
+			r->children++;
 	}
 	unlock(r, &saved);
 	if (rec) {
@@ -250,12 +290,19 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 void ft_reg_link(struct ft_rec *rec, uint64_t key, int by_creator)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
+	struct ft_rec *old;
 	uint32_t *head;
 	sigset_t saved;
 
 	if (!rec || !r)
 		return;
 	lock(r, &saved);
+	/* A pid given again: its old owner was reaped where we did not see. */
+	if (!rec->linked && rec->kind == FT_REC_CHILD) {
+		old = find_locked(r, FT_REC_CHILD, key);
+		if (old && old != rec)
+			free_locked(r, old);
+	}
 	if (!rec->linked) {
 		rec->key = key;
 		head = &r->heads[bucket(rec->kind, key)];
@@ -342,18 +389,34 @@ void ft_reg_thread_finished(struct ft_rec *rec)
 	unlock(r, &saved);
 }
 
-void ft_reg_thread_joined(uint64_t key)
+/*
+ * Before a join: the record of the thread about to be joined. Looked up
+ * before, not after: once joined, its pthread_t may go to a new thread at
+ * once. A joinable thread's record stays until ft_reg_thread_joined.
+ */
+struct ft_rec *ft_reg_thread_find(uint64_t key)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
 	sigset_t saved;
 
 	if (!r || !ft_own_process())
-		return;
+		return NULL;
 	lock(r, &saved);
 	rec = find_locked(r, FT_REC_THREAD, key);
-	if (rec)
-		end_thread_locked(r, rec);
+	unlock(r, &saved);
+	return rec;
+}
+
+void ft_reg_thread_joined(struct ft_rec *rec)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+	sigset_t saved;
+
+	if (!r || !rec)
+		return;
+	lock(r, &saved);
+	end_thread_locked(r, rec);
 	unlock(r, &saved);
 }
 
@@ -445,4 +508,39 @@ void ft_reg_wait_thread_ids(int64_t max_ns)
 			return;
 		sched_yield();
 	}
+}
+
+/*
+ * A thread of libc's own (the helper of SIGEV_THREAD timers), made with
+ * its internal pthread_create: known, so never reported as made by nobody.
+ */
+void ft_reg_libc_thread(pid_t tid)
+{
+	struct ft_reg_header *r;
+	struct ft_rec *rec = NULL;
+	sigset_t saved;
+
+	if (!ft_active() || !ft_own_process() ||
+	    !(ft_cfg()->leaks & FT_LEAK_THREADS))
+		return;
+	r = registry();
+	if (!r)
+		return;
+	lock(r, &saved);
+	if (r->free_head) {
+		rec = rec_at(r->free_head - 1);
+		r->free_head = rec->next;
+	} else if (r->high_water < FT_REG_CAPACITY) {
+		rec = rec_at(r->high_water++);
+	}
+	if (rec) {
+		r->live++;
+		memset(rec, 0, offsetof(struct ft_rec, frames));
+		rec->kind = FT_REC_THREAD;
+		rec->id = tid;
+		rec->created = 1;
+		rec->state = FT_THREAD_ENDED;
+		r->ended++;
+	}
+	unlock(r, &saved);
 }

@@ -84,7 +84,8 @@ void ft_reg_remove_popen(uint64_t fp);
 
 /* Threads: the record's state changes, under the registry's lock. */
 void ft_reg_thread_finished(struct ft_rec *r);
-void ft_reg_thread_joined(uint64_t key);
+struct ft_rec *ft_reg_thread_find(uint64_t key);
+void ft_reg_thread_joined(struct ft_rec *r);
 void ft_reg_thread_detach(uint64_t key, struct ft_rec *self);
 
 /*
@@ -93,6 +94,8 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self);
  */
 size_t ft_reg_snapshot(void *mem, size_t max);
 size_t ft_reg_rec_size(void);
+/* A thread of libc's own: never a leak. */
+void ft_reg_libc_thread(pid_t tid);
 /* Give threads just made up to max_ns to note their tid. */
 void ft_reg_wait_thread_ids(int64_t max_ns);
 size_t ft_reg_count(void);

@@ -20,8 +20,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "fmt.h"
@@ -31,6 +34,9 @@
 /* How long the scan waits, in all, for running threads to give their stacks. */
 #define FT_STACK_WAIT_NS 1000000000LL
 #define FT_STACK_FRAMES 64
+/* More than a process can have: the kernel's pid_max is at most 4M, and
+ * the registry holds 128K; beyond this a task's list is cut. */
+#define FT_MAX_CHILDREN 262144
 
 static atomic_int scan_done;
 static atomic_int exiting;
@@ -45,9 +51,11 @@ void ft_scan_after_fork(void)
 	ft_leak_counts.threads = 0;
 }
 
+/* Not in a vfork child: the flag is in its parent's memory. */
 void ft_note_exiting(void)
 {
-	atomic_store(&exiting, 1);
+	if (ft_own_process())
+		atomic_store(&exiting, 1);
 }
 
 int ft_is_exiting(void)
@@ -110,7 +118,7 @@ static long parse_long(const char **s)
 }
 
 /* The tids of this process, into tids; how many, or -1 without /proc. */
-static long list_tasks(pid_t *tids, size_t max)
+long ft_list_tasks(pid_t *tids, size_t max)
 {
 	char buf[4096];
 	struct dirent64 *d;
@@ -254,6 +262,101 @@ static int blocks(pid_t tid, int sig)
 	return sig <= 64 && (mask >> (sig - 1) & 1);
 }
 
+/*
+ * System calls that a signal ends with EINTR even under SA_RESTART
+ * (signal(7)): a thread waiting in one would see its wait cut short by our
+ * stack signal, a change of behaviour. Such threads are left alone.
+ */
+#define FT_CALL(name) \
+	{ SYS_##name, "the thread waits in " #name "(), which a signal would" \
+		      " end with EINTR" }
+static const struct {
+	long nr;
+	const char *why;
+} interruptible_calls[] = {
+#ifdef SYS_poll
+	FT_CALL(poll),
+#endif
+#ifdef SYS_select
+	FT_CALL(select),
+#endif
+#ifdef SYS_epoll_wait
+	FT_CALL(epoll_wait),
+#endif
+#ifdef SYS_pause
+	FT_CALL(pause),
+#endif
+#ifdef SYS_epoll_pwait2
+	FT_CALL(epoll_pwait2),
+#endif
+#ifdef SYS_io_pgetevents
+	FT_CALL(io_pgetevents),
+#endif
+	FT_CALL(ppoll), FT_CALL(pselect6), FT_CALL(epoll_pwait),
+	FT_CALL(nanosleep), FT_CALL(clock_nanosleep), FT_CALL(rt_sigsuspend),
+	FT_CALL(rt_sigtimedwait), FT_CALL(io_getevents), FT_CALL(semop),
+	FT_CALL(semtimedop), FT_CALL(msgrcv), FT_CALL(msgsnd),
+};
+
+/* Socket calls end with EINTR when the socket has a timeout. */
+static const long socket_calls[] = {
+	SYS_read, SYS_readv, SYS_write, SYS_writev, SYS_recvfrom,
+	SYS_recvmsg, SYS_recvmmsg, SYS_sendto, SYS_sendmsg, SYS_sendmmsg,
+	SYS_accept, SYS_accept4, SYS_connect,
+};
+
+static int socket_with_timeout(int fd)
+{
+	struct timeval tv;
+	socklen_t len;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	len = sizeof(tv);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
+	    (tv.tv_sec || tv.tv_usec))
+		return 1;
+	len = sizeof(tv);
+	return getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0 &&
+	       (tv.tv_sec || tv.tv_usec);
+}
+
+/* Why tid must not get the stack signal now, or NULL. */
+static const char *in_interruptible_call(pid_t tid)
+{
+	char path[64], buf[256];
+	const char *p = buf;
+	long nr, fd = 0;
+	size_t i;
+	int c;
+
+	path_of(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
+	if (read_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
+	    buf[0] > '9')
+		return NULL;	/* running in user space, or not in a call */
+	nr = parse_long(&p);
+	for (i = 0; i < sizeof(interruptible_calls) /
+				sizeof(interruptible_calls[0]);
+	     i++)
+		if (interruptible_calls[i].nr == nr)
+			return interruptible_calls[i].why;
+	for (i = 0; i < sizeof(socket_calls) / sizeof(socket_calls[0]); i++)
+		if (socket_calls[i] == nr)
+			break;
+	if (i == sizeof(socket_calls) / sizeof(socket_calls[0]))
+		return NULL;
+	/* The first argument, in hex: the descriptor. */
+	if (p[0] != ' ' || p[1] != '0' || p[2] != 'x')
+		return NULL;
+	for (p += 3; (c = *p) != 0 && c != ' '; p++)
+		fd = fd * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+	return socket_with_timeout((int)fd)
+		       ? "the thread waits on a socket with a timeout, which"
+			 " a signal would end with EINTR"
+		       : NULL;
+}
+
 static int64_t monotonic_ns(void)
 {
 	struct timespec ts;
@@ -295,6 +398,8 @@ static const char *take_stacks(const char **why)
 	for (i = 0; i < nreqs; i++) {
 		if (blocks(reqs[i].tid, sig))
 			why[i] = "the thread blocks the stack signal";
+		else if ((why[i] = in_interruptible_call(reqs[i].tid)))
+			;
 		else if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
 			why[i] = "the thread is gone";
 		else
@@ -390,7 +495,7 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 {
 	struct entry *e, *sys;
 	const struct ft_rec *rec;
-	pid_t pids[1024];
+	pid_t *pids;
 	size_t n, i, j;
 	long t;
 	char state;
@@ -408,8 +513,11 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 		}
 		return;
 	}
+	pids = map(FT_MAX_CHILDREN * sizeof(*pids));
+	if (!pids)
+		return;
 	for (t = 0; t < ntasks; t++) {
-		n = ft_task_children(tasks[t], pids, 1024);
+		n = ft_task_children(tasks[t], pids, FT_MAX_CHILDREN);
 		for (i = 0; i < n; i++) {
 			state = child_state(pids[i], s->pid);
 			if (!state)
@@ -563,15 +671,27 @@ static const char *child_state_name(char c)
 							   : "running";
 }
 
-/* cmdline (NUL-separated) of pid as a JSON array or as text. */
-static void cmdline(struct ft_buf *b, pid_t pid, int json)
+/*
+ * cmdline (NUL-separated) of pid as a JSON array or as text. A child that
+ * has just exec'd may show none yet: the kernel lets a vfork parent go on
+ * before the new image's arguments are in place. Only a zombie has none
+ * for good; others get up to 100 ms.
+ */
+static void cmdline(struct ft_buf *b, pid_t pid, char state, int json)
 {
 	char path[64], buf[2048];
+	int64_t deadline = 0;
 	ssize_t n, i;
 	int first = 1;
 
 	path_of(path, sizeof(path), "/proc/", pid, "/cmdline");
-	n = read_file(path, buf, sizeof(buf));
+	while ((n = read_file(path, buf, sizeof(buf))) == 0 && state != 'Z') {
+		if (!deadline)
+			deadline = monotonic_ns() + 100000000;
+		else if (monotonic_ns() > deadline)
+			break;
+		sched_yield();
+	}
 	if (json)
 		ft_buf_char(b, '[');
 	for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
@@ -606,6 +726,7 @@ static void write_leak_json(struct scan *s, const struct leak *l)
 	struct ft_buf b;
 	char name[64];
 	size_t keep;
+	int cut = 0;
 
 	ft_log_begin(&b, s->line, l->kind == LEAK_CHILD ? "leaked_child"
 							: "leaked_thread");
@@ -618,7 +739,7 @@ static void write_leak_json(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, ",\"comm\":");
 		ft_buf_json(&b, name);
 		ft_buf_str(&b, ",\"cmdline\":");
-		cmdline(&b, l->id, 1);
+		cmdline(&b, l->id, l->state, 1);
 	} else {
 		ft_buf_str(&b, ",\"tid\":");
 		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
@@ -647,19 +768,26 @@ static void write_leak_json(struct scan *s, const struct leak *l)
 	keep = b.len;
 	if (rec && rec->nframes) {
 		ft_buf_str(&b, ",\"backtrace\":");
-		ft_frames_json(&b, rec->frames, rec->nframes);
+		cut |= ft_frames_json(&b, rec->frames, rec->nframes) <
+		       rec->nframes;
 		if (!b.full)
 			keep = b.len;
 	}
 	if (l->kind == LEAK_THREAD && !l->finished) {
 		if (l->stack) {
 			ft_buf_str(&b, ",\"stack\":");
-			ft_frames_json(&b, l->stack->ips, l->stack->n);
+			cut |= ft_frames_json(&b, l->stack->ips, l->stack->n) <
+			       l->stack->n;
 		} else {
 			ft_buf_str(&b, ",\"stack_unavailable\":");
 			ft_buf_json(&b, l->no_stack ? l->no_stack
 						    : "the thread has not started");
 		}
+		if (!b.full)
+			keep = b.len;
+	}
+	if (cut && !b.full) {
+		ft_buf_str(&b, ",\"truncated\":true");
 		if (!b.full)
 			keep = b.len;
 	}
@@ -697,7 +825,7 @@ static void write_leak_text(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, ", made by ");
 		ft_buf_str(&b, origin_of(l));
 		ft_buf_str(&b, ": ");
-		cmdline(&b, l->id, 0);
+		cmdline(&b, l->id, l->state, 0);
 		if (l->state == 'Z') {
 			comm(name, sizeof(name), "/proc/", l->id);
 			ft_buf_char(&b, '[');
@@ -817,7 +945,7 @@ void ft_exit_scan(void)
 		errno = saved;
 		return;
 	}
-	ntasks = list_tasks(tasks, 65536);
+	ntasks = ft_list_tasks(tasks, 65536);
 	if (what & FT_LEAK_CHILDREN)
 		scan_children(&s, tasks, ntasks);
 	if (what & FT_LEAK_THREADS)

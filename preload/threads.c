@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "ft.h"
@@ -65,35 +66,41 @@ FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 
 FT_EXPORT int pthread_join(pthread_t thread, void **retval)
 {
+	struct ft_rec *rec;
 	int err;
 
 	ft_real_ensure();
+	rec = ft_reg_thread_find((uint64_t)thread);
 	err = ft_real.pthread_join(thread, retval);
 	if (err == 0)
-		ft_reg_thread_joined((uint64_t)thread);
+		ft_reg_thread_joined(rec);
 	return err;
 }
 
 FT_EXPORT int pthread_tryjoin_np(pthread_t thread, void **retval)
 {
+	struct ft_rec *rec;
 	int err;
 
 	ft_real_ensure();
+	rec = ft_reg_thread_find((uint64_t)thread);
 	err = ft_real.pthread_tryjoin_np(thread, retval);
 	if (err == 0)
-		ft_reg_thread_joined((uint64_t)thread);
+		ft_reg_thread_joined(rec);
 	return err;
 }
 
 FT_EXPORT int pthread_timedjoin_np(pthread_t thread, void **retval,
 				   const struct timespec *abstime)
 {
+	struct ft_rec *rec;
 	int err;
 
 	ft_real_ensure();
+	rec = ft_reg_thread_find((uint64_t)thread);
 	err = ft_real.pthread_timedjoin_np(thread, retval, abstime);
 	if (err == 0)
-		ft_reg_thread_joined((uint64_t)thread);
+		ft_reg_thread_joined(rec);
 	return err;
 }
 
@@ -101,14 +108,16 @@ FT_EXPORT int pthread_clockjoin_np(pthread_t thread, void **retval,
 				   clockid_t clock,
 				   const struct timespec *abstime)
 {
+	struct ft_rec *rec;
 	int err;
 
 	ft_real_ensure();
 	if (!ft_real.pthread_clockjoin_np)
 		return ENOSYS;
+	rec = ft_reg_thread_find((uint64_t)thread);
 	err = ft_real.pthread_clockjoin_np(thread, retval, clock, abstime);
 	if (err == 0)
-		ft_reg_thread_joined((uint64_t)thread);
+		ft_reg_thread_joined(rec);
 	return err;
 }
 
@@ -126,4 +135,54 @@ FT_EXPORT int pthread_detach(pthread_t thread)
 								   : NULL);
 	err = ft_real.pthread_detach(thread);
 	return err;
+}
+
+#define FT_TASKS_MAX 65536
+
+static pid_t *map_tids(void)
+{
+	void *p = mmap(NULL, FT_TASKS_MAX * sizeof(pid_t),
+		       PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * The first SIGEV_THREAD timer makes glibc start a helper thread with its
+ * internal pthread_create, unseen by our wrapper. It is libc's, not the
+ * program's, and lives to the end: the new task across the call is noted
+ * as libc's so the exit scan does not report it.
+ */
+FT_EXPORT int timer_create(clockid_t clock, struct sigevent *sevp,
+			   timer_t *timer)
+{
+	pid_t *before, *after;
+	long nb, na, i, j;
+	int ret, saved;
+
+	ft_real_ensure();
+	if (!sevp || sevp->sigev_notify != SIGEV_THREAD || !ft_active() ||
+	    !(ft_cfg()->leaks & FT_LEAK_THREADS))
+		return ft_real.timer_create(clock, sevp, timer);
+	before = map_tids();
+	after = map_tids();
+	nb = before && after ? ft_list_tasks(before, FT_TASKS_MAX) : -1;
+	ret = ft_real.timer_create(clock, sevp, timer);
+	saved = errno;
+	if (ret == 0 && nb >= 0) {
+		na = ft_list_tasks(after, FT_TASKS_MAX);
+		for (i = 0; i < na; i++) {
+			for (j = 0; j < nb && before[j] != after[i]; j++)
+				;
+			if (j == nb)
+				ft_reg_libc_thread(after[i]);
+		}
+	}
+	if (before)
+		munmap(before, FT_TASKS_MAX * sizeof(pid_t));
+	if (after)
+		munmap(after, FT_TASKS_MAX * sizeof(pid_t));
+	errno = saved;
+	return ret;
 }

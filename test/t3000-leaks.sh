@@ -34,8 +34,8 @@ test_expect_success 'a zombie nobody reaped (waitid WNOWAIT does not reap)' '
 
 for s in reaped wait-each-way thread-joined detached-attr detached-self \
 	 detached-after cancelled-joined tryjoin timedjoin clockjoin \
-	 pool-atexit pool-destructor sigchld-ignored nocldwait popen-closed \
-	 system clean; do
+	 pool-atexit pool-destructor pool-in-library sigchld-ignored nocldwait \
+	 popen-closed system timer-thread clean; do
 	test_expect_success "$s: nothing reported" '
 		leaky_log $s $s &&
 		q $s "of(\"leaked_child\") + of(\"leaked_thread\") == []" &&
@@ -131,9 +131,27 @@ test_expect_success 'a child made by a raw clone: found, origin unknown' '
 	q cl "[(c[\"origin\"], c[\"state\"], \"backtrace\" in c) for c in of(\"leaked_child\")] == [(\"unknown\", \"zombie\", False)]"
 '
 
-test_expect_success 'a thread no wrapper saw (glibc timer helper): origin unknown' '
-	leaky_log tt timer-thread &&
-	q tt "[(t[\"origin\"], t[\"state\"]) for t in of(\"leaked_thread\")] == [(\"unknown\", \"running\")]"
+test_expect_success 'a thread no wrapper saw (a raw clone): origin unknown' '
+	leaky_log rt raw-thread &&
+	q rt "[(t[\"origin\"], t[\"state\"], \"backtrace\" in t) for t in of(\"leaked_thread\")] == [(\"unknown\", \"running\", False)]"
+'
+
+for s in poll-thread socket-thread; do
+	test_expect_success "$s: left alone, since the stack signal would end its wait" '
+		leaky_log $s $s &&
+		q $s "[\"stack\" in t for t in of(\"leaked_thread\")] == [False]" &&
+		q $s "\"would end with EINTR\" in of(\"leaked_thread\")[0][\"stack_unavailable\"]"
+	'
+done
+
+test_expect_success 'a record too long for 16 KiB: frames cut, still valid' '
+	preload FLAKETRAP_LOG=deep FLAKETRAP_BACKTRACE=64 "$LEAKY" deep-stack &&
+	q deep "[(len(t[\"backtrace\"]), t[\"truncated\"], 0 < len(t[\"stack\"]) < 64) for t in of(\"leaked_thread\")] == [(64, True, True)]"
+'
+
+test_expect_success '2000 children left running: all 2000 reported' '
+	leaky_log many many-children &&
+	q many "len(of(\"leaked_child\")) == 2000 and exits[0][\"leaks\"][\"children\"] == 2000"
 '
 
 test_expect_success 'without a log: one block on stderr naming the function' '

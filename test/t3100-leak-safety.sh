@@ -25,6 +25,22 @@ test_expect_success '300 processes logging at once: every line parses, none lost
 	test "$(logq crowd "all(\"blocked_in_crowd_thread\" in syms(t[\"stack\"]) for t in of(\"leaked_thread\"))")" = True
 '
 
+test_expect_success 'pthread_t reused at once after a join: no false leak, no crash' '
+	preload FLAKETRAP_LOG=joins "$HELPERS/churn" joins 20000 &&
+	test "$(logq joins "of(\"leaked_thread\")")" = "[]"
+'
+
+test_expect_success 'errno is the real call'"'"'s, under contention too' '
+	preload "$HELPERS/churn" errno 20000 >out &&
+	test "$(cat out)" = "errno changed: create 0 join 0 start 0"
+'
+
+test_expect_success 'a SIGCHLD handler reaping while its thread forks: no deadlock' '
+	preload FLAKETRAP_LOG=chld "$HELPERS/churn" sigchld 5000 >out &&
+	test "$(cat out)" = "reaped 5000" &&
+	test "$(logq chld "[e[\"leaks\"] for e in exits if e[\"pid\"] == root]")" = "[{'"'"'children'"'"': 0, '"'"'threads'"'"': 0}]"
+'
+
 # same_as_plain CMD...: stdout, stderr and exit status with the library
 # (sleeps unchanged, leak logging on) are exactly those without it.
 same_as_plain () {
