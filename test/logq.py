@@ -9,7 +9,10 @@ then prints the value of the Python expression EXPR, evaluated with:
   total(key)  the sum of counters[key] over the exit records
   of(event)   the records of that event (of("leaked_thread"))
   syms(frames) the symbol names of a list of frames (None where unknown)
-  root        the pid of the first process (whose parent wrote no log)
+  root        the pid of the process that started first
+  main_exit   its exit record (None if it wrote none)
+A last line with no newline is being written by a process that outlived
+the one under test (a leaked child): it is left out, never half-read.
 """
 import glob
 import json
@@ -24,6 +27,8 @@ def main():
     for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.jsonl"))):
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
+                if not line.endswith("\n"):
+                    break
                 try:
                     rec = json.loads(line)
                 except ValueError as e:
@@ -44,13 +49,15 @@ def main():
     def syms(frames):
         return [f.get("symbol") for f in frames]
 
-    pids = {r["pid"] for r in starts}
-    roots = [r["pid"] for r in starts if r["ppid"] not in pids]
-    root = roots[0] if len(roots) == 1 else None
+    # Not "whose parent wrote no log": a fork child writes its start when
+    # it first logs, maybe after its parent ended and it was reparented.
+    root = min(starts, key=lambda r: r["time_ns"])["pid"] if starts else None
+    main_exit = next((r for r in exits if r["pid"] == root), None)
 
     print(eval(sys.argv[2], {"recs": recs, "exits": exits,
                              "starts": starts, "total": total, "of": of,
-                             "syms": syms, "root": root}))
+                             "syms": syms, "root": root,
+                             "main_exit": main_exit}))
 
 
 main()
