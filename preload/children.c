@@ -21,6 +21,7 @@
 
 #include "fmt.h"
 #include "ft.h"
+#include "proc.h"
 #include "registry.h"
 
 /* A child record made before fork/spawn, linked once the pid is known. */
@@ -205,15 +206,6 @@ size_t ft_task_children(pid_t tid, pid_t *pids, size_t max)
 /* Room for the pid lists of popen: a thread's children, however many. */
 #define FT_POPEN_PIDS 262144
 
-static pid_t *map_pids(void)
-{
-	void *p = mmap(NULL, FT_POPEN_PIDS * sizeof(pid_t),
-		       PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static int is_among(pid_t pid, const pid_t *pids, size_t n)
 {
 	size_t i;
@@ -242,8 +234,8 @@ FT_EXPORT FILE *popen(const char *command, const char *type)
 	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_POPEN, 1);
 	tid = (pid_t)syscall(SYS_gettid);
 	if (rec) {
-		before = map_pids();
-		after = map_pids();
+		before = ft_map(FT_POPEN_PIDS * sizeof(pid_t));
+		after = ft_map(FT_POPEN_PIDS * sizeof(pid_t));
 	}
 	if (before && after)
 		nb = ft_task_children(tid, before, FT_POPEN_PIDS);

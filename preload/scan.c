@@ -5,8 +5,8 @@
  * running or finished but never joined, each with where it was made, and
  * for a running thread where it is now.
  *
- * It runs once per process, as late as the way it ends allows (after the
- * program's atexit handlers and destructors on exit and return from main),
+ * It runs once per process, as late as the way it ends allows (on exit and
+ * return from main, after every atexit handler and every destructor),
  * and it is async-signal-safe: it may run in _exit in a fork child or in a
  * signal handler. Memory is mapped for the scan, /proc is read with plain
  * system calls, output is one write per record.
@@ -16,24 +16,18 @@
  * the registry knows as ended may still be listed by /proc for a moment:
  * it is not reported.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "fmt.h"
 #include "ft.h"
+#include "proc.h"
 #include "registry.h"
+#include "stacks.h"
 
-/* How long the scan waits, in all, for running threads to give their stacks. */
-#define FT_STACK_WAIT_NS 1000000000LL
-#define FT_STACK_FRAMES 64
 /* More than a process can have: the kernel's pid_max is at most 4M, and
  * the registry holds 128K; beyond this a task's list is cut. */
 #define FT_MAX_CHILDREN 262144
@@ -61,85 +55,6 @@ void ft_note_exiting(void)
 int ft_is_exiting(void)
 {
 	return atomic_load(&exiting);
-}
-
-/* ---- memory and /proc, async-signal-safe ---- */
-
-static void *map(size_t len)
-{
-	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void path_of(char *out, size_t len, const char *a, long n,
-		    const char *b)
-{
-	struct ft_buf p;
-
-	ft_buf_init(&p, out, len);
-	ft_buf_str(&p, a);
-	if (n >= 0)
-		ft_buf_u64(&p, (uint64_t)n);
-	ft_buf_str(&p, b);
-}
-
-/* The start of a small /proc file, NUL-terminated; its length or -1. */
-static ssize_t read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)got < len - 1) {
-		n = read(fd, buf + got, len - 1 - (size_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return got;
-}
-
-static long parse_long(const char **s)
-{
-	long v = 0;
-
-	while (**s == ' ')
-		(*s)++;
-	while (**s >= '0' && **s <= '9')
-		v = v * 10 + (*(*s)++ - '0');
-	return v;
-}
-
-/* The tids of this process, into tids; how many, or -1 without /proc. */
-long ft_list_tasks(pid_t *tids, size_t max)
-{
-	char buf[4096];
-	struct dirent64 *d;
-	long n, i;
-	size_t count = 0;
-	const char *s;
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < n; i += d->d_reclen) {
-			d = (struct dirent64 *)(buf + i);
-			s = d->d_name;
-			if (*s < '0' || *s > '9' || count >= max)
-				continue;
-			tids[count++] = (pid_t)parse_long(&s);
-		}
-	}
-	close(fd);
-	return (long)count;
 }
 
 /* ---- sorted lookups by pid or tid ---- */
@@ -197,235 +112,6 @@ static struct entry *find_entry(struct entry *e, size_t n, int64_t id)
 	return lo < n && e[lo].id == id ? &e[lo] : NULL;
 }
 
-/* ---- current stacks of running threads ---- */
-
-struct stack_req {
-	pid_t tid;
-	atomic_int done;
-	int n;
-	uintptr_t ips[FT_STACK_FRAMES];
-};
-
-static struct stack_req *reqs;
-static size_t nreqs;
-static atomic_int answered;
-static atomic_int closed;
-
-static void on_stack_signal(int sig, siginfo_t *si, void *uc)
-{
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-	int saved = errno;
-	size_t i;
-
-	(void)sig;
-	(void)si;
-	if (atomic_load(&closed) || !reqs)
-		return;
-	for (i = 0; i < nreqs; i++) {
-		if (reqs[i].tid != tid || atomic_load(&reqs[i].done))
-			continue;
-		reqs[i].n = ft_backtrace_signal(uc, reqs[i].ips,
-						FT_STACK_FRAMES);
-		atomic_store(&reqs[i].done, 1);
-		atomic_fetch_add(&answered, 1);
-		syscall(SYS_futex, &answered, FUTEX_WAKE_PRIVATE, 1, NULL,
-			NULL, 0);
-		break;
-	}
-	errno = saved;
-}
-
-/* Whether the thread blocks sig, from its SigBlk line. */
-static int blocks(pid_t tid, int sig)
-{
-	char path[64], buf[2048];
-	const char *s;
-	uint64_t mask = 0;
-	int c;
-
-	path_of(path, sizeof(path), "/proc/self/task/", tid, "/status");
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return 0;
-	s = strstr(buf, "SigBlk:");
-	if (!s)
-		return 0;
-	for (s += 7; *s == '\t' || *s == ' '; s++)
-		;
-	for (; (c = *s) != 0; s++) {
-		if (c >= '0' && c <= '9')
-			mask = mask << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			mask = mask << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			break;
-	}
-	return sig <= 64 && (mask >> (sig - 1) & 1);
-}
-
-/*
- * System calls that a signal ends with EINTR even under SA_RESTART
- * (signal(7)): a thread waiting in one would see its wait cut short by our
- * stack signal, a change of behaviour. Such threads are left alone.
- */
-#define FT_CALL(name) \
-	{ SYS_##name, "the thread waits in " #name "(), which a signal would" \
-		      " end with EINTR" }
-static const struct {
-	long nr;
-	const char *why;
-} interruptible_calls[] = {
-#ifdef SYS_poll
-	FT_CALL(poll),
-#endif
-#ifdef SYS_select
-	FT_CALL(select),
-#endif
-#ifdef SYS_epoll_wait
-	FT_CALL(epoll_wait),
-#endif
-#ifdef SYS_pause
-	FT_CALL(pause),
-#endif
-#ifdef SYS_epoll_pwait2
-	FT_CALL(epoll_pwait2),
-#endif
-#ifdef SYS_io_pgetevents
-	FT_CALL(io_pgetevents),
-#endif
-	FT_CALL(ppoll), FT_CALL(pselect6), FT_CALL(epoll_pwait),
-	FT_CALL(nanosleep), FT_CALL(clock_nanosleep), FT_CALL(rt_sigsuspend),
-	FT_CALL(rt_sigtimedwait), FT_CALL(io_getevents), FT_CALL(semop),
-	FT_CALL(semtimedop), FT_CALL(msgrcv), FT_CALL(msgsnd),
-};
-
-/* Socket calls end with EINTR when the socket has a timeout. */
-static const long socket_calls[] = {
-	SYS_read, SYS_readv, SYS_write, SYS_writev, SYS_recvfrom,
-	SYS_recvmsg, SYS_recvmmsg, SYS_sendto, SYS_sendmsg, SYS_sendmmsg,
-	SYS_accept, SYS_accept4, SYS_connect,
-};
-
-static int socket_with_timeout(int fd)
-{
-	struct timeval tv;
-	socklen_t len;
-	struct stat st;
-
-	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
-		return 0;
-	len = sizeof(tv);
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
-	    (tv.tv_sec || tv.tv_usec))
-		return 1;
-	len = sizeof(tv);
-	return getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0 &&
-	       (tv.tv_sec || tv.tv_usec);
-}
-
-/* Why tid must not get the stack signal now, or NULL. */
-static const char *in_interruptible_call(pid_t tid)
-{
-	char path[64], buf[256];
-	const char *p = buf;
-	long nr, fd = 0;
-	size_t i;
-	int c;
-
-	path_of(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
-	if (read_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
-	    buf[0] > '9')
-		return NULL;	/* running in user space, or not in a call */
-	nr = parse_long(&p);
-	for (i = 0; i < sizeof(interruptible_calls) /
-				sizeof(interruptible_calls[0]);
-	     i++)
-		if (interruptible_calls[i].nr == nr)
-			return interruptible_calls[i].why;
-	for (i = 0; i < sizeof(socket_calls) / sizeof(socket_calls[0]); i++)
-		if (socket_calls[i] == nr)
-			break;
-	if (i == sizeof(socket_calls) / sizeof(socket_calls[0]))
-		return NULL;
-	/* The first argument, in hex: the descriptor. */
-	if (p[0] != ' ' || p[1] != '0' || p[2] != 'x')
-		return NULL;
-	for (p += 3; (c = *p) != 0 && c != ' '; p++)
-		fd = fd * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
-	return socket_with_timeout((int)fd)
-		       ? "the thread waits on a socket with a timeout, which"
-			 " a signal would end with EINTR"
-		       : NULL;
-}
-
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/*
- * Ask every thread in reqs for its stack: our handler on the stack signal
- * unwinds from inside the thread. Returns why none can be had, or NULL;
- * per thread, why[i] says why that one is missing.
- */
-static const char *take_stacks(const char **why)
-{
-	int sig = ft_cfg()->stack_signal;
-	struct sigaction ours, old;
-	struct timespec wait;
-	int64_t deadline;
-	int sent = 0, seen;
-	size_t i;
-
-	if (sig == 0)
-		return "FLAKETRAP_STACK_SIGNAL=off";
-	if (ft_real.sigaction(sig, NULL, &old) != 0)
-		return "the stack signal cannot be used";
-	if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN &&
-	    !ft_signal_managed(sig))
-		return "the program handles the stack signal"
-		       " (see FLAKETRAP_STACK_SIGNAL)";
-	memset(&ours, 0, sizeof(ours));
-	ours.sa_sigaction = on_stack_signal;
-	ours.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&ours.sa_mask);
-	atomic_store(&answered, 0);
-	atomic_store(&closed, 0);
-	if (ft_real.sigaction(sig, &ours, NULL) != 0)
-		return "the stack signal cannot be used";
-	for (i = 0; i < nreqs; i++) {
-		if (blocks(reqs[i].tid, sig))
-			why[i] = "the thread blocks the stack signal";
-		else if ((why[i] = in_interruptible_call(reqs[i].tid)))
-			;
-		else if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
-			why[i] = "the thread is gone";
-		else
-			sent++;
-	}
-	deadline = monotonic_ns() + FT_STACK_WAIT_NS;
-	while ((seen = atomic_load(&answered)) < sent) {
-		int64_t left = deadline - monotonic_ns();
-
-		if (left <= 0)
-			break;
-		wait.tv_sec = left / 1000000000;
-		wait.tv_nsec = left % 1000000000;
-		syscall(SYS_futex, &answered, FUTEX_WAIT_PRIVATE, seen, &wait,
-			NULL, 0);
-	}
-	atomic_store(&closed, 1);
-	for (i = 0; i < nreqs; i++)
-		if (!why[i] && !atomic_load(&reqs[i].done))
-			why[i] = "no answer to the stack signal within 1 s";
-	/* A late answer would meet SIG_DFL: keep ours, it does nothing now. */
-	if (atomic_load(&answered) == sent)
-		ft_real.sigaction(sig, &old, NULL);
-	return NULL;
-}
-
 /* ---- the leaks ---- */
 
 enum leak_kind { LEAK_CHILD, LEAK_THREAD };
@@ -436,7 +122,7 @@ struct leak {
 	const struct ft_rec *rec;	/* NULL: no wrapper saw it made */
 	char state;		/* /proc state letter, 0 if unknown */
 	int finished;		/* thread: returned, never joined */
-	const struct stack_req *stack;
+	const struct ft_stack_req *stack;
 	const char *no_stack;	/* why there is no stack */
 };
 
@@ -479,15 +165,15 @@ static char child_state(pid_t pid, pid_t parent)
 	long ppid;
 	char state;
 
-	path_of(path, sizeof(path), "/proc/", pid, "/stat");
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	ft_proc_path(path, sizeof(path), "/proc/", pid, "/stat");
+	if (ft_read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
 	s = strrchr(buf, ')');
 	if (!s || s[1] != ' ' || !s[2])
 		return 0;
 	state = s[2];
 	s += 3;
-	ppid = parse_long(&s);
+	ppid = ft_parse_long(&s);
 	return ppid == parent ? state : 0;
 }
 
@@ -513,7 +199,7 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 		}
 		return;
 	}
-	pids = map(FT_MAX_CHILDREN * sizeof(*pids));
+	pids = ft_map(FT_MAX_CHILDREN * sizeof(*pids));
 	if (!pids)
 		return;
 	for (t = 0; t < ntasks; t++) {
@@ -547,8 +233,8 @@ static char task_state(pid_t tid)
 	char path[64], buf[1024];
 	const char *s;
 
-	path_of(path, sizeof(path), "/proc/self/task/", tid, "/stat");
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/stat");
+	if (ft_read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
 	s = strrchr(buf, ')');
 	return s && s[1] == ' ' ? s[2] : 0;
@@ -556,7 +242,7 @@ static char task_state(pid_t tid)
 
 static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 {
-	struct entry *listed = map((size_t)(ntasks > 0 ? ntasks : 1) *
+	struct entry *listed = ft_map((size_t)(ntasks > 0 ? ntasks : 1) *
 				   sizeof(*listed));
 	const struct ft_rec *rec;
 	struct leak *l;
@@ -614,6 +300,7 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 static void collect_stacks(struct scan *s)
 {
 	const char **why, *all;
+	struct ft_stack_req *reqs;
 	size_t i, n = 0;
 
 	for (i = 0; i < s->nleaks; i++)
@@ -622,16 +309,15 @@ static void collect_stacks(struct scan *s)
 			n++;
 	if (n == 0)
 		return;
-	reqs = map(n * sizeof(*reqs));
-	why = map(n * sizeof(*why));
+	reqs = ft_map(n * sizeof(*reqs));
+	why = ft_map(n * sizeof(*why));
 	if (!reqs || !why)
 		return;
-	nreqs = 0;
-	for (i = 0; i < s->nleaks; i++)
+	for (i = 0, n = 0; i < s->nleaks; i++)
 		if (s->leaks[i].kind == LEAK_THREAD &&
 		    !s->leaks[i].finished && s->leaks[i].id > 0)
-			reqs[nreqs++].tid = s->leaks[i].id;
-	all = take_stacks(why);
+			reqs[n++].tid = s->leaks[i].id;
+	all = ft_take_stacks(reqs, n, why);
 	for (i = 0, n = 0; i < s->nleaks; i++) {
 		if (s->leaks[i].kind != LEAK_THREAD || s->leaks[i].finished ||
 		    s->leaks[i].id <= 0)
@@ -684,11 +370,11 @@ static void cmdline(struct ft_buf *b, pid_t pid, char state, int json)
 	ssize_t n, i;
 	int first = 1;
 
-	path_of(path, sizeof(path), "/proc/", pid, "/cmdline");
-	while ((n = read_file(path, buf, sizeof(buf))) == 0 && state != 'Z') {
+	ft_proc_path(path, sizeof(path), "/proc/", pid, "/cmdline");
+	while ((n = ft_read_file(path, buf, sizeof(buf))) == 0 && state != 'Z') {
 		if (!deadline)
-			deadline = monotonic_ns() + 100000000;
-		else if (monotonic_ns() > deadline)
+			deadline = ft_monotonic_ns() + 100000000;
+		else if (ft_monotonic_ns() > deadline)
 			break;
 		sched_yield();
 	}
@@ -712,8 +398,8 @@ static void comm(char *out, size_t len, const char *dir, pid_t id)
 	char path[64];
 	ssize_t n;
 
-	path_of(path, sizeof(path), dir, id, "/comm");
-	n = read_file(path, out, len);
+	ft_proc_path(path, sizeof(path), dir, id, "/comm");
+	n = ft_read_file(path, out, len);
 	if (n > 0 && out[n - 1] == '\n')
 		out[n - 1] = '\0';
 	if (n < 0)
@@ -889,7 +575,7 @@ static void write_header_text(struct scan *s)
 static struct entry *index_kind(struct scan *s, int thread, size_t *count)
 {
 	const struct ft_rec *rec;
-	struct entry *e = map(s->nsnap * sizeof(*e));
+	struct entry *e = ft_map(s->nsnap * sizeof(*e));
 	size_t i, n = 0;
 
 	if (!e)
@@ -932,14 +618,14 @@ void ft_exit_scan(void)
 		ft_reg_wait_thread_ids(100000000);
 	cap = ft_reg_count() + 64;
 	s.rs = ft_reg_rec_size();
-	s.snap = s.rs ? map(cap * s.rs) : NULL;
+	s.snap = s.rs ? ft_map(cap * s.rs) : NULL;
 	s.nsnap = s.snap ? ft_reg_snapshot(s.snap, cap) : 0;
 	s.children = index_kind(&s, 0, &s.nchildren);
 	s.threads = index_kind(&s, 1, &s.nthreads);
-	tasks = map(65536 * sizeof(*tasks));
+	tasks = ft_map(65536 * sizeof(*tasks));
 	s.maxleaks = 65536 + s.nsnap;
-	s.leaks = map(s.maxleaks * sizeof(*s.leaks));
-	s.line = map(FT_SCRATCH_SIZE);
+	s.leaks = ft_map(s.maxleaks * sizeof(*s.leaks));
+	s.line = ft_map(FT_SCRATCH_SIZE);
 	if (!tasks || !s.leaks || !s.line || (s.nsnap && !s.children) ||
 	    (s.nsnap && !s.threads)) {
 		errno = saved;

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 
 #include "ft.h"
+#include "proc.h"
 #include "registry.h"
 
 /* The calling thread's own record (NULL for threads we did not start). */
@@ -139,15 +140,6 @@ FT_EXPORT int pthread_detach(pthread_t thread)
 
 #define FT_TASKS_MAX 65536
 
-static pid_t *map_tids(void)
-{
-	void *p = mmap(NULL, FT_TASKS_MAX * sizeof(pid_t),
-		       PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 /*
  * The first SIGEV_THREAD timer makes glibc start a helper thread with its
  * internal pthread_create, unseen by our wrapper. It is libc's, not the
@@ -165,8 +157,8 @@ FT_EXPORT int timer_create(clockid_t clock, struct sigevent *sevp,
 	if (!sevp || sevp->sigev_notify != SIGEV_THREAD || !ft_active() ||
 	    !(ft_cfg()->leaks & FT_LEAK_THREADS))
 		return ft_real.timer_create(clock, sevp, timer);
-	before = map_tids();
-	after = map_tids();
+	before = ft_map(FT_TASKS_MAX * sizeof(pid_t));
+	after = ft_map(FT_TASKS_MAX * sizeof(pid_t));
 	nb = before && after ? ft_list_tasks(before, FT_TASKS_MAX) : -1;
 	ret = ft_real.timer_create(clock, sevp, timer);
 	saved = errno;

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading /proc and mapping memory for the exit scan and the wrappers that
+ * look at this process's tasks and children: plain system calls only, so
+ * all of it is async-signal-safe and nothing touches the program's heap.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "fmt.h"
+#include "ft.h"
+#include "proc.h"
+
+void *ft_map(size_t len)
+{
+	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void ft_proc_path(char *out, size_t len, const char *a, long n,
+		    const char *b)
+{
+	struct ft_buf p;
+
+	ft_buf_init(&p, out, len);
+	ft_buf_str(&p, a);
+	if (n >= 0)
+		ft_buf_u64(&p, (uint64_t)n);
+	ft_buf_str(&p, b);
+}
+
+/* The start of a small /proc file, NUL-terminated; its length or -1. */
+ssize_t ft_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < len - 1) {
+		n = read(fd, buf + got, len - 1 - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+long ft_parse_long(const char **s)
+{
+	long v = 0;
+
+	while (**s == ' ')
+		(*s)++;
+	while (**s >= '0' && **s <= '9')
+		v = v * 10 + (*(*s)++ - '0');
+	return v;
+}
+
+/* The tids of this process, into tids; how many, or -1 without /proc. */
+long ft_list_tasks(pid_t *tids, size_t max)
+{
+	char buf[4096];
+	struct dirent64 *d;
+	long n, i;
+	size_t count = 0;
+	const char *s;
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i += d->d_reclen) {
+			d = (struct dirent64 *)(buf + i);
+			s = d->d_name;
+			if (*s < '0' || *s > '9' || count >= max)
+				continue;
+			tids[count++] = (pid_t)ft_parse_long(&s);
+		}
+	}
+	close(fd);
+	return (long)count;
+}
+
+int64_t ft_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* /proc and memory helpers of the exit scan; all async-signal-safe. */
+#ifndef FT_PROC_H
+#define FT_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Anonymous memory of our own, touched only where used; NULL on failure. */
+void *ft_map(size_t len);
+/* out = a + n (decimal, unless n < 0) + b */
+void ft_proc_path(char *out, size_t len, const char *a, long n, const char *b);
+/* The start of a small file, NUL-terminated; its length or -1. */
+ssize_t ft_read_file(const char *path, char *buf, size_t len);
+/* A decimal number at *s after spaces; *s moves past it. */
+long ft_parse_long(const char **s);
+int64_t ft_monotonic_ns(void);
+
+#endif

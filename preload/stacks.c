@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The current stack of each running thread, for the exit scan: a signal
+ * (FLAKETRAP_STACK_SIGNAL) sent to the thread, whose handler unwinds from
+ * where it was interrupted. Never to a thread that blocks the signal, nor
+ * to one waiting in a system call the signal would end with EINTR: the
+ * scan must not change what the threads it reports do.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "ft.h"
+#include "proc.h"
+#include "stacks.h"
+
+/* How long the scan waits, in all, for running threads to give their stacks. */
+#define FT_STACK_WAIT_NS 1000000000LL
+
+static struct ft_stack_req *reqs;
+static size_t nreqs;
+static atomic_int answered;
+static atomic_int closed;
+
+static void on_stack_signal(int sig, siginfo_t *si, void *uc)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int saved = errno;
+	size_t i;
+
+	(void)sig;
+	(void)si;
+	if (atomic_load(&closed) || !reqs)
+		return;
+	for (i = 0; i < nreqs; i++) {
+		if (reqs[i].tid != tid || atomic_load(&reqs[i].done))
+			continue;
+		reqs[i].n = ft_backtrace_signal(uc, reqs[i].ips,
+						FT_STACK_FRAMES);
+		atomic_store(&reqs[i].done, 1);
+		atomic_fetch_add(&answered, 1);
+		syscall(SYS_futex, &answered, FUTEX_WAKE_PRIVATE, 1, NULL,
+			NULL, 0);
+		break;
+	}
+	errno = saved;
+}
+
+/* Whether the thread blocks sig, from its SigBlk line. */
+static int blocks(pid_t tid, int sig)
+{
+	char path[64], buf[2048];
+	const char *s;
+	uint64_t mask = 0;
+	int c;
+
+	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/status");
+	if (ft_read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	s = strstr(buf, "SigBlk:");
+	if (!s)
+		return 0;
+	for (s += 7; *s == '\t' || *s == ' '; s++)
+		;
+	for (; (c = *s) != 0; s++) {
+		if (c >= '0' && c <= '9')
+			mask = mask << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			mask = mask << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			break;
+	}
+	return sig <= 64 && (mask >> (sig - 1) & 1);
+}
+
+/*
+ * System calls that a signal ends with EINTR even under SA_RESTART
+ * (signal(7)): a thread waiting in one would see its wait cut short by our
+ * stack signal, a change of behaviour. Such threads are left alone.
+ */
+#define FT_CALL(name) \
+	{ SYS_##name, "the thread waits in " #name "(), which a signal would" \
+		      " end with EINTR" }
+static const struct {
+	long nr;
+	const char *why;
+} interruptible_calls[] = {
+#ifdef SYS_poll
+	FT_CALL(poll),
+#endif
+#ifdef SYS_select
+	FT_CALL(select),
+#endif
+#ifdef SYS_epoll_wait
+	FT_CALL(epoll_wait),
+#endif
+#ifdef SYS_pause
+	FT_CALL(pause),
+#endif
+#ifdef SYS_epoll_pwait2
+	FT_CALL(epoll_pwait2),
+#endif
+#ifdef SYS_io_pgetevents
+	FT_CALL(io_pgetevents),
+#endif
+	FT_CALL(ppoll), FT_CALL(pselect6), FT_CALL(epoll_pwait),
+	FT_CALL(nanosleep), FT_CALL(clock_nanosleep), FT_CALL(rt_sigsuspend),
+	FT_CALL(rt_sigtimedwait), FT_CALL(io_getevents), FT_CALL(semop),
+	FT_CALL(semtimedop), FT_CALL(msgrcv), FT_CALL(msgsnd),
+};
+
+/* Socket calls end with EINTR when the socket has a timeout. */
+static const long socket_calls[] = {
+	SYS_read, SYS_readv, SYS_write, SYS_writev, SYS_recvfrom,
+	SYS_recvmsg, SYS_recvmmsg, SYS_sendto, SYS_sendmsg, SYS_sendmmsg,
+	SYS_accept, SYS_accept4, SYS_connect,
+};
+
+static int socket_with_timeout(int fd)
+{
+	struct timeval tv;
+	socklen_t len;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	len = sizeof(tv);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
+	    (tv.tv_sec || tv.tv_usec))
+		return 1;
+	len = sizeof(tv);
+	return getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0 &&
+	       (tv.tv_sec || tv.tv_usec);
+}
+
+/* Why tid must not get the stack signal now, or NULL. */
+static const char *in_interruptible_call(pid_t tid)
+{
+	char path[64], buf[256];
+	const char *p = buf;
+	long nr, fd = 0;
+	size_t i;
+	int c;
+
+	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
+	if (ft_read_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
+	    buf[0] > '9')
+		return NULL;	/* running in user space, or not in a call */
+	nr = ft_parse_long(&p);
+	for (i = 0; i < sizeof(interruptible_calls) /
+				sizeof(interruptible_calls[0]);
+	     i++)
+		if (interruptible_calls[i].nr == nr)
+			return interruptible_calls[i].why;
+	for (i = 0; i < sizeof(socket_calls) / sizeof(socket_calls[0]); i++)
+		if (socket_calls[i] == nr)
+			break;
+	if (i == sizeof(socket_calls) / sizeof(socket_calls[0]))
+		return NULL;
+	/* The first argument, in hex: the descriptor. */
+	if (p[0] != ' ' || p[1] != '0' || p[2] != 'x')
+		return NULL;
+	for (p += 3; (c = *p) != 0 && c != ' '; p++)
+		fd = fd * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+	return socket_with_timeout((int)fd)
+		       ? "the thread waits on a socket with a timeout, which"
+			 " a signal would end with EINTR"
+		       : NULL;
+}
+
+/*
+ * Ask every thread in reqs for its stack: our handler on the stack signal
+ * unwinds from inside the thread. Returns why none can be had, or NULL;
+ * per thread, why[i] says why that one is missing.
+ */
+const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
+			   const char **why)
+{
+	int sig = ft_cfg()->stack_signal;
+	struct sigaction ours, old;
+	struct timespec wait;
+	int64_t deadline;
+	int sent = 0, seen;
+	size_t i;
+
+	if (sig == 0)
+		return "FLAKETRAP_STACK_SIGNAL=off";
+	reqs = requests;
+	nreqs = n;
+	if (ft_real.sigaction(sig, NULL, &old) != 0)
+		return "the stack signal cannot be used";
+	if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN &&
+	    !ft_signal_managed(sig))
+		return "the program handles the stack signal"
+		       " (see FLAKETRAP_STACK_SIGNAL)";
+	memset(&ours, 0, sizeof(ours));
+	ours.sa_sigaction = on_stack_signal;
+	ours.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&ours.sa_mask);
+	atomic_store(&answered, 0);
+	atomic_store(&closed, 0);
+	if (ft_real.sigaction(sig, &ours, NULL) != 0)
+		return "the stack signal cannot be used";
+	for (i = 0; i < nreqs; i++) {
+		if (blocks(reqs[i].tid, sig))
+			why[i] = "the thread blocks the stack signal";
+		else if ((why[i] = in_interruptible_call(reqs[i].tid)))
+			;
+		else if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
+			why[i] = "the thread is gone";
+		else
+			sent++;
+	}
+	deadline = ft_monotonic_ns() + FT_STACK_WAIT_NS;
+	while ((seen = atomic_load(&answered)) < sent) {
+		int64_t left = deadline - ft_monotonic_ns();
+
+		if (left <= 0)
+			break;
+		wait.tv_sec = left / 1000000000;
+		wait.tv_nsec = left % 1000000000;
+		syscall(SYS_futex, &answered, FUTEX_WAIT_PRIVATE, seen, &wait,
+			NULL, 0);
+	}
+	atomic_store(&closed, 1);
+	for (i = 0; i < nreqs; i++)
+		if (!why[i] && !atomic_load(&reqs[i].done))
+			why[i] = "no answer to the stack signal within 1 s";
+	/* A late answer would meet SIG_DFL: keep ours, it does nothing now. */
+	if (atomic_load(&answered) == sent)
+		ft_real.sigaction(sig, &old, NULL);
+	return NULL;
+}
+

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Current stacks of running threads, taken by a signal; see stacks.c. */
+#ifndef FT_STACKS_H
+#define FT_STACKS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FT_STACK_FRAMES 64
+
+struct ft_stack_req {
+	pid_t tid;
+	atomic_int done;
+	int n;
+	uintptr_t ips[FT_STACK_FRAMES];
+};
+
+/*
+ * Ask every thread of reqs (mapped memory that stays mapped: a late answer
+ * may still write to it) for its stack. Returns why none can be had, or
+ * NULL; why[i] says why thread i gave none. async-signal-safe
+ */
+const char *ft_take_stacks(struct ft_stack_req *reqs, size_t n,
+			   const char **why);
+
+#endif
