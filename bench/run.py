@@ -26,6 +26,10 @@ THREADS = 100000
 FORKS = 5000
 EXIT_THREADS = 1000
 STARTS = 1000
+# Runs of one side that differ by more than this factor (or, against an
+# absolute target, by more than this share of it) are noise.
+NOISY = 1.25
+NOISY_SHARE = 0.2
 
 
 def base_env():
@@ -58,6 +62,12 @@ class Bench:
         self.logdir = logdir
         self.samples = ([], [])
         self.note = ""
+
+    def noisy(self, side):
+        """Whether the runs of one side differ too much to be trusted."""
+        if self.absolute is not None:
+            return max(side) - min(side) > self.absolute * NOISY_SHARE
+        return max(side) > NOISY * min(side)
 
     def measure_with(self):
         if not self.logdir:
@@ -170,6 +180,7 @@ def main():
     print(row % ("benchmark", "plain", "with lib", "ratio/diff", "(by min)",
                  "target", "result"))
     notes = []
+    noisy = False
     for b in benches:
         plain = statistics.median(b.samples[0])
         with_lib = statistics.median(b.samples[1])
@@ -187,6 +198,9 @@ def main():
             target = "<= %.2f" % b.target if b.target else "-"
             result = ("PASS" if ratio <= b.target else "WARN") \
                 if b.target else "info"
+        if any(b.noisy(side) for side in b.samples):
+            result += " noisy"
+            noisy = True
         print(row % (b.name, fmt_time(plain), fmt_time(with_lib), measure,
                      by_min, target, result))
         if b.per:
@@ -199,6 +213,11 @@ def main():
         notes.append("%s: samples (ms) plain %s, with lib %s" % (
             b.name, " ".join("%.1f" % (s / 1e6) for s in b.samples[0]),
             " ".join("%.1f" % (s / 1e6) for s in b.samples[1])))
+    if noisy:
+        print("noisy: the runs of one side differ by more than %d%% (by "
+              "more than %d%% of an absolute target): other work shared the "
+              "machine; the verdict may be wrong either way" %
+              (round((NOISY - 1) * 100), round(NOISY_SHARE * 100)))
     print()
     for n in notes:
         print("  " + n)
