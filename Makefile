@@ -65,9 +65,12 @@ HELPER_SRC := $(wildcard test/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:test/helpers/%.c=$(B)/test/helpers/%)
 FIXTURE_SRC := $(wildcard test/fixtures/*.c)
 FIXTURE_BIN := $(FIXTURE_SRC:test/fixtures/%.c=$(B)/test/fixtures/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports test-programs demo deps install uninstall clean
+.PHONY: all check check-exports test-programs demo bench deps install \
+	uninstall clean
 
 all: $(LIB) $(TOOL)
 
@@ -140,6 +143,16 @@ check: all test-programs check-exports
 
 demo: all $(B)/test/fixtures/sleep-sync
 	$(Q)test/demo.sh
+
+# Timings are measured, never tested: bench is in neither all nor check.
+# Its programs are plain optimized builds, as a program under test would be.
+$(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -O2 -pthread $(LDFLAGS) -o $@ $<
+
+bench: $(LIB) $(BENCH_BIN)
+	$(Q)bench/run.py $(LIB) $(B)/bench
 
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libdw-dev \

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exit-threads COUNT: starts COUNT threads that block reading a pipe
+ * nobody writes, says "ready" on stdout, waits for a byte on stdin, then
+ * calls exit(0) with every thread still running: under the library each
+ * is a leak whose current stack the exit scan takes. `spawn exit` times it
+ * from the outside.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static int never_written;
+static pthread_barrier_t started;
+
+static void fail(const char *what, int err)
+{
+	fprintf(stderr, "exit-threads: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void *block_in_read(void *arg)
+{
+	char c;
+
+	pthread_barrier_wait(&started);
+	while (read(never_written, &c, 1) < 0 && errno == EINTR)
+		;
+	return arg;
+}
+
+__attribute__((noinline)) static void start_one(const pthread_attr_t *attr)
+{
+	pthread_t t;
+	int err = pthread_create(&t, attr, block_in_read, NULL);
+
+	if (err)
+		fail("pthread_create", err);
+}
+
+/* Small stacks: a thousand threads, memory spared; the stack size does not
+ * change what is measured. */
+__attribute__((noinline)) static void start_all(long count)
+{
+	pthread_attr_t attr;
+	long i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (i = 0; i < count; i++)
+		start_one(&attr);
+	pthread_attr_destroy(&attr);
+}
+
+int main(int argc, char **argv)
+{
+	int fds[2];
+	long count;
+	char c;
+	ssize_t n;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: exit-threads COUNT\n");
+		return 2;
+	}
+	count = bench_count("exit-threads", argv[1]);
+	if (pipe(fds) != 0)
+		fail("pipe", errno);
+	never_written = fds[0];
+	/* Every thread has its tid and is on its way into read(). */
+	pthread_barrier_init(&started, NULL, (unsigned)count + 1);
+	start_all(count);
+	pthread_barrier_wait(&started);
+	if (write(1, "ready\n", 6) != 6)
+		fail("write", errno);
+	do
+		n = read(0, &c, 1);
+	while (n < 0 && errno == EINTR);
+	exit(0);
+}

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The speed of the library, as ratios to the same work without it.
+
+usage: bench/run.py [--reps N] LIB BINDIR
+
+Each benchmark program times its own work (CLOCK_MONOTONIC, start-up
+excluded) and prints nanoseconds. Every measurement is made in this run
+with and without LD_PRELOAD=LIB, N times each (default 5), alternating, and
+the medians are compared. The library runs with its default knobs
+(FLAKETRAP_LOG unset unless said: leak tracking and 16-frame creation
+backtraces on). A target missed is a WARN, not a failure: timings belong
+here, never in make check. Exit status 1 only when a program fails.
+"""
+
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+THREADS = 100000
+FORKS = 5000
+EXIT_THREADS = 1000
+STARTS = 1000
+# Runs of one side that differ by more than this factor (or, against an
+# absolute target, by more than this share of it) are noise.
+NOISY = 1.25
+NOISY_SHARE = 0.2
+
+
+def base_env():
+    """The caller's environment without the library or any of its knobs."""
+    return {k: v for k, v in os.environ.items()
+            if k != "LD_PRELOAD" and not k.startswith("FLAKETRAP_")}
+
+
+def run_ns(argv, env):
+    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0 or not p.stdout.strip().isdigit():
+        sys.stderr.write("bench: %s failed (status %d)\n%s%s" %
+                         (" ".join(argv), p.returncode, p.stdout, p.stderr))
+        sys.exit(1)
+    return int(p.stdout)
+
+
+class Bench:
+    """One row: a program run plainly and under the library."""
+
+    def __init__(self, name, plain, with_lib, target=None, absolute=None,
+                 per=None, logdir=False):
+        self.name = name
+        self.plain = plain          # () -> argv, env
+        self.with_lib = with_lib    # (logdir or None) -> argv, env
+        self.target = target        # ratio bound
+        self.absolute = absolute    # bound on with - plain, in ns
+        self.per = per              # (count, unit) for the per-item cost
+        self.logdir = logdir
+        self.samples = ([], [])
+        self.note = ""
+
+    def noisy(self, side):
+        """Whether the runs of one side differ too much to be trusted."""
+        if self.absolute is not None:
+            return max(side) - min(side) > self.absolute * NOISY_SHARE
+        return max(side) > NOISY * min(side)
+
+    def measure_with(self):
+        if not self.logdir:
+            return run_ns(*self.with_lib(None))
+        d = tempfile.mkdtemp(prefix="ft-bench-")
+        try:
+            ns = run_ns(*self.with_lib(d))
+            self.note = log_note(d)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        return ns
+
+    def run(self, reps):
+        for i in range(reps):
+            # Alternate who goes first: a drift in the machine's load
+            # then weighs on both sides alike.
+            if i % 2 == 0:
+                self.samples[0].append(run_ns(*self.plain()))
+                self.samples[1].append(self.measure_with())
+            else:
+                self.samples[1].append(self.measure_with())
+                self.samples[0].append(run_ns(*self.plain()))
+
+
+def log_note(d):
+    """What the exit scan wrote: a check that it did its whole job."""
+    leaks = stacks = 0
+    for path in glob.glob(os.path.join(d, "*.jsonl")):
+        with open(path) as f:
+            for line in f:
+                if '"event":"leaked_thread"' in line:
+                    leaks += 1
+                    stacks += '"stack":[' in line
+    return "log: %d leaked_thread records, %d with a current stack" % (
+        leaks, stacks)
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
+def fmt_time(ns):
+    if ns >= 1e9:
+        return "%.3f s" % (ns / 1e9)
+    return "%.1f ms" % (ns / 1e6)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="flaketrap benchmarks")
+    ap.add_argument("--reps", type=int, default=5,
+                    help="runs each way (default 5)")
+    ap.add_argument("lib", help="the library, libflaketrap.so")
+    ap.add_argument("bindir", help="where the bench programs are")
+    args = ap.parse_args()
+    if args.reps < 1:
+        ap.error("--reps must be at least 1")
+    reps = args.reps
+    lib = os.path.abspath(args.lib)
+    bindir = os.path.abspath(args.bindir)
+    env = base_env()
+    preloaded = dict(env, LD_PRELOAD=lib)
+
+    def prog(name):
+        return os.path.join(bindir, name)
+
+    def direct(argv):
+        return (lambda: (argv, env)), (lambda d: (argv, preloaded))
+
+    def spawned(mode_argv, logged=False):
+        # spawn itself never runs under the library: only its child does.
+        def with_lib(d):
+            sets = ["-e", "LD_PRELOAD=" + lib]
+            if logged:
+                sets += ["-e", "FLAKETRAP_LOG=" + d]
+            return [prog("spawn")] + sets + mode_argv, env
+        return (lambda: ([prog("spawn")] + mode_argv, env)), with_lib
+
+    exit_argv = ["exit", prog("exit-threads"), str(EXIT_THREADS)]
+    benches = [
+        Bench("pthread_create+join x%d" % THREADS,
+              *direct([prog("threads"), str(THREADS)]),
+              target=1.15, per=(THREADS, "thread")),
+        Bench("fork+waitpid x%d" % FORKS,
+              *direct([prog("forks"), str(FORKS)]),
+              target=1.05, per=(FORKS, "fork")),
+        Bench("exit, %d threads, log" % EXIT_THREADS,
+              *spawned(exit_argv, logged=True),
+              absolute=50e6, logdir=True),
+        Bench("exit, %d threads, stderr" % EXIT_THREADS,
+              *spawned(exit_argv), absolute=50e6),
+        Bench("start-up /bin/true x%d" % STARTS,
+              *spawned(["start", str(STARTS), "/bin/true"]),
+              per=(STARTS, "process")),
+    ]
+
+    start_load = load()
+    sys.stderr.write("flaketrap bench: %d benchmarks, %d runs each way "
+                     "(5 take about a minute)\n" % (len(benches), reps))
+    for b in benches:
+        b.run(reps)
+    # Other work on the machine shows in the load and in the samples.
+    print("flaketrap bench: %s, medians of %d runs each way; %d CPUs, "
+          "load %s at start, %s at end" % (lib, reps, os.cpu_count(),
+                                           start_load, load()))
+
+    # The verdict goes by the medians; the minima are shown beside them,
+    # since on a shared machine noise only ever adds time.
+    row = "%-30s %10s %10s %11s %11s %9s  %s"
+    print(row % ("benchmark", "plain", "with lib", "ratio/diff", "(by min)",
+                 "target", "result"))
+    notes = []
+    noisy = False
+    for b in benches:
+        plain = statistics.median(b.samples[0])
+        with_lib = statistics.median(b.samples[1])
+        lo = (min(b.samples[0]), min(b.samples[1]))
+        if b.absolute is not None:
+            diff = with_lib - plain
+            measure = "%+.1f ms" % (diff / 1e6)
+            by_min = "%+.1f ms" % ((lo[1] - lo[0]) / 1e6)
+            target = "< %.0f ms" % (b.absolute / 1e6)
+            result = "PASS" if diff < b.absolute else "WARN"
+        else:
+            ratio = with_lib / plain
+            measure = "%.3f" % ratio
+            by_min = "%.3f" % (lo[1] / lo[0])
+            target = "<= %.2f" % b.target if b.target else "-"
+            result = ("PASS" if ratio <= b.target else "WARN") \
+                if b.target else "info"
+        if any(b.noisy(side) for side in b.samples):
+            result += " noisy"
+            noisy = True
+        print(row % (b.name, fmt_time(plain), fmt_time(with_lib), measure,
+                     by_min, target, result))
+        if b.per:
+            count, unit = b.per
+            notes.append("%s: %.1f us per %s plainly, %+.1f us with the "
+                         "library" % (b.name, plain / count / 1e3, unit,
+                                      (with_lib - plain) / count / 1e3))
+        if b.note:
+            notes.append("%s: %s" % (b.name, b.note))
+        notes.append("%s: samples (ms) plain %s, with lib %s" % (
+            b.name, " ".join("%.1f" % (s / 1e6) for s in b.samples[0]),
+            " ".join("%.1f" % (s / 1e6) for s in b.samples[1])))
+    if noisy:
+        print("noisy: the runs of one side differ by more than %d%% (by "
+              "more than %d%% of an absolute target): other work shared the "
+              "machine; the verdict may be wrong either way" %
+              (round((NOISY - 1) * 100), round(NOISY_SHARE * 100)))
+    print()
+    for n in notes:
+        print("  " + n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
