@@ -329,6 +329,50 @@ static void symbol(Dl_info *info, struct link_map *map, uintptr_t ip,
 	}
 }
 
+/*
+ * What is known of a frame, cached: an exit scan of a thousand threads
+ * looks up the same few addresses thousands of times, and dladdr walks
+ * every symbol table each time. One thread at a time uses the cache; a
+ * second one (a crash meanwhile) goes without.
+ */
+#define FT_FRAME_CACHE 1024
+
+static struct {
+	uintptr_t key;	/* 0: empty */
+	int ok;
+	Dl_info info;
+	struct link_map *map;
+} frame_cache[FT_FRAME_CACHE];
+static atomic_int frame_cache_busy;
+
+static int lookup(uintptr_t ip, int is_return, Dl_info *info,
+		  struct link_map **map)
+{
+	uintptr_t key = (ip << 1 | (uintptr_t)(is_return != 0)) + 1;
+	size_t slot = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 54) %
+		      FT_FRAME_CACHE;
+	int mine = !atomic_exchange(&frame_cache_busy, 1), ok;
+
+	if (mine && frame_cache[slot].key == key) {
+		*info = frame_cache[slot].info;
+		*map = frame_cache[slot].map;
+		ok = frame_cache[slot].ok;
+		atomic_store(&frame_cache_busy, 0);
+		return ok;
+	}
+	ok = describe(ip, is_return, info, map);
+	if (ok)
+		symbol(info, *map, ip, is_return);
+	if (mine) {
+		frame_cache[slot].key = key;
+		frame_cache[slot].ok = ok;
+		frame_cache[slot].info = *info;
+		frame_cache[slot].map = *map;
+		atomic_store(&frame_cache_busy, 0);
+	}
+	return ok;
+}
+
 void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return)
 {
 	struct link_map *map;
@@ -337,7 +381,7 @@ void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return)
 	ft_buf_str(b, "{\"ip\":\"");
 	ft_buf_hex(b, ip);
 	ft_buf_char(b, '"');
-	if (describe(ip, is_return, &info, &map)) {
+	if (lookup(ip, is_return, &info, &map)) {
 		ft_buf_str(b, ",\"module\":");
 		ft_buf_json(b, module_name(&info, map));
 		ft_buf_str(b, ",\"offset\":\"");
@@ -345,7 +389,6 @@ void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return)
 		ft_buf_char(b, '"');
 		if (info.dli_fbase)
 			build_id(b, info.dli_fbase, map->l_addr);
-		symbol(&info, map, ip, is_return);
 		if (info.dli_sname) {
 			ft_buf_str(b, ",\"symbol\":");
 			ft_buf_json(b, info.dli_sname);
@@ -389,9 +432,8 @@ void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return)
 	Dl_info info;
 
 	ft_buf_hex(b, ip);
-	if (!describe(ip, is_return, &info, &map))
+	if (!lookup(ip, is_return, &info, &map))
 		return;
-	symbol(&info, map, ip, is_return);
 	if (info.dli_sname) {
 		ft_buf_char(b, ' ');
 		ft_buf_str(b, info.dli_sname);

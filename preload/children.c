@@ -34,7 +34,7 @@ static void child_made(struct ft_rec *rec, pid_t pid)
 		return;
 	}
 	rec->id = pid;
-	ft_reg_link(rec, (uint64_t)pid, 1);
+	ft_reg_link(rec, (uint64_t)pid);
 }
 
 FT_EXPORT pid_t fork(void)
@@ -154,7 +154,7 @@ FT_EXPORT int system(const char *command)
 		rec = ft_reg_new(FT_REC_SYSTEM, FT_ORIGIN_SYSTEM, 1);
 	if (rec) {
 		rec->id = (int32_t)syscall(SYS_gettid);
-		ft_reg_link(rec, (uint64_t)rec->id, 1);
+		ft_reg_link(rec, (uint64_t)rec->id);
 	}
 	ret = ft_real.system(command);
 	saved = errno;
@@ -251,7 +251,7 @@ FT_EXPORT FILE *popen(const char *command, const char *type)
 		popen_rec = ft_reg_new(FT_REC_POPEN, FT_ORIGIN_POPEN, 0);
 	if (popen_rec) {
 		popen_rec->id = child;
-		ft_reg_link(popen_rec, (uint64_t)(uintptr_t)f, 1);
+		ft_reg_link(popen_rec, (uint64_t)(uintptr_t)f);
 		child_made(rec, child);
 	} else {
 		ft_reg_free(rec);

@@ -513,6 +513,8 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_switch(value, &cfg->crash, why);
 	case FT_KNOB_stack_signal:
 		return ft_parse_signal(value, &cfg->stack_signal, why);
+	case FT_KNOB_stack_timeout:
+		return ft_parse_duration(value, &cfg->stack_timeout_ns, why);
 	}
 	*why = "unknown knob";
 	return -1;

@@ -76,6 +76,7 @@ struct ft_config {
 	unsigned backtrace;		/* frames, 0 .. FT_BACKTRACE_MAX */
 	int crash;
 	int stack_signal;		/* 0: off */
+	int64_t stack_timeout_ns;
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 };

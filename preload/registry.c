@@ -10,9 +10,13 @@
  * vfork child shares the memory and must not write: callers check
  * ft_own_process() first.
  *
- * Every change holds one futex lock with all signals blocked, so a signal
- * handler that reaps a child (waitpid in a SIGCHLD handler) never waits for
- * a lock its own thread holds. Critical sections never block otherwise.
+ * Every change holds one futex lock. A signal handler that interrupts its
+ * own thread inside the lock (waitpid in a SIGCHLD handler, while the
+ * thread was in fork) must not wait for itself: a thread-local flag tells,
+ * and that change is skipped. Skipping is safe: the exit scan checks every
+ * child against /proc, and the children sweep frees what was not removed.
+ * (Blocking signals around the lock instead costs two system calls each
+ * time.) Critical sections never block otherwise.
  */
 #include <errno.h>
 #include <sched.h>
@@ -97,14 +101,22 @@ static uint32_t index_of(const struct ft_rec *r)
 	return (uint32_t)(((const char *)r - pool) / rec_size);
 }
 
-/* Keeps errno: the wrappers' callers see only the real call's. */
-static void lock(struct ft_reg_header *r, sigset_t *saved)
+/* This thread is inside the lock (a signal handler may find it set). */
+static __thread volatile sig_atomic_t holding;
+
+/*
+ * Take the lock; 0 when this thread holds it already (we are in a signal
+ * handler that interrupted it). Keeps errno: the wrappers' callers see
+ * only the real call's.
+ */
+static int lock(struct ft_reg_header *r)
 {
 	int c = 0, saved_errno = errno;
-	sigset_t all;
 
-	sigfillset(&all);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, _NSIG / 8);
+	if (holding)
+		return 0;
+	holding = 1;
+	atomic_signal_fence(memory_order_seq_cst);
 	if (!atomic_compare_exchange_strong(&r->lock, &c, 1)) {
 		if (c != 2)
 			c = atomic_exchange(&r->lock, 2);
@@ -115,16 +127,18 @@ static void lock(struct ft_reg_header *r, sigset_t *saved)
 		}
 	}
 	errno = saved_errno;
+	return 1;
 }
 
-static void unlock(struct ft_reg_header *r, const sigset_t *saved)
+static void unlock(struct ft_reg_header *r)
 {
 	int saved_errno = errno;
 
 	if (atomic_exchange(&r->lock, 0) == 2)
 		syscall(SYS_futex, &r->lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL,
 			0);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, _NSIG / 8);
+	atomic_signal_fence(memory_order_seq_cst);
+	holding = 0;
 	errno = saved_errno;
 }
 
@@ -235,7 +249,6 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	struct ft_reg_header *r;
 	struct ft_rec *rec = NULL;
 	int saved_errno = errno, n;
-	sigset_t saved;
 
 	if (!ft_active() || !ft_own_process() ||
 	    !(ft_cfg()->leaks & (kind == FT_REC_THREAD ? FT_LEAK_THREADS
@@ -248,7 +261,10 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		errno = saved_errno;
 		return NULL;
 	}
-	lock(r, &saved);
+	if (!lock(r)) {
+		errno = saved_errno;
+		return NULL;
+	}
 	if (r->ended > r->sweep_above + FT_REG_ENDED_SWEEP) {
 		sweep_ended_locked(r);
 		/* Those still listed are looked at again after 256 more ends. */
@@ -275,7 +291,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		if (kind == FT_REC_CHILD)
 			r->children++;
 	}
-	unlock(r, &saved);
+	unlock(r);
 	if (rec) {
 		rec->origin = (uint8_t)origin;
 		rec->creator_tid = (int32_t)syscall(SYS_gettid);
@@ -287,16 +303,16 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	return rec;
 }
 
-void ft_reg_link(struct ft_rec *rec, uint64_t key, int by_creator)
+void ft_reg_link(struct ft_rec *rec, uint64_t key)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *old;
 	uint32_t *head;
-	sigset_t saved;
 
 	if (!rec || !r)
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	/* A pid given again: its old owner was reaped where we did not see. */
 	if (!rec->linked && rec->kind == FT_REC_CHILD) {
 		old = find_locked(r, FT_REC_CHILD, key);
@@ -310,21 +326,20 @@ void ft_reg_link(struct ft_rec *rec, uint64_t key, int by_creator)
 		*head = index_of(rec) + 1;
 		rec->linked = 1;
 	}
-	if (by_creator)
-		rec->created = 1;
-	unlock(r, &saved);
+	rec->created = 1;
+	unlock(r);
 }
 
 void ft_reg_free(struct ft_rec *rec)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
-	sigset_t saved;
 
 	if (!rec || !r)
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	free_locked(r, rec);
-	unlock(r, &saved);
+	unlock(r);
 }
 
 /* async-signal-safe */
@@ -332,18 +347,16 @@ int ft_reg_remove(enum ft_rec_kind kind, uint64_t key)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
-	sigset_t saved;
 	int id = -1;
 
-	if (!r || !ft_own_process())
+	if (!r || !ft_own_process() || !lock(r))
 		return -1;
-	lock(r, &saved);
 	rec = find_locked(r, kind, key);
 	if (rec) {
 		id = rec->id;
 		free_locked(r, rec);
 	}
-	unlock(r, &saved);
+	unlock(r);
 	return id;
 }
 
@@ -351,11 +364,11 @@ void ft_reg_remove_popen(uint64_t fp)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec, *child;
-	sigset_t saved;
 
 	if (!r || !ft_own_process())
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	rec = find_locked(r, FT_REC_POPEN, fp);
 	if (rec) {
 		child = find_locked(r, FT_REC_CHILD, (uint64_t)rec->id);
@@ -363,7 +376,7 @@ void ft_reg_remove_popen(uint64_t fp)
 			free_locked(r, child);
 		free_locked(r, rec);
 	}
-	unlock(r, &saved);
+	unlock(r);
 }
 
 static void end_thread_locked(struct ft_reg_header *r, struct ft_rec *rec)
@@ -377,16 +390,16 @@ static void end_thread_locked(struct ft_reg_header *r, struct ft_rec *rec)
 void ft_reg_thread_finished(struct ft_rec *rec)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
-	sigset_t saved;
 
 	if (!rec || !r)
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	if (rec->detached)
 		end_thread_locked(r, rec);
 	else if (rec->state == FT_THREAD_RUNNING)
 		rec->state = FT_THREAD_FINISHED;
-	unlock(r, &saved);
+	unlock(r);
 }
 
 /*
@@ -398,26 +411,24 @@ struct ft_rec *ft_reg_thread_find(uint64_t key)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
-	sigset_t saved;
 
-	if (!r || !ft_own_process())
+	if (!r || !ft_own_process() || !lock(r))
 		return NULL;
-	lock(r, &saved);
 	rec = find_locked(r, FT_REC_THREAD, key);
-	unlock(r, &saved);
+	unlock(r);
 	return rec;
 }
 
 void ft_reg_thread_joined(struct ft_rec *rec)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
-	sigset_t saved;
 
 	if (!r || !rec)
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	end_thread_locked(r, rec);
-	unlock(r, &saved);
+	unlock(r);
 }
 
 /* self: the calling thread's own record, for pthread_detach(pthread_self()),
@@ -426,39 +437,45 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
-	sigset_t saved;
 
 	if (!r || !ft_own_process())
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	rec = self ? self : find_locked(r, FT_REC_THREAD, key);
 	if (rec && rec->state != FT_THREAD_ENDED) {
 		rec->detached = 1;
 		if (rec->state == FT_THREAD_FINISHED)
 			end_thread_locked(r, rec);
 	}
-	unlock(r, &saved);
+	unlock(r);
 }
 
 size_t ft_reg_snapshot(void *mem, size_t max)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
-	sigset_t saved;
 	size_t n = 0;
 	uint32_t i;
+	int locked;
 
 	if (!r)
 		return 0;
-	lock(r, &saved);
+	/* In a handler that interrupted our own change: read as it is. */
+	locked = lock(r);
 	for (i = 0; i < r->high_water && n < max; i++) {
 		rec = rec_at(i);
 		if (rec->kind == FT_REC_FREE)
 			continue;
 		memcpy((char *)mem + n * rec_size, rec, rec_size);
+		if (((struct ft_rec *)((char *)mem + n * rec_size))->nframes >
+		    ft_cfg()->backtrace)
+			((struct ft_rec *)((char *)mem + n * rec_size))
+				->nframes = (uint8_t)ft_cfg()->backtrace;
 		n++;
 	}
-	unlock(r, &saved);
+	if (locked)
+		unlock(r);
 	return n;
 }
 
@@ -518,7 +535,6 @@ void ft_reg_libc_thread(pid_t tid)
 {
 	struct ft_reg_header *r;
 	struct ft_rec *rec = NULL;
-	sigset_t saved;
 
 	if (!ft_active() || !ft_own_process() ||
 	    !(ft_cfg()->leaks & FT_LEAK_THREADS))
@@ -526,7 +542,8 @@ void ft_reg_libc_thread(pid_t tid)
 	r = registry();
 	if (!r)
 		return;
-	lock(r, &saved);
+	if (!lock(r))
+		return;
 	if (r->free_head) {
 		rec = rec_at(r->free_head - 1);
 		r->free_head = rec->next;
@@ -542,5 +559,5 @@ void ft_reg_libc_thread(pid_t tid)
 		rec->state = FT_THREAD_ENDED;
 		r->ended++;
 	}
-	unlock(r, &saved);
+	unlock(r);
 }

@@ -49,7 +49,7 @@ struct ft_rec {
 	uint8_t detached;
 	uint8_t linked;		/* in the hash chains */
 	uint8_t nframes;
-	uint8_t created;	/* its creator has linked it */
+	uint8_t created;	/* linked by its creator */
 	int32_t id;		/* pid (child, popen) or tid (thread) */
 	int32_t creator_tid;
 	uint64_t key;
@@ -70,11 +70,10 @@ struct ft_rec {
 struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 			  int skip);
 /*
- * Make it visible under key; idempotent. A thread links its own record as
- * it starts, and its creator after pthread_create: only then may an ended
- * thread's record be given to another.
+ * Make it visible under key, once its creator knows the key (the pid, the
+ * pthread_t): only then may an ended thread's record be given to another.
  */
-void ft_reg_link(struct ft_rec *r, uint64_t key, int by_creator);
+void ft_reg_link(struct ft_rec *r, uint64_t key);
 /* Give a record back (linked or not). */
 void ft_reg_free(struct ft_rec *r);
 /* Unlink and free the live record of kind with key; its id or -1. */

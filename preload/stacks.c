@@ -17,8 +17,8 @@
 #include "proc.h"
 #include "stacks.h"
 
-/* How long the scan waits, in all, for running threads to give their stacks. */
-#define FT_STACK_WAIT_NS 1000000000LL
+/* After this long, threads that have not answered are checked for a mask. */
+#define FT_STACK_QUICK_NS 20000000LL
 
 static struct ft_stack_req *reqs;
 static size_t nreqs;
@@ -183,7 +183,8 @@ const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
 	struct sigaction ours, old;
 	struct timespec wait;
 	int64_t deadline;
-	int sent = 0, seen;
+	int sent = 0, expected, seen, checked = 0;
+	int64_t quick;
 	size_t i;
 
 	if (sig == 0)
@@ -204,22 +205,41 @@ const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
 	atomic_store(&closed, 0);
 	if (ft_real.sigaction(sig, &ours, NULL) != 0)
 		return "the stack signal cannot be used";
+	/*
+	 * The mask is read only for threads slow to answer: a thread that
+	 * blocks the signal never does, and reading every thread's status
+	 * first would cost the scan more than the stacks.
+	 */
 	for (i = 0; i < nreqs; i++) {
-		if (blocks(reqs[i].tid, sig))
-			why[i] = "the thread blocks the stack signal";
-		else if ((why[i] = in_interruptible_call(reqs[i].tid)))
-			;
-		else if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
+		if ((why[i] = in_interruptible_call(reqs[i].tid)))
+			continue;
+		if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
 			why[i] = "the thread is gone";
 		else
 			sent++;
 	}
-	deadline = ft_monotonic_ns() + FT_STACK_WAIT_NS;
-	while ((seen = atomic_load(&answered)) < sent) {
-		int64_t left = deadline - ft_monotonic_ns();
+	expected = sent;
+	deadline = ft_monotonic_ns() + ft_cfg()->stack_timeout_ns;
+	quick = ft_monotonic_ns() + FT_STACK_QUICK_NS;
+	while ((seen = atomic_load(&answered)) < expected) {
+		int64_t now = ft_monotonic_ns(), left = deadline - now;
 
 		if (left <= 0)
 			break;
+		if (now >= quick && !checked) {
+			/* Those that block it will not answer: stop waiting. */
+			for (i = 0; i < nreqs; i++)
+				if (!why[i] && !atomic_load(&reqs[i].done) &&
+				    blocks(reqs[i].tid, sig)) {
+					why[i] = "the thread blocks the stack"
+						 " signal";
+					expected--;
+				}
+			checked = 1;
+			continue;
+		}
+		if (!checked && quick - now < left)
+			left = quick - now;
 		wait.tv_sec = left / 1000000000;
 		wait.tv_nsec = left % 1000000000;
 		syscall(SYS_futex, &answered, FUTEX_WAIT_PRIVATE, seen, &wait,
@@ -228,7 +248,8 @@ const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
 	atomic_store(&closed, 1);
 	for (i = 0; i < nreqs; i++)
 		if (!why[i] && !atomic_load(&reqs[i].done))
-			why[i] = "no answer to the stack signal within 1 s";
+			why[i] = "no answer to the stack signal within"
+				 " FLAKETRAP_STACK_TIMEOUT";
 	/* A late answer would meet SIG_DFL: keep ours, it does nothing now. */
 	if (atomic_load(&answered) == sent)
 		ft_real.sigaction(sig, &old, NULL);

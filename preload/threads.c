@@ -33,8 +33,10 @@ static void *start_thread(void *p)
 	atomic_store_explicit((_Atomic int32_t *)&rec->id,
 			      (int32_t)syscall(SYS_gettid),
 			      memory_order_release);
+	/* The creator links the record: before pthread_create returns, no
+	 * other thread knows this one's pthread_t; this one detaching
+	 * itself goes by self_rec. */
 	self_rec = rec;
-	ft_reg_link(rec, (uint64_t)pthread_self(), 0);
 	pthread_cleanup_push(thread_ended, rec);
 	ret = fn(arg);
 	pthread_cleanup_pop(1);
@@ -61,7 +63,7 @@ FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 		ft_reg_free(rec);
 		return err;
 	}
-	ft_reg_link(rec, (uint64_t)*thread, 1);
+	ft_reg_link(rec, (uint64_t)*thread);
 	return 0;
 }
 

@@ -18,7 +18,7 @@ test_expect_success 'fork storm without a log: nothing on stderr' '
 '
 
 test_expect_success '300 processes logging at once: every line parses, none lost' '
-	preload FLAKETRAP_LOG=crowd "$HELPERS/crowd" 300 >out &&
+	preload FLAKETRAP_LOG=crowd FLAKETRAP_STACK_TIMEOUT=300s "$HELPERS/crowd" 300 >out &&
 	test "$(cat out)" = "300 ended well" &&
 	test "$(logq crowd "len(starts), len(exits), len(of(\"leaked_thread\"))")" = "(301, 301, 300)" &&
 	test "$(logq crowd "len(set(r[\"_file\"] for r in recs))")" = 301 &&
