@@ -8,11 +8,14 @@
  * preloaded library it would come first in the global scope, taking C++
  * exceptions away from libgcc_s in every program that dlopens C++ code.
  *
- * We step a cursor (unw_init_local + unw_step) instead of calling
- * unw_backtrace: its fast path keeps a per-thread cache in libunwind's
- * thread-local storage, which a dlopened library gets from malloc, in the
- * program's heap and from signal handlers. The cursor path with libunwind's
- * default global cache allocates nothing of the program's.
+ * Creation backtraces (normal context) use unw_backtrace: its fast path
+ * walks with a per-thread cache and no system call, where stepping a
+ * cursor takes libunwind's global cache lock, and two sigprocmask calls,
+ * at every frame (about 8 us per pthread_create). The price: that cache
+ * lives in libunwind's thread-local storage, which glibc allocates from
+ * malloc, once, in each thread that makes a thread or a child. From a
+ * signal handler (crash, current stacks) a cursor is stepped instead:
+ * malloc may be what the signal interrupted.
  */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
@@ -32,11 +35,10 @@
 #define FT_STR(x) FT_STR_(x)
 
 static struct {
-	int (*getcontext)(unw_context_t *);
-	int (*init_local)(unw_cursor_t *, unw_context_t *);
 	int (*init_local2)(unw_cursor_t *, unw_context_t *, int);
 	int (*step)(unw_cursor_t *);
 	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+	int (*backtrace)(void **, int);
 } unw;
 
 enum { UNW_NOT_TRIED, UNW_LOADING, UNW_READY, UNW_MISSING };
@@ -54,20 +56,17 @@ void ft_unwind_load(void)
 		return;
 	h = dlopen("libunwind.so.8", RTLD_LAZY | RTLD_LOCAL);
 	if (h) {
-		unw.getcontext = (__typeof__(unw.getcontext))dlsym(
-			h, FT_STR(UNW_ARCH_OBJ(getcontext)));
-		unw.init_local = (__typeof__(unw.init_local))dlsym(
-			h, FT_STR(UNW_OBJ(init_local)));
 		unw.init_local2 = (__typeof__(unw.init_local2))dlsym(
 			h, FT_STR(UNW_OBJ(init_local2)));
 		unw.step = (__typeof__(unw.step))dlsym(h, FT_STR(UNW_OBJ(step)));
 		unw.get_reg = (__typeof__(unw.get_reg))dlsym(
 			h, FT_STR(UNW_OBJ(get_reg)));
+		unw.backtrace = (__typeof__(unw.backtrace))dlsym(
+			h, "unw_backtrace");
 	}
 	atomic_store_explicit(&unw_state,
-			      unw.getcontext && unw.init_local &&
-					      unw.init_local2 && unw.step &&
-					      unw.get_reg
+			      unw.init_local2 && unw.step &&
+					      unw.get_reg && unw.backtrace
 				      ? UNW_READY
 				      : UNW_MISSING,
 			      memory_order_release);
@@ -99,21 +98,20 @@ static int collect(unw_cursor_t *cur, uintptr_t *ips, int max)
  */
 __attribute__((noinline)) int ft_backtrace(uintptr_t *ips, int max, int skip)
 {
-	unw_context_t ctx;
-	unw_cursor_t cur;
-	int saved = errno, n = 0, k;
+	void *raw[FT_BACKTRACE_MAX + 8];
+	int saved = errno, n = 0, got, k, want = max + skip + 1;
 
 	if (max <= 0)
 		return 0;
 	ft_unwind_load();
-	if (!unwind_ready() || unw.getcontext(&ctx) != 0 ||
-	    unw.init_local(&cur, &ctx) != 0)
-		goto out;
-	for (k = 0; k <= skip; k++)
-		if (unw.step(&cur) <= 0)
-			goto out;
-	n = collect(&cur, ips, max);
-out:
+	if (!unwind_ready())
+		return 0;
+	if (want > (int)(sizeof(raw) / sizeof(raw[0])))
+		want = (int)(sizeof(raw) / sizeof(raw[0]));
+	/* raw[0] is in ft_backtrace itself: unw_backtrace starts there. */
+	got = unw.backtrace(raw, want);
+	for (k = skip + 1; k < got && n < max; k++)
+		ips[n++] = (uintptr_t)raw[k];
 	errno = saved;
 	return n;
 }

@@ -3,9 +3,10 @@
  * heapcheck: what creating, joining, forking and reaping do to the
  * program's heap (mallinfo2). Prints the change after each; the library
  * must leave each the same as without it. One thread and one fork come
- * first, unmeasured: a first thread's descriptor (its DTV) is sized by the
- * number of loaded modules with thread-local storage, which any preloaded
- * library with TLS changes; what is measured is what each call costs.
+ * first, unmeasured: glibc sizes a thread's descriptor (its DTV) by the
+ * number of loaded modules with thread-local storage, and allocates
+ * libunwind's per-thread cache in the first thread that unwinds (README,
+ * Limits); what is measured is what each call costs.
  */
 #include <malloc.h>
 #include <pthread.h>
