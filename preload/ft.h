@@ -112,6 +112,9 @@ int ft_signal_managed(int sig);
 struct ft_buf;
 void ft_log_begin(struct ft_buf *b, char *mem, const char *event);
 void ft_log_end(struct ft_buf *b, size_t keep);
+/* Keep the log open across many records (the exit scan), then close it. */
+void ft_log_hold(void);
+void ft_log_release(void);
 /* All of it, through EINTR and short writes. async-signal-safe */
 void ft_write_all(int fd, const char *p, size_t len);
 

@@ -89,16 +89,41 @@ void ft_write_all(int fd, const char *p, size_t len)
 	}
 }
 
+static int open_log(void)
+{
+	return open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+				      O_NOFOLLOW, 0644);
+}
+
+/* The exit scan writes many records at once: one open for all of them. */
+static int held_fd = -1;
+
+/* async-signal-safe */
+void ft_log_hold(void)
+{
+	if (held_fd < 0 && logging()) {
+		ft_log_start();
+		held_fd = open_log();
+	}
+}
+
+/* async-signal-safe */
+void ft_log_release(void)
+{
+	if (held_fd >= 0)
+		close(held_fd);
+	held_fd = -1;
+}
+
 static void write_line(const struct ft_buf *line)
 {
-	int fd;
+	int fd = held_fd >= 0 ? held_fd : open_log();
 
-	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-				    O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return;
 	ft_write_all(fd, line->p, line->len);
-	close(fd);
+	if (fd != held_fd)
+		close(fd);
 }
 
 /* Pages for one record; NULL when none can be had (the record is lost). */

@@ -662,12 +662,15 @@ void ft_exit_scan(void)
 	collect_stacks(&s);
 	if (!logging && s.nleaks)
 		write_header_text(&s);
+	if (logging)
+		ft_log_hold();
 	for (i = 0; i < s.nleaks; i++) {
 		if (logging)
 			write_leak_json(&s, &s.leaks[i]);
 		else
 			write_leak_text(&s, &s.leaks[i]);
 	}
+	ft_log_release();
 	/* The mappings go with the process; a late stack answer may still
 	 * write to reqs. */
 	errno = saved;
