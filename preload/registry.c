@@ -41,7 +41,6 @@ struct ft_reg_header {
 	uint32_t sweep_above;	/* sweep when ended passes it */
 	uint32_t children;	/* FT_REC_CHILD records */
 	uint32_t children_sweep_above;
-	uint64_t dropped;
 	uint32_t heads[FT_REG_BUCKETS];
 };
 
@@ -234,6 +233,28 @@ static void sweep_children_locked(struct ft_reg_header *r)
 	}
 }
 
+/* A cleared record of kind, or NULL when the registry is full. */
+static struct ft_rec *alloc_locked(struct ft_reg_header *r,
+				   enum ft_rec_kind kind)
+{
+	struct ft_rec *rec;
+
+	if (r->free_head) {
+		rec = rec_at(r->free_head - 1);
+		r->free_head = rec->next;
+	} else if (r->high_water < FT_REG_CAPACITY) {
+		rec = rec_at(r->high_water++);
+	} else {
+		return NULL;
+	}
+	r->live++;
+	memset(rec, 0, offsetof(struct ft_rec, frames));
+	rec->kind = (uint8_t)kind;
+	if (kind == FT_REC_CHILD)
+		r->children++;
+	return rec;
+}
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -276,21 +297,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		sweep_children_locked(r);
 		r->children_sweep_above = r->children;
 	}
-	if (r->free_head) {
-		rec = rec_at(r->free_head - 1);
-		r->free_head = rec->next;
-	} else if (r->high_water < FT_REG_CAPACITY) {
-		rec = rec_at(r->high_water++);
-	} else {
-		r->dropped++;
-	}
-	if (rec) {
-		r->live++;
-		memset(rec, 0, offsetof(struct ft_rec, frames));
-		rec->kind = (uint8_t)kind;
-		if (kind == FT_REC_CHILD)
-			r->children++;
-	}
+	rec = alloc_locked(r, kind);
 	unlock(r);
 	if (rec) {
 		rec->origin = (uint8_t)origin;
@@ -486,12 +493,6 @@ size_t ft_reg_count(void)
 	return r ? r->live : 0;
 }
 
-uint64_t ft_reg_dropped(void)
-{
-	struct ft_reg_header *r = atomic_load(&reg);
-
-	return r ? r->dropped : 0;
-}
 
 /*
  * A thread pthread_create has made may not have run its first instruction
@@ -544,16 +545,8 @@ void ft_reg_libc_thread(pid_t tid)
 		return;
 	if (!lock(r))
 		return;
-	if (r->free_head) {
-		rec = rec_at(r->free_head - 1);
-		r->free_head = rec->next;
-	} else if (r->high_water < FT_REG_CAPACITY) {
-		rec = rec_at(r->high_water++);
-	}
+	rec = alloc_locked(r, FT_REC_THREAD);
 	if (rec) {
-		r->live++;
-		memset(rec, 0, offsetof(struct ft_rec, frames));
-		rec->kind = FT_REC_THREAD;
 		rec->id = tid;
 		rec->created = 1;
 		rec->state = FT_THREAD_ENDED;

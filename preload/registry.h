@@ -98,7 +98,5 @@ void ft_reg_libc_thread(pid_t tid);
 /* Give threads just made up to max_ns to note their tid. */
 void ft_reg_wait_thread_ids(int64_t max_ns);
 size_t ft_reg_count(void);
-/* Records the registry could not take since the process began. */
-uint64_t ft_reg_dropped(void);
 
 #endif
