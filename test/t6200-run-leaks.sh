@@ -68,20 +68,20 @@ test_expect_success 'with leaks, a failing command keeps its own status' '
 '
 
 test_expect_success 'a process that outlives CMD is listed, ended and reaped' '
-	test_expect_code 0 $GUARD "$FLAKETRAP" run -- sh -c "$LEAVE" "$HELPERS/holder" 2>err &&
+	test_expect_code 0 $GUARD "$FLAKETRAP" run --grace=300s -- sh -c "$LEAVE" "$HELPERS/holder" 2>err &&
 	bg=$(cat bg.pid) &&
 	test "$(sed -n 1p err)" = "flaketrap: 1 process outlived the command, and was ended" &&
 	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder (ended by SIGTERM)$" err &&
 	gone $bg &&
 	test -z "$(ls tmp)" &&
-	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "$LEAVE" "$HELPERS/holder" 2>err &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --grace=300s --fail-on-leak -- sh -c "$LEAVE" "$HELPERS/holder" 2>err &&
 	gone $(cat bg.pid)
 '
 
 test_expect_success 'one that ignores SIGTERM gets SIGKILL after the grace' '
-	$GUARD "$FLAKETRAP" run -- sh -c "$LEAVE" "$HELPERS/holder" ignore-term 2>err &&
+	$GUARD "$FLAKETRAP" run --grace=10ms -- sh -c "$LEAVE" "$HELPERS/holder" ignore-term 2>err &&
 	bg=$(cat bg.pid) &&
-	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder ignore-term (SIGKILL: still there 2 s after SIGTERM)$" err &&
+	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder ignore-term (SIGKILL: still there 10ms after SIGTERM)$" err &&
 	gone $bg
 '
 
@@ -91,7 +91,7 @@ test_expect_success 'a leftover named by a leaked_child record gets its creation
 	rm -f up && mkfifo up && { "$1" >up & } && bg=$! && echo $bg >bg.pid && read x <up &&
 	env -u FLAKETRAP_LOG "$2" | sed "s/\"child\":[0-9]*/\"child\":$bg/" >"$FLAKETRAP_LOG/x.1.jsonl"
 	EOF
-	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak --log=kept -- \
+	test_expect_code 3 $GUARD "$FLAKETRAP" run --grace=300s --fail-on-leak --log=kept -- \
 		sh named.sh "$HELPERS/holder" "$FIXTURES/fake-leak" 2>err &&
 	bg=$(cat bg.pid) &&
 	grep -q "^  pid $bg [a-z-]*: $HELPERS/holder (ended by SIGTERM)$" err &&
@@ -105,7 +105,7 @@ test_expect_success 'a whole leftover tree is ended, the stopped one too' '
 	cat >tree.sh <<-\EOF &&
 	rm -f up hold && mkfifo up hold && { "$1" 0<>hold >up & } && read pids <up && echo $pids >tree.pids
 	EOF
-	$GUARD "$FLAKETRAP" run -- sh tree.sh "$HELPERS/tree" 2>err &&
+	$GUARD "$FLAKETRAP" run --grace=300s -- sh tree.sh "$HELPERS/tree" 2>err &&
 	set -- $(cat tree.pids) &&
 	test "$(sed -n 1p err)" = "flaketrap: 4 processes outlived the command, and were ended" &&
 	grep -q "^  pid [0-9]* [a-z-]*: $HELPERS/tree (ended by SIGTERM)$" err &&
@@ -114,6 +114,12 @@ test_expect_success 'a whole leftover tree is ended, the stopped one too' '
 	grep -q "^  pid $3 stopped: $HELPERS/tree (ended by SIGTERM)$" err &&
 	! grep -q "pid $4 " err &&
 	gone "$@"
+'
+
+test_expect_success 'a bad --grace is refused before CMD runs' '
+	test_expect_code 125 "$FLAKETRAP" run --grace=soon -- touch ran 2>err &&
+	grep -q "^flaketrap run: --grace=soon: .*expected DUR" err &&
+	test ! -e ran
 '
 
 test_expect_success 'a --log directory with older records: only this run counts' '

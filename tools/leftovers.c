@@ -129,7 +129,7 @@ static char *describe(const struct ft_proc *p)
 	return text;
 }
 
-size_t ft_leftovers_end(struct ft_leftover **out)
+size_t ft_leftovers_end(struct ft_leftover **out, long long grace_ms)
 {
 	struct ft_leftover *list = NULL;
 	struct ft_proctab t;
@@ -179,7 +179,7 @@ size_t ft_leftovers_end(struct ft_leftover **out)
 		 */
 		if (round == 0) {
 			send_all(h, nh, list, SIGTERM);
-			if (wait_ended(h, nh, now_ms() + FT_LEFTOVER_GRACE_MS))
+			if (wait_ended(h, nh, now_ms() + grace_ms))
 				send_all(h, nh, list, SIGKILL);
 		} else {
 			send_all(h, nh, list, SIGKILL);

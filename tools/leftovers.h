@@ -10,8 +10,8 @@
 
 #include <sys/types.h>
 
-/* How long a leftover has to end after SIGTERM before SIGKILL. */
-#define FT_LEFTOVER_GRACE_MS 2000
+/* How long a leftover has to end after SIGTERM before SIGKILL, by default. */
+#define FT_LEFTOVER_GRACE_DEFAULT "2s"
 
 struct ft_leftover {
 	pid_t pid;
@@ -24,7 +24,7 @@ struct ft_leftover {
  * each is, ends them all and reaps them. Returns how many there were, the
  * list in *out (free with ft_leftovers_free).
  */
-size_t ft_leftovers_end(struct ft_leftover **out);
+size_t ft_leftovers_end(struct ft_leftover **out, long long grace_ms);
 
 void ft_leftovers_free(struct ft_leftover *list, size_t n);
 

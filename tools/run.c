@@ -72,6 +72,9 @@ static void usage_run(FILE *f)
 "  --keep-log\n"
 "      keep the temporary log directory made when no --log is given,\n"
 "      and print where it is.\n"
+"  --grace=DUR\n"
+"      how long a process left running after CMD has to end after\n"
+"      SIGTERM, before SIGKILL; default: 2s.\n"
 "  -h, --help\n      show this help.\n"
 "  -V, --version\n      show the version.\n"
 "\n"
@@ -81,7 +84,7 @@ static void usage_run(FILE *f)
 "Every process of the tree logs: without --log (or FLAKETRAP_LOG), into a\n"
 "fresh temporary directory, removed at the end. After CMD ends, the\n"
 "processes it left running (flaketrap is their subreaper) are listed, then\n"
-"ended: SIGTERM, and SIGKILL after 2 s. Then the leaks and crashes the\n"
+"ended: SIGTERM, and SIGKILL after --grace. Then the leaks and crashes the\n"
 "logs hold are summed up on stderr, as flaketrap report does. Nothing is\n"
 "printed when there is nothing to say.\n"
 "\n"
@@ -390,6 +393,10 @@ static const struct ft_record *creation_of(const struct ft_logs *l, pid_t pid)
 	return found;
 }
 
+/* --grace: as given (for messages), and in ms. */
+static const char *grace_text = FT_LEFTOVER_GRACE_DEFAULT;
+static long long grace_ms = 2000;
+
 static void print_leftovers(const struct ft_leftover *lv, size_t n,
 			    const struct ft_logs *l, struct ft_symbolizer *s)
 {
@@ -401,12 +408,15 @@ static void print_leftovers(const struct ft_leftover *lv, size_t n,
 		progname, n, n == 1 ? "process" : "processes",
 		n == 1 ? "was" : "were");
 	for (i = 0; i < n; i++) {
-		fprintf(stderr, "  pid %d %s (%s)\n", (int)lv[i].pid,
-			lv[i].what,
-			lv[i].signal == SIGKILL ? "SIGKILL: still there 2 s"
-						  " after SIGTERM" :
-			lv[i].signal == SIGTERM ? "ended by SIGTERM" :
-						  "ended by itself");
+		if (lv[i].signal == SIGKILL)
+			fprintf(stderr, "  pid %d %s (SIGKILL: still there %s"
+					" after SIGTERM)\n",
+				(int)lv[i].pid, lv[i].what, grace_text);
+		else
+			fprintf(stderr, "  pid %d %s (%s)\n", (int)lv[i].pid,
+				lv[i].what,
+				lv[i].signal == SIGTERM ? "ended by SIGTERM"
+							: "ended by itself");
 		rec = creation_of(l, lv[i].pid);
 		if (!rec)
 			continue;
@@ -433,7 +443,7 @@ static int summarize(struct ft_logs *l, const char *dir, int keep_log)
 	size_t n;
 	int leaked;
 
-	n = ft_leftovers_end(&lv);
+	n = ft_leftovers_end(&lv, grace_ms);
 	ft_logs_add(l, dir);
 	r = ft_report_build(l);
 	s = ft_sym_new();
@@ -488,7 +498,7 @@ int ft_cmd_run(int argc, char **argv)
 {
 	static char run_name[] = "flaketrap run";
 	extern char **environ;
-	struct option opts[FT_NKNOBS + 6];
+	struct option opts[FT_NKNOBS + 7];
 	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
 	int i, c, status, fail_on_leak = 0, keep_log = 0, leaked;
 	struct ft_config cfg;
@@ -515,7 +525,9 @@ int ft_cmd_run(int argc, char **argv)
 					       no_argument, NULL, 'L' };
 	opts[FT_NKNOBS + 4] = (struct option){ "keep-log", no_argument, NULL,
 					       'K' };
-	opts[FT_NKNOBS + 5] = (struct option){ NULL, 0, NULL, 0 };
+	opts[FT_NKNOBS + 5] = (struct option){ "grace", required_argument,
+					       NULL, 'G' };
+	opts[FT_NKNOBS + 6] = (struct option){ NULL, 0, NULL, 0 };
 	argv[0] = run_name;	/* getopt's messages name it */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
@@ -529,6 +541,20 @@ int ft_cmd_run(int argc, char **argv)
 		}
 		if (c == 'L' || c == 'K') {
 			*(c == 'L' ? &fail_on_leak : &keep_log) = 1;
+			continue;
+		}
+		if (c == 'G') {
+			int64_t ns;
+			const char *why;
+
+			if (ft_parse_duration(optarg, &ns, &why)) {
+				fprintf(stderr, "%s run: --grace=%s: %s;"
+						" expected DUR (1s, 500ms)\n",
+					progname, optarg, why);
+				return EXIT_TOOL_ERROR;
+			}
+			grace_text = optarg;
+			grace_ms = ns / 1000000;
 			continue;
 		}
 		if (c < 1000 || c >= 1000 + FT_NKNOBS) {
