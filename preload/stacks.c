@@ -49,21 +49,16 @@ static void on_stack_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-/* Whether the thread blocks sig, from its SigBlk line. */
-static int blocks(pid_t tid, int sig)
+/* The signal mask on the line of /proc/.../status that starts with key. */
+static uint64_t status_mask(const char *status, const char *key)
 {
-	char path[64], buf[2048];
-	const char *s;
+	const char *s = strstr(status, key);
 	uint64_t mask = 0;
 	int c;
 
-	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/status");
-	if (ft_read_file(path, buf, sizeof(buf)) < 0)
-		return 0;
-	s = strstr(buf, "SigBlk:");
 	if (!s)
 		return 0;
-	for (s += 7; *s == '\t' || *s == ' '; s++)
+	for (s += strlen(key); *s == '\t' || *s == ' '; s++)
 		;
 	for (; (c = *s) != 0; s++) {
 		if (c >= '0' && c <= '9')
@@ -73,7 +68,27 @@ static int blocks(pid_t tid, int sig)
 		else
 			break;
 	}
-	return sig <= 64 && (mask >> (sig - 1) & 1);
+	return mask;
+}
+
+/*
+ * Whether our signal waits, blocked, at the thread: blocked and still
+ * pending. Blocked alone is not enough: a thread running our handler has
+ * every signal blocked while it unwinds, and answers soon.
+ */
+static int held_back(pid_t tid, int sig)
+{
+	char path[64], buf[2048];
+	uint64_t bit;
+
+	if (sig > 64)
+		return 0;
+	bit = 1ULL << (sig - 1);
+	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/status");
+	if (ft_read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	return (status_mask(buf, "SigBlk:") & bit) &&
+	       (status_mask(buf, "SigPnd:") & bit);
 }
 
 /*
@@ -230,7 +245,7 @@ const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
 			/* Those that block it will not answer: stop waiting. */
 			for (i = 0; i < nreqs; i++)
 				if (!why[i] && !atomic_load(&reqs[i].done) &&
-				    blocks(reqs[i].tid, sig)) {
+				    held_back(reqs[i].tid, sig)) {
 					why[i] = "the thread blocks the stack"
 						 " signal";
 					expected--;
