@@ -48,9 +48,15 @@ static atomic_int unw_state;
 void ft_unwind_load(void)
 {
 	int expected = UNW_NOT_TRIED;
-	int saved = errno;
+	int saved;
 	void *h;
 
+	/* Every creation backtrace comes here: a plain load, no locked
+	 * instruction, once it is settled. */
+	if (atomic_load_explicit(&unw_state, memory_order_acquire) !=
+	    UNW_NOT_TRIED)
+		return;
+	saved = errno;
 	if (!atomic_compare_exchange_strong(&unw_state, &expected,
 					    UNW_LOADING))
 		return;

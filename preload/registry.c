@@ -29,8 +29,12 @@
 #include "registry.h"
 
 #define FT_REG_BUCKETS 65536
-/* Thread records kept after their end before we look for the gone ones. */
-#define FT_REG_ENDED_SWEEP 256
+/*
+ * The sweeps' step: ended thread records are looked at after this many
+ * more ends; children records when they pass twice their count after the
+ * last sweep, plus this.
+ */
+#define FT_REG_SWEEP_STEP 256
 
 struct ft_reg_header {
 	atomic_int lock;	/* 0 free, 1 taken, 2 taken with waiters */
@@ -286,14 +290,14 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		errno = saved_errno;
 		return NULL;
 	}
-	if (r->ended > r->sweep_above + FT_REG_ENDED_SWEEP) {
+	if (r->ended > r->sweep_above + FT_REG_SWEEP_STEP) {
 		sweep_ended_locked(r);
 		/* Those still listed are looked at again after 256 more ends. */
 		r->sweep_above = r->ended;
 	}
 	/* Amortized: a sweep each time the children have doubled. */
 	if (kind == FT_REC_CHILD &&
-	    r->children > 2 * r->children_sweep_above + FT_REG_ENDED_SWEEP) {
+	    r->children > 2 * r->children_sweep_above + FT_REG_SWEEP_STEP) {
 		sweep_children_locked(r);
 		r->children_sweep_above = r->children;
 	}
