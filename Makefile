@@ -56,7 +56,7 @@ LIB_ASM := $(wildcard preload/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
 PURE_OBJ := $(PURE_SRC:%.c=$(B)/obj/%.o)
 # The tool's own pure modules, linked by the unit tests too.
-TOOL_PURE_OBJ := $(B)/obj/tools/json.o
+TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard test/unit/u-*.c)

@@ -51,6 +51,10 @@ FT_EXPORT pid_t fork(void)
 		errno = saved;
 	}
 	/* In the child the registry page is already zero: rec is not ours. */
+	if (pid == 0)
+		ft_delay(FT_DELAY_FORK_CHILD);
+	else if (pid > 0)
+		ft_delay(FT_DELAY_FORK_PARENT);
 	return pid;
 }
 
@@ -308,6 +312,8 @@ FT_EXPORT pid_t waitpid(pid_t which, int *wstatus, int options)
 	pid_t pid;
 
 	ft_real_ensure();
+	if (options & WNOHANG)
+		ft_delay(FT_DELAY_WAITPID);
 	pid = ft_real.waitpid(which, st, options);
 	saved = errno;
 	if (pid > 0)
@@ -322,6 +328,8 @@ FT_EXPORT pid_t wait3(int *wstatus, int options, struct rusage *usage)
 	pid_t pid;
 
 	ft_real_ensure();
+	if (options & WNOHANG)
+		ft_delay(FT_DELAY_WAITPID);
 	pid = ft_real.wait3(st, options, usage);
 	saved = errno;
 	if (pid > 0)
@@ -337,6 +345,8 @@ FT_EXPORT pid_t wait4(pid_t which, int *wstatus, int options,
 	pid_t pid;
 
 	ft_real_ensure();
+	if (options & WNOHANG)
+		ft_delay(FT_DELAY_WAITPID);
 	pid = ft_real.wait4(which, st, options, usage);
 	saved = errno;
 	if (pid > 0)
@@ -353,6 +363,8 @@ FT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)
 	ft_real_ensure();
 	if (!infop)
 		memset(&info, 0, sizeof(info));
+	if (options & WNOHANG)
+		ft_delay(FT_DELAY_WAITPID);
 	ret = ft_real.waitid(idtype, id, in, options);
 	saved = errno;
 	if (ret == 0 && in->si_pid > 0 && !(options & WNOWAIT) &&

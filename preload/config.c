@@ -17,8 +17,9 @@ const struct ft_knob ft_knobs[FT_NKNOBS] = {
 #undef FT_KNOB
 };
 
-/* FLAKETRAP_LIB tells the tool where the library is. */
-const char *const ft_other_names[] = { "LIB", NULL };
+/* FLAKETRAP_LIB and FLAKETRAP_JEMALLOC tell the tool where the libraries
+ * are. */
+const char *const ft_other_names[] = { "LIB", "JEMALLOC", NULL };
 
 static int is_digit(char c)
 {
@@ -371,6 +372,33 @@ int ft_parse_sleep(const char *s, struct ft_sleep_policy *p,
 	return 0;
 }
 
+int ft_parse_delay(const char *s, struct ft_delay *d, const char **why)
+{
+	struct ft_sleep_policy p;
+
+	d->lo_ns = d->hi_ns = 0;
+	if (s[0] == 'x') {
+		*why = "a factor (xF) is not a delay";
+		return -1;
+	}
+	if (ft_parse_sleep(s, &p, why))
+		return -1;
+	if (p.mode != FT_SLEEP_OFF) {
+		d->lo_ns = p.lo_ns;
+		d->hi_ns = p.hi_ns;
+	}
+	return 0;
+}
+
+const char *const ft_delay_names[FT_NDELAYS] = {
+	[FT_DELAY_WAITPID] = "waitpid",
+	[FT_DELAY_EXIT] = "exit",
+	[FT_DELAY_EXIT_LATE] = "exit_late",
+	[FT_DELAY_THREAD] = "thread",
+	[FT_DELAY_FORK_CHILD] = "fork_child",
+	[FT_DELAY_FORK_PARENT] = "fork_parent",
+};
+
 int ft_knob_find(const char *name, size_t len)
 {
 	int i;
@@ -515,6 +543,21 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_signal(value, &cfg->stack_signal, why);
 	case FT_KNOB_stack_timeout:
 		return ft_parse_duration(value, &cfg->stack_timeout_ns, why);
+	case FT_KNOB_waitpid_delay:
+		return ft_parse_delay(value, &cfg->delay[FT_DELAY_WAITPID], why);
+	case FT_KNOB_exit_delay:
+		return ft_parse_delay(value, &cfg->delay[FT_DELAY_EXIT], why);
+	case FT_KNOB_exit_delay_late:
+		return ft_parse_delay(value, &cfg->delay[FT_DELAY_EXIT_LATE],
+				      why);
+	case FT_KNOB_thread_delay:
+		return ft_parse_delay(value, &cfg->delay[FT_DELAY_THREAD], why);
+	case FT_KNOB_fork_delay:
+		return ft_parse_delay(value, &cfg->delay[FT_DELAY_FORK_CHILD],
+				      why);
+	case FT_KNOB_fork_delay_parent:
+		return ft_parse_delay(value, &cfg->delay[FT_DELAY_FORK_PARENT],
+				      why);
 	}
 	*why = "unknown knob";
 	return -1;

@@ -22,6 +22,7 @@ enum ft_knob_kind {
 	FT_KIND_COUNT,
 	FT_KIND_SWITCH,
 	FT_KIND_SIGNAL,
+	FT_KIND_DELAY,
 };
 
 enum ft_knob_id {
@@ -58,6 +59,25 @@ struct ft_sleep_policy {
 	uint64_t scale_ppb;
 };
 
+/* A delay injected at one point: uniform in [lo_ns, hi_ns]; off when hi_ns
+ * is 0. */
+struct ft_delay {
+	int64_t lo_ns;
+	int64_t hi_ns;
+};
+
+/* The points where a delay can be injected; the log's names for them. */
+enum ft_delay_kind {
+	FT_DELAY_WAITPID,
+	FT_DELAY_EXIT,
+	FT_DELAY_EXIT_LATE,
+	FT_DELAY_THREAD,
+	FT_DELAY_FORK_CHILD,
+	FT_DELAY_FORK_PARENT,
+	FT_NDELAYS
+};
+extern const char *const ft_delay_names[FT_NDELAYS];
+
 #define FT_PPB 1000000000ULL
 #define FT_LEAK_CHILDREN 1u
 #define FT_LEAK_THREADS 2u
@@ -77,6 +97,7 @@ struct ft_config {
 	int crash;
 	int stack_signal;		/* 0: off */
 	int64_t stack_timeout_ns;
+	struct ft_delay delay[FT_NDELAYS];
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 };
@@ -91,6 +112,8 @@ int ft_parse_fraction(const char *s, uint64_t *ppb, const char **why);
 int ft_parse_seed(const char *s, uint64_t *seed, const char **why);
 int ft_parse_leaks(const char *s, unsigned *mask, const char **why);
 int ft_parse_count(const char *s, unsigned max, unsigned *n, const char **why);
+/* DUR, A..B or off; "0" and "0..0" are off too. */
+int ft_parse_delay(const char *s, struct ft_delay *d, const char **why);
 int ft_parse_switch(const char *s, int *on, const char **why);
 /* A catchable signal: name with or without SIG, RTMIN+N, RTMAX-N, a number,
  * or "off" (0). */

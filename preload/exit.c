@@ -3,8 +3,10 @@
  * How the process ends, for the `exit` record: the return from main (seen by
  * wrapping __libc_start_main, since libc calls its internal exit after main),
  * exit, quick_exit, _exit and _Exit. The record itself is written as late as
- * possible: by our destructor, after the program's atexit handlers and
- * destructors, or in _exit/_Exit, which skip them.
+ * possible: by our last atexit (or at_quick_exit) handler, after the
+ * program's handlers and destructors, or in _exit/_Exit, which skip them.
+ * The exit delays go at both ends: FLAKETRAP_EXIT_DELAY as exit begins,
+ * FLAKETRAP_EXIT_DELAY_LATE just before the record.
  */
 #include <sys/syscall.h>
 
@@ -26,6 +28,7 @@ static int main_trampoline(int argc, char **argv, char **envp)
 
 	ft_note_exiting();
 	note_exit("return", status);
+	ft_delay(FT_DELAY_EXIT);
 	return status;
 }
 
@@ -44,6 +47,7 @@ FT_EXPORT void exit(int status)
 	ft_real_ensure();
 	ft_note_exiting();
 	note_exit("exit", status);
+	ft_delay(FT_DELAY_EXIT);
 	ft_real.exit(status);
 	syscall(SYS_exit_group, status);
 	__builtin_unreachable();
@@ -55,6 +59,7 @@ __attribute__((noreturn)) static void end_now(const char *how, int status,
 {
 	if (ft_active()) {
 		ft_note_exiting();
+		ft_delay(FT_DELAY_EXIT_LATE);
 		ft_exit_scan();
 		ft_log_exit(how, status & 0xff);
 	}
@@ -77,10 +82,21 @@ FT_EXPORT void _Exit(int status)
 	end_now("_Exit", status, ft_real._Exit);
 }
 
-/* Its at_quick_exit handlers end in libc's internal _exit: log first. */
+static int registered_last, registered_quick_last;
+
+/*
+ * Its at_quick_exit handlers end in libc's internal _exit, unseen: the end
+ * comes from our own at_quick_exit handler, which runs after the program's,
+ * or, without it, before them.
+ */
 FT_EXPORT void quick_exit(int status)
 {
 	ft_real_ensure();
+	ft_note_exiting();
+	note_exit("quick_exit", status);
+	ft_delay(FT_DELAY_EXIT);
+	if (ft_real.quick_exit && registered_quick_last)
+		ft_real.quick_exit(status);
 	end_now("quick_exit", status,
 		ft_real.quick_exit ? ft_real.quick_exit : ft_real._exit);
 }
@@ -89,6 +105,7 @@ static void end_of_exit(void)
 {
 	if (ft_active()) {
 		ft_note_exiting();
+		ft_delay(FT_DELAY_EXIT_LATE);
 		ft_exit_scan();
 		ft_log_exit(pending_how ? pending_how : "exit", pending_status);
 	}
@@ -96,11 +113,14 @@ static void end_of_exit(void)
 
 int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
 
-static int registered_last;
-
 static void last_exit_handler(void *unused)
 {
 	(void)unused;
+	end_of_exit();
+}
+
+static void last_quick_exit_handler(void)
+{
 	end_of_exit();
 }
 
@@ -113,9 +133,13 @@ static void last_exit_handler(void *unused)
  */
 void ft_exit_register(void)
 {
-	if (!ft_cfg()->leaks && ft_cfg()->log_dir[0] == '\0')
+	const struct ft_config *c = ft_cfg();
+
+	if (!c->leaks && c->log_dir[0] == '\0' &&
+	    !ft_delay_on(FT_DELAY_EXIT_LATE))
 		return;	/* nothing to do at exit: take no atexit slot */
 	registered_last = __cxa_atexit(last_exit_handler, NULL, NULL) == 0;
+	registered_quick_last = at_quick_exit(last_quick_exit_handler) == 0;
 }
 
 /* Only if the handler above could not be registered. */

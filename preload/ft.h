@@ -66,11 +66,27 @@ struct ft_counters {
 	atomic_ullong sleeps_changed;
 	atomic_ullong requested_ns;
 	atomic_ullong slept_ns;
+	atomic_ullong delays[FT_NDELAYS];	/* injected, per kind */
+	atomic_ullong delay_ns[FT_NDELAYS];	/* their drawn lengths */
 };
 extern struct ft_counters ft_counters;
 
-/* The next 64 random bits of this process's seeded stream. async-signal-safe */
+/* The next 64 random bits of the calling thread's seeded stream.
+ * async-signal-safe */
 uint64_t ft_random(void);
+/* A creation ordinal for a new thread (its creator draws it, so the order
+ * follows pthread_create calls, not scheduling). */
+uint64_t ft_thread_ordinal_next(void);
+/* In the new thread, before anything draws: its own stream. */
+void ft_thread_stream_start(uint64_t ordinal);
+
+/* delay.c: inject the delay of kind (when configured), for real: not
+ * shrunk, not ended by signals. async-signal-safe */
+void ft_delay(enum ft_delay_kind kind);
+static inline int ft_delay_on(enum ft_delay_kind kind)
+{
+	return ft_cfg()->delay[kind].hi_ns != 0;
+}
 
 /* The seed in use (given or drawn at start). */
 uint64_t ft_seed(void);

@@ -23,9 +23,26 @@ enum { UNINIT, INITIALIZING, ACTIVE, INERT };
 static atomic_int state;
 static struct ft_config cfg;
 static char **saved_argv;
-static uint64_t stream_key;
-static atomic_ullong stream_pos;
+/*
+ * Random streams: a process draws from its key (an exec'd image: the seed
+ * and its argv; a fork child: its parent's key and the fork's ordinal), a
+ * thread from the process key and its creation ordinal (the main thread:
+ * 0). A run with the same seed then makes the same choices wherever the
+ * order of forks and thread creations is the same; one thread's draws do
+ * not shift another's.
+ */
+#define FT_THREAD_SALT 0x7468726561647321ULL	/* "threads!" */
+static uint64_t process_key;
+static atomic_uint process_generation;
 static atomic_ullong forks;
+static atomic_ullong threads_made;
+
+struct ft_stream {
+	uint64_t key;
+	uint64_t pos;
+	unsigned generation;	/* process_generation it belongs to */
+};
+static __thread struct ft_stream thread_stream;
 
 struct ft_counters ft_counters;
 
@@ -44,12 +61,63 @@ uint64_t ft_seed(void)
 	return cfg.seed;
 }
 
+static void stream_start(uint64_t ordinal)
+{
+	thread_stream.key = ft_prng_at(process_key ^ FT_THREAD_SALT, ordinal);
+	thread_stream.pos = 0;
+	thread_stream.generation =
+		atomic_load_explicit(&process_generation, memory_order_relaxed);
+}
+
+uint64_t ft_thread_ordinal_next(void)
+{
+	return atomic_fetch_add_explicit(&threads_made, 1,
+					 memory_order_relaxed) + 1;
+}
+
 /* async-signal-safe */
+void ft_thread_stream_start(uint64_t ordinal)
+{
+	stream_start(ordinal);
+}
+
+/*
+ * async-signal-safe. A handler that interrupts its own thread's draw may
+ * repeat a value: harmless for a random choice.
+ */
 uint64_t ft_random(void)
 {
-	return ft_prng_at(stream_key,
-			  atomic_fetch_add_explicit(&stream_pos, 1,
-						    memory_order_relaxed));
+	/* A thread we did not start (or that predates this process's key)
+	 * takes the next ordinal when it first draws. */
+	if (thread_stream.generation !=
+	    atomic_load_explicit(&process_generation, memory_order_relaxed))
+		stream_start(ft_thread_ordinal_next());
+	return ft_prng_at(thread_stream.key, thread_stream.pos++);
+}
+
+/* FNV-1a over the argument strings, each with its terminating NUL. */
+static uint64_t argv_hash(char **argv)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (; argv && *argv; argv++) {
+		p = *argv;
+		do {
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+		} while (*p++);
+	}
+	return h;
+}
+
+/* The key of an exec'd image, set in the thread that runs main (0). */
+static void image_stream_start(void)
+{
+	process_key = ft_prng_at(cfg.seed, argv_hash(saved_argv));
+	atomic_fetch_add_explicit(&process_generation, 1,
+				  memory_order_relaxed);
+	atomic_store_explicit(&threads_made, 0, memory_order_relaxed);
+	stream_start(0);
 }
 
 static void write_err_line(const char *msg)
@@ -176,14 +244,24 @@ static void mark_process(void)
 static void reset_process(void)
 {
 	mark_process();
-	stream_key = ft_prng_at(stream_key,
-				atomic_load_explicit(&forks,
-						     memory_order_relaxed));
-	atomic_store(&stream_pos, 0);
+	int i;
+
+	process_key = ft_prng_at(process_key,
+				 atomic_load_explicit(&forks,
+						      memory_order_relaxed));
+	atomic_store(&forks, 0);
+	atomic_store(&threads_made, 0);
+	atomic_fetch_add(&process_generation, 1);
+	/* The forking thread is the child's first and only thread. */
+	stream_start(0);
 	atomic_store(&ft_counters.sleeps_seen, 0);
 	atomic_store(&ft_counters.sleeps_changed, 0);
 	atomic_store(&ft_counters.requested_ns, 0);
 	atomic_store(&ft_counters.slept_ns, 0);
+	for (i = 0; i < FT_NDELAYS; i++) {
+		atomic_store(&ft_counters.delays[i], 0);
+		atomic_store(&ft_counters.delay_ns[i], 0);
+	}
 	ft_log_after_fork();
 	ft_scan_after_fork();
 }
@@ -222,7 +300,7 @@ static void initialize(void)
 	}
 	if (!cfg.seed_given)
 		cfg.seed = draw_seed();
-	stream_key = cfg.seed;
+	image_stream_start();
 	mark_process();
 	pthread_atfork(atfork_prepare, NULL, reset_process);
 	ft_log_after_fork();
@@ -253,6 +331,9 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	saved_argv = argv;
 	if (!ft_active())
 		return;
+	/* Now that argv is known (another library's constructor may have
+	 * called a wrapper before ours ran). */
+	image_stream_start();
 	ft_exit_register();
 	ft_log_start();
 	/*

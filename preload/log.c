@@ -245,6 +245,29 @@ void ft_log_start(void)
 	errno = saved;
 }
 
+/* "delays":{"waitpid":{"count":N,"ns":T},...,"total_ns":T}, inside
+ * "counters". */
+static void write_delays(struct ft_buf *b)
+{
+	unsigned long long total = 0, ns;
+	int i;
+
+	ft_buf_str(b, ",\"delays\":{");
+	for (i = 0; i < FT_NDELAYS; i++) {
+		ns = atomic_load(&ft_counters.delay_ns[i]);
+		total += ns;
+		ft_buf_json(b, ft_delay_names[i]);
+		ft_buf_str(b, ":{\"count\":");
+		ft_buf_u64(b, atomic_load(&ft_counters.delays[i]));
+		ft_buf_str(b, ",\"ns\":");
+		ft_buf_u64(b, ns);
+		ft_buf_str(b, "},");
+	}
+	ft_buf_str(b, "\"total_ns\":");
+	ft_buf_u64(b, total);
+	ft_buf_char(b, '}');
+}
+
 /* async-signal-safe */
 void ft_log_exit(const char *how, int code)
 {
@@ -277,6 +300,7 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_u64(&b, atomic_load(&ft_counters.requested_ns));
 	ft_buf_str(&b, ",\"slept_ns\":");
 	ft_buf_u64(&b, atomic_load(&ft_counters.slept_ns));
+	write_delays(&b);
 	ft_buf_str(&b, "},\"leaks\":{\"children\":");
 	ft_buf_u64(&b, ft_leak_counts.children);
 	ft_buf_str(&b, ",\"threads\":");

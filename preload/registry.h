@@ -52,6 +52,7 @@ struct ft_rec {
 	uint8_t created;	/* linked by its creator */
 	int32_t id;		/* pid (child, popen) or tid (thread) */
 	int32_t creator_tid;
+	uint32_t ordinal;	/* a thread's creation ordinal (random stream) */
 	uint64_t key;
 	uintptr_t fn;		/* thread start routine */
 	uintptr_t arg;		/* its argument */

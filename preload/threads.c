@@ -24,6 +24,13 @@ static void thread_ended(void *rec)
 	self_rec = NULL;
 }
 
+/* What every new thread does first: its random stream, then its delay. */
+static void thread_begins(uint64_t ordinal)
+{
+	ft_thread_stream_start(ordinal);
+	ft_delay(FT_DELAY_THREAD);
+}
+
 static void *start_thread(void *p)
 {
 	struct ft_rec *rec = p;
@@ -38,9 +45,83 @@ static void *start_thread(void *p)
 	 * itself goes by self_rec. */
 	self_rec = rec;
 	pthread_cleanup_push(thread_ended, rec);
+	thread_begins(rec->ordinal);
 	ret = fn(arg);
 	pthread_cleanup_pop(1);
 	return ret;
+}
+
+/*
+ * Threads the registry does not track (FLAKETRAP_LEAKS without threads,
+ * or the registry full) still need their ordinal and delay when a knob
+ * draws or delays: they start from one of these blocks, in static memory
+ * (never the program's heap), given back as soon as the thread has read
+ * it. With every block taken, a thread starts as it would without us.
+ */
+#define FT_START_BLOCKS 256
+static struct start_block {
+	atomic_int taken;
+	void *(*fn)(void *);
+	void *arg;
+	uint64_t ordinal;
+} start_blocks[FT_START_BLOCKS];
+
+static struct start_block *start_block_take(void)
+{
+	int i, free_slot;
+
+	for (i = 0; i < FT_START_BLOCKS; i++) {
+		free_slot = 0;
+		if (atomic_compare_exchange_strong(&start_blocks[i].taken,
+						   &free_slot, 1))
+			return &start_blocks[i];
+	}
+	return NULL;
+}
+
+static void *start_untracked(void *p)
+{
+	struct start_block *blk = p;
+	void *(*fn)(void *) = blk->fn;
+	void *arg = blk->arg;
+	uint64_t ordinal = blk->ordinal;
+
+	atomic_store_explicit(&blk->taken, 0, memory_order_release);
+	thread_begins(ordinal);
+	return fn(arg);
+}
+
+/* Whether a thread may draw a random number or be delayed at its start. */
+static int threads_need_start(void)
+{
+	const struct ft_config *c = ft_cfg();
+	int i;
+
+	if (ft_delay_on(FT_DELAY_THREAD) || c->sleep.mode == FT_SLEEP_RANGE ||
+	    c->sleep_prob_ppb < FT_PPB)
+		return 1;
+	for (i = 0; i < FT_NDELAYS; i++)
+		if (c->delay[i].lo_ns < c->delay[i].hi_ns)
+			return 1;
+	return 0;
+}
+
+static int create_untracked(pthread_t *thread, const pthread_attr_t *attr,
+			    void *(*start)(void *), void *arg)
+{
+	struct start_block *blk;
+	int err;
+
+	if (!ft_active() || !ft_own_process() || !threads_need_start() ||
+	    !(blk = start_block_take()))
+		return ft_real.pthread_create(thread, attr, start, arg);
+	blk->fn = start;
+	blk->arg = arg;
+	blk->ordinal = ft_thread_ordinal_next();
+	err = ft_real.pthread_create(thread, attr, start_untracked, blk);
+	if (err != 0)
+		atomic_store_explicit(&blk->taken, 0, memory_order_release);
+	return err;
 }
 
 FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
@@ -52,9 +133,10 @@ FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	ft_real_ensure();
 	rec = ft_reg_new(FT_REC_THREAD, FT_ORIGIN_PTHREAD_CREATE, 1);
 	if (!rec)
-		return ft_real.pthread_create(thread, attr, start, arg);
+		return create_untracked(thread, attr, start, arg);
 	rec->fn = (uintptr_t)start;
 	rec->arg = (uintptr_t)arg;
+	rec->ordinal = (uint32_t)ft_thread_ordinal_next();
 	if (attr && pthread_attr_getdetachstate(attr, &detach) == 0 &&
 	    detach == PTHREAD_CREATE_DETACHED)
 		rec->detached = 1;

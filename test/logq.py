@@ -8,6 +8,9 @@ then prints the value of the Python expression EXPR, evaluated with:
   starts      the `start` records
   total(key)  the sum of counters[key] over the exit records
   of(event)   the records of that event (of("leaked_thread"))
+  delays(kind) the delays of that kind injected, summed over exit records
+  delay_profile() per process, its delays (kind, count, ns), sorted: the
+              same for two runs that made the same random choices
   syms(frames) the symbol names of a list of frames (None where unknown)
   root        the pid of the process that started first
   main_exit   its exit record (None if it wrote none)
@@ -46,6 +49,14 @@ def main():
     def of(event):
         return [r for r in recs if r["event"] == event]
 
+    def delays(kind):
+        return sum(r["counters"]["delays"][kind]["count"] for r in exits)
+
+    def delay_profile():
+        return sorted(tuple((k, v["count"], v["ns"])
+                            for k, v in sorted(r["counters"]["delays"].items())
+                            if k != "total_ns") for r in exits)
+
     def syms(frames):
         return [f.get("symbol") for f in frames]
 
@@ -57,6 +68,8 @@ def main():
     print(eval(sys.argv[2], {"recs": recs, "exits": exits,
                              "starts": starts, "total": total, "of": of,
                              "syms": syms, "root": root,
+                             "delays": delays,
+                             "delay_profile": delay_profile,
                              "main_exit": main_exit}))
 
 

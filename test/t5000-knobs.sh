@@ -37,6 +37,16 @@ test_expect_success 'FLAKETRAP_SEED rejects bad values' '
 	done
 '
 
+test_expect_success 'every delay knob rejects bad values' '
+	for k in WAITPID_DELAY EXIT_DELAY EXIT_DELAY_LATE THREAD_DELAY \
+		 FORK_DELAY FORK_DELAY_PARENT; do
+		for v in "" 5 -1ms x2 5ms..1ms 1ms.. ..1ms on OFF 1..2; do
+			bad "FLAKETRAP_$k" "$v" "expected DUR, A..B or off" ||
+				return 1
+		done
+	done
+'
+
 test_expect_success 'FLAKETRAP_LOG rejects an empty value and an impossible directory' '
 	bad FLAKETRAP_LOG "" "expected a directory path" &&
 	test_expect_code 125 env FLAKETRAP_LOG=/proc/nope LD_PRELOAD="$LIB" /bin/true 2>err &&
@@ -71,7 +81,11 @@ test_expect_success 'good values are accepted' '
 	FLAKETRAP_SLEEP=0.5s FLAKETRAP_SLEEP_MIN=0 FLAKETRAP_SLEEP_PROB=0.25 \
 		FLAKETRAP_SEED=18446744073709551615 preload /bin/true &&
 	FLAKETRAP_SLEEP=x0.01 preload /bin/true &&
-	FLAKETRAP_SLEEP=1us..2s preload /bin/true
+	FLAKETRAP_SLEEP=1us..2s preload /bin/true &&
+	FLAKETRAP_WAITPID_DELAY=1ms FLAKETRAP_EXIT_DELAY=0..1ms \
+		FLAKETRAP_EXIT_DELAY_LATE=0 FLAKETRAP_THREAD_DELAY=off \
+		FLAKETRAP_FORK_DELAY=1ns..1us FLAKETRAP_FORK_DELAY_PARENT=0.5ms \
+		preload /bin/true
 '
 
 test_done

@@ -24,6 +24,7 @@
 
 #include "../preload/config.h"
 #include "commands.h"
+#include "junk.h"
 #include "leftovers.h"
 #include "report.h"
 
@@ -72,6 +73,11 @@ static void usage_run(FILE *f)
 "  --keep-log\n"
 "      keep the temporary log directory made when no --log is given,\n"
 "      and print where it is.\n"
+"  --junk\n"
+"      jemalloc (" FT_JEMALLOC_NAME ") as CMD's allocator, with junk filling\n"
+"      (MALLOC_CONF=junk:true added to yours): memory used after free\n"
+"      holds junk, so a use after free at exit crashes instead of reading\n"
+"      stale values. Found beside libc, or at $FLAKETRAP_JEMALLOC.\n"
 "  --grace=DUR\n"
 "      how long a process left running after CMD has to end after\n"
 "      SIGTERM, before SIGKILL; default: 2s.\n"
@@ -498,9 +504,9 @@ int ft_cmd_run(int argc, char **argv)
 {
 	static char run_name[] = "flaketrap run";
 	extern char **environ;
-	struct option opts[FT_NKNOBS + 7];
+	struct option opts[FT_NKNOBS + 8];
 	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
-	int i, c, status, fail_on_leak = 0, keep_log = 0, leaked;
+	int i, c, status, fail_on_leak = 0, keep_log = 0, junk = 0, leaked;
 	struct ft_config cfg;
 	struct ft_logs logs;
 	const char *dir;
@@ -527,7 +533,9 @@ int ft_cmd_run(int argc, char **argv)
 					       'K' };
 	opts[FT_NKNOBS + 5] = (struct option){ "grace", required_argument,
 					       NULL, 'G' };
-	opts[FT_NKNOBS + 6] = (struct option){ NULL, 0, NULL, 0 };
+	opts[FT_NKNOBS + 6] = (struct option){ "junk", no_argument, NULL,
+					       'J' };
+	opts[FT_NKNOBS + 7] = (struct option){ NULL, 0, NULL, 0 };
 	argv[0] = run_name;	/* getopt's messages name it */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
@@ -538,6 +546,10 @@ int ft_cmd_run(int argc, char **argv)
 		if (c == 'V') {
 			printf("flaketrap %s\n", FT_VERSION);
 			return 0;
+		}
+		if (c == 'J') {
+			junk = 1;
+			continue;
 		}
 		if (c == 'L' || c == 'K') {
 			*(c == 'L' ? &fail_on_leak : &keep_log) = 1;
@@ -574,6 +586,10 @@ int ft_cmd_run(int argc, char **argv)
 	}
 	find_library(lib, sizeof(lib));
 	set_preload(lib);
+	if (junk && ft_junk_setup(err, sizeof(err))) {
+		fprintf(stderr, "%s run: %s\n", progname, err);
+		return EXIT_TOOL_ERROR;
+	}
 	dir = log_dir();
 	ensure_seed();
 	ft_logs_init(&logs, progname);

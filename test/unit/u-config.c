@@ -242,9 +242,48 @@ static void test_config(void)
 	is_int((int)strlen(err), 15, "message cut, still terminated");
 }
 
+static const struct {
+	const char *in;
+	int ok;
+	int64_t lo, hi;
+} delays[] = {
+	{ "off", 1, 0, 0 },
+	{ "0", 1, 0, 0 },
+	{ "0..0", 1, 0, 0 },
+	{ "100ms", 1, 100000000, 100000000 },
+	{ "0..200ms", 1, 0, 200000000 },
+	{ "50ms..100ms", 1, 50000000, 100000000 },
+	{ "x2", 0, 0, 0 },
+	{ "", 0, 0, 0 },
+	{ "5", 0, 0, 0 },
+	{ "2ms..1ms", 0, 0, 0 },
+	{ "1ms..", 0, 0, 0 },
+	{ "on", 0, 0, 0 },
+};
+
+static void test_delays(void)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < N(delays); i++) {
+		struct ft_delay d = { 7, 7 };
+		int r = ft_parse_delay(delays[i].in, &d, &why);
+
+		if (!delays[i].ok) {
+			is_int(r, -1, "delay '%s' is rejected", delays[i].in);
+			continue;
+		}
+		is_int(r, 0, "delay '%s' parses", delays[i].in);
+		ok(d.lo_ns == delays[i].lo && d.hi_ns == delays[i].hi,
+		   "delay '%s' value", delays[i].in);
+	}
+}
+
 int main(void)
 {
 	test_parsers();
+	test_delays();
 	test_config();
 	return done_testing();
 }
