@@ -14,19 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <ftw.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../preload/config.h"
 #include "commands.h"
-#include "junk.h"
-#include "leftovers.h"
-#include "report.h"
+#include "runopt.h"
+#include "summary.h"
 
 #define EXIT_TOOL_ERROR FT_EXIT_TOOL_ERROR
 #define EXIT_CANNOT_RUN 126
@@ -34,16 +31,10 @@
 /* CMD passed but leaked, with --fail-on-leak (regrtest's "env changed"). */
 #define EXIT_LEAKED 3
 
-#ifndef FT_LIBDIR
-#define FT_LIBDIR "/usr/local/lib"
-#endif
-
 static const char *progname = "flaketrap";
 
 static void usage_run(FILE *f)
 {
-	int i;
-
 	fprintf(f,
 "Usage: flaketrap run [OPTION]... [--] CMD [ARG]...\n"
 "Run CMD with libflaketrap.so preloaded into it and every process it starts.\n"
@@ -52,36 +43,10 @@ static void usage_run(FILE *f)
 "FLAKETRAP_SLEEP_MIN=1ms) and wins over the same variable in the\n"
 "environment. DUR is a number and a unit ns, us, ms or s (1ns, 0.5s).\n"
 "\n");
-	for (i = 0; i < FT_NKNOBS; i++) {
-		char opt[40];
-		size_t j;
-
-		for (j = 0; ft_knobs[i].name[j] && j < sizeof(opt) - 1; j++)
-			opt[j] = ft_knobs[i].name[j] == '_'
-					 ? '-'
-					 : ft_lower(ft_knobs[i].name[j]);
-		opt[j] = '\0';
-		fprintf(f, "  --%s=VALUE\n      %s.\n      Expected: %s;"
-			   " default: %s.\n",
-			opt, ft_knobs[i].help, ft_knobs[i].form,
-			ft_knobs[i].def[0] ? ft_knobs[i].def : "unset");
-	}
+	ft_runopt_usage(f);
 	fprintf(f,
-"  --fail-on-leak, --fail-env-changed\n"
-"      exit 3 when CMD exits 0 but a process of its tree leaked a child or\n"
-"      a thread, or left a process running after CMD ended.\n"
-"  --keep-log\n"
-"      keep the temporary log directory made when no --log is given,\n"
-"      and print where it is.\n"
-"  --junk\n"
-"      jemalloc (" FT_JEMALLOC_NAME ") as CMD's allocator, with junk filling\n"
-"      (MALLOC_CONF=junk:true added to yours): memory used after free\n"
-"      holds junk, so a use after free at exit crashes instead of reading\n"
-"      stale values. Found beside libc, or at $FLAKETRAP_JEMALLOC.\n"
-"  --grace=DUR\n"
-"      how long a process left running after CMD has to end after\n"
-"      SIGTERM, before SIGKILL; default: 2s.\n"
 "  -h, --help\n      show this help.\n"
+"  -V, --version\n      show the version.\n"
 "  -V, --version\n      show the version.\n"
 "\n"
 "Without --seed (or FLAKETRAP_SEED), one seed is drawn for the whole run;\n"
@@ -94,7 +59,8 @@ static void usage_run(FILE *f)
 "logs hold are summed up on stderr, as flaketrap report does. Nothing is\n"
 "printed when there is nothing to say.\n"
 "\n"
-"Environment: FLAKETRAP_LIB overrides where libflaketrap.so is found.\n"
+"Environment: FLAKETRAP_LIB overrides where libflaketrap.so is found,\n"
+"FLAKETRAP_JEMALLOC where --junk finds libjemalloc.so.2.\n"
 "\n"
 "Exit status: CMD's own; 128+N when CMD was killed by signal N;\n"
 "3 with --fail-on-leak when CMD exited 0 but leaked;\n"
@@ -113,114 +79,6 @@ static void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(EXIT_TOOL_ERROR);
-}
-
-/*
- * Why path cannot go in LD_PRELOAD, or NULL. ld.so splits the list at
- * spaces and colons and skips what it cannot load with a mere warning:
- * the run would change nothing and pass.
- */
-static const char *unusable_library(const char *path)
-{
-	unsigned char magic[4];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (strpbrk(path, " :\t\n"))
-		return "a space or a colon in its path breaks LD_PRELOAD";
-	if (stat(path, &st) != 0)
-		return strerror(errno);
-	if (!S_ISREG(st.st_mode))
-		return "not a regular file";
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return strerror(errno);
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0)
-		return "not an ELF shared object";
-	return NULL;
-}
-
-/* $FLAKETRAP_LIB, then beside this executable, then the install path. */
-static void find_library(char *out, size_t outlen)
-{
-	static const char *const beside[] = {
-		"/../preload/libflaketrap.so",		/* build tree */
-		"/../lib/flaketrap/libflaketrap.so",	/* installed */
-	};
-	char exe[PATH_MAX], *slash;
-	const char *env = getenv("FLAKETRAP_LIB"), *why;
-	ssize_t n;
-	size_t i;
-
-	if (env && *env) {
-		if (!realpath(env, out))
-			die("FLAKETRAP_LIB=%s: %s", env, strerror(errno));
-		why = unusable_library(out);
-		if (why)
-			die("FLAKETRAP_LIB=%s: %s", env, why);
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-			char cand[PATH_MAX + 64];
-
-			snprintf(cand, sizeof(cand), "%s%s", exe, beside[i]);
-			if (access(cand, F_OK) == 0 && realpath(cand, out))
-				goto found;
-		}
-	}
-	snprintf(out, outlen, "%s/flaketrap/libflaketrap.so", FT_LIBDIR);
-	if (access(out, F_OK) != 0)
-		die("cannot find libflaketrap.so (looked beside this program"
-		    " and in %s/flaketrap); set FLAKETRAP_LIB", FT_LIBDIR);
-found:
-	why = unusable_library(out);
-	if (why)
-		die("%s: %s", out, why);
-}
-
-static int is_our_library(const char *entry, size_t len)
-{
-	static const char name[] = "libflaketrap.so";
-	size_t n = sizeof(name) - 1;
-
-	return len >= n && memcmp(entry + len - n, name, n) == 0 &&
-	       (len == n || entry[len - n - 1] == '/');
-}
-
-/*
- * Our library first, then the other entries of LD_PRELOAD (either
- * separator), minus any copy of ours: nested runs load it once.
- */
-static void set_preload(const char *lib)
-{
-	const char *old = getenv("LD_PRELOAD"), *p, *end;
-	size_t cap = strlen(lib) + (old ? strlen(old) : 0) + 2, len;
-	char *val = malloc(cap);
-
-	if (!val)
-		die("%s", strerror(errno));
-	strcpy(val, lib);
-	for (p = old; p && *p; p = end) {
-		while (*p == ' ' || *p == ':')
-			p++;
-		end = p + strcspn(p, " :");
-		len = (size_t)(end - p);
-		if (len == 0 || is_our_library(p, len))
-			continue;
-		strcat(val, ":");
-		strncat(val, p, len);
-	}
-	setenv("LD_PRELOAD", val, 1);
-	free(val);
 }
 
 static void mkdir_p(const char *dir)
@@ -384,83 +242,16 @@ static int run_command(char **argv)
 	return WEXITSTATUS(status);
 }
 
-/* The leaked_child record that names pid, or NULL (the latest wins). */
-static const struct ft_record *creation_of(const struct ft_logs *l, pid_t pid)
-{
-	const struct ft_record *found = NULL;
-	long long named;
-	size_t i;
-
-	for (i = 0; i < l->nrecs; i++)
-		if (!strcmp(l->recs[i].event, "leaked_child") &&
-		    !ft_json_int(ft_json_get(l->recs[i].json, "child"), &named) &&
-		    named == pid)
-			found = &l->recs[i];
-	return found;
-}
-
-/* --grace: as given (for messages), and in ms. */
-static const char *grace_text = FT_LEFTOVER_GRACE_DEFAULT;
-static long long grace_ms = 2000;
-
-static void print_leftovers(const struct ft_leftover *lv, size_t n,
-			    const struct ft_logs *l, struct ft_symbolizer *s)
-{
-	const struct ft_record *rec;
-	const struct ft_json *bt;
-	size_t i;
-
-	fprintf(stderr, "%s: %zu %s outlived the command, and %s ended\n",
-		progname, n, n == 1 ? "process" : "processes",
-		n == 1 ? "was" : "were");
-	for (i = 0; i < n; i++) {
-		if (lv[i].signal == SIGKILL)
-			fprintf(stderr, "  pid %d %s (SIGKILL: still there %s"
-					" after SIGTERM)\n",
-				(int)lv[i].pid, lv[i].what, grace_text);
-		else
-			fprintf(stderr, "  pid %d %s (%s)\n", (int)lv[i].pid,
-				lv[i].what,
-				lv[i].signal == SIGTERM ? "ended by SIGTERM"
-							: "ended by itself");
-		rec = creation_of(l, lv[i].pid);
-		if (!rec)
-			continue;
-		bt = ft_json_get(rec->json, "backtrace");
-		fprintf(stderr, "    left by pid %lld %s, made by %s (%s:%lu)%s\n",
-			rec->pid, rec->file->program,
-			ft_json_str(ft_json_get(rec->json, "origin")),
-			rec->file->path, rec->line,
-			bt && bt->count ? ":" : "; no backtrace");
-		if (bt)
-			ft_report_frames(stderr, bt, s, "      ");
-	}
-}
-
 /*
  * After CMD: ends what it left running, reads the run's logs, and sums up
  * on stderr what there is to say. Returns whether anything leaked.
  */
-static int summarize(struct ft_logs *l, const char *dir, int keep_log)
+static int summarize(struct ft_logs *l, const char *dir, int keep_log,
+		     const struct ft_runopt *o)
 {
-	struct ft_leftover *lv;
-	struct ft_symbolizer *s;
-	struct ft_report *r;
-	size_t n;
-	int leaked;
+	int leaked = ft_summarize(stderr, l, dir, o->grace_ms, o->grace_text,
+				  NULL);
 
-	n = ft_leftovers_end(&lv, grace_ms);
-	ft_logs_add(l, dir);
-	r = ft_report_build(l);
-	s = ft_sym_new();
-	if (n)
-		print_leftovers(lv, n, l, s);
-	if (ft_report_leaks(r) || ft_report_crashes(r) || l->skipped)
-		ft_report_text(stderr, r, s);
-	leaked = n || ft_report_leaks(r);
-	ft_sym_free(s);
-	ft_report_free(r);
-	ft_leftovers_free(lv, n);
 	if (own_log && keep_log) {
 		fprintf(stderr, "%s: the logs are kept in %s\n", progname,
 			own_log);
@@ -471,71 +262,22 @@ static int summarize(struct ft_logs *l, const char *dir, int keep_log)
 	return leaked;
 }
 
-/*
- * One seed for the whole process tree, so the run can be replayed: each
- * process would otherwise draw its own.
- */
-static void ensure_seed(void)
-{
-	char seed[24];
-	uint64_t v;
-	struct timespec ts;
-
-	if (getenv(FT_ENV_PREFIX "SEED"))
-		return;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
-		    (uint64_t)ts.tv_sec ^ (uint64_t)getpid() << 32;
-	}
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v);
-	setenv(FT_ENV_PREFIX "SEED", seed, 1);
-}
-
-static void option_to_env(int knob, const char *value)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), FT_ENV_PREFIX "%s", ft_knobs[knob].name);
-	setenv(name, value, 1);
-}
-
 int ft_cmd_run(int argc, char **argv)
 {
 	static char run_name[] = "flaketrap run";
-	extern char **environ;
-	struct option opts[FT_NKNOBS + 8];
-	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
-	int i, c, status, fail_on_leak = 0, keep_log = 0, junk = 0, leaked;
+	struct option opts[FT_RUNOPT_ENTRIES + 3];
+	int c, r, status, leaked;
+	struct ft_runopt o;
 	struct ft_config cfg;
 	struct ft_logs logs;
 	const char *dir;
-	size_t j;
+	size_t n = 0;
 
-	for (i = 0; i < FT_NKNOBS; i++) {
-		for (j = 0; ft_knobs[i].name[j] && j < sizeof(names[i]) - 1;
-		     j++)
-			names[i][j] = ft_knobs[i].name[j] == '_'
-					      ? '-'
-					      : ft_lower(ft_knobs[i].name[j]);
-		names[i][j] = '\0';
-		opts[i] = (struct option){ names[i], required_argument, NULL,
-					   1000 + i };
-	}
-	opts[FT_NKNOBS] = (struct option){ "help", no_argument, NULL, 'h' };
-	opts[FT_NKNOBS + 1] = (struct option){ "version", no_argument, NULL,
-					       'V' };
-	opts[FT_NKNOBS + 2] = (struct option){ "fail-on-leak", no_argument,
-					       NULL, 'L' };
-	opts[FT_NKNOBS + 3] = (struct option){ "fail-env-changed",
-					       no_argument, NULL, 'L' };
-	opts[FT_NKNOBS + 4] = (struct option){ "keep-log", no_argument, NULL,
-					       'K' };
-	opts[FT_NKNOBS + 5] = (struct option){ "grace", required_argument,
-					       NULL, 'G' };
-	opts[FT_NKNOBS + 6] = (struct option){ "junk", no_argument, NULL,
-					       'J' };
-	opts[FT_NKNOBS + 7] = (struct option){ NULL, 0, NULL, 0 };
+	ft_runopt_init(&o);
+	ft_runopt_table(opts, &n);
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	argv[0] = run_name;	/* getopt's messages name it */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
@@ -547,51 +289,24 @@ int ft_cmd_run(int argc, char **argv)
 			printf("flaketrap %s\n", FT_VERSION);
 			return 0;
 		}
-		if (c == 'J') {
-			junk = 1;
-			continue;
-		}
-		if (c == 'L' || c == 'K') {
-			*(c == 'L' ? &fail_on_leak : &keep_log) = 1;
-			continue;
-		}
-		if (c == 'G') {
-			int64_t ns;
-			const char *why;
-
-			if (ft_parse_duration(optarg, &ns, &why)) {
-				fprintf(stderr, "%s run: --grace=%s: %s;"
-						" expected DUR (1s, 500ms)\n",
-					progname, optarg, why);
-				return EXIT_TOOL_ERROR;
-			}
-			grace_text = optarg;
-			grace_ms = ns / 1000000;
-			continue;
-		}
-		if (c < 1000 || c >= 1000 + FT_NKNOBS) {
+		r = ft_runopt_handle(&o, c, optarg, "flaketrap run");
+		if (r < 0)
+			return EXIT_TOOL_ERROR;
+		if (r == 0) {
 			fprintf(stderr, "Try 'flaketrap run --help'.\n");
 			return EXIT_TOOL_ERROR;
 		}
-		option_to_env(c - 1000, optarg);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s run: no command given\n"
 				"Try 'flaketrap run --help'.\n", progname);
 		return EXIT_TOOL_ERROR;
 	}
-	if (ft_config_parse(&cfg, environ, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return EXIT_TOOL_ERROR;
-	}
-	find_library(lib, sizeof(lib));
-	set_preload(lib);
-	if (junk && ft_junk_setup(err, sizeof(err))) {
-		fprintf(stderr, "%s run: %s\n", progname, err);
-		return EXIT_TOOL_ERROR;
-	}
+	r = ft_runopt_environment(&o, &cfg);
+	if (r)
+		return r;
 	dir = log_dir();
-	ensure_seed();
+	ft_ensure_seed();
 	ft_logs_init(&logs, progname);
 	/* CMD may be static, or not found: then nothing logs. */
 	logs.empty_ok = 1;
@@ -602,9 +317,9 @@ int ft_cmd_run(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 	status = run_command(argv + optind);
-	leaked = summarize(&logs, dir, keep_log);
+	leaked = summarize(&logs, dir, o.keep_log, &o);
 	ft_logs_free(&logs);
-	if (fail_on_leak && status == 0 && leaked)
+	if (o.fail_on_leak && status == 0 && leaked)
 		return EXIT_LEAKED;
 	return status;
 }

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The options of `flaketrap run`, shared with loop and bisect, and the
+ * environment they make for CMD: knobs checked by the library's own parser,
+ * the library found and put first in LD_PRELOAD. See runopt.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "junk.h"
+#include "leftovers.h"
+#include "runopt.h"
+
+#ifndef FT_LIBDIR
+#define FT_LIBDIR "/usr/local/lib"
+#endif
+
+/* Values of the options that are not knobs; knob i is FT_OPT_KNOB + i. */
+enum {
+	FT_OPT_FAIL_ON_LEAK = 0x10000,
+	FT_OPT_KEEP_LOG,
+	FT_OPT_GRACE,
+	FT_OPT_JUNK,
+	FT_OPT_KNOB = 0x10100,
+};
+
+static char knob_names[FT_NKNOBS][40];
+static char library[PATH_MAX];
+
+void ft_runopt_init(struct ft_runopt *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->grace_text = FT_LEFTOVER_GRACE_DEFAULT;
+	o->grace_ms = 2000;
+}
+
+/* FLAKETRAP_SLEEP_MIN is --sleep-min. */
+static void option_name(char *out, size_t len, const char *knob)
+{
+	size_t j;
+
+	for (j = 0; knob[j] && j < len - 1; j++)
+		out[j] = knob[j] == '_' ? '-' : ft_lower(knob[j]);
+	out[j] = '\0';
+}
+
+void ft_runopt_table(struct option *opts, size_t *n)
+{
+	int i;
+
+	for (i = 0; i < FT_NKNOBS; i++) {
+		option_name(knob_names[i], sizeof(knob_names[i]),
+			    ft_knobs[i].name);
+		opts[(*n)++] = (struct option){ knob_names[i],
+						required_argument, NULL,
+						FT_OPT_KNOB + i };
+	}
+	opts[(*n)++] = (struct option){ "fail-on-leak", no_argument, NULL,
+					FT_OPT_FAIL_ON_LEAK };
+	opts[(*n)++] = (struct option){ "fail-env-changed", no_argument,
+					NULL, FT_OPT_FAIL_ON_LEAK };
+	opts[(*n)++] = (struct option){ "keep-log", no_argument, NULL,
+					FT_OPT_KEEP_LOG };
+	opts[(*n)++] = (struct option){ "grace", required_argument, NULL,
+					FT_OPT_GRACE };
+	opts[(*n)++] = (struct option){ "junk", no_argument, NULL,
+					FT_OPT_JUNK };
+}
+
+static void keep_for_replay(struct ft_runopt *o, const char *name,
+			    const char *arg)
+{
+	char *s;
+
+	if (o->nreplay == FT_RUNOPT_REPLAY_MAX)
+		return;
+	if (asprintf(&s, arg ? "--%s=%s" : "--%s", name, arg) < 0) {
+		perror("flaketrap");
+		exit(FT_EXIT_TOOL_ERROR);
+	}
+	o->replay[o->nreplay++] = s;
+}
+
+int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
+		     const char *cmd)
+{
+	char name[64];
+	int64_t ns;
+	const char *why;
+
+	if (c >= FT_OPT_KNOB && c < FT_OPT_KNOB + FT_NKNOBS) {
+		snprintf(name, sizeof(name), FT_ENV_PREFIX "%s",
+			 ft_knobs[c - FT_OPT_KNOB].name);
+		setenv(name, arg, 1);
+		return 1;
+	}
+	switch (c) {
+	case FT_OPT_FAIL_ON_LEAK:
+		if (!o->fail_on_leak)
+			keep_for_replay(o, "fail-on-leak", NULL);
+		o->fail_on_leak = 1;
+		return 1;
+	case FT_OPT_KEEP_LOG:
+		o->keep_log = 1;
+		return 1;
+	case FT_OPT_JUNK:
+		if (!o->junk)
+			keep_for_replay(o, "junk", NULL);
+		o->junk = 1;
+		return 1;
+	case FT_OPT_GRACE:
+		if (ft_parse_duration(arg, &ns, &why)) {
+			fprintf(stderr, "%s: --grace=%s: %s; expected DUR"
+					" (1s, 500ms)\n", cmd, arg, why);
+			return -1;
+		}
+		o->grace_text = arg;
+		o->grace_ms = ns / 1000000;
+		keep_for_replay(o, "grace", arg);
+		return 1;
+	}
+	return 0;
+}
+
+void ft_runopt_usage(FILE *f)
+{
+	char opt[40];
+	int i;
+
+	for (i = 0; i < FT_NKNOBS; i++) {
+		option_name(opt, sizeof(opt), ft_knobs[i].name);
+		fprintf(f, "  --%s=VALUE\n      %s.\n      Expected: %s;"
+			   " default: %s.\n",
+			opt, ft_knobs[i].help, ft_knobs[i].form,
+			ft_knobs[i].def[0] ? ft_knobs[i].def : "unset");
+	}
+	fprintf(f,
+"  --fail-on-leak, --fail-env-changed\n"
+"      exit 3 when CMD exits 0 but a process of its tree leaked a child or\n"
+"      a thread, or left a process running after CMD ended.\n"
+"  --keep-log\n"
+"      keep the temporary log directory made when no --log is given,\n"
+"      and print where it is.\n"
+"  --junk\n"
+"      jemalloc (" FT_JEMALLOC_NAME ") as CMD's allocator, with junk filling\n"
+"      (MALLOC_CONF=junk:true added to yours): memory used after free\n"
+"      holds junk, so a use after free at exit crashes instead of reading\n"
+"      stale values. Found beside libc, or at $FLAKETRAP_JEMALLOC.\n"
+"  --grace=DUR\n"
+"      how long a process left running after CMD has to end after\n"
+"      SIGTERM, before SIGKILL; default: 2s.\n");
+}
+
+__attribute__((format(printf, 1, 2)))
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "flaketrap: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return FT_EXIT_TOOL_ERROR;
+}
+
+/*
+ * Why path cannot go in LD_PRELOAD, or NULL. ld.so splits the list at
+ * spaces and colons and skips what it cannot load with a mere warning:
+ * the run would change nothing and pass.
+ */
+static const char *unusable_library(const char *path)
+{
+	unsigned char magic[4];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (strpbrk(path, " :\t\n"))
+		return "a space or a colon in its path breaks LD_PRELOAD";
+	if (stat(path, &st) != 0)
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return strerror(errno);
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0)
+		return "not an ELF shared object";
+	return NULL;
+}
+
+/* $FLAKETRAP_LIB, then beside this executable, then the install path. */
+static int find_library(char *out, size_t outlen)
+{
+	static const char *const beside[] = {
+		"/../preload/libflaketrap.so",		/* build tree */
+		"/../lib/flaketrap/libflaketrap.so",	/* installed */
+	};
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("FLAKETRAP_LIB"), *why;
+	ssize_t n;
+	size_t i;
+
+	if (env && *env) {
+		if (!realpath(env, out))
+			return fail("FLAKETRAP_LIB=%s: %s", env,
+				    strerror(errno));
+		why = unusable_library(out);
+		if (why)
+			return fail("FLAKETRAP_LIB=%s: %s", env, why);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+			char cand[PATH_MAX + 64];
+
+			snprintf(cand, sizeof(cand), "%s%s", exe, beside[i]);
+			if (access(cand, F_OK) == 0 && realpath(cand, out))
+				goto found;
+		}
+	}
+	snprintf(out, outlen, "%s/flaketrap/libflaketrap.so", FT_LIBDIR);
+	if (access(out, F_OK) != 0)
+		return fail("cannot find libflaketrap.so (looked beside this"
+			    " program and in %s/flaketrap); set FLAKETRAP_LIB",
+			    FT_LIBDIR);
+found:
+	why = unusable_library(out);
+	if (why)
+		return fail("%s: %s", out, why);
+	return 0;
+}
+
+static int is_our_library(const char *entry, size_t len)
+{
+	static const char name[] = "libflaketrap.so";
+	size_t n = sizeof(name) - 1;
+
+	return len >= n && memcmp(entry + len - n, name, n) == 0 &&
+	       (len == n || entry[len - n - 1] == '/');
+}
+
+/*
+ * Our library first, then the other entries of LD_PRELOAD (either
+ * separator), minus any copy of ours: nested runs load it once.
+ */
+static void set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD"), *p, *end;
+	size_t cap = strlen(lib) + (old ? strlen(old) : 0) + 2, len;
+	char *val = malloc(cap);
+
+	if (!val) {
+		perror("flaketrap");
+		exit(FT_EXIT_TOOL_ERROR);
+	}
+	strcpy(val, lib);
+	for (p = old; p && *p; p = end) {
+		while (*p == ' ' || *p == ':')
+			p++;
+		end = p + strcspn(p, " :");
+		len = (size_t)(end - p);
+		if (len == 0 || is_our_library(p, len))
+			continue;
+		strcat(val, ":");
+		strncat(val, p, len);
+	}
+	setenv("LD_PRELOAD", val, 1);
+	free(val);
+}
+
+int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
+{
+	extern char **environ;
+	char err[1024];
+	int rc;
+
+	if (ft_config_parse(cfg, environ, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return FT_EXIT_TOOL_ERROR;
+	}
+	rc = find_library(library, sizeof(library));
+	if (rc)
+		return rc;
+	set_preload(library);
+	if (o->junk && ft_junk_setup(err, sizeof(err)))
+		return fail("%s", err);
+	return 0;
+}
+
+const char *ft_runopt_library(void)
+{
+	return library;
+}
+
+unsigned long long ft_random_u64(void)
+{
+	unsigned long long v;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = (unsigned long long)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		    (unsigned long long)ts.tv_sec ^
+		    (unsigned long long)getpid() << 32;
+	}
+	return v;
+}
+
+/*
+ * One seed for the whole process tree, so the run can be replayed: each
+ * process would otherwise draw its own.
+ */
+unsigned long long ft_ensure_seed(void)
+{
+	const char *given = getenv(FT_ENV_PREFIX "SEED");
+	char seed[24];
+	unsigned long long v;
+
+	if (given)
+		return strtoull(given, NULL, 10);	/* checked already */
+	v = ft_random_u64();
+	snprintf(seed, sizeof(seed), "%llu", v);
+	setenv(FT_ENV_PREFIX "SEED", seed, 1);
+	return v;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The options of `flaketrap run`, shared by run, loop and bisect: one per
+ * knob (generated from preload/config.def) and the run options proper
+ * (--fail-on-leak, --grace, ...). A command that takes them builds its
+ * getopt_long table with ft_runopt_table, hands each option it does not
+ * know itself to ft_runopt_handle, and sets up the environment of CMD with
+ * ft_runopt_environment. A new knob or run option added here reaches
+ * every command without an edit there.
+ */
+#ifndef FT_RUNOPT_H
+#define FT_RUNOPT_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "../preload/config.h"
+
+/* Entries ft_runopt_table adds to a getopt_long table, at most. */
+#define FT_RUNOPT_ENTRIES (FT_NKNOBS + 8)
+/* Options kept to be given again to `flaketrap run` (reproduce.sh). */
+#define FT_RUNOPT_REPLAY_MAX 16
+
+struct ft_runopt {
+	int fail_on_leak;
+	int keep_log;
+	int junk;		/* --junk: jemalloc with junk filling */
+	const char *grace_text;	/* --grace as given, for messages */
+	long long grace_ms;
+	/*
+	 * The run options given that are not knobs (knobs travel in the
+	 * environment), as "--name" or "--name=value", in order.
+	 */
+	char *replay[FT_RUNOPT_REPLAY_MAX];
+	size_t nreplay;
+};
+
+void ft_runopt_init(struct ft_runopt *o);
+
+/*
+ * Appends the run options to the getopt_long table opts at *n (room for
+ * FT_RUNOPT_ENTRIES more). Their values are at or above 0x10000, clear of
+ * any short option.
+ */
+void ft_runopt_table(struct option *opts, size_t *n);
+
+/*
+ * Handles the option getopt_long returned as c, with its argument: 1 when
+ * it was a run option (a knob option sets FLAKETRAP_<NAME>, which wins over
+ * the environment), 0 when it is none, -1 after an error message naming
+ * cmd ("flaketrap loop").
+ */
+int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
+		     const char *cmd);
+
+/* The help of every run option, knobs first. */
+void ft_runopt_usage(FILE *f);
+
+/*
+ * After the options: checks every FLAKETRAP_* variable with the library's
+ * own parser (into *cfg), finds the library and puts it first in
+ * LD_PRELOAD. Returns 0, or 125 after a message on stderr.
+ */
+int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg);
+
+/* The library's path, once ft_runopt_environment has found it. */
+const char *ft_runopt_library(void);
+
+/*
+ * Sets FLAKETRAP_SEED to a random seed when it is unset. Returns the seed
+ * in use.
+ */
+unsigned long long ft_ensure_seed(void);
+
+/* A random 64-bit number (getrandom, else the clock and the pid). */
+unsigned long long ft_random_u64(void);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What `flaketrap run` says after CMD, shared with loop and bisect: the
+ * processes CMD left running (ended, then listed) and the leaks and
+ * crashes of the run's logs.
+ */
+#ifndef FT_SUMMARY_H
+#define FT_SUMMARY_H
+
+#include <stdio.h>
+
+#include "logs.h"
+
+struct ft_summary {
+	size_t leftovers;	/* processes that outlived CMD, ended */
+	size_t leaks;		/* leaked_child and leaked_thread records */
+	size_t crashes;
+};
+
+/*
+ * Ends what CMD left running (this process is their subreaper: SIGTERM,
+ * SIGKILL after grace_ms), reads the logs of dir into l and prints to f
+ * what there is to say (nothing when there is nothing). grace_text is
+ * --grace as given. Returns whether anything leaked (a leftover or a leak
+ * record); *s, when not NULL, gets the counts.
+ */
+int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
+		 long long grace_ms, const char *grace_text,
+		 struct ft_summary *s);
+
+#endif
