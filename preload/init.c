@@ -28,6 +28,7 @@ static atomic_ullong stream_pos;
 static atomic_ullong forks;
 
 struct ft_counters ft_counters;
+const struct ft_warp_link *ft_warp;
 
 const struct ft_config *ft_cfg(void)
 {
@@ -87,7 +88,7 @@ static uint64_t draw_seed(void)
 
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
 		return s;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	ft_clock(CLOCK_REALTIME, &ts);
 	return ft_prng_at((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20,
 			  (uint64_t)getpid());
 }
@@ -138,6 +139,46 @@ static int prepare_log_dir(char *err, size_t errlen)
 	return -1;
 }
 
+static int warp_error(char *err, size_t errlen, const char *why)
+{
+	struct ft_buf b;
+
+	ft_buf_init(&b, err, errlen);
+	ft_buf_str(&b, "flaketrap: FLAKETRAP_TIMERS=warp: ");
+	ft_buf_str(&b, why);
+	return -1;
+}
+
+/*
+ * FLAKETRAP_TIMERS=warp: turn on libflaketrap-warp.so, which must be loaded
+ * before us (its sleep wrappers call ours for the real sleep). Never a
+ * silent no-op: a run meant to warp that does not would look like a pass.
+ */
+static int attach_warp(char *err, size_t errlen)
+{
+	void *attach = dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
+	void *first = dlsym(RTLD_DEFAULT, "nanosleep");
+	Dl_info w, n;
+
+	if (!attach)
+		return warp_error(err, errlen,
+				  "libflaketrap-warp.so is not loaded; put it"
+				  " in LD_PRELOAD before libflaketrap.so"
+				  " (flaketrap run --timers=warp does)");
+	if (!first || !dladdr(attach, &w) || !dladdr(first, &n) ||
+	    w.dli_fbase != n.dli_fbase)
+		return warp_error(err, errlen,
+				  "libflaketrap-warp.so must come before"
+				  " libflaketrap.so in LD_PRELOAD");
+	ft_warp = ((ft_warp_attach_fn *)attach)(FT_WARP_LINK_VERSION,
+						cfg.timer_grace_ns);
+	if (!ft_warp)
+		return warp_error(err, errlen,
+				  "libflaketrap-warp.so and libflaketrap.so"
+				  " come from different builds");
+	return 0;
+}
+
 static void atfork_prepare(void)
 {
 	atomic_fetch_add_explicit(&forks, 1, memory_order_relaxed);
@@ -184,6 +225,10 @@ static void reset_process(void)
 	atomic_store(&ft_counters.sleeps_changed, 0);
 	atomic_store(&ft_counters.requested_ns, 0);
 	atomic_store(&ft_counters.slept_ns, 0);
+	if (ft_warp) {
+		atomic_store(&ft_warp->counters->waits_warped, 0);
+		atomic_store(&ft_warp->counters->warped_ns, 0);
+	}
 	ft_log_after_fork();
 	ft_scan_after_fork();
 }
@@ -216,7 +261,8 @@ static void initialize(void)
 		return;
 	}
 	if (ft_config_parse(&cfg, environ, err, sizeof(err)) ||
-	    prepare_log_dir(err, sizeof(err))) {
+	    prepare_log_dir(err, sizeof(err)) ||
+	    (cfg.timers == FT_TIMERS_WARP && attach_warp(err, sizeof(err)))) {
 		write_err_line(err);
 		ft_real._exit(125);
 	}

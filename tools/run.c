@@ -88,6 +88,9 @@ static void usage_run(FILE *f)
 "logs hold are summed up on stderr, as flaketrap report does. Nothing is\n"
 "printed when there is nothing to say.\n"
 "\n"
+"With --timers=warp (or FLAKETRAP_TIMERS=warp), libflaketrap-warp.so, found\n"
+"beside libflaketrap.so, goes in LD_PRELOAD before it.\n"
+"\n"
 "Environment: FLAKETRAP_LIB overrides where libflaketrap.so is found.\n"
 "\n"
 "Exit status: CMD's own; 128+N when CMD was killed by signal N;\n"
@@ -181,28 +184,40 @@ found:
 		die("%s: %s", out, why);
 }
 
-static int is_our_library(const char *entry, size_t len)
+static int ends_with_name(const char *entry, size_t len, const char *name)
 {
-	static const char name[] = "libflaketrap.so";
-	size_t n = sizeof(name) - 1;
+	size_t n = strlen(name);
 
 	return len >= n && memcmp(entry + len - n, name, n) == 0 &&
 	       (len == n || entry[len - n - 1] == '/');
 }
 
+static int is_our_library(const char *entry, size_t len)
+{
+	return ends_with_name(entry, len, "libflaketrap.so") ||
+	       ends_with_name(entry, len, FT_WARP_NAME);
+}
+
 /*
- * Our library first, then the other entries of LD_PRELOAD (either
- * separator), minus any copy of ours: nested runs load it once.
+ * Our libraries first (the warp object, when given, before the library),
+ * then the other entries of LD_PRELOAD (either separator), minus any copy
+ * of ours: nested runs load them once.
  */
-static void set_preload(const char *lib)
+static void set_preload(const char *warp, const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD"), *p, *end;
-	size_t cap = strlen(lib) + (old ? strlen(old) : 0) + 2, len;
+	size_t cap = strlen(lib) + (warp ? strlen(warp) + 1 : 0) +
+		     (old ? strlen(old) : 0) + 2, len;
 	char *val = malloc(cap);
 
 	if (!val)
 		die("%s", strerror(errno));
-	strcpy(val, lib);
+	val[0] = '\0';
+	if (warp) {
+		strcpy(val, warp);
+		strcat(val, ":");
+	}
+	strcat(val, lib);
 	for (p = old; p && *p; p = end) {
 		while (*p == ' ' || *p == ':')
 			p++;
@@ -215,6 +230,26 @@ static void set_preload(const char *lib)
 	}
 	setenv("LD_PRELOAD", val, 1);
 	free(val);
+}
+
+void ft_run_preload(const struct ft_config *cfg)
+{
+	char lib[PATH_MAX], warp[PATH_MAX + sizeof(FT_WARP_NAME)], *slash;
+	const char *why;
+
+	find_library(lib, sizeof(lib));
+	if (cfg->timers != FT_TIMERS_WARP) {
+		set_preload(NULL, lib);
+		return;
+	}
+	/* Beside the library, wherever that was found. */
+	strcpy(warp, lib);
+	slash = strrchr(warp, '/');
+	strcpy(slash ? slash + 1 : warp, FT_WARP_NAME);
+	why = unusable_library(warp);
+	if (why)
+		die("%s (needed by --timers=warp): %s", warp, why);
+	set_preload(warp, lib);
 }
 
 static void mkdir_p(const char *dir)
@@ -499,7 +534,7 @@ int ft_cmd_run(int argc, char **argv)
 	static char run_name[] = "flaketrap run";
 	extern char **environ;
 	struct option opts[FT_NKNOBS + 7];
-	char names[FT_NKNOBS][40], lib[PATH_MAX], err[1024];
+	char names[FT_NKNOBS][40], err[1024];
 	int i, c, status, fail_on_leak = 0, keep_log = 0, leaked;
 	struct ft_config cfg;
 	struct ft_logs logs;
@@ -572,8 +607,7 @@ int ft_cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_TOOL_ERROR;
 	}
-	find_library(lib, sizeof(lib));
-	set_preload(lib);
+	ft_run_preload(&cfg);
 	dir = log_dir();
 	ensure_seed();
 	ft_logs_init(&logs, progname);
