@@ -37,6 +37,7 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(&w_gettimeofday),
 	       "gettimeofday's prototype");
 int w_gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
+	struct timespec ts;
 	int64_t off;
 	int r;
 
@@ -44,8 +45,9 @@ int w_gettimeofday(struct timeval *restrict tv, void *restrict tz)
 		return ft_next.gettimeofday(tv, tz);
 	off = ft_warp_offset();
 	r = ft_next.gettimeofday(tv, tz);
-	if (r == 0 && off)
-		*tv = ft_ns_to_tv(ft_ns_add(ft_tv_to_ns(tv), off));
+	/* From the realtime clock, as time(): the same truncation of it. */
+	if (r == 0 && off && ft_next.clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		*tv = ft_ns_to_tv(ft_ns_add(ft_ts_to_ns(&ts), off));
 	return r;
 }
 
