@@ -23,7 +23,8 @@ test_expect_success 'the library alone wraps no clock and no timed wait' '
 	for f in clock_gettime gettimeofday time timespec_get epoll_wait \
 		 epoll_pwait epoll_pwait2 pthread_cond_timedwait \
 		 pthread_cond_clockwait sem_timedwait sem_clockwait \
-		 pthread_mutex_timedlock pthread_mutex_clocklock; do
+		 pthread_mutex_timedlock pthread_mutex_clocklock cnd_timedwait \
+		 mtx_timedlock pthread_rwlock_timedrdlock timerfd_settime; do
 		! grep -q "^$f\(@\|$\)" exports || return 1
 	done
 '
@@ -56,7 +57,7 @@ test_expect_success 'FLAKETRAP_TIMERS and FLAKETRAP_TIMER_GRACE reject bad value
 # the real time between its start and exit records (both real clocks).
 VIRTUAL="main_exit[\"counters\"][\"warped_ns\"] + main_exit[\"time_ns\"] - [s for s in starts if s[\"pid\"] == root][0][\"time_ns\"]"
 
-for case in descriptors deadlines mutex sleeps clocks fork exec; do
+for case in descriptors deadlines mutex more sleeps clocks fork exec; do
 	test_expect_success "each wait of an hour returns at its deadline: $case" '
 		warp FLAKETRAP_LOG=$case "$HELPERS/warp" $case &&
 		test "$(logq $case "main_exit[\"counters\"][\"waits_warped\"] > 0")" = True &&

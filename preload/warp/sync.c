@@ -2,7 +2,7 @@
 /*
  * Waits with an absolute deadline: pthread_cond_timedwait (both glibc
  * versions), pthread_cond_clockwait, sem_timedwait, sem_clockwait,
- * pthread_mutex_timedlock, pthread_mutex_clocklock. The program computes
+ * pthread_mutex_timedlock, pthread_mutex_clocklock (more in more.c). The program computes
  * its deadline from a warped clock: the real deadline is that minus the
  * offset. A deadline further than the grace waits the grace for real;
  * when that times out, the clock jumps to the deadline and the call
@@ -12,14 +12,8 @@
 
 #include "warp.h"
 
-/*
- * The real deadline for the program's deadline abs on clk, in *real.
- * Returns 1 when the wait is warped (*real is the end of the grace and
- * *target is set), 0 when it is not (the deadline converted), -1 to pass
- * the call on untouched.
- */
-static int deadline(clockid_t clk, const struct timespec *abs,
-		    struct timespec *real, int64_t *target)
+int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
+		     struct timespec *real, int64_t *target)
 {
 	int64_t off, now, d, left;
 
@@ -63,7 +57,7 @@ int w_pthread_cond_timedwait(pthread_cond_t *restrict c,
 	int w, r;
 
 	if (!ft_warp_on() ||
-	    (w = deadline(cond_clock(c), abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(cond_clock(c), abs, &real, &target)) < 0)
 		return ft_next.pthread_cond_timedwait(c, m, abs);
 	r = ft_next.pthread_cond_timedwait(c, m, &real);
 	if (w && r == ETIMEDOUT)
@@ -87,7 +81,7 @@ int w_cond_timedwait_2_2_5(pthread_cond_t *restrict c,
 	int w, r;
 
 	if (!ft_warp_on() ||
-	    (w = deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
 		return ft_next.cond_timedwait_2_2_5(c, m, abs);
 	r = ft_next.cond_timedwait_2_2_5(c, m, &real);
 	if (w && r == ETIMEDOUT)
@@ -108,7 +102,7 @@ int w_pthread_cond_clockwait(pthread_cond_t *restrict c,
 
 	if (!ft_warp_on() ||
 	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
-	    (w = deadline(clk, abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(clk, abs, &real, &target)) < 0)
 		return ft_next.pthread_cond_clockwait(c, m, clk, abs);
 	r = ft_next.pthread_cond_clockwait(c, m, clk, &real);
 	if (w && r == ETIMEDOUT)
@@ -126,7 +120,7 @@ int w_sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abs)
 	int w, r;
 
 	if (!ft_warp_on() ||
-	    (w = deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
 		return ft_next.sem_timedwait(sem, abs);
 	r = ft_next.sem_timedwait(sem, &real);
 	if (w && r == -1 && errno == ETIMEDOUT)
@@ -146,7 +140,7 @@ int w_sem_clockwait(sem_t *restrict sem, clockid_t clk,
 
 	if (!ft_warp_on() ||
 	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
-	    (w = deadline(clk, abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(clk, abs, &real, &target)) < 0)
 		return ft_next.sem_clockwait(sem, clk, abs);
 	r = ft_next.sem_clockwait(sem, clk, &real);
 	if (w && r == -1 && errno == ETIMEDOUT)
@@ -165,7 +159,7 @@ int w_pthread_mutex_timedlock(pthread_mutex_t *restrict m,
 	int w, r;
 
 	if (!ft_warp_on() ||
-	    (w = deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
 		return ft_next.pthread_mutex_timedlock(m, abs);
 	r = ft_next.pthread_mutex_timedlock(m, &real);
 	if (w && r == ETIMEDOUT)
@@ -185,7 +179,7 @@ int w_pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clk,
 
 	if (!ft_warp_on() ||
 	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
-	    (w = deadline(clk, abs, &real, &target)) < 0)
+	    (w = ft_warp_deadline(clk, abs, &real, &target)) < 0)
 		return ft_next.pthread_mutex_clocklock(m, clk, abs);
 	r = ft_next.pthread_mutex_clocklock(m, clk, &real);
 	if (w && r == ETIMEDOUT)

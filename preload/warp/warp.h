@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,5 +71,15 @@ int64_t ft_warp_target(int64_t left);
  * monotonic time is at least target (never backwards), and count it.
  */
 void ft_warp_jump(int64_t target);
+
+/*
+ * For a wait until abs (the program's deadline, virtual) on clk: the
+ * real deadline in *real. Returns 1 when the wait is warped (*real is the
+ * end of the grace, *target set), 0 when it is not (the deadline turned
+ * back into a real one), -1 to pass the call on untouched (invalid
+ * deadline, a clock without an offset).
+ */
+int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
+		     struct timespec *real, int64_t *target);
 
 #endif

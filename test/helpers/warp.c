@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
@@ -289,6 +290,83 @@ static void case_mutex(void)
 	CHECK(pthread_mutex_timedlock(&held, &dl) == 0);
 }
 
+static pthread_rwlock_t rwl = PTHREAD_RWLOCK_INITIALIZER;
+
+static void *rw_holder(void *arg)
+{
+	char c;
+
+	(void)arg;
+	pthread_rwlock_wrlock(&rwl);
+	CHECK(write(held_pipe[1], "x", 1) == 1);
+	CHECK(read(release_pipe[0], &c, 1) == 1);
+	pthread_rwlock_unlock(&rwl);
+	return NULL;
+}
+
+/* C11 waits, rwlocks, timed joins, and timerfd's absolute expiry. */
+static void case_more(void)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	struct timespec dl;
+	uint64_t ticks;
+	pthread_t t;
+	mtx_t m;
+	cnd_t c;
+	int64_t d;
+	int tfd;
+	char ch;
+
+	CHECK(mtx_init(&m, mtx_timed) == thrd_success);
+	CHECK(cnd_init(&c) == thrd_success);
+	CHECK(mtx_lock(&m) == thrd_success);
+	d = now(CLOCK_REALTIME) + HOUR_NS;
+	dl = ts_at(d);
+	CHECK(cnd_timedwait(&c, &m, &dl) == thrd_timedout);
+	CHECK(now(CLOCK_REALTIME) >= d);
+	CHECK(mtx_unlock(&m) == thrd_success);
+
+	CHECK(pipe(held_pipe) == 0 && pipe(release_pipe) == 0);
+	CHECK(pthread_create(&t, NULL, rw_holder, NULL) == 0);
+	CHECK(read(held_pipe[0], &ch, 1) == 1);
+	d = now(CLOCK_REALTIME) + HOUR_NS;
+	dl = ts_at(d);
+	CHECK(pthread_rwlock_timedrdlock(&rwl, &dl) == ETIMEDOUT);
+	CHECK(now(CLOCK_REALTIME) >= d);
+	d = now(CLOCK_REALTIME) + HOUR_NS;
+	dl = ts_at(d);
+	CHECK(pthread_rwlock_timedwrlock(&rwl, &dl) == ETIMEDOUT);
+	CHECK(now(CLOCK_REALTIME) >= d);
+	d = now(CLOCK_MONOTONIC) + HOUR_NS;
+	dl = ts_at(d);
+	CHECK(pthread_rwlock_clockrdlock(&rwl, CLOCK_MONOTONIC, &dl) ==
+	      ETIMEDOUT);
+	CHECK(now(CLOCK_MONOTONIC) >= d);
+	/* The holder is blocked on the pipe: joins time out too. */
+	d = now(CLOCK_REALTIME) + HOUR_NS;
+	dl = ts_at(d);
+	CHECK(pthread_timedjoin_np(t, NULL, &dl) == ETIMEDOUT);
+	CHECK(now(CLOCK_REALTIME) >= d);
+	d = now(CLOCK_MONOTONIC) + HOUR_NS;
+	dl = ts_at(d);
+	CHECK(pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &dl) ==
+	      ETIMEDOUT);
+	CHECK(now(CLOCK_MONOTONIC) >= d);
+	CHECK(write(release_pipe[1], "x", 1) == 1);
+	dl = ts_at(now(CLOCK_REALTIME) + HOUR_NS);
+	CHECK(pthread_timedjoin_np(t, NULL, &dl) == 0);
+
+	/*
+	 * An expiry 1 ms ahead of the warped clock fires 1 ms later, not
+	 * hours later (the hang guard would tell).
+	 */
+	tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+	CHECK(tfd >= 0);
+	its.it_value = ts_at(now(CLOCK_MONOTONIC) + 1000000);
+	CHECK(timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0);
+	CHECK(read(tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks));
+}
+
 /* Every sleep returns, and the clocks say it lasted what was asked. */
 static void case_sleeps(void)
 {
@@ -550,6 +628,8 @@ int main(int argc, char **argv)
 		case_within_grace();
 	else if (!strcmp(case_name, "deadlines"))
 		case_deadlines();
+	else if (!strcmp(case_name, "more"))
+		case_more();
 	else if (!strcmp(case_name, "mutex"))
 		case_mutex();
 	else if (!strcmp(case_name, "sleeps"))
