@@ -352,9 +352,9 @@ static void case_more(void)
 	CHECK(pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &dl) ==
 	      ETIMEDOUT);
 	CHECK(now(CLOCK_MONOTONIC) >= d);
+	/* Not a timed join: the holder may take longer than the grace. */
 	CHECK(write(release_pipe[1], "x", 1) == 1);
-	dl = ts_at(now(CLOCK_REALTIME) + HOUR_NS);
-	CHECK(pthread_timedjoin_np(t, NULL, &dl) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
 
 	/*
 	 * An expiry 1 ms ahead of the warped clock fires 1 ms later, not
