@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The speed of the library, as ratios to the same work without it.
 
-usage: bench/run.py [--reps N] LIB BINDIR
+usage: bench/run.py [--reps N] [--only TEXT] LIB BINDIR
 
 libflaketrap-warp.so is taken from beside LIB: the clock and timed-wait
 rows run once with the library alone (warp off: the target) and once
@@ -128,6 +128,8 @@ def main():
     ap = argparse.ArgumentParser(description="flaketrap benchmarks")
     ap.add_argument("--reps", type=int, default=5,
                     help="runs each way (default 5)")
+    ap.add_argument("--only", metavar="TEXT",
+                    help="only the benchmarks whose name holds TEXT")
     ap.add_argument("lib", help="the library, libflaketrap.so")
     ap.add_argument("bindir", help="where the bench programs are")
     args = ap.parse_args()
@@ -190,6 +192,10 @@ def main():
       + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
       + clock_rows("cond", PAST_WAITS, "cond_timedwait, past")
 
+    if args.only:
+        benches = [b for b in benches if args.only in b.name]
+        if not benches:
+            ap.error("no benchmark name holds %r" % args.only)
     start_load = load()
     sys.stderr.write("flaketrap bench: %d benchmarks, %d runs each way "
                      "(5 take about a minute)\n" % (len(benches), reps))
