@@ -109,6 +109,14 @@ assert time.monotonic() - t >= 0.05" &&
 	test "$(logq off "total(\"waits_warped\"), total(\"warped_ns\")")" = "(0, 0)"
 '
 
+test_expect_success 'two copies of the library behind the warp count once' '
+	mkdir copy && cp "$LIB" copy/libflaketrap.so &&
+	warp FLAKETRAP_LOG=copies \
+		LD_PRELOAD="$WARP:$LIB:$PWD/copy/libflaketrap.so" \
+		"$HELPERS/sleeper" 3600 nanosleep &&
+	test "$(logq copies "len(starts), total(\"sleeps_seen\"), total(\"waits_warped\")")" = "(1, 1, 1)"
+'
+
 test_expect_success 'flaketrap run --timers=warp puts the warp object first' '
 	"$FLAKETRAP" run --timers=warp -- sh -c "echo \$LD_PRELOAD" >out &&
 	test "$(cat out)" = "$WARP:$LIB" &&
