@@ -46,6 +46,9 @@ endif
 
 B := build
 LIB := preload/libflaketrap.so
+# The virtual clock (FLAKETRAP_TIMERS=warp): a second object, so that with
+# warp off nothing wraps clock_gettime or the timed waits.
+WARP := preload/libflaketrap-warp.so
 TOOL := tools/flaketrap
 
 # Pure modules: no wrapper, no real-function pointer; linked by the tool and
@@ -55,6 +58,10 @@ LIB_SRC := $(wildcard preload/*.c)
 LIB_ASM := $(wildcard preload/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
 PURE_OBJ := $(PURE_SRC:%.c=$(B)/obj/%.o)
+WARP_SRC := $(wildcard preload/warp/*.c) preload/timespec.c
+WARP_OBJ := $(WARP_SRC:%.c=$(B)/pic/%.o)
+WARP_LDFLAGS := -shared -Wl,-soname,libflaketrap-warp.so \
+	-Wl,--version-script=preload/warp/exports.map -Wl,-z,defs $(LDFLAGS)
 # The tool's own pure modules, linked by the unit tests too.
 TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
 TOOL_SRC := $(wildcard tools/*.c)
@@ -67,12 +74,13 @@ FIXTURE_SRC := $(wildcard test/fixtures/*.c)
 FIXTURE_BIN := $(FIXTURE_SRC:test/fixtures/%.c=$(B)/test/fixtures/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
-HEADERS := $(wildcard preload/*.h preload/*.def tools/*.h test/*.h)
+HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
+	preload/warp/*.def tools/*.h test/*.h)
 
 .PHONY: all check check-exports test-programs demo bench deps install \
 	uninstall clean
 
-all: $(LIB) $(TOOL)
+all: $(LIB) $(WARP) $(TOOL)
 
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
@@ -100,6 +108,10 @@ $(B)/obj/%.o: %.c $(HEADERS) $(B)/FLAGS
 $(LIB): $(LIB_OBJ) preload/exports.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
+
+$(WARP): $(WARP_OBJ) preload/warp/exports.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LIB_CFLAGS) $(WARP_LDFLAGS) -o $@ $(WARP_OBJ) $(LIB_LIBS)
 
 # libdw: file:line in `flaketrap report` (the tool only, never the preload).
 TOOL_LIBS := -ldw
@@ -132,8 +144,9 @@ FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wi
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS)
 
-check-exports: $(LIB)
+check-exports: $(LIB) $(WARP)
 	$(Q)test/check-exports.sh $(LIB) preload/exports.map
+	$(Q)test/check-exports-warp.sh $(WARP) preload/warp/exports.map $(LIB)
 
 # A sanitized flaketrap may itself run under the preload (nested runs):
 # the ASan runtime then is not first in the list, which is fine here.
@@ -151,7 +164,7 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -pthread $(LDFLAGS) -o $@ $<
 
-bench: $(LIB) $(BENCH_BIN)
+bench: $(LIB) $(WARP) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
 # Installs what is missing, and nothing when all is there.
@@ -171,11 +184,14 @@ deps:
 
 install: all
 	$(INSTALL) -D -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so
+	$(INSTALL) -D -m 644 $(WARP) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so
 	$(INSTALL) -D -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/flaketrap
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so $(DESTDIR)$(BINDIR)/flaketrap
+	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
+		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so \
+		$(DESTDIR)$(BINDIR)/flaketrap
 	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
 
 clean:
-	rm -rf $(B) $(LIB) $(TOOL)
+	rm -rf $(B) $(LIB) $(WARP) $(TOOL)

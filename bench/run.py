@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 """The speed of the library, as ratios to the same work without it.
 
-usage: bench/run.py [--reps N] LIB BINDIR
+usage: bench/run.py [--reps N] [--only TEXT] LIB BINDIR
+
+libflaketrap-warp.so is taken from beside LIB: the clock and timed-wait
+rows run once with the library alone (warp off: the target) and once
+with both objects and FLAKETRAP_TIMERS=warp (shown, no target).
 
 Each benchmark program times its own work (CLOCK_MONOTONIC, start-up
 excluded) and prints nanoseconds. Every measurement is made in this run
@@ -26,6 +30,10 @@ THREADS = 100000
 FORKS = 5000
 EXIT_THREADS = 1000
 STARTS = 1000
+CLOCK_READS = 10000000
+TIMED_WAITS = 1000000
+# A futex wait whose deadline is past still costs some 20 us here.
+PAST_WAITS = 50000
 # Runs of one side that differ by more than this factor (or, against an
 # absolute target, by more than this share of it) are noise.
 NOISY = 1.25
@@ -120,6 +128,8 @@ def main():
     ap = argparse.ArgumentParser(description="flaketrap benchmarks")
     ap.add_argument("--reps", type=int, default=5,
                     help="runs each way (default 5)")
+    ap.add_argument("--only", metavar="TEXT",
+                    help="only the benchmarks whose name holds TEXT")
     ap.add_argument("lib", help="the library, libflaketrap.so")
     ap.add_argument("bindir", help="where the bench programs are")
     args = ap.parse_args()
@@ -136,6 +146,22 @@ def main():
 
     def direct(argv):
         return (lambda: (argv, env)), (lambda d: (argv, preloaded))
+
+    warp_lib = os.path.join(os.path.dirname(lib), "libflaketrap-warp.so")
+    warped = dict(env, LD_PRELOAD=warp_lib + ":" + lib,
+                  FLAKETRAP_TIMERS="warp")
+
+    def with_warp(argv):
+        return (lambda: (argv, env)), (lambda d: (argv, warped))
+
+    def clock_rows(mode, count, what):
+        argv = [prog("clocks"), mode, str(count)]
+        return [
+            Bench("%s x%d" % (what, count), *direct(argv),
+                  target=1.05, per=(count, "call")),
+            Bench("%s x%d, warp" % (what, count), *with_warp(argv),
+                  per=(count, "call")),
+        ]
 
     def spawned(mode_argv, logged=False):
         # spawn itself never runs under the library: only its child does.
@@ -162,8 +188,14 @@ def main():
         Bench("start-up /bin/true x%d" % STARTS,
               *spawned(["start", str(STARTS), "/bin/true"]),
               per=(STARTS, "process")),
-    ]
+    ] + clock_rows("gettime", CLOCK_READS, "clock_gettime") \
+      + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
+      + clock_rows("cond", PAST_WAITS, "cond_timedwait, past")
 
+    if args.only:
+        benches = [b for b in benches if args.only in b.name]
+        if not benches:
+            ap.error("no benchmark name holds %r" % args.only)
     start_load = load()
     sys.stderr.write("flaketrap bench: %d benchmarks, %d runs each way "
                      "(5 take about a minute)\n" % (len(benches), reps))

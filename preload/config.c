@@ -251,6 +251,20 @@ int ft_parse_switch(const char *s, int *on, const char **why)
 	return -1;
 }
 
+int ft_parse_timers(const char *s, int *mode, const char **why)
+{
+	if (strcmp(s, "off") == 0) {
+		*mode = FT_TIMERS_OFF;
+		return 0;
+	}
+	if (strcmp(s, "warp") == 0) {
+		*mode = FT_TIMERS_WARP;
+		return 0;
+	}
+	*why = "neither off nor warp";
+	return -1;
+}
+
 static const struct {
 	int sig;
 	const char *name;
@@ -558,6 +572,10 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 	case FT_KNOB_fork_delay_parent:
 		return ft_parse_delay(value, &cfg->delay[FT_DELAY_FORK_PARENT],
 				      why);
+	case FT_KNOB_timers:
+		return ft_parse_timers(value, &cfg->timers, why);
+	case FT_KNOB_timer_grace:
+		return ft_parse_duration(value, &cfg->timer_grace_ns, why);
 	}
 	*why = "unknown knob";
 	return -1;

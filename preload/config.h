@@ -23,6 +23,7 @@ enum ft_knob_kind {
 	FT_KIND_SWITCH,
 	FT_KIND_SIGNAL,
 	FT_KIND_DELAY,
+	FT_KIND_TIMERS,
 };
 
 enum ft_knob_id {
@@ -84,6 +85,8 @@ extern const char *const ft_delay_names[FT_NDELAYS];
 #define FT_BACKTRACE_MAX 64
 #define FT_PATH_MAX 3072
 #define FT_TEXT_MAX 96
+#define FT_TIMERS_OFF 0
+#define FT_TIMERS_WARP 1
 
 struct ft_config {
 	struct ft_sleep_policy sleep;
@@ -98,6 +101,8 @@ struct ft_config {
 	int stack_signal;		/* 0: off */
 	int64_t stack_timeout_ns;
 	struct ft_delay delay[FT_NDELAYS];
+	int timers;			/* FT_TIMERS_* */
+	int64_t timer_grace_ns;
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 };
@@ -115,6 +120,8 @@ int ft_parse_count(const char *s, unsigned max, unsigned *n, const char **why);
 /* DUR, A..B or off; "0" and "0..0" are off too. */
 int ft_parse_delay(const char *s, struct ft_delay *d, const char **why);
 int ft_parse_switch(const char *s, int *on, const char **why);
+/* "off" or "warp": FT_TIMERS_OFF or FT_TIMERS_WARP. */
+int ft_parse_timers(const char *s, int *mode, const char **why);
 /* A catchable signal: name with or without SIG, RTMIN+N, RTMAX-N, a number,
  * or "off" (0). */
 int ft_parse_signal(const char *s, int *sig, const char **why);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "warp-link.h"
 
 #define FT_EXPORT __attribute__((visibility("default")))
 
@@ -48,6 +49,19 @@ extern struct ft_real ft_real;
  * before ours has run. Async-signal-safe after the first call.
  */
 void ft_real_ensure(void);
+
+/*
+ * The real clock_gettime, the next definition after ours: our own
+ * timestamps and deadlines never read the virtual clock of
+ * libflaketrap-warp.so. async-signal-safe
+ */
+int ft_clock(clockid_t clk, struct timespec *ts);
+
+/*
+ * The virtual clock's link (FLAKETRAP_TIMERS=warp), or NULL when off;
+ * set once at initialization.
+ */
+extern const struct ft_warp_link *ft_warp;
 
 /*
  * Make sure the library is initialized (real functions, configuration) and

@@ -45,6 +45,7 @@ struct ft_stream {
 static __thread struct ft_stream thread_stream;
 
 struct ft_counters ft_counters;
+const struct ft_warp_link *ft_warp;
 
 const struct ft_config *ft_cfg(void)
 {
@@ -132,11 +133,12 @@ static void write_err_line(const char *msg)
 /*
  * Another copy of the library (two paths in LD_PRELOAD) loaded before us
  * owns the wrapped names: stay out of its way so it counts each call once.
+ * Asked of fork, which libflaketrap-warp.so, loaded first, does not wrap.
  */
 static int shadowed_by_other_copy(void)
 {
 	Dl_info mine, first;
-	void *def = dlsym(RTLD_DEFAULT, "nanosleep");
+	void *def = dlsym(RTLD_DEFAULT, "fork");
 	const char *base;
 
 	if (!def || !dladdr((void *)shadowed_by_other_copy, &mine) ||
@@ -155,7 +157,7 @@ static uint64_t draw_seed(void)
 
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
 		return s;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	ft_clock(CLOCK_REALTIME, &ts);
 	return ft_prng_at((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20,
 			  (uint64_t)getpid());
 }
@@ -204,6 +206,46 @@ static int prepare_log_dir(char *err, size_t errlen)
 	ft_buf_str(&b, ": cannot create the directory: ");
 	ft_buf_str(&b, strerror(e));
 	return -1;
+}
+
+static int warp_error(char *err, size_t errlen, const char *why)
+{
+	struct ft_buf b;
+
+	ft_buf_init(&b, err, errlen);
+	ft_buf_str(&b, "flaketrap: FLAKETRAP_TIMERS=warp: ");
+	ft_buf_str(&b, why);
+	return -1;
+}
+
+/*
+ * FLAKETRAP_TIMERS=warp: turn on libflaketrap-warp.so, which must be loaded
+ * before us (its sleep wrappers call ours for the real sleep). Never a
+ * silent no-op: a run meant to warp that does not would look like a pass.
+ */
+static int attach_warp(char *err, size_t errlen)
+{
+	void *attach = dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
+	void *first = dlsym(RTLD_DEFAULT, "nanosleep");
+	Dl_info w, n;
+
+	if (!attach)
+		return warp_error(err, errlen,
+				  "libflaketrap-warp.so is not loaded; put it"
+				  " in LD_PRELOAD before libflaketrap.so"
+				  " (flaketrap run --timers=warp does)");
+	if (!first || !dladdr(attach, &w) || !dladdr(first, &n) ||
+	    w.dli_fbase != n.dli_fbase)
+		return warp_error(err, errlen,
+				  "libflaketrap-warp.so must come before"
+				  " libflaketrap.so in LD_PRELOAD");
+	ft_warp = ((ft_warp_attach_fn *)attach)(FT_WARP_LINK_VERSION,
+						cfg.timer_grace_ns);
+	if (!ft_warp)
+		return warp_error(err, errlen,
+				  "libflaketrap-warp.so and libflaketrap.so"
+				  " come from different builds");
+	return 0;
 }
 
 static void atfork_prepare(void)
@@ -262,6 +304,10 @@ static void reset_process(void)
 		atomic_store(&ft_counters.delays[i], 0);
 		atomic_store(&ft_counters.delay_ns[i], 0);
 	}
+	if (ft_warp) {
+		atomic_store(&ft_warp->counters->waits_warped, 0);
+		atomic_store(&ft_warp->counters->warped_ns, 0);
+	}
 	ft_log_after_fork();
 	ft_scan_after_fork();
 }
@@ -294,7 +340,8 @@ static void initialize(void)
 		return;
 	}
 	if (ft_config_parse(&cfg, environ, err, sizeof(err)) ||
-	    prepare_log_dir(err, sizeof(err))) {
+	    prepare_log_dir(err, sizeof(err)) ||
+	    (cfg.timers == FT_TIMERS_WARP && attach_warp(err, sizeof(err)))) {
 		write_err_line(err);
 		ft_real._exit(125);
 	}

@@ -145,7 +145,7 @@ static void begin(struct ft_buf *b, char *mem, const char *event)
 	struct timespec now;
 
 	ft_buf_init(b, mem, FT_LINE_MAX);
-	clock_gettime(CLOCK_REALTIME, &now);
+	ft_clock(CLOCK_REALTIME, &now);
 	ft_buf_str(b, "{\"event\":");
 	ft_buf_json(b, event);
 	ft_buf_str(b, ",\"time_ns\":");
@@ -301,6 +301,12 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_str(&b, ",\"slept_ns\":");
 	ft_buf_u64(&b, atomic_load(&ft_counters.slept_ns));
 	write_delays(&b);
+	ft_buf_str(&b, ",\"waits_warped\":");
+	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->waits_warped)
+			       : 0);
+	ft_buf_str(&b, ",\"warped_ns\":");
+	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->warped_ns)
+			       : 0);
 	ft_buf_str(&b, "},\"leaks\":{\"children\":");
 	ft_buf_u64(&b, ft_leak_counts.children);
 	ft_buf_str(&b, ",\"threads\":");

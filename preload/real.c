@@ -11,6 +11,8 @@
 struct ft_real ft_real;
 
 static atomic_int resolved;
+/* Not in real.def: resolved, never wrapped. */
+static __typeof__(&clock_gettime) real_clock_gettime;
 
 static void die_missing(const char *name)
 {
@@ -54,5 +56,15 @@ void ft_real_ensure(void)
 #undef REQUIRED
 #undef OPTIONAL
 #undef FT_REAL
+	p = dlsym(RTLD_NEXT, "clock_gettime");
+	if (!p)
+		die_missing("clock_gettime");
+	__atomic_store_n((void **)&real_clock_gettime, p, __ATOMIC_RELAXED);
 	atomic_store_explicit(&resolved, 1, memory_order_release);
+}
+
+int ft_clock(clockid_t clk, struct timespec *ts)
+{
+	ft_real_ensure();
+	return __atomic_load_n(&real_clock_gettime, __ATOMIC_RELAXED)(clk, ts);
 }

@@ -263,7 +263,7 @@ static int64_t now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	ft_clock(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -522,7 +522,7 @@ void ft_reg_wait_thread_ids(int64_t max_ns)
 			    atomic_load((_Atomic int32_t *)&rec->id) == 0)
 				pending++;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		ft_clock(CLOCK_MONOTONIC, &now);
 		t = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 		if (!deadline)
 			deadline = t + max_ns;

@@ -178,7 +178,7 @@ static int abstime_sleep(clockid_t clk, const struct timespec *req,
 	int64_t want, got, now_ns;
 	int saved = errno;
 
-	if (clock_gettime(clk, &now) != 0) {
+	if (ft_clock(clk, &now) != 0) {
 		errno = saved;
 		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
 	}

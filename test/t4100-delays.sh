@@ -142,6 +142,14 @@ test_expect_success '--junk: jemalloc in, junk:true added to the user settings' 
 	grep -x "junk:true,narenas:2" out
 '
 
+test_expect_success '--junk with --timers=warp: warp, the library, then jemalloc' '
+	LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 $GUARD "$FLAKETRAP" run --junk \
+		--timers=warp -- sh -c "echo \$LD_PRELOAD" >out &&
+	sed "s|[^:]*/||g" out >names &&
+	echo "libflaketrap-warp.so:libflaketrap.so:libjemalloc.so.2:libc.so.6" >want &&
+	cmp want names
+'
+
 test_expect_success '--junk: a conflicting MALLOC_CONF or a missing jemalloc is an error' '
 	MALLOC_CONF=narenas:2,junk:free test_expect_code 125 \
 		"$FLAKETRAP" run --junk -- /bin/true 2>err &&

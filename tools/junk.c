@@ -101,12 +101,11 @@ static int find_jemalloc(char *out, size_t outlen, char *err, size_t errlen)
 	return -1;
 }
 
-int ft_junk_setup(char *err, size_t errlen)
+int ft_junk_setup(char *jemalloc, char *err, size_t errlen)
 {
-	char jemalloc[PATH_MAX], conf[4096], *preload, *val, *rest;
-	size_t cap;
+	char conf[4096];
 
-	if (find_jemalloc(jemalloc, sizeof(jemalloc), err, errlen))
+	if (find_jemalloc(jemalloc, PATH_MAX, err, errlen))
 		return -1;
 	if (strpbrk(jemalloc, " :\t\n")) {
 		snprintf(err, errlen, "%s: a space or a colon in its path"
@@ -116,24 +115,6 @@ int ft_junk_setup(char *err, size_t errlen)
 	if (ft_junk_malloc_conf(getenv("MALLOC_CONF"), conf, sizeof(conf),
 				err, errlen))
 		return -1;
-	preload = getenv("LD_PRELOAD");
-	if (!preload) {
-		snprintf(err, errlen, "--junk: LD_PRELOAD is not set");
-		return -1;
-	}
-	cap = strlen(preload) + strlen(jemalloc) + 2;
-	val = malloc(cap);
-	if (!val) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -1;
-	}
-	/* After our own entry (the first), before the user's. */
-	rest = strchr(preload, ':');
-	snprintf(val, cap, "%.*s:%s%s",
-		 (int)(rest ? (size_t)(rest - preload) : strlen(preload)),
-		 preload, jemalloc, rest ? rest : "");
-	setenv("LD_PRELOAD", val, 1);
-	free(val);
 	setenv("MALLOC_CONF", conf, 1);
 	return 0;
 }

@@ -14,12 +14,12 @@
 #define FT_JEMALLOC_NAME "libjemalloc.so.2"
 
 /*
- * Sets LD_PRELOAD (jemalloc just after the entry for libflaketrap.so, which
- * must be first) and MALLOC_CONF (the user's settings kept, junk:true
- * added). Returns 0, or -1 with one line in err: jemalloc not found, or a
- * MALLOC_CONF whose junk setting conflicts.
+ * Finds jemalloc (its path in jemalloc, PATH_MAX bytes) and sets
+ * MALLOC_CONF (the user's settings kept, junk:true added); the caller puts
+ * jemalloc in LD_PRELOAD. Returns 0, or -1 with one line in err: jemalloc
+ * not found, or a MALLOC_CONF whose junk setting conflicts.
  */
-int ft_junk_setup(char *err, size_t errlen);
+int ft_junk_setup(char *jemalloc, char *err, size_t errlen);
 
 /*
  * The MALLOC_CONF junk mode needs given the user's (NULL: unset), into

@@ -248,30 +248,48 @@ found:
 	return 0;
 }
 
-static int is_our_library(const char *entry, size_t len)
+static int ends_with_name(const char *entry, size_t len, const char *name)
 {
-	static const char name[] = "libflaketrap.so";
-	size_t n = sizeof(name) - 1;
+	size_t n = strlen(name);
 
 	return len >= n && memcmp(entry + len - n, name, n) == 0 &&
 	       (len == n || entry[len - n - 1] == '/');
 }
 
+static int is_our_library(const char *entry, size_t len)
+{
+	return ends_with_name(entry, len, "libflaketrap.so") ||
+	       ends_with_name(entry, len, FT_WARP_NAME);
+}
+
 /*
- * Our library first, then the other entries of LD_PRELOAD (either
- * separator), minus any copy of ours: nested runs load it once.
+ * LD_PRELOAD: the warp object (when given) before the library, then
+ * jemalloc (when given), then the other entries (either separator), minus
+ * any copy of ours: nested runs load them once.
  */
-static void set_preload(const char *lib)
+static void set_preload(const char *warp, const char *lib,
+			const char *jemalloc)
 {
 	const char *old = getenv("LD_PRELOAD"), *p, *end;
-	size_t cap = strlen(lib) + (old ? strlen(old) : 0) + 2, len;
+	size_t cap = strlen(lib) + (warp ? strlen(warp) + 1 : 0) +
+		     (jemalloc ? strlen(jemalloc) + 1 : 0) +
+		     (old ? strlen(old) : 0) + 2, len;
 	char *val = malloc(cap);
 
 	if (!val) {
 		perror("flaketrap");
 		exit(FT_EXIT_TOOL_ERROR);
 	}
-	strcpy(val, lib);
+	val[0] = '\0';
+	if (warp) {
+		strcpy(val, warp);
+		strcat(val, ":");
+	}
+	strcat(val, lib);
+	if (jemalloc) {
+		strcat(val, ":");
+		strcat(val, jemalloc);
+	}
 	for (p = old; p && *p; p = end) {
 		while (*p == ' ' || *p == ':')
 			p++;
@@ -289,7 +307,9 @@ static void set_preload(const char *lib)
 int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 {
 	extern char **environ;
-	char err[1024];
+	char err[1024], warp[PATH_MAX + sizeof(FT_WARP_NAME)];
+	char jemalloc[PATH_MAX], *slash;
+	const char *why;
 	int rc;
 
 	if (ft_config_parse(cfg, environ, err, sizeof(err))) {
@@ -299,9 +319,20 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	rc = find_library(library, sizeof(library));
 	if (rc)
 		return rc;
-	set_preload(library);
-	if (o->junk && ft_junk_setup(err, sizeof(err)))
+	if (cfg->timers == FT_TIMERS_WARP) {
+		/* Beside the library, wherever that was found. */
+		strcpy(warp, library);
+		slash = strrchr(warp, '/');
+		strcpy(slash ? slash + 1 : warp, FT_WARP_NAME);
+		why = unusable_library(warp);
+		if (why)
+			return fail("%s (needed by --timers=warp): %s", warp,
+				    why);
+	}
+	if (o->junk && ft_junk_setup(jemalloc, err, sizeof(err)))
 		return fail("%s", err);
+	set_preload(cfg->timers == FT_TIMERS_WARP ? warp : NULL, library,
+		    o->junk ? jemalloc : NULL);
 	return 0;
 }
 

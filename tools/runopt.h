@@ -16,6 +16,9 @@
 
 #include "../preload/config.h"
 
+/* The virtual clock's object, found beside libflaketrap.so. */
+#define FT_WARP_NAME "libflaketrap-warp.so"
+
 /* Entries ft_runopt_table adds to a getopt_long table, at most. */
 #define FT_RUNOPT_ENTRIES (FT_NKNOBS + 8)
 /* Options kept to be given again to `flaketrap run` (reproduce.sh). */
@@ -59,7 +62,9 @@ void ft_runopt_usage(FILE *f);
 /*
  * After the options: checks every FLAKETRAP_* variable with the library's
  * own parser (into *cfg), finds the library and puts it first in
- * LD_PRELOAD. Returns 0, or 125 after a message on stderr.
+ * LD_PRELOAD: after libflaketrap-warp.so when cfg->timers is warp, before
+ * jemalloc with --junk, then the entries that were there (any copy of ours
+ * dropped). Returns 0, or 125 after a message on stderr.
  */
 int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg);
 

@@ -193,6 +193,9 @@ static void test_config(void)
 	const char *emptylog[] = { "FLAKETRAP_LOG=", NULL };
 	const char *dup[] = { "FLAKETRAP_SLEEP=off", "FLAKETRAP_SLEEP=junk", NULL };
 	const char *nonascii[] = { "FLAKETRAP_SEED=\x01\xff", NULL };
+	const char *warp[] = { "FLAKETRAP_TIMERS=warp",
+			       "FLAKETRAP_TIMER_GRACE=0", NULL };
+	const char *badwarp[] = { "FLAKETRAP_TIMERS=on", NULL };
 
 	is_int(parse_env(defaults, &cfg, err, sizeof(err)), 0, "no knob set");
 	ok(cfg.sleep.mode == FT_SLEEP_FIXED && cfg.sleep.lo_ns == 1,
@@ -238,6 +241,15 @@ static void test_config(void)
 	is_int(parse_env(nonascii, &cfg, err, sizeof(err)), -1,
 	       "control and non-ASCII bytes rejected");
 	ok(strstr(err, "'\\x01\\xff'") != NULL, "and shown escaped: %s", err);
+	is_int(parse_env(defaults, &cfg, err, sizeof(err)), 0, "defaults again");
+	ok(cfg.timers == FT_TIMERS_OFF && cfg.timer_grace_ns == 1000000,
+	   "timers off, grace 1ms by default");
+	is_int(parse_env(warp, &cfg, err, sizeof(err)), 0, "warp read");
+	ok(cfg.timers == FT_TIMERS_WARP && cfg.timer_grace_ns == 0,
+	   "warp with no grace");
+	is_int(parse_env(badwarp, &cfg, err, sizeof(err)), -1, "bad timers");
+	ok(strstr(err, "neither off nor warp; expected off or warp") != NULL,
+	   "says why and what: %s", err);
 	is_int(parse_env(bad, &cfg, err, 16), -1, "small error buffer");
 	is_int((int)strlen(err), 15, "message cut, still terminated");
 }

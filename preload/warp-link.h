@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How libflaketrap.so and libflaketrap-warp.so meet. The warp object
+ * exports one function of its own, ft_warp_attach; libflaketrap.so looks it
+ * up with dlsym when FLAKETRAP_TIMERS=warp and calls it once, from its
+ * initialization. Until then every warp wrapper passes its call on.
+ */
+#ifndef FT_WARP_LINK_H
+#define FT_WARP_LINK_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* Bumped whenever struct ft_warp_link or the call below change. */
+#define FT_WARP_LINK_VERSION 1
+#define FT_WARP_ATTACH "ft_warp_attach"
+
+/* Counters of this process, reset by libflaketrap.so in a fork child. */
+struct ft_warp_counters {
+	atomic_ullong waits_warped;	/* waits ended by a jump of the clock */
+	atomic_ullong warped_ns;	/* what the jumps added to the clock */
+};
+
+struct ft_warp_link {
+	int version;
+	struct ft_warp_counters *counters;
+};
+
+/*
+ * Turn the warp on with this grace; NULL when version is not the warp
+ * object's (the two objects come from different builds).
+ */
+typedef const struct ft_warp_link *ft_warp_attach_fn(int version,
+						     int64_t grace_ns);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sleep family under warp: the real sleep is libflaketrap.so's, next
+ * (FLAKETRAP_SLEEP decides how long it lasts: 1 ns by default), then the
+ * clock jumps to the end the program asked for, so every clock says the
+ * whole sleep passed. An interrupted sleep moves the clock by the part
+ * it reports as slept. async-signal-safe, as sleep and nanosleep are.
+ */
+#include <errno.h>
+
+#include "warp.h"
+
+FT_WRAP(nanosleep) __attribute__((symver("nanosleep@@GLIBC_2.2.5")));
+int w_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	int64_t target;
+	int r, e;
+
+	if (!ft_warp_on() || !req || !ft_ts_valid(req))
+		return ft_next.nanosleep(req, rem);
+	target = ft_warp_target(ft_ts_to_ns(req));
+	r = ft_next.nanosleep(req, rem);
+	e = errno;
+	if (r == 0)
+		ft_warp_jump(target);
+	else if (e == EINTR && rem && ft_ts_valid(rem))
+		ft_warp_jump(target - ft_ts_to_ns(rem));
+	errno = e;
+	return r;
+}
+
+FT_WRAP(sleep) __attribute__((symver("sleep@@GLIBC_2.2.5")));
+unsigned int w_sleep(unsigned int seconds)
+{
+	int64_t target;
+	unsigned int left;
+
+	if (!ft_warp_on() || seconds == 0)
+		return ft_next.sleep(seconds);
+	target = ft_warp_target((int64_t)seconds * FT_NS_PER_S);
+	left = ft_next.sleep(seconds);
+	if (left <= seconds)
+		ft_warp_jump(target - (int64_t)left * FT_NS_PER_S);
+	return left;
+}
+
+FT_WRAP(usleep) __attribute__((symver("usleep@@GLIBC_2.2.5")));
+int w_usleep(useconds_t usec)
+{
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || usec == 0)
+		return ft_next.usleep(usec);
+	target = ft_warp_target((int64_t)usec * 1000);
+	r = ft_next.usleep(usec);
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+static int abs_sleep(clockid_t clk, const struct timespec *req,
+		     struct timespec *rem)
+{
+	int64_t off, now, d, left, target;
+	struct timespec real;
+	int r;
+
+	off = ft_warp_offset();
+	now = ft_warp_real(clk);
+	if (now < 0)
+		return ft_next.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
+	d = ft_ts_to_ns(req);
+	left = d - ft_ns_add(now, off);
+	real = ft_ns_to_ts(d > off ? d - off : 0);
+	target = ft_warp_target(left > 0 ? left : 0);
+	r = ft_next.clock_nanosleep(clk, TIMER_ABSTIME, &real, rem);
+	if (r == 0 && left > 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+FT_WRAP(clock_nanosleep)
+	__attribute__((symver("clock_nanosleep@@GLIBC_2.17"),
+		       symver("clock_nanosleep@GLIBC_2.2.5")));
+int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+		      struct timespec *rem)
+{
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !req || !ft_ts_valid(req) ||
+	    (flags & ~TIMER_ABSTIME) || !ft_warp_wall_clock(clk))
+		return ft_next.clock_nanosleep(clk, flags, req, rem);
+	if (flags & TIMER_ABSTIME)
+		return abs_sleep(clk, req, rem);
+	target = ft_warp_target(ft_ts_to_ns(req));
+	r = ft_next.clock_nanosleep(clk, flags, req, rem);
+	if (r == 0)
+		ft_warp_jump(target);
+	else if (r == EINTR && rem && ft_ts_valid(rem))
+		ft_warp_jump(target - ft_ts_to_ns(rem));
+	return r;
+}
+
+FT_WRAP(thrd_sleep) __attribute__((symver("thrd_sleep@@GLIBC_2.28")));
+int w_thrd_sleep(const struct timespec *dur, struct timespec *rem)
+{
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !dur || !ft_ts_valid(dur))
+		return ft_next.thrd_sleep(dur, rem);
+	target = ft_warp_target(ft_ts_to_ns(dur));
+	r = ft_next.thrd_sleep(dur, rem);
+	if (r == 0)
+		ft_warp_jump(target);
+	else if (r == -1 && rem && ft_ts_valid(rem))
+		ft_warp_jump(target - ft_ts_to_ns(rem));
+	return r;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Waits for descriptors with a timeout: epoll_wait, epoll_pwait,
+ * epoll_pwait2, poll, ppoll, select, pselect. A timeout longer than the
+ * grace waits the grace for real; a descriptor ready by then (or a signal)
+ * ends the call as it would have, else the clock jumps to the deadline and
+ * the call returns 0, a timeout. No timeout (infinite), a zero one, or one
+ * within the grace: the call goes on unchanged.
+ * poll/ppoll without descriptors and select/pselect without sets are
+ * sleeps: libflaketrap.so, next, shrinks them; the clock then jumps to
+ * their end.
+ */
+#include <errno.h>
+#include <limits.h>
+
+#include "warp.h"
+
+/* The grace as a poll/epoll timeout: whole ms, rounded up. */
+static int grace_ms(void)
+{
+	int64_t ms = (ft_warp_grace() + 999999) / 1000000;
+
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* A wait whose timeout (ms) is worth warping; its target then. */
+static int warp_ms(int timeout, int64_t *target)
+{
+	if (timeout <= grace_ms())
+		return 0;
+	*target = ft_warp_target((int64_t)timeout * 1000000);
+	return 1;
+}
+
+/* The same for a timespec timeout; NULL (infinite) or invalid: no. */
+static int warp_ts(const struct timespec *timeout, int64_t *target)
+{
+	if (!timeout || !ft_ts_valid(timeout) ||
+	    ft_ts_to_ns(timeout) <= ft_warp_grace())
+		return 0;
+	*target = ft_warp_target(ft_ts_to_ns(timeout));
+	return 1;
+}
+
+FT_WRAP(epoll_wait) __attribute__((symver("epoll_wait@@GLIBC_2.3.2")));
+int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
+{
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !warp_ms(timeout, &target))
+		return ft_next.epoll_wait(ep, events, max, timeout);
+	r = ft_next.epoll_wait(ep, events, max, grace_ms());
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+FT_WRAP(epoll_pwait) __attribute__((symver("epoll_pwait@@GLIBC_2.6")));
+int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
+		  const sigset_t *mask)
+{
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !warp_ms(timeout, &target))
+		return ft_next.epoll_pwait(ep, events, max, timeout, mask);
+	r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+FT_WRAP(epoll_pwait2) __attribute__((symver("epoll_pwait2@@GLIBC_2.35")));
+int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
+		   const struct timespec *timeout, const sigset_t *mask)
+{
+	struct timespec grace;
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !warp_ts(timeout, &target))
+		return ft_next.epoll_pwait2(ep, events, max, timeout, mask);
+	grace = ft_ns_to_ts(ft_warp_grace());
+	r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+FT_WRAP(poll) __attribute__((symver("poll@@GLIBC_2.2.5")));
+int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || timeout <= 0)
+		return ft_next.poll(fds, nfds, timeout);
+	if (nfds == 0) {
+		target = ft_warp_target((int64_t)timeout * 1000000);
+		r = ft_next.poll(fds, nfds, timeout);
+	} else {
+		if (!warp_ms(timeout, &target))
+			return ft_next.poll(fds, nfds, timeout);
+		r = ft_next.poll(fds, nfds, grace_ms());
+	}
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+FT_WRAP(ppoll) __attribute__((symver("ppoll@@GLIBC_2.4")));
+int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+	    const sigset_t *mask)
+{
+	struct timespec grace;
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !timeout || !ft_ts_valid(timeout))
+		return ft_next.ppoll(fds, nfds, timeout, mask);
+	if (nfds == 0) {
+		target = ft_warp_target(ft_ts_to_ns(timeout));
+		r = ft_next.ppoll(fds, nfds, timeout, mask);
+	} else {
+		if (!warp_ts(timeout, &target))
+			return ft_next.ppoll(fds, nfds, timeout, mask);
+		grace = ft_ns_to_ts(ft_warp_grace());
+		r = ft_next.ppoll(fds, nfds, &grace, mask);
+	}
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}
+
+/* select/pselect without any set is a sleep (as libflaketrap.so sees it). */
+static int no_sets(int nfds, fd_set *r, fd_set *w, fd_set *e)
+{
+	return nfds == 0 || (!r && !w && !e);
+}
+
+FT_WRAP(select) __attribute__((symver("select@@GLIBC_2.2.5")));
+int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
+	     fd_set *restrict efds, struct timeval *restrict timeout)
+{
+	struct timeval tv;
+	int64_t target, left, used;
+	int r, e;
+
+	if (!ft_warp_on() || !timeout || nfds < 0 || !ft_tv_valid(timeout))
+		return ft_next.select(nfds, rfds, wfds, efds, timeout);
+	left = ft_tv_to_ns(timeout);
+	if (no_sets(nfds, rfds, wfds, efds)) {
+		target = ft_warp_target(left);
+		r = ft_next.select(nfds, rfds, wfds, efds, timeout);
+		e = errno;
+		/* The next select left the unslept time in *timeout. */
+		if (r == 0 || (r == -1 && e == EINTR))
+			ft_warp_jump(target - ft_tv_to_ns(timeout));
+		errno = e;
+		return r;
+	}
+	if (left <= ft_warp_grace())
+		return ft_next.select(nfds, rfds, wfds, efds, timeout);
+	target = ft_warp_target(left);
+	tv = ft_ns_to_tv(ft_warp_grace());
+	r = ft_next.select(nfds, rfds, wfds, efds, &tv);
+	e = errno;
+	if (r == 0) {
+		ft_warp_jump(target);
+		timeout->tv_sec = timeout->tv_usec = 0;
+	} else {
+		/* Linux leaves the unslept time: of the caller's timeout. */
+		used = ft_warp_grace() - ft_tv_to_ns(&tv);
+		*timeout = ft_ns_to_tv(left - (used > 0 ? used : 0));
+	}
+	errno = e;
+	return r;
+}
+
+FT_WRAP(pselect) __attribute__((symver("pselect@@GLIBC_2.2.5")));
+int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
+	      fd_set *restrict efds, const struct timespec *restrict timeout,
+	      const sigset_t *restrict mask)
+{
+	struct timespec grace;
+	int64_t target;
+	int r;
+
+	if (!ft_warp_on() || !timeout || nfds < 0 || !ft_ts_valid(timeout))
+		return ft_next.pselect(nfds, rfds, wfds, efds, timeout, mask);
+	if (no_sets(nfds, rfds, wfds, efds)) {
+		target = ft_warp_target(ft_ts_to_ns(timeout));
+		r = ft_next.pselect(nfds, rfds, wfds, efds, timeout, mask);
+	} else {
+		if (!warp_ts(timeout, &target))
+			return ft_next.pselect(nfds, rfds, wfds, efds,
+					       timeout, mask);
+		grace = ft_ns_to_ts(ft_warp_grace());
+		r = ft_next.pselect(nfds, rfds, wfds, efds, &grace, mask);
+	}
+	if (r == 0)
+		ft_warp_jump(target);
+	return r;
+}

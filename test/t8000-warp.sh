@@ -1,0 +1,173 @@
+#!/bin/sh
+# FLAKETRAP_TIMERS=warp: the virtual clock of libflaketrap-warp.so. Every
+# check holds whatever the load: hour-long waits return (under the hang
+# guard), the clocks say the hour passed, the counters say the clock
+# jumped. Nothing here waits for real on a timer it then measures.
+. "$(dirname "$0")/lib.sh"
+
+WARP=$ROOT/preload/libflaketrap-warp.so
+HOUR=3600000000000
+
+# warp [NAME=VALUE]... CMD...: CMD with both libraries, the warp on.
+warp () {
+	$GUARD env LD_PRELOAD="$WARP:$LIB" FLAKETRAP_TIMERS=warp "$@"
+}
+
+test_expect_success 'the warp object exports each wrapper at libc'"'"'s versions' '
+	"$TEST_DIRECTORY/check-exports-warp.sh" "$WARP" \
+		"$ROOT/preload/warp/exports.map" "$LIB"
+'
+
+test_expect_success 'the library alone wraps no clock and no timed wait' '
+	nm -D --defined-only "$LIB" | awk "{print \$3}" >exports &&
+	for f in clock_gettime gettimeofday time timespec_get epoll_wait \
+		 epoll_pwait epoll_pwait2 pthread_cond_timedwait \
+		 pthread_cond_clockwait sem_timedwait sem_clockwait \
+		 pthread_mutex_timedlock pthread_mutex_clocklock cnd_timedwait \
+		 mtx_timedlock pthread_rwlock_timedrdlock timerfd_settime; do
+		! grep -q "^$f\(@\|$\)" exports || return 1
+	done
+'
+
+test_expect_success 'FLAKETRAP_TIMERS=warp without the warp object: 125' '
+	test_expect_code 125 env FLAKETRAP_TIMERS=warp LD_PRELOAD="$LIB" \
+		"$PYTHON" -c "print(\"main ran\")" >out 2>err &&
+	test ! -s out && test "$(wc -l <err)" = 1 &&
+	grep -F "FLAKETRAP_TIMERS=warp: libflaketrap-warp.so is not loaded" err
+'
+
+test_expect_success 'the warp object after the library: 125' '
+	test_expect_code 125 env FLAKETRAP_TIMERS=warp \
+		LD_PRELOAD="$LIB:$WARP" /bin/true 2>err &&
+	grep -F "libflaketrap-warp.so must come before libflaketrap.so" err
+'
+
+test_expect_success 'FLAKETRAP_TIMERS and FLAKETRAP_TIMER_GRACE reject bad values' '
+	for v in "" on WARP 1; do
+		test_expect_code 125 env FLAKETRAP_TIMERS="$v" \
+			LD_PRELOAD="$LIB" /bin/true 2>err &&
+		grep -F "expected off or warp" err &&
+		test_expect_code 125 "$FLAKETRAP" run --timers="$v" /bin/true || return 1
+	done &&
+	test_expect_code 125 env FLAKETRAP_TIMER_GRACE=1 LD_PRELOAD="$LIB" \
+		/bin/true 2>err && grep -F "expected DUR" err
+'
+
+# The virtual time the root process saw pass: what the jumps added plus
+# the real time between its start and exit records (both real clocks).
+VIRTUAL="main_exit[\"counters\"][\"warped_ns\"] + main_exit[\"time_ns\"] - [s for s in starts if s[\"pid\"] == root][0][\"time_ns\"]"
+
+for case in descriptors deadlines mutex more sleeps clocks fork exec; do
+	test_expect_success "each wait of an hour returns at its deadline: $case" '
+		warp FLAKETRAP_LOG=$case "$HELPERS/warp" $case &&
+		test "$(logq $case "main_exit[\"counters\"][\"waits_warped\"] > 0")" = True &&
+		test "$(logq $case "$VIRTUAL >= $HOUR")" = True
+	'
+done
+
+test_expect_success 'ready descriptors are returned, and the clock stays' '
+	warp FLAKETRAP_LOG=ready "$HELPERS/warp" ready &&
+	test "$(logq ready "total(\"waits_warped\"), total(\"warped_ns\")")" = "(0, 0)"
+'
+
+test_expect_success 'what arrives within the grace ends the wait normally' '
+	warp FLAKETRAP_TIMER_GRACE=1000s FLAKETRAP_LOG=grace \
+		"$HELPERS/warp" within-grace &&
+	test "$(logq grace "total(\"waits_warped\")")" = 0
+'
+
+test_expect_success 'a signal ends a warped wait with EINTR' '
+	warp FLAKETRAP_LOG=eintr "$HELPERS/warp" eintr &&
+	test "$(logq eintr "total(\"waits_warped\")")" = 0
+'
+
+test_expect_success 'an interrupted sleep moves the clock by what it slept' '
+	warp FLAKETRAP_SLEEP=off "$HELPERS/warp" sleep-eintr
+'
+
+test_expect_success 'monotonic time never goes back across threads' '
+	warp FLAKETRAP_TIMER_GRACE=0 FLAKETRAP_LOG=threads \
+		"$HELPERS/warp" threads &&
+	test "$(logq threads "total(\"waits_warped\") == 2000")" = True
+'
+
+test_expect_success 'the sleep family still goes through FLAKETRAP_SLEEP' '
+	warp FLAKETRAP_LOG=sleeps2 "$HELPERS/sleeper" 3600 &&
+	test "$(logq sleeps2 "total(\"sleeps_seen\"), total(\"sleeps_changed\")")" = "(14, 14)" &&
+	test "$(logq sleeps2 "total(\"warped_ns\") >= 12 * $HOUR")" = True
+'
+
+test_expect_success 'without warp, the counters are 0 and waits wait' '
+	$GUARD env LD_PRELOAD="$WARP:$LIB" FLAKETRAP_LOG=off "$HELPERS/warp" ready &&
+	preload FLAKETRAP_LOG=off "$HELPERS/warp" ready &&
+	"$HELPERS/warp" ready &&
+	$GUARD env LD_PRELOAD="$WARP:$LIB" FLAKETRAP_LOG=off "$PYTHON" -c "
+import asyncio, time
+t = time.monotonic()
+asyncio.run(asyncio.sleep(0.05))
+assert time.monotonic() - t >= 0.05" &&
+	test "$(logq off "total(\"waits_warped\"), total(\"warped_ns\")")" = "(0, 0)"
+'
+
+test_expect_success 'two copies of the library behind the warp count once' '
+	mkdir copy && cp "$LIB" copy/libflaketrap.so &&
+	warp FLAKETRAP_LOG=copies \
+		LD_PRELOAD="$WARP:$LIB:$PWD/copy/libflaketrap.so" \
+		"$HELPERS/sleeper" 3600 nanosleep &&
+	test "$(logq copies "len(starts), total(\"sleeps_seen\"), total(\"waits_warped\")")" = "(1, 1, 1)"
+'
+
+test_expect_success 'flaketrap run --timers=warp puts the warp object first' '
+	"$FLAKETRAP" run --timers=warp -- sh -c "echo \$LD_PRELOAD" >out &&
+	test "$(cat out)" = "$WARP:$LIB" &&
+	LD_PRELOAD="$WARP:/x/libother.so" "$FLAKETRAP" run -- sh -c "echo \$LD_PRELOAD" >out &&
+	test "$(cat out)" = "$LIB:/x/libother.so" &&
+	FLAKETRAP_TIMERS=warp "$FLAKETRAP" run -- sh -c "echo \$LD_PRELOAD" >out &&
+	test "$(cat out)" = "$WARP:$LIB"
+'
+
+test_expect_success 'flaketrap run --timers=warp without the warp object: 125' '
+	mkdir alone && cp "$LIB" alone/ &&
+	test_expect_code 125 env FLAKETRAP_LIB="$PWD/alone/libflaketrap.so" \
+		"$FLAKETRAP" run --timers=warp /bin/true 2>err &&
+	grep -F "libflaketrap-warp.so (needed by --timers=warp)" err
+'
+
+# run_warp DIR CMD...: flaketrap run --timers=warp, logging into DIR.
+run_warp () {
+	dir=$1
+	shift
+	$GUARD "$FLAKETRAP" run --timers=warp --log="$dir" -- "$@"
+}
+
+test_expect_success 'python asyncio.sleep(3600) returns; time.monotonic agrees' '
+	run_warp asleep "$PYTHON" -c "
+import asyncio, time
+t = time.monotonic()
+asyncio.run(asyncio.sleep(3600))
+assert time.monotonic() - t >= 3600, time.monotonic() - t" &&
+	test "$(logq asleep "main_exit[\"counters\"][\"waits_warped\"] >= 1")" = True &&
+	test "$(logq asleep "$VIRTUAL >= $HOUR")" = True
+'
+
+test_expect_success 'the asyncio race fixture: the loop'"'"'s waits warp' '
+	{ run_warp race "$PYTHON" "$TEST_DIRECTORY/fixtures/asyncio-race.py" 3600 || :; } &&
+	test "$(logq race "main_exit[\"counters\"][\"waits_warped\"] >= 1")" = True &&
+	test "$(logq race "$VIRTUAL >= $HOUR")" = True
+'
+
+test_expect_success 'python time.sleep and threading waits of an hour return' '
+	run_warp pysync "$PYTHON" -c "
+import threading, time
+t = time.monotonic(); w = time.time()
+time.sleep(3600)
+assert not threading.Event().wait(3600)
+c = threading.Condition()
+with c:
+    assert not c.wait(3600)
+assert time.monotonic() - t >= 3 * 3600
+assert time.time() - w >= 3 * 3600" &&
+	test "$(logq pysync "main_exit[\"counters\"][\"waits_warped\"] >= 3")" = True
+'
+
+test_done
