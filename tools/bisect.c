@@ -350,7 +350,7 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 			return -1;
 		}
 	}
-	if (!*input) {
+	if (!**input) {
 		fprintf(stderr, "flaketrap bisect: no case file given (-i"
 				" CASES)\nTry 'flaketrap bisect --help'.\n");
 		return -1;
