@@ -523,16 +523,19 @@ int ft_cmd_bisect(int argc, char **argv)
 	b.size = 1;
 	b.max_iter = 100;
 	b.runs = 1;
-	if (parse_options(&b, argc, argv, &input))
+	if (parse_options(&b, argc, argv, &input) || read_cases(&b, input)) {
+		for (i = 0; i < b.ncases; i++)
+			free(b.cases[i]);
+		free(b.cases);
+		ft_runopt_free(&b.opt);
 		return FT_EXIT_TOOL_ERROR;
-	if (read_cases(&b, input))
-		return FT_EXIT_TOOL_ERROR;
+	}
 	snprintf(b.tmp, sizeof(b.tmp), "%s/flaketrap-bisect.XXXXXX",
 		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(b.tmp)) {
 		fprintf(stderr, "flaketrap bisect: cannot make %s: %s\n",
 			b.tmp, strerror(errno));
-		return FT_EXIT_TOOL_ERROR;
+		exit(FT_EXIT_TOOL_ERROR);
 	}
 	snprintf(b.list, sizeof(b.list), "%s/cases", b.tmp);
 	rc = substitute(&b) ? FT_EXIT_TOOL_ERROR : 0;
@@ -561,7 +564,6 @@ int ft_cmd_bisect(int argc, char **argv)
 	for (i = 0; b.argv[i]; i++)
 		free(b.argv[i]);
 	free(b.argv);
-	for (i = 0; i < b.opt.nreplay; i++)
-		free(b.opt.replay[i]);
+	ft_runopt_free(&b.opt);
 	return rc;
 }

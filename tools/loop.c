@@ -857,24 +857,29 @@ int ft_cmd_loop(int argc, char **argv)
 	lp.max_runs = -1;
 	lp.jobs = jobs_default();
 	lp.outdir = "flaketrap-runs";
-	if (parse_options(&lp, argc, argv))
+	if (parse_options(&lp, argc, argv)) {
+		ft_runopt_free(&lp.opt);
 		return FT_EXIT_TOOL_ERROR;
+	}
 	pre = getenv("LD_PRELOAD");
 	lp.orig_preload = pre ? strdup(pre) : NULL;
 	rc = ft_runopt_environment(&lp.opt, &lp.cfg);
-	if (rc)
-		return rc;
-	rc = ft_sv_check_command("flaketrap loop", lp.argv[0]);
-	if (rc)
-		return rc;
-	if (!getcwd(lp.cwd, sizeof(lp.cwd)) ||
-	    readlink("/proc/self/exe", lp.self, sizeof(lp.self) - 1) < 0) {
+	if (!rc)
+		rc = ft_sv_check_command("flaketrap loop", lp.argv[0]);
+	if (!rc && (!getcwd(lp.cwd, sizeof(lp.cwd)) ||
+		    readlink("/proc/self/exe", lp.self,
+			     sizeof(lp.self) - 1) < 0)) {
 		fprintf(stderr, "flaketrap loop: %s\n", strerror(errno));
-		return FT_EXIT_TOOL_ERROR;
+		rc = FT_EXIT_TOOL_ERROR;
 	}
-	rc = prepare_dirs(&lp);
-	if (rc)
+	if (!rc)
+		rc = prepare_dirs(&lp);
+	if (rc) {
+		free(lp.orig_preload);
+		free(lp.logdir);
+		ft_runopt_free(&lp.opt);
 		return rc;
+	}
 	lp.base = ft_ensure_seed();
 	lp.out = lp.json ? stderr : stdout;
 	lp.tty = isatty(fileno(lp.out));
@@ -969,7 +974,6 @@ int ft_cmd_loop(int argc, char **argv)
 	free(lp.orig_preload);
 	free(lp.logdir);
 	free((char *)lp.outdir);
-	for (i = 0; (size_t)i < lp.opt.nreplay; i++)
-		free(lp.opt.replay[i]);
+	ft_runopt_free(&lp.opt);
 	return status;
 }
