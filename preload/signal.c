@@ -6,7 +6,9 @@
  * action go on (same signal, same core dump). The program never sees it:
  * sigaction() and signal() report and keep the program's own view, and the
  * first handler or SIG_IGN the program sets replaces ours for real.
- * Realtime signals, SIGKILL and SIGSTOP are left alone.
+ * Realtime signals, SIGKILL and SIGSTOP are left alone, but for the stack
+ * signal: with a log it gets our handler too, to answer requests for
+ * stacks (dump.c); any other arrival of it gets its default action.
  */
 #include <errno.h>
 #include <string.h>

@@ -57,6 +57,21 @@ test_expect_success 'loop --help: its options and every option of run' '
 	"$FLAKETRAP" --help | grep -q "^  loop "
 '
 
+test_expect_success 'the README documents every option of loop and bisect' '
+	knobs=$(sed -n "s/^FT_KNOB([a-z_]*, \"\([A-Z_]*\)\".*/--\1/p" "$ROOT/preload/config.def" |
+		tr "A-Z_" "a-z-") &&
+	for cmd in loop bisect; do
+		"$FLAKETRAP" $cmd --help | sed -n "s/^  \(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p" >opts &&
+		test "$(wc -l <opts)" -ge 8 &&
+		while read opt; do
+			case " --help --version $(echo $knobs) " in
+			*" $opt "*) continue ;; esac
+			grep -q -- "\`$opt" "$ROOT/README.md" || {
+				echo "README lacks $cmd $opt"; return 1; }
+		done <opts || return 1
+	done
+'
+
 test_expect_success 'every run passes: status 0, nothing kept' '
 	$GUARD "$FLAKETRAP" loop -n 20 -j 2 --out=runs -- true >out 2>err &&
 	grep -q "^flaketrap loop: 20 runs in .*: 20 passed, 0 failed" out &&
@@ -165,6 +180,7 @@ test_expect_success '--timeout: the hung run gives its stacks, then is killed' '
 	test "$(logq $log "any(\"block_on_pipe\" in syms(r[\"stack\"]) and \"read\" in syms(r[\"stack\"]) for r in of(\"thread_stack\"))")" = True &&
 	test "$(logq $log "any(\"pthread_join\" in syms(r[\"stack\"]) and r[\"main\"] for r in of(\"thread_stack\"))")" = True &&
 	grep -q "1 of 1 processes asked gave their stacks" $dir/flaketrap.txt &&
+	grep -q "^    #1 0x[0-9a-f]* block_on_pipe+0x[0-9a-f]* (.*) at $ROOT/test/fixtures/hang.c:[0-9]*$" $dir/flaketrap.txt &&
 	gone $(logq $log "root")
 '
 

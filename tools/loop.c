@@ -452,7 +452,7 @@ static void finish_run(struct loop *lp, struct slot *s)
 			kept ? "; kept in " : "", kept ? kept : "");
 		if (r.timed_out)
 			fprintf(lp->out, "  %d of %d processes asked gave their"
-					 " stacks (in %s/log)\n",
+					 " stacks (see %s/flaketrap.txt)\n",
 				r.stacks_given, r.stacks_asked,
 				kept ? kept : s->dir);
 		lp->last_progress = 0;
