@@ -96,8 +96,14 @@ struct slot {
 	long long run;
 	unsigned long long seed;
 	char seedtxt[24];
-	char *dir;		/* the run's directory while it runs */
-	char *log;		/* its FLAKETRAP_LOG */
+	/*
+	 * The slot's directory, made once and used by run after run (making
+	 * and removing directories costs more than a run of true); renamed
+	 * away when a run is kept.
+	 */
+	char *dir;
+	int ready;
+	char *log;		/* the run's FLAKETRAP_LOG */
 };
 
 struct failure {
@@ -383,6 +389,22 @@ static char *keep_dir(struct loop *lp, const struct slot *s)
 	return NULL;
 }
 
+static int remove_file(const char *path, const struct stat *st, int flag,
+		       struct FTW *ftw)
+{
+	(void)st;
+	if (ftw->level > 0)
+		(flag == FTW_DP ? rmdir : unlink)(path);
+	return 0;
+}
+
+/* A run not kept: its logs go, the rest is overwritten by the next. */
+static void clean_slot(struct loop *lp, struct slot *s)
+{
+	if (!lp->logdir)
+		nftw(s->log, remove_file, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void finish_run(struct loop *lp, struct slot *s)
 {
 	struct ft_sv_result r;
@@ -399,7 +421,7 @@ static void finish_run(struct loop *lp, struct slot *s)
 	s->sv = 0;
 	if (r.stopped) {
 		lp->stopped++;
-		ft_remove_tree(s->dir);
+		clean_slot(lp, s);
 		goto out;
 	}
 	lp->runs++;
@@ -428,11 +450,13 @@ static void finish_run(struct loop *lp, struct slot *s)
 		free(text);
 		write_reproduce(lp, s->dir, s, bad ? what : "passed");
 		kept = keep_dir(lp, s);
-		if (!kept)
+		if (kept)
+			s->ready = 0;
+		else
 			fprintf(stderr, "flaketrap loop: cannot keep %s: %s\n",
 				s->dir, strerror(errno));
 	} else {
-		ft_remove_tree(s->dir);
+		clean_slot(lp, s);
 	}
 	if (bad) {
 		struct failure *f;
@@ -462,49 +486,69 @@ static void finish_run(struct loop *lp, struct slot *s)
 	}
 	free(kept);
 out:
-	free(s->dir);
 	free(s->log);
-	s->dir = s->log = NULL;
+	s->log = NULL;
 }
 
-static int start_run(struct loop *lp, struct slot *s)
+/* The slot's directory, with its log directory unless --log. */
+static int ready_slot(struct loop *lp, struct slot *s, int index)
+{
+	char *log;
+
+	if (!s->dir)
+		s->dir = xasprintf("%s/.running-%d-%d", lp->outdir,
+				   (int)getpid(), index);
+	if (s->ready)
+		return 0;
+	if (mkdir(s->dir, 0755) != 0) {
+		fprintf(stderr, "flaketrap loop: cannot make %s: %s\n", s->dir,
+			strerror(errno));
+		return -1;
+	}
+	if (!lp->logdir) {
+		log = xasprintf("%s/log", s->dir);
+		if (mkdir(log, 0755) != 0) {
+			fprintf(stderr, "flaketrap loop: cannot make %s: %s\n",
+				log, strerror(errno));
+			free(log);
+			rmdir(s->dir);
+			return -1;
+		}
+		free(log);
+	}
+	s->ready = 1;
+	return 0;
+}
+
+static int start_run(struct loop *lp, struct slot *s, int index)
 {
 	struct ft_sv_spec spec;
 	char *out, *err, *rep;
 	int ofd, efd;
 
-	memset(s, 0, sizeof(*s));
+	if (ready_slot(lp, s, index))
+		return -1;
 	s->run = ++lp->started;
 	s->seed = ft_loop_seed(lp->base, s->run);
 	snprintf(s->seedtxt, sizeof(s->seedtxt), "%llu", s->seed);
-	s->dir = xasprintf("%s/.running-%d-%lld", lp->outdir, (int)getpid(),
-			   s->run);
-	if (mkdir(s->dir, 0755) != 0) {
-		fprintf(stderr, "flaketrap loop: cannot make %s: %s\n", s->dir,
-			strerror(errno));
-		free(s->dir);
-		lp->started--;
-		return -1;
-	}
 	if (lp->logdir) {
 		s->log = xasprintf("%s/run-%lld", lp->logdir, s->run);
 		if (mkdir(s->log, 0755) != 0 && errno != EEXIST) {
 			fprintf(stderr, "flaketrap loop: cannot make %s: %s\n",
 				s->log, strerror(errno));
-			ft_remove_tree(s->dir);
-			free(s->dir);
 			free(s->log);
+			s->log = NULL;
 			lp->started--;
 			return -1;
 		}
 		out = xasprintf("%s/log", s->dir);
+		unlink(out);
 		if (symlink(s->log, out) != 0)
 			fprintf(stderr, "flaketrap loop: %s: %s\n", out,
 				strerror(errno));
 		free(out);
 	} else {
 		s->log = xasprintf("%s/log", s->dir);
-		mkdir(s->log, 0755);
 	}
 	out = xasprintf("%s/stdout", s->dir);
 	err = xasprintf("%s/stderr", s->dir);
@@ -534,10 +578,8 @@ static int start_run(struct loop *lp, struct slot *s)
 	free(rep);
 	if (s->sv < 0) {
 		s->sv = 0;
-		ft_remove_tree(s->dir);
-		free(s->dir);
 		free(s->log);
-		s->dir = s->log = NULL;
+		s->log = NULL;
 		lp->started--;
 		return -1;
 	}
@@ -917,7 +959,7 @@ int ft_cmd_loop(int argc, char **argv)
 				continue;
 			if (lp.max_runs >= 0 && lp.started >= lp.max_runs)
 				break;
-			if (start_run(&lp, &slots[i]) != 0) {
+			if (start_run(&lp, &slots[i], i) != 0) {
 				lp.stopping = 1;
 				tool_error = 1;
 			}
@@ -952,6 +994,11 @@ int ft_cmd_loop(int argc, char **argv)
 		progress(&lp, 0);
 	}
 	stop_burners(&lp);
+	for (i = 0; i < lp.jobs; i++) {
+		if (slots[i].ready)
+			ft_remove_tree(slots[i].dir);
+		free(slots[i].dir);
+	}
 	secs = (double)(now_ns() - lp.t0) / 1e9;
 	if (got_signal)
 		status = 128 + got_signal;
