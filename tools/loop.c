@@ -119,7 +119,7 @@ struct kind {
 };
 
 struct loop {
-	FILE *out;		/* human output: stdout, or stderr with --json */
+	FILE *out;		/* for humans: stdout; stderr with --json */
 	int tty;
 	long long max_runs;	/* -1: forever */
 	int jobs, until_fail, json, load;
@@ -174,7 +174,7 @@ static void oom(void)
 	exit(FT_EXIT_TOOL_ERROR);
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((format(printf, 1, 2)))
 static char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

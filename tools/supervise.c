@@ -30,6 +30,10 @@
 #include "symbolize.h"
 #include "supervise.h"
 
+/* How the library's records of a request begin (preload/dump.c). */
+#define DUMP_END "{\"event\":\"stack_dump\","
+#define THREAD_STACK "{\"event\":\"thread_stack\","
+
 /* Beyond FLAKETRAP_STACK_TIMEOUT, how long asked processes get to write. */
 #define DUMP_MARGIN_NS 2000000000LL
 
@@ -84,7 +88,7 @@ static int dumped(const char *dir, pid_t pid)
 		if (!f)
 			continue;
 		while (!found && getline(&line, &cap, f) > 0)
-			found = !strncmp(line, "{\"event\":\"stack_dump\",", 22);
+			found = !strncmp(line, DUMP_END, strlen(DUMP_END));
 		fclose(f);
 	}
 	free(line);
@@ -189,8 +193,8 @@ static void print_stacks(FILE *f, const char *dir)
 		if (asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0 &&
 		    (in = fopen(path, "re"))) {
 			while ((len = getline(&line, &cap, in)) > 0) {
-				if (strncmp(line, "{\"event\":\"thread_stack\",",
-					    24))
+				if (strncmp(line, THREAD_STACK,
+					    strlen(THREAD_STACK)))
 					continue;
 				r = ft_json_parse(line, (size_t)len, err,
 						  sizeof(err));

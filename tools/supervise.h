@@ -18,7 +18,7 @@
 struct ft_sv_spec {
 	char **argv;
 	int out_fd, err_fd;	/* CMD's stdout and stderr; -1: /dev/null */
-	const char *log_dir;	/* FLAKETRAP_LOG of the run: absolute, made */
+	const char *log_dir;	/* the run's FLAKETRAP_LOG: absolute, made */
 	const char *seed;	/* FLAKETRAP_SEED of the run */
 	int64_t timeout_ns;	/* 0: none */
 	const char *report;	/* the summary's file; NULL: thrown away */
