@@ -151,7 +151,7 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -pthread $(LDFLAGS) -o $@ $<
 
-bench: $(LIB) $(BENCH_BIN)
+bench: $(LIB) $(TOOL) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
 # Installs what is missing, and nothing when all is there.
