@@ -191,6 +191,18 @@ test_expect_success 'the library answers no stray stack signal: SIGURG from kill
 	test "$(logq urg "len(of(\"thread_stack\"))")" = 0
 '
 
+test_expect_success 'the program still sees SIGURG at SIG_DFL, and its own handler replaces ours' '
+	mkdir -p view &&
+	FLAKETRAP_LOG=$PWD/view preload "$PYTHON" -c "
+import os, signal
+print(signal.getsignal(signal.SIGURG) == signal.SIG_DFL)
+got = []
+signal.signal(signal.SIGURG, lambda *a: got.append(1))
+os.kill(os.getpid(), signal.SIGURG)
+print(got == [1])" >out &&
+	test "$(cat out)" = "$(printf "True\nTrue")"
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&
