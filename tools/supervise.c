@@ -240,6 +240,17 @@ static void start_command(const struct ft_sv_spec *spec, int err_pipe,
 	_exit(err == ENOENT ? 127 : 126);
 }
 
+/*
+ * Its process group, and CMD itself in case it left the group (setsid):
+ * not reaped yet, its pid is still its own. The rest of the tree is ended
+ * as leftovers.
+ */
+static void end_command(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
 static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 		      const sigset_t *old_mask)
 {
@@ -308,7 +319,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 			if (left <= 0) {
 				r.timed_out = 1;
 				ask_stacks(spec, &r);
-				kill(-pid, SIGKILL);
+				end_command(pid);
 				continue;
 			}
 			timeout = (int)((left + 999999) / 1000000);
@@ -319,7 +330,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 			continue;
 		if (si.ssi_signo != SIGCHLD) {
 			if (!r.stopped && !r.timed_out)
-				kill(-pid, SIGKILL);
+				end_command(pid);
 			r.stopped = 1;
 			continue;
 		}
