@@ -181,7 +181,12 @@ test_expect_success '--timeout: the hung run gives its stacks, then is killed' '
 	test "$(logq $log "any(\"pthread_join\" in syms(r[\"stack\"]) and r[\"main\"] for r in of(\"thread_stack\"))")" = True &&
 	grep -q "1 of 1 processes asked gave their stacks" $dir/flaketrap.txt &&
 	grep -q "^    #1 0x[0-9a-f]* block_on_pipe+0x[0-9a-f]* (.*) at .*/test/fixtures/hang.c:[0-9]*$" $dir/flaketrap.txt &&
-	gone $(logq $log "root")
+	gone $(logq $log "root") &&
+	"$FLAKETRAP" report $log >report.txt &&
+	grep -q "^stacks on request (a hang), 2 threads:$" report.txt &&
+	"$FLAKETRAP" report --json $log >report.json &&
+	test "$(jget report.json "sorted(s[\"main\"] for s in d[\"stacks\"])")" = "[False, True]" &&
+	test "$(jget report.json "any(f.get(\"function\") == \"block_on_pipe\" and f[\"file\"].endswith(\"test/fixtures/hang.c\") for s in d[\"stacks\"] for f in s[\"stack\"])")" = True
 '
 
 test_expect_success 'the library answers no stray stack signal: SIGURG from kill is ignored' '

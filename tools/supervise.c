@@ -22,17 +22,13 @@
 
 #include "../preload/dump.h"
 #include "commands.h"
-#include "json.h"
 #include "logs.h"
 #include "proc.h"
-#include "report.h"
 #include "summary.h"
-#include "symbolize.h"
 #include "supervise.h"
 
 /* How the library's records of a request begin (preload/dump.c). */
 #define DUMP_END "{\"event\":\"stack_dump\","
-#define THREAD_STACK "{\"event\":\"thread_stack\","
 
 /* Beyond FLAKETRAP_STACK_TIMEOUT, how long asked processes get to write. */
 #define DUMP_MARGIN_NS 2000000000LL
@@ -147,71 +143,6 @@ static void ask_stacks(const struct ft_sv_spec *spec, struct ft_sv_result *r)
 			nanosleep(&pause, NULL);
 	}
 	free(asked);
-}
-
-static void print_thread(FILE *f, const char *file, const struct ft_json *r,
-			 struct ft_symbolizer *sym)
-{
-	const struct ft_json *stack = ft_json_get(r, "stack");
-	const char *name = ft_json_str(ft_json_get(r, "name"));
-	long long pid = 0, tid = 0;
-
-	ft_json_int(ft_json_get(r, "pid"), &pid);
-	ft_json_int(ft_json_get(r, "tid"), &tid);
-	fprintf(f, "  pid %lld (%s) thread %lld \"", pid, file, tid);
-	if (name)
-		ft_report_put_text(f, name, strlen(name));
-	fprintf(f, "\"%s:", ft_json_get(r, "main") &&
-				    ft_json_get(r, "main")->type ==
-					    FT_JSON_TRUE ? ", main" : "");
-	if (stack && stack->type == FT_JSON_ARRAY) {
-		fputc('\n', f);
-		ft_report_frames(f, stack, sym, "    ");
-	} else {
-		name = ft_json_str(ft_json_get(r, "stack_unavailable"));
-		fprintf(f, " no stack: %s\n", name ? name : "unknown");
-	}
-}
-
-/* The thread_stack records of the run's logs, with file:line. */
-static void print_stacks(FILE *f, const char *dir)
-{
-	struct ft_symbolizer *sym = ft_sym_new();
-	char *path, *line = NULL, err[128];
-	struct dirent **names;
-	struct ft_json *r;
-	size_t cap = 0;
-	ssize_t len;
-	int n, i;
-	FILE *in;
-
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n > 0)
-		fprintf(f, "flaketrap: the stacks of the threads when the run"
-			   " hung:\n");
-	for (i = 0; i < n; i++) {
-		if (asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0 &&
-		    (in = fopen(path, "re"))) {
-			while ((len = getline(&line, &cap, in)) > 0) {
-				if (strncmp(line, THREAD_STACK,
-					    strlen(THREAD_STACK)))
-					continue;
-				r = ft_json_parse(line, (size_t)len, err,
-						  sizeof(err));
-				if (r)
-					print_thread(f, names[i]->d_name, r,
-						     sym);
-				ft_json_free(r);
-			}
-			fclose(in);
-		}
-		free(path);
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-	free(line);
-	ft_sym_free(sym);
 }
 
 /* In CMD's child: its own group, /dev/null in, the run's files out. */
@@ -350,6 +281,10 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 		r.exit_code = WEXITSTATUS(status);
 		r.status = r.exit_code;
 	}
+	if (r.timed_out)
+		fprintf(stderr, "flaketrap: timeout: the run was killed; %d of"
+				" %d processes asked gave their stacks\n",
+			r.stacks_given, r.stacks_asked);
 	ft_logs_init(&logs, "flaketrap");
 	logs.empty_ok = 1;
 	r.leaked = ft_summarize(stderr, &logs, spec->log_dir,
@@ -357,13 +292,6 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 				&sum);
 	r.crashed = sum.crashes > 0;
 	ft_logs_free(&logs);
-	if (r.timed_out) {
-		fprintf(stderr, "flaketrap: timeout: the run was killed; %d of"
-				" %d processes asked gave their stacks\n",
-			r.stacks_given, r.stacks_asked);
-		if (r.stacks_given)
-			print_stacks(stderr, spec->log_dir);
-	}
 	if (spec->opt->fail_on_leak && r.status == 0 && r.leaked)
 		r.status = 3;
 	n = write(out, &r, sizeof(r));
