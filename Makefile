@@ -164,7 +164,7 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -pthread $(LDFLAGS) -o $@ $<
 
-bench: $(LIB) $(WARP) $(BENCH_BIN)
+bench: $(LIB) $(WARP) $(TOOL) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
 # Installs what is missing, and nothing when all is there.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The speed of the library, as ratios to the same work without it.
 
-usage: bench/run.py [--reps N] [--only TEXT] LIB BINDIR
+usage: bench/run.py [--reps N] [--only TEXT] [--tool FLAKETRAP] LIB BINDIR
 
 libflaketrap-warp.so is taken from beside LIB: the clock and timed-wait
 rows run once with the library alone (warp off: the target) and once
@@ -11,7 +11,9 @@ with both objects and FLAKETRAP_TIMERS=warp (shown, no target).
 Each benchmark program times its own work (CLOCK_MONOTONIC, start-up
 excluded) and prints nanoseconds. Every measurement is made in this run
 with and without LD_PRELOAD=LIB, N times each (default 5), alternating, and
-the medians are compared. The library runs with its default knobs
+the medians are compared. `flaketrap loop` is timed from outside against
+xargs -P starting the same runs of true under the library. The library
+runs with its default knobs
 (FLAKETRAP_LOG unset unless said: leak tracking and 16-frame creation
 backtraces on). A target missed is a WARN, not a failure: timings belong
 here, never in make check. Exit status 1 only when a program fails.
@@ -25,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 THREADS = 100000
 FORKS = 5000
@@ -34,6 +37,8 @@ CLOCK_READS = 10000000
 TIMED_WAITS = 1000000
 # A futex wait whose deadline is past still costs some 20 us here.
 PAST_WAITS = 50000
+LOOP_RUNS = 2000
+LOOP_JOBS = 2
 # Runs of one side that differ by more than this factor (or, against an
 # absolute target, by more than this share of it) are noise.
 NOISY = 1.25
@@ -113,6 +118,63 @@ def log_note(d):
         leaks, stacks)
 
 
+class LoopBench:
+    """flaketrap loop against xargs -P: the same runs of true, timed from
+    outside (wall clock), both with the library and a log directory."""
+
+    def __init__(self, tool, lib, env):
+        self.name = "loop -n %d -j %d true" % (LOOP_RUNS, LOOP_JOBS)
+        self.tool = tool
+        self.lib = lib
+        self.env = env
+        self.samples = ([], [])
+        self.note = ""
+        self.target = 0.8   # throughput of loop / throughput of xargs
+
+    def noisy(self, side):
+        return max(side) > NOISY * min(side)
+
+    def xargs(self):
+        d = tempfile.mkdtemp(prefix="ft-bench-")
+        env = dict(self.env, LD_PRELOAD=self.lib, FLAKETRAP_LOG=d)
+        seq = "\n".join(str(i) for i in range(LOOP_RUNS)) + "\n"
+        try:
+            t = time.monotonic_ns()
+            p = subprocess.run(["xargs", "-P", str(LOOP_JOBS), "-n", "1",
+                                "/bin/true"], input=seq, text=True, env=env)
+            t = time.monotonic_ns() - t
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        if p.returncode != 0:
+            sys.exit("bench: xargs failed (status %d)" % p.returncode)
+        return t
+
+    def loop(self):
+        d = tempfile.mkdtemp(prefix="ft-bench-")
+        try:
+            t = time.monotonic_ns()
+            p = subprocess.run([self.tool, "loop", "-n", str(LOOP_RUNS),
+                                "-j", str(LOOP_JOBS), "--out", d, "--",
+                                "/bin/true"], env=self.env,
+                               stdout=subprocess.DEVNULL)
+            t = time.monotonic_ns() - t
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        if p.returncode != 0:
+            sys.exit("bench: flaketrap loop failed (status %d)" %
+                     p.returncode)
+        return t
+
+    def run(self, reps):
+        for i in range(reps):
+            if i % 2 == 0:
+                self.samples[0].append(self.xargs())
+                self.samples[1].append(self.loop())
+            else:
+                self.samples[1].append(self.loop())
+                self.samples[0].append(self.xargs())
+
+
 def load():
     with open("/proc/loadavg") as f:
         return f.read().split()[0]
@@ -130,6 +192,8 @@ def main():
                     help="runs each way (default 5)")
     ap.add_argument("--only", metavar="TEXT",
                     help="only the benchmarks whose name holds TEXT")
+    ap.add_argument("--tool", help="the flaketrap command (default: "
+                    "tools/flaketrap beside the library's preload/)")
     ap.add_argument("lib", help="the library, libflaketrap.so")
     ap.add_argument("bindir", help="where the bench programs are")
     args = ap.parse_args()
@@ -137,6 +201,8 @@ def main():
         ap.error("--reps must be at least 1")
     reps = args.reps
     lib = os.path.abspath(args.lib)
+    tool = os.path.abspath(args.tool or os.path.join(
+        os.path.dirname(lib), "..", "tools", "flaketrap"))
     bindir = os.path.abspath(args.bindir)
     env = base_env()
     preloaded = dict(env, LD_PRELOAD=lib)
@@ -191,16 +257,21 @@ def main():
     ] + clock_rows("gettime", CLOCK_READS, "clock_gettime") \
       + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
       + clock_rows("cond", PAST_WAITS, "cond_timedwait, past")
+    loop_bench = LoopBench(tool, lib, env)
 
     if args.only:
         benches = [b for b in benches if args.only in b.name]
-        if not benches:
+        if args.only not in loop_bench.name:
+            loop_bench = None
+        if not benches and not loop_bench:
             ap.error("no benchmark name holds %r" % args.only)
     start_load = load()
     sys.stderr.write("flaketrap bench: %d benchmarks, %d runs each way "
                      "(5 take about a minute)\n" % (len(benches), reps))
     for b in benches:
         b.run(reps)
+    if loop_bench:
+        loop_bench.run(reps)
     # Other work on the machine shows in the load and in the samples.
     print("flaketrap bench: %s, medians of %d runs each way; %d CPUs, "
           "load %s at start, %s at end" % (lib, reps, os.cpu_count(),
@@ -245,6 +316,32 @@ def main():
         notes.append("%s: samples (ms) plain %s, with lib %s" % (
             b.name, " ".join("%.1f" % (s / 1e6) for s in b.samples[0]),
             " ".join("%.1f" % (s / 1e6) for s in b.samples[1])))
+    b = loop_bench
+    if not b:
+        return finish(notes, noisy)
+    xargs_ns = statistics.median(b.samples[0])
+    loop_ns = statistics.median(b.samples[1])
+    ratio = xargs_ns / loop_ns
+    result = "PASS" if ratio >= b.target else "WARN"
+    if any(b.noisy(side) for side in b.samples):
+        result += " noisy"
+        noisy = True
+    print(row % (b.name, fmt_time(xargs_ns), fmt_time(loop_ns),
+                 "%.3f" % ratio,
+                 "%.3f" % (min(b.samples[0]) / min(b.samples[1])),
+                 ">= %.2f" % b.target, result))
+    notes.append("%s: runs/s with xargs -P %d %.0f, with flaketrap loop "
+                 "%.0f; the ratio is loop's throughput to xargs's (the "
+                 "plain column is xargs)" % (
+                     b.name, LOOP_JOBS, LOOP_RUNS / (xargs_ns / 1e9),
+                     LOOP_RUNS / (loop_ns / 1e9)))
+    notes.append("%s: samples (ms) xargs %s, loop %s" % (
+        b.name, " ".join("%.1f" % (s / 1e6) for s in b.samples[0]),
+        " ".join("%.1f" % (s / 1e6) for s in b.samples[1])))
+    return finish(notes, noisy)
+
+
+def finish(notes, noisy):
     if noisy:
         print("noisy: the runs of one side differ by more than %d%% (by "
               "more than %d%% of an absolute target): other work shared the "

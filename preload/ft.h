@@ -178,6 +178,13 @@ struct ft_leak_counts {
 };
 extern struct ft_leak_counts ft_leak_counts;
 
+/* dump.c: stacks on request (flaketrap loop --timeout). */
+/* Whether si is a request for stacks (sigqueue with FT_DUMP_REQUEST). */
+int ft_dump_requested(const siginfo_t *si);
+/* Write every thread's stack to the log; from the signal's handler.
+ * async-signal-safe */
+void ft_dump_stacks(void *ucontext);
+
 /* crash.c: the crash record. async-signal-safe */
 int ft_is_crash_signal(int sig);
 void ft_crash_record(int sig, const siginfo_t *si, void *ucontext);

@@ -319,7 +319,7 @@ static void collect_stacks(struct scan *s)
 		if (s->leaks[i].kind == LEAK_THREAD &&
 		    !s->leaks[i].finished && s->leaks[i].id > 0)
 			reqs[n++].tid = s->leaks[i].id;
-	all = ft_take_stacks(reqs, n, why);
+	all = ft_take_stacks(reqs, n, why, 0);
 	for (i = 0, n = 0; i < s->nleaks; i++) {
 		if (s->leaks[i].kind != LEAK_THREAD || s->leaks[i].finished ||
 		    s->leaks[i].id <= 0)

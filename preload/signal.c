@@ -6,7 +6,9 @@
  * action go on (same signal, same core dump). The program never sees it:
  * sigaction() and signal() report and keep the program's own view, and the
  * first handler or SIG_IGN the program sets replaces ours for real.
- * Realtime signals, SIGKILL and SIGSTOP are left alone.
+ * Realtime signals, SIGKILL and SIGSTOP are left alone, but for the stack
+ * signal: with a log it gets our handler too, to answer requests for
+ * stacks (dump.c); any other arrival of it gets its default action.
  */
 #include <errno.h>
 #include <string.h>
@@ -35,16 +37,35 @@ static int is_fatal(int sig)
 }
 
 /*
- * Raised by the instruction that faults, which runs again when the handler
- * returns. Not SIGTRAP: after int3 the instruction pointer is past it.
+ * The stack signal, with a log: our handler answers requests for stacks
+ * (dump.c) on it, when its default action is to end the process (the
+ * handler then does as for any deadly signal) or to ignore it.
  */
+static int is_stack_signal(int sig)
+{
+	return ft_cfg()->log_dir[0] != '\0' && sig == ft_cfg()->stack_signal &&
+	       (is_fatal(sig) || sig == SIGURG || sig == SIGWINCH ||
+		sig == SIGCHLD || (sig >= SIGRTMIN && sig <= SIGRTMAX));
+}
+
+static int ignored_by_default(int sig)
+{
+	return sig == SIGURG || sig == SIGWINCH || sig == SIGCHLD;
+}
+
 /* The signals we put our handler on: all deadly ones with a log (for the
- * exit record), the crash signals with FLAKETRAP_CRASH. */
+ * exit record), the crash signals with FLAKETRAP_CRASH, the stack signal. */
 static int wants(int sig)
 {
 	return (ft_cfg()->log_dir[0] != '\0' && is_fatal(sig)) ||
-	       (ft_cfg()->crash && ft_is_crash_signal(sig));
+	       (ft_cfg()->crash && ft_is_crash_signal(sig)) ||
+	       is_stack_signal(sig);
 }
+
+/*
+ * Raised by the instruction that faults, which runs again when the handler
+ * returns. Not SIGTRAP: after int3 the instruction pointer is past it.
+ */
 
 static int is_fault(int sig)
 {
@@ -59,6 +80,13 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 	ucontext_t *uc = uctx;
 	int saved = errno;
 
+	if (is_stack_signal(sig) &&
+	    (ft_dump_requested(si) || ignored_by_default(sig))) {
+		if (ft_dump_requested(si) && ft_own_process())
+			ft_dump_stacks(uctx);
+		errno = saved;
+		return;
+	}
 	/* A vfork child has its own dispositions but its parent's memory. */
 	if (ft_own_process()) {
 		if (ft_is_crash_signal(sig))
@@ -135,6 +163,14 @@ void ft_signal_init(void)
 		    cur.sa_handler != SIG_DFL)
 			continue;
 		/* The program's view is what the kernel reports now. */
+		view[sig] = cur;
+		if (ft_real.sigaction(sig, &ours, NULL) == 0)
+			atomic_store(&managed[sig], 1);
+	}
+	sig = ft_cfg()->stack_signal;
+	if (sig > 0 && sig < NSIG && !is_fatal(sig) && wants(sig) &&
+	    ft_real.sigaction(sig, NULL, &cur) == 0 &&
+	    cur.sa_handler == SIG_DFL) {
 		view[sig] = cur;
 		if (ft_real.sigaction(sig, &ours, NULL) == 0)
 			atomic_store(&managed[sig], 1);

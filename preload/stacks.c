@@ -24,6 +24,8 @@ static struct ft_stack_req *reqs;
 static size_t nreqs;
 static atomic_int answered;
 static atomic_int closed;
+/* A request is going on: reqs and the handler are its. */
+static atomic_int busy;
 
 static void on_stack_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -191,8 +193,8 @@ static const char *in_interruptible_call(pid_t tid)
  * unwinds from inside the thread. Returns why none can be had, or NULL;
  * per thread, why[i] says why that one is missing.
  */
-const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
-			   const char **why)
+static const char *take(struct ft_stack_req *requests, size_t n,
+			const char **why, unsigned flags)
 {
 	int sig = ft_cfg()->stack_signal;
 	struct sigaction ours, old;
@@ -226,7 +228,8 @@ const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
 	 * first would cost the scan more than the stacks.
 	 */
 	for (i = 0; i < nreqs; i++) {
-		if ((why[i] = in_interruptible_call(reqs[i].tid)))
+		if (!(flags & FT_STACKS_INTERRUPT) &&
+		    (why[i] = in_interruptible_call(reqs[i].tid)))
 			continue;
 		if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
 			why[i] = "the thread is gone";
@@ -271,3 +274,16 @@ const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
 	return NULL;
 }
 
+
+/* async-signal-safe */
+const char *ft_take_stacks(struct ft_stack_req *requests, size_t n,
+			   const char **why, unsigned flags)
+{
+	const char *all;
+
+	if (atomic_exchange(&busy, 1))
+		return "stacks were being taken for another request";
+	all = take(requests, n, why, flags);
+	atomic_store(&busy, 0);
+	return all;
+}

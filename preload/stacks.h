@@ -16,12 +16,18 @@ struct ft_stack_req {
 	uintptr_t ips[FT_STACK_FRAMES];
 };
 
+/* Also threads waiting in a call the signal ends with EINTR. */
+#define FT_STACKS_INTERRUPT 1u
+
 /*
  * Ask every thread of reqs (mapped memory that stays mapped: a late answer
- * may still write to it) for its stack. Returns why none can be had, or
- * NULL; why[i] says why thread i gave none. async-signal-safe
+ * may still write to it) for its stack. Without FT_STACKS_INTERRUPT in
+ * flags, a thread waiting in a call the signal would end with EINTR is
+ * left alone. One request at a time: another one meanwhile gets a reason.
+ * Returns why none can be had, or NULL; why[i] says why thread i gave
+ * none. async-signal-safe
  */
 const char *ft_take_stacks(struct ft_stack_req *reqs, size_t n,
-			   const char **why);
+			   const char **why, unsigned flags);
 
 #endif

@@ -12,5 +12,7 @@
 int ft_cmd_run(int argc, char **argv);
 int ft_cmd_report(int argc, char **argv);
 int ft_cmd_children(int argc, char **argv);
+int ft_cmd_loop(int argc, char **argv);
+int ft_cmd_bisect(int argc, char **argv);
 
 #endif

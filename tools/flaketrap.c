@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * flaketrap: the command's entry point. It dispatches to run (run.c),
- * report (report.c) and children (children.c).
+ * loop (loop.c), bisect (bisect.c), report (report.c) and children
+ * (children.c).
  *
  * Exit status of run (as coreutils timeout): the command's own; 128+N when
  * it was killed by signal N; 125 for a flaketrap error; 126 when the
@@ -20,6 +21,11 @@ static void usage_main(FILE *f)
 "\n"
 "Commands:\n"
 "  run      run CMD with libflaketrap.so preloaded (see flaketrap run --help)\n"
+"  loop     run CMD again and again, J at a time, each run with its own seed,\n"
+"           and keep each failing run with a reproduce.sh\n"
+"           (see flaketrap loop --help)\n"
+"  bisect   shrink a list of test cases to a few that still make CMD fail\n"
+"           (see flaketrap bisect --help)\n"
 "  report   group and count the leaks and crashes of logs, with file:line\n"
 "           (see flaketrap report --help)\n"
 "  children list the live descendants of a process, with state and command\n"
@@ -46,6 +52,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return ft_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "loop"))
+		return ft_cmd_loop(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bisect"))
+		return ft_cmd_bisect(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return ft_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "children"))

@@ -2,7 +2,8 @@
 /*
  * Log reading: finds the files, reads them line by line with a bounded
  * buffer (a 1 GB line costs 1 MiB of memory, not 1 GB), parses and checks
- * each record against schema 1, keeps the leak and crash records.
+ * each record against schema 1, keeps the leak and crash records and the
+ * stacks taken on request.
  * Grouping and printing are report.c's.
  */
 #include <dirent.h>
@@ -273,6 +274,7 @@ static int take_line(struct source *src, char *text, size_t len,
 		{ "leaked_child", FT_SCHEMA_LEAKED_CHILD },
 		{ "leaked_thread", FT_SCHEMA_LEAKED_THREAD },
 		{ "crash", FT_SCHEMA_CRASH },
+		{ "thread_stack", FT_SCHEMA_THREAD_STACK },
 	};
 	struct ft_logs *l = src->l;
 	char err[256], why[256];

@@ -25,7 +25,8 @@ struct ft_log_file {
 
 struct ft_record {
 	struct ft_json *json;
-	const char *event;	/* leaked_child, leaked_thread or crash */
+	const char *event;	/* leaked_child, leaked_thread, crash or
+				   thread_stack */
 	long long pid;
 	long long time_ns;
 	const struct ft_log_file *file;

@@ -28,6 +28,8 @@ struct ft_report {
 	struct group *groups;
 	size_t ngroups;
 	struct ft_record **slots;	/* every group's records, by group */
+	struct ft_record **stacks;	/* thread_stack: listed, not grouped */
+	size_t nstacks;
 	size_t children, threads, crashes;
 	size_t processes, runs;
 };
@@ -146,16 +148,23 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 	struct ft_report *r = calloc(1, sizeof(*r));
 	struct keyed *k = malloc((l->nrecs + 1) * sizeof(*k));
 	struct group *g = NULL;
-	size_t i;
+	size_t i, n;
 
 	if (!r || !k)
 		oom();
 	r->l = l;
 	r->processes = ft_logs_distinct(l->procs, l->nprocs, 0);
 	r->runs = ft_logs_distinct(l->procs, l->nprocs, 1);
-	for (i = 0; i < l->nrecs; i++) {
-		k[i].key = record_key(&l->recs[i]);
-		k[i].idx = i;
+	r->stacks = malloc((l->nrecs + 1) * sizeof(*r->stacks));
+	if (!r->stacks)
+		oom();
+	for (i = 0, n = 0; i < l->nrecs; i++) {
+		if (!strcmp(l->recs[i].event, "thread_stack")) {
+			r->stacks[r->nstacks++] = &l->recs[i];
+			continue;
+		}
+		k[n].key = record_key(&l->recs[i]);
+		k[n++].idx = i;
 		switch (event_rank(l->recs[i].event)) {
 		case 0: r->children++; break;
 		case 1: r->threads++; break;
@@ -163,12 +172,12 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 		}
 	}
 	/* Sorted by key, then by reading order: each group is one run of k. */
-	qsort(k, l->nrecs, sizeof(*k), cmp_keyed);
-	r->slots = malloc((l->nrecs + 1) * sizeof(*r->slots));
-	r->groups = calloc(l->nrecs + 1, sizeof(*r->groups));
+	qsort(k, n, sizeof(*k), cmp_keyed);
+	r->slots = malloc((n + 1) * sizeof(*r->slots));
+	r->groups = calloc(n + 1, sizeof(*r->groups));
 	if (!r->slots || !r->groups)
 		oom();
-	for (i = 0; i < l->nrecs; i++) {
+	for (i = 0; i < n; i++) {
 		if (!g || strcmp(g->key, k[i].key)) {
 			g = &r->groups[r->ngroups++];
 			g->key = k[i].key;
@@ -197,6 +206,11 @@ size_t ft_report_crashes(const struct ft_report *r)
 	return r->crashes;
 }
 
+size_t ft_report_stacks(const struct ft_report *r)
+{
+	return r->nstacks;
+}
+
 void ft_report_free(struct ft_report *r)
 {
 	size_t i;
@@ -205,6 +219,7 @@ void ft_report_free(struct ft_report *r)
 		free(r->groups[i].key);
 	free(r->groups);
 	free(r->slots);
+	free(r->stacks);
 	free(r);
 }
 
@@ -441,6 +456,35 @@ static void text_group(FILE *f, const struct group *g,
 	}
 }
 
+/* A thread_stack record: where the thread was when it was asked. */
+static void text_stack(FILE *f, const struct ft_record *rec,
+		       struct ft_symbolizer *s)
+{
+	const struct ft_json *j = rec->json, *v;
+
+	fprintf(f, "  thread %lld", get_int(j, "tid", 0));
+	if ((v = ft_json_get(j, "name"))) {
+		fputs(" \"", f);
+		put_json_text(f, v);
+		fputc('"', f);
+	}
+	if ((v = ft_json_get(j, "main")) && v->type == FT_JSON_TRUE)
+		fputs(", main", f);
+	fputs(" (", f);
+	put_where(f, rec);
+	fputs(")", f);
+	if ((v = ft_json_get(j, "stack"))) {
+		fputs(":\n", f);
+		ft_report_frames(f, v, s, "    ");
+	} else {
+		fputs(": no stack: ", f);
+		v = ft_json_get(j, "stack_unavailable");
+		if (v)
+			put_json_text(f, v);
+		fputc('\n', f);
+	}
+}
+
 void ft_report_text(FILE *f, const struct ft_report *r,
 		    struct ft_symbolizer *s)
 {
@@ -473,6 +517,11 @@ void ft_report_text(FILE *f, const struct ft_report *r,
 	fputc('\n', f);
 	for (i = 0; i < r->ngroups; i++)
 		text_group(f, &r->groups[i], s);
+	if (r->nstacks)
+		fprintf(f, "\nstacks on request (a hang), %zu %s:\n",
+			r->nstacks, plural(r->nstacks, "thread", "threads"));
+	for (i = 0; i < r->nstacks; i++)
+		text_stack(f, r->stacks[i], s);
 }
 
 /* JSON output: a member, then its value written by the caller. */
@@ -558,6 +607,8 @@ static void json_instance(FILE *f, const struct ft_record *rec,
 		NULL };
 	static const char *const crash[] = { "tid", "si_code", "addr",
 		"exiting", "truncated", NULL };
+	static const char *const stacked[] = { "tid", "name", "main",
+		"signalled", "stack_unavailable", "truncated", NULL };
 	const struct ft_json *stack = ft_json_get(rec->json, "stack");
 	int first = 1;
 
@@ -575,7 +626,8 @@ static void json_instance(FILE *f, const struct ft_record *rec,
 	fprintf(f, "%lld", rec->time_ns);
 	json_copy(f, &first, rec->json,
 		  !strcmp(rec->event, "leaked_child") ? child :
-		  !strcmp(rec->event, "leaked_thread") ? thread : crash);
+		  !strcmp(rec->event, "leaked_thread") ? thread :
+		  !strcmp(rec->event, "thread_stack") ? stacked : crash);
 	if (stack) {
 		jkey(f, &first, "stack");
 		json_frames(f, stack, s);
@@ -658,6 +710,12 @@ void ft_report_json(FILE *f, const struct ft_report *r,
 				fputc(',', f);
 			json_group(f, &r->groups[i], s);
 		}
+	}
+	fputs("],\"stacks\":[", f);
+	for (i = 0; i < r->nstacks; i++) {
+		if (i)
+			fputc(',', f);
+		json_instance(f, r->stacks[i], s);
 	}
 	fputs("]}\n", f);
 }

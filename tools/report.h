@@ -21,6 +21,8 @@ struct ft_report *ft_report_build(struct ft_logs *l);
 /* Leak records (leaked_child and leaked_thread) and crash records. */
 size_t ft_report_leaks(const struct ft_report *r);
 size_t ft_report_crashes(const struct ft_report *r);
+/* thread_stack records (stacks taken on request, for a hang). */
+size_t ft_report_stacks(const struct ft_report *r);
 
 /* The text report: a header line, then each group. */
 void ft_report_text(FILE *f, const struct ft_report *r,

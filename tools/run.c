@@ -293,18 +293,20 @@ int ft_cmd_run(int argc, char **argv)
 			return 0;
 		}
 		r = ft_runopt_handle(&o, c, optarg, "flaketrap run");
-		if (r < 0)
-			return EXIT_TOOL_ERROR;
-		if (r == 0) {
-			fprintf(stderr, "Try 'flaketrap run --help'.\n");
+		if (r <= 0) {
+			if (r == 0)
+				fprintf(stderr, "Try 'flaketrap run --help'.\n");
+			ft_runopt_free(&o);
 			return EXIT_TOOL_ERROR;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s run: no command given\n"
 				"Try 'flaketrap run --help'.\n", progname);
+		ft_runopt_free(&o);
 		return EXIT_TOOL_ERROR;
 	}
+	ft_runopt_free(&o);	/* run replays nothing */
 	r = ft_runopt_environment(&o, &cfg);
 	if (r)
 		return r;

@@ -43,6 +43,15 @@ void ft_runopt_init(struct ft_runopt *o)
 	o->grace_ms = 2000;
 }
 
+void ft_runopt_free(struct ft_runopt *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nreplay; i++)
+		free(o->replay[i]);
+	o->nreplay = 0;
+}
+
 /* FLAKETRAP_SLEEP_MIN is --sleep-min. */
 static void option_name(char *out, size_t len, const char *knob)
 {

@@ -39,6 +39,8 @@ struct ft_runopt {
 };
 
 void ft_runopt_init(struct ft_runopt *o);
+/* Frees what the options kept. */
+void ft_runopt_free(struct ft_runopt *o);
 
 /*
  * Appends the run options to the getopt_long table opts at *n (room for

@@ -40,6 +40,11 @@ static const struct field crash_fields[] = {
 	{ "addr", W_HEX, 0 }, { "exiting", W_BOOL, 0 },
 	{ "backtrace", W_FRAMES, 0 }, { NULL, 0, 0 },
 };
+static const struct field stack_fields[] = {
+	{ "tid", W_INT, 1 }, { "name", W_STR, 0 }, { "main", W_BOOL, 0 },
+	{ "signalled", W_BOOL, 0 }, { "stack", W_FRAMES, 0 },
+	{ "stack_unavailable", W_STR, 0 }, { NULL, 0, 0 },
+};
 static const struct field frame_fields[] = {
 	{ "ip", W_HEX, 1 }, { "module", W_STR, 0 }, { "offset", W_HEX, 0 },
 	{ "build_id", W_BUILD_ID, 0 }, { "symbol", W_STR, 0 },
@@ -163,6 +168,7 @@ const char *ft_schema_check(const struct ft_json *obj,
 		[FT_SCHEMA_LEAKED_CHILD] = child_fields,
 		[FT_SCHEMA_LEAKED_THREAD] = thread_fields,
 		[FT_SCHEMA_CRASH] = crash_fields,
+		[FT_SCHEMA_THREAD_STACK] = stack_fields,
 	};
 
 	return check_fields(obj, parts[part], why, len);

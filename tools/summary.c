@@ -77,7 +77,8 @@ int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 	s = ft_sym_new();
 	if (n)
 		print_leftovers(f, lv, n, l, s, grace_text);
-	if (ft_report_leaks(r) || ft_report_crashes(r) || l->skipped)
+	if (ft_report_leaks(r) || ft_report_crashes(r) ||
+	    ft_report_stacks(r) || l->skipped)
 		ft_report_text(f, r, s);
 	leaked = n || ft_report_leaks(r);
 	if (sum) {

@@ -1,0 +1,266 @@
+#!/bin/sh
+# flaketrap loop: runs, seeds, kept failing runs and their reproduce.sh,
+# exit statuses, --json, --timeout (stacks on request), --load, Ctrl-C, bad
+# input.
+. "$(dirname "$0")/lib.sh"
+
+mkdir tmp
+TMPDIR=$PWD/tmp
+export TMPDIR
+
+# gone PID...: none of these processes exists any more.
+gone () {
+	for p in "$@"; do
+		if test -e /proc/$p; then
+			echo "process $p is still there: $(cat /proc/$p/cmdline | tr '\0' ' ')"
+			return 1
+		fi
+	done
+}
+
+# seed BASE I: run I's seed of base seed BASE, as the loop derives it.
+seed () {
+	"$PYTHON" -c '
+import sys
+M = (1 << 64) - 1
+z = (int(sys.argv[1]) + int(sys.argv[2]) * 0x9e3779b97f4a7c15) & M
+z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
+z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
+print(z ^ (z >> 31))' "$@"
+}
+
+# first_fail BASE: the first run of base seed BASE whose seed ends in 0.
+first_fail () {
+	i=1
+	until case $(seed "$1" $i) in *0) true ;; *) false ;; esac; do
+		i=$((i + 1))
+	done
+	echo $i
+}
+
+# jq-like: jget FILE EXPR, EXPR in Python over `d`, the JSON document.
+jget () {
+	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
+}
+
+test_expect_success 'loop --help: its options and every option of run' '
+	"$FLAKETRAP" loop --help >out &&
+	for opt in "-n, --runs" --forever "-j, --jobs" --until-fail \
+		--keep-going --timeout= --load= --out= --json; do
+		grep -q -- "^  $opt" out || { echo "no $opt"; return 1; }
+	done &&
+	"$FLAKETRAP" run --help | sed -n "s/^  \(--[a-z-]*\).*/\1/p" >run-opts &&
+	test "$(wc -l <run-opts)" -ge 10 &&
+	while read opt; do
+		grep -q -- "^  $opt" out || { echo "loop lacks $opt"; return 1; }
+	done <run-opts &&
+	"$FLAKETRAP" --help | grep -q "^  loop "
+'
+
+test_expect_success 'the README documents every option of loop and bisect' '
+	knobs=$(sed -n "s/^FT_KNOB([a-z_]*, \"\([A-Z_]*\)\".*/--\1/p" "$ROOT/preload/config.def" |
+		tr "A-Z_" "a-z-") &&
+	for cmd in loop bisect; do
+		"$FLAKETRAP" $cmd --help | sed -n "s/^  \(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p" >opts &&
+		test "$(wc -l <opts)" -ge 8 &&
+		while read opt; do
+			case " --help --version $(echo $knobs) " in
+			*" $opt "*) continue ;; esac
+			grep -q -- "\`$opt" "$ROOT/README.md" || {
+				echo "README lacks $cmd $opt"; return 1; }
+		done <opts || return 1
+	done
+'
+
+test_expect_success 'every run passes: status 0, nothing kept' '
+	$GUARD "$FLAKETRAP" loop -n 20 -j 2 --out=runs -- true >out 2>err &&
+	grep -q "^flaketrap loop: 20 runs in .*: 20 passed, 0 failed" out &&
+	grep -q "^flaketrap loop: base seed [0-9]" out &&
+	test -d runs && test -z "$(ls -A runs)"
+'
+
+test_expect_success 'options of run reach each run: knobs in the environment, under the library' '
+	$GUARD "$FLAKETRAP" loop -n 2 -j 1 --sleep=x2 --sleep-min=1ms --out=runs -- \
+		sh -c "echo \$FLAKETRAP_SLEEP \$FLAKETRAP_SLEEP_MIN \$LD_PRELOAD >>got" >out &&
+	test "$(sort -u got)" = "x2 1ms $(readlink -f "$LIB")"
+'
+
+test_expect_success 'each run has its own seed, derived from the base seed' '
+	$GUARD "$FLAKETRAP" loop -n 3 -j 1 --seed=42 --out=runs -- \
+		sh -c "echo \$FLAKETRAP_SEED >>seeds" >out &&
+	printf "%s\n%s\n%s\n" "$(seed 42 1)" "$(seed 42 2)" "$(seed 42 3)" >want &&
+	cmp want seeds
+'
+
+test_expect_success 'one run in ten fails by its seed: --until-fail stops at the first' '
+	first=$(first_fail 3) &&
+	test "$first" -gt 1 &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop --until-fail -j 1 --seed=3 \
+		--out=runs -- "$FIXTURES/seeded-fail" >out 2>err &&
+	grep -q "^flaketrap loop: $first runs in .*: $((first - 1)) passed, 1 failed (exit 1: 1)" out &&
+	test "$(ls runs | wc -l)" = 1 &&
+	dir=runs/$(ls runs) &&
+	test "$(cat $dir/seed)" = "$(seed 3 $first)" &&
+	case $dir in runs/run-$first.seed-$(seed 3 $first)) ;; *) false ;; esac &&
+	grep -q "^unlucky seed $(seed 3 $first)$" $dir/stderr &&
+	grep -q "^first failure: run $first, seed $(seed 3 $first): exit 1; replay with $PWD/$dir/reproduce.sh" out
+'
+
+test_expect_success 'reproduce.sh holds the seed and every knob, and fails again' '
+	dir=runs/$(ls runs) &&
+	for name in $(sed -n "s/^FT_KNOB([a-z_]*, \"\([A-Z_]*\)\".*/\1/p" "$ROOT/preload/config.def"); do
+		test $name = LOG && continue
+		grep -q "^	FLAKETRAP_$name=" $dir/reproduce.sh || { echo "no $name"; return 1; }
+	done &&
+	grep -q "FLAKETRAP_SEED=.$(cat $dir/seed)." $dir/reproduce.sh &&
+	(cd / && test_expect_code 1 $GUARD sh "$OLDPWD/$dir/reproduce.sh" 2>"$OLDPWD/rerun.err") &&
+	grep -q "^unlucky seed $(cat $dir/seed)$" rerun.err
+'
+
+test_expect_success 'with -j 2, --until-fail also stops at a failure that replays' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop --until-fail -j 2 --seed=4 \
+		--out=runs2 -- "$FIXTURES/seeded-fail" >out &&
+	test "$(ls runs2 | wc -l)" = 1 &&
+	dir=runs2/$(ls runs2) &&
+	grep -q "0$" $dir/seed &&
+	test_expect_code 1 $GUARD "$dir/reproduce.sh" 2>/dev/null
+'
+
+test_expect_success '--keep-going runs them all; failures by status in --json' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 30 -j 2 --seed=5 --json \
+		--out=runs3 -- "$FIXTURES/seeded-fail" >sum.json 2>err &&
+	fails=0 && i=1 && while [ $i -le 30 ]; do
+		case $(seed 5 $i) in *0) fails=$((fails + 1)) ;; esac; i=$((i + 1))
+	done &&
+	test "$fails" -ge 1 &&
+	test "$(jget sum.json "d[\"runs\"], d[\"passed\"], d[\"failed\"], d[\"timed_out\"], d[\"exit_status\"]")" = "(30, $((30 - fails)), $fails, 0, 1)" &&
+	test "$(jget sum.json "d[\"by_result\"]")" = "{'"'"'exit 1'"'"': $fails}" &&
+	test "$(jget sum.json "d[\"base_seed\"]")" = 5 &&
+	test "$(ls runs3 | wc -l)" = "$fails" &&
+	grep -q "^flaketrap loop: 30 runs" err
+'
+
+# A command whose tree logs a leak: the fake-leak fixture's record.
+LEAK='env -u FLAKETRAP_LOG "$0" >"$FLAKETRAP_LOG/x.1.jsonl"'
+
+test_expect_success 'leaks: counted; status 3 with --fail-on-leak, else 0' '
+	$GUARD "$FLAKETRAP" loop -n 3 -j 1 --json --out=runs4 -- \
+		sh -c "$LEAK" "$FIXTURES/fake-leak" >sum.json 2>err &&
+	test "$(jget sum.json "d[\"runs\"], d[\"passed\"], d[\"leaked\"], d[\"exit_status\"]")" = "(3, 3, 3, 0)" &&
+	test -z "$(ls runs4)" &&
+	test_expect_code 3 $GUARD "$FLAKETRAP" loop -n 3 -j 1 --json --fail-on-leak \
+		--out=runs5 -- sh -c "$LEAK" "$FIXTURES/fake-leak" >sum.json 2>err &&
+	test "$(jget sum.json "d[\"runs\"], d[\"passed\"], d[\"failed\"], d[\"leak_failed\"], d[\"exit_status\"]")" = "(3, 0, 3, 3, 3)" &&
+	dir=runs5/$(ls runs5 | head -n 1) &&
+	grep -q "^leaked child x1" $dir/flaketrap.txt &&
+	grep -q " run .--fail-on-leak. \"\$@\" --" $dir/reproduce.sh &&
+	test_expect_code 3 $GUARD sh $dir/reproduce.sh 2>/dev/null
+'
+
+test_expect_success 'a failure and a leak: status 1' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 2 -j 1 --fail-on-leak --out=runs6 -- \
+		sh -c "$LEAK; test -e once || { touch once; exit 0; }; exit 7" "$FIXTURES/fake-leak" >out &&
+	grep -q "2 failed (leaked: 1, exit 7: 1)" out
+'
+
+test_expect_success '--log=DIR keeps every run'"'"'s log, passing ones too' '
+	$GUARD "$FLAKETRAP" loop -n 3 -j 2 --log=all --out=runs7 -- sh -c "true" >out &&
+	test "$(ls all)" = "$(printf "run-1\nrun-2\nrun-3")" &&
+	test "$(logq all/run-2 "len(starts) >= 1")" = True
+'
+
+test_expect_success '--timeout: the hung run gives its stacks, then is killed' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 1 -j 1 --timeout=5s \
+		--stack-timeout=60s --json --out=runs8 -- "$FIXTURES/hang" >sum.json 2>err &&
+	test "$(jget sum.json "d[\"runs\"], d[\"timed_out\"], d[\"failed\"], d[\"by_result\"]")" = "(1, 1, 1, {'"'"'timeout'"'"': 1})" &&
+	dir=runs8/$(ls runs8) &&
+	log=$dir/log &&
+	test "$(logq $log "[r[\"threads\"] for r in of(\"stack_dump\")]")" = "[2]" &&
+	test "$(logq $log "len(of(\"thread_stack\"))")" = 2 &&
+	test "$(logq $log "any(\"block_on_pipe\" in syms(r[\"stack\"]) and \"read\" in syms(r[\"stack\"]) for r in of(\"thread_stack\"))")" = True &&
+	test "$(logq $log "any(\"pthread_join\" in syms(r[\"stack\"]) and r[\"main\"] for r in of(\"thread_stack\"))")" = True &&
+	grep -q "1 of 1 processes asked gave their stacks" $dir/flaketrap.txt &&
+	grep -q "^    #1 0x[0-9a-f]* block_on_pipe+0x[0-9a-f]* (.*) at .*/test/fixtures/hang.c:[0-9]*$" $dir/flaketrap.txt &&
+	gone $(logq $log "root") &&
+	"$FLAKETRAP" report $log >report.txt &&
+	grep -q "^stacks on request (a hang), 2 threads:$" report.txt &&
+	"$FLAKETRAP" report --json $log >report.json &&
+	test "$(jget report.json "sorted(s[\"main\"] for s in d[\"stacks\"])")" = "[False, True]" &&
+	test "$(jget report.json "any(f.get(\"function\") == \"block_on_pipe\" and f[\"file\"].endswith(\"test/fixtures/hang.c\") for s in d[\"stacks\"] for f in s[\"stack\"])")" = True
+'
+
+test_expect_success 'the library answers no stray stack signal: SIGURG from kill is ignored' '
+	mkdir -p urg &&
+	FLAKETRAP_LOG=$PWD/urg preload sh -c "kill -URG \$\$; echo alive" >out &&
+	test "$(cat out)" = alive &&
+	test "$(logq urg "len(of(\"thread_stack\"))")" = 0
+'
+
+test_expect_success 'the program still sees SIGURG at SIG_DFL, and its own handler replaces ours' '
+	mkdir -p view &&
+	FLAKETRAP_LOG=$PWD/view preload "$PYTHON" -c "
+import os, signal
+print(signal.getsignal(signal.SIGURG) == signal.SIG_DFL)
+got = []
+signal.signal(signal.SIGURG, lambda *a: got.append(1))
+os.kill(os.getpid(), signal.SIGURG)
+print(got == [1])" >out &&
+	test "$(cat out)" = "$(printf "True\nTrue")"
+'
+
+test_expect_success '--load: its processes are gone after the loop' '
+	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
+	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&
+	test "$(echo $pids | wc -w)" = 2 &&
+	gone $pids
+'
+
+test_expect_success 'Ctrl-C: status 130 once every run and load process has stopped' '
+	mkfifo ready block &&
+	{ "$FLAKETRAP" loop --forever -j 1 --load=2 --out=runs10 -- \
+		sh -c "echo \$\$ >cmd.pid; echo up >ready; read x <block" >out 2>err & } &&
+	pid=$! &&
+	$GUARD sh -c "read line <ready" &&
+	kill -INT $pid &&
+	{ wait $pid; status=$?; } &&
+	test "$status" = 130 &&
+	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&
+	test "$(echo $pids | wc -w)" = 2 &&
+	gone $pids $(cat cmd.pid) &&
+	grep -q "0 runs in .*, 1 stopped unfinished" out &&
+	test -z "$(ls -A runs10)";
+	rc=$?
+	kill -KILL $pid 2>/dev/null
+	exec 3<>block 3>&-
+	return $rc
+'
+
+test_expect_success 'bad input: exit 125, nothing run' '
+	test_expect_code 125 "$FLAKETRAP" loop true 2>err &&
+	grep -q "'"'"'--'"'"' must come before CMD" err &&
+	test_expect_code 125 "$FLAKETRAP" loop -- 2>err &&
+	grep -q "no command given" err &&
+	test_expect_code 125 "$FLAKETRAP" loop --frob -- true 2>err &&
+	grep -q "unrecognized option" err &&
+	test_expect_code 125 "$FLAKETRAP" loop -n 0 -- true 2>err &&
+	test_expect_code 125 "$FLAKETRAP" loop -j x -- true 2>err &&
+	test_expect_code 125 "$FLAKETRAP" loop --timeout=5 -- true 2>err &&
+	grep -q "timeout=5: missing unit" err &&
+	test_expect_code 125 "$FLAKETRAP" loop --sleep=bad -- true 2>err &&
+	grep -q "FLAKETRAP_SLEEP=" err &&
+	echo file >plain &&
+	test_expect_code 125 "$FLAKETRAP" loop --out=plain/sub -- touch ran 2>err &&
+	grep -q "cannot make --out directory plain/sub" err &&
+	test ! -e ran
+'
+
+test_expect_success 'CMD not found is 127, not runnable 126, before any run' '
+	test_expect_code 127 "$FLAKETRAP" loop --out=nf -- no-such-command-x 2>err &&
+	grep -q "no-such-command-x: command not found" err &&
+	test ! -e nf &&
+	test_expect_code 127 "$FLAKETRAP" loop --out=nf -- ./no-such 2>err &&
+	test_expect_code 126 "$FLAKETRAP" loop --out=nf -- ./plain 2>err &&
+	test ! -e nf
+'
+
+test_done

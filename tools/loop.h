@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers of `flaketrap loop` that bisect shares. */
+#ifndef FT_LOOP_H
+#define FT_LOOP_H
+
+#include <stdio.h>
+
+/* Run i's seed, derived from the base seed (splitmix64). */
+unsigned long long ft_loop_seed(unsigned long long base, long long i);
+
+/* rm -r dir, quietly. */
+void ft_remove_tree(const char *dir);
+
+/* mkdir -p dir: 0, or -1 with errno set. */
+int ft_mkdir_p(const char *dir);
+
+/* s in single quotes for sh. */
+void ft_shell_quote(FILE *f, const char *s);
+
+#endif
