@@ -128,6 +128,14 @@ test_expect_success 'junk: a use after free at exit crashes, 20 runs out of 20' 
 	test "$(logq uaf "all(r[\"exiting\"] and \"use_shared_object_forever\" in syms(r[\"backtrace\"]) for r in of(\"crash\"))")" = True
 '
 
+test_expect_success 'loop --junk: every run crashes, and reproduce.sh crashes again' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 3 -j 1 --junk \
+		--exit-delay-late=5s..10s --out=runs -- "$FIXTURES/exit-uaf" >out 2>&1 &&
+	grep "3 runs in" out | grep -F "3 failed (SIGSEGV: 3)" &&
+	set -- runs/run-1.* && grep -F "run '\''--junk'\''" "$1/reproduce.sh" &&
+	test_expect_code 139 $GUARD "$1/reproduce.sh" >/dev/null 2>&1
+'
+
 test_expect_success 'without --junk the allocator and MALLOC_CONF are left alone' '
 	$GUARD "$FLAKETRAP" run -- sh -c "grep -c jemalloc /proc/\$\$/maps; echo \"\${MALLOC_CONF-unset} \$LD_PRELOAD\"" >out &&
 	test "$(sed -n 1p out)" = 0 && grep -x "unset $LIB" out
