@@ -150,6 +150,21 @@ assert time.monotonic() - t >= 3600, time.monotonic() - t" &&
 	test "$(logq asleep "$VIRTUAL >= $HOUR")" = True
 '
 
+test_expect_success 'flaketrap loop --timers=warp: every run warps' '
+	$GUARD "$FLAKETRAP" loop -n 2 -j 1 --timers=warp --log=looped -- \
+		"$PYTHON" -c "
+import asyncio, time
+t = time.monotonic()
+asyncio.run(asyncio.sleep(3600))
+assert time.monotonic() - t >= 3600, time.monotonic() - t" >out 2>&1 &&
+	grep -F "2 passed" out &&
+	for run in looped/run-*; do
+		test "$(logq $run "main_exit[\"counters\"][\"waits_warped\"] >= 1")" = True ||
+			return 1
+	done &&
+	test $(ls -d looped/run-* | wc -l) = 2
+'
+
 test_expect_success 'the asyncio race fixture: the loop'"'"'s waits warp' '
 	{ run_warp race "$PYTHON" "$TEST_DIRECTORY/fixtures/asyncio-race.py" 3600 || :; } &&
 	test "$(logq race "main_exit[\"counters\"][\"waits_warped\"] >= 1")" = True &&
