@@ -168,7 +168,7 @@ bench: $(LIB) $(WARP) $(TOOL) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
 # Installs what is missing, and nothing when all is there.
-DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libdw-dev \
+DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
 	python3 perl
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
