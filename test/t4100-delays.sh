@@ -36,8 +36,10 @@ test_expect_success 'waitpid, wait3, wait4, waitid with WNOHANG: delayed, same r
 '
 
 test_expect_success 'a signal during the delay runs its handler, and the call still ends as it would' '
-	preload FLAKETRAP_WAITPID_DELAY=300ms "$HELPERS/nohang" alarm >out &&
-	grep -x "waitpid -1 ECHILD" out && grep -x "alarms 1" out
+	preload FLAKETRAP_LOG=alarm FLAKETRAP_WAITPID_DELAY=300ms \
+		"$HELPERS/nohang" alarm >out &&
+	grep -x "waitpid -1 ECHILD" out && grep -x "alarms 1" out &&
+	test "$(logq alarm "main_exit[\"time_ns\"] - starts[0][\"time_ns\"] >= 4 * 300000000")" = True
 '
 
 # stamps HOW DIR: run exit-stamps ending by HOW with both exit delays,
@@ -57,6 +59,17 @@ for how in return exit quick_exit; do
 		test "$(delay '$how' exit) $(delay '$how' exit_late)" = "1 1"
 	'
 done
+
+test_expect_success 'the late delay alone (no log, no leak scan) still comes after the handlers' '
+	for how in exit quick_exit; do
+		preload FLAKETRAP_LEAKS=off FLAKETRAP_EXIT_DELAY_LATE=300ms \
+			"$HELPERS/exit-stamps" $how >alone-$how.out &&
+		end=$(date +%s%N) &&
+		handler=$(sed -n "s/^handler //p" alone-$how.out) &&
+		test -n "$handler" && test $((end - handler)) -ge 300000000 ||
+		return 1
+	done
+'
 
 test_expect_success '_exit: the late delay only' '
 	set -- $(stamps _exit _exit) &&
@@ -96,6 +109,17 @@ test_expect_success 'the same seed makes the same delays, in every process and t
 	logq seed3 "delay_profile()" >p3 &&
 	cmp p1 p2 && ! cmp -s p1 p3 &&
 	test "$(logq seed1 "sorted(set(r[\"seed\"] for r in starts))")" = "['\''42'\'']"
+'
+
+test_expect_success 'each thread has its own stream: the order threads draw in changes nothing' '
+	for order in ab ba; do
+		STREAMS_ORDER=$order preload FLAKETRAP_LOG=streams-$order \
+			FLAKETRAP_SEED=7 FLAKETRAP_WAITPID_DELAY=1ms..50ms \
+			FLAKETRAP_FORK_DELAY_PARENT=1ms..50ms "$HELPERS/streams" &&
+		logq streams-$order "delay_profile()" >p-$order || return 1
+	done &&
+	test "$(delay streams-ab waitpid) $(delay streams-ab fork_parent)" = "3 1" &&
+	cmp p-ab p-ba
 '
 
 test_expect_success 'flaketrap run: the delay options, the same seed in every process' '
@@ -164,7 +188,14 @@ test_expect_success '--junk: a conflicting MALLOC_CONF or a missing jemalloc is 
 	grep -F "junk:free conflicts with --junk" err &&
 	FLAKETRAP_JEMALLOC=/nowhere/libjemalloc.so.2 test_expect_code 125 \
 		"$FLAKETRAP" run --junk -- /bin/true 2>err &&
-	grep -F "FLAKETRAP_JEMALLOC=/nowhere" err
+	grep -F "FLAKETRAP_JEMALLOC=/nowhere" err &&
+	echo "not a library" >fake.so.2 &&
+	FLAKETRAP_JEMALLOC=$PWD/fake.so.2 test_expect_code 125 \
+		"$FLAKETRAP" run --junk -- /bin/true 2>err &&
+	grep -F "fake.so.2 (needed by --junk): not an ELF shared object" err &&
+	FLAKETRAP_JEMALLOC=$PWD test_expect_code 125 \
+		"$FLAKETRAP" run --junk -- /bin/true 2>err &&
+	grep -F "(needed by --junk): not a regular file" err
 '
 
 test_done

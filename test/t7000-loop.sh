@@ -175,17 +175,18 @@ test_expect_success '--timeout: the hung run gives its stacks, then is killed' '
 	test "$(jget sum.json "d[\"runs\"], d[\"timed_out\"], d[\"failed\"], d[\"by_result\"]")" = "(1, 1, 1, {'"'"'timeout'"'"': 1})" &&
 	dir=runs8/$(ls runs8) &&
 	log=$dir/log &&
-	test "$(logq $log "[r[\"threads\"] for r in of(\"stack_dump\")]")" = "[2]" &&
-	test "$(logq $log "len(of(\"thread_stack\"))")" = 2 &&
+	test "$(logq $log "[r[\"threads\"] for r in of(\"stack_dump\")]")" = "[3]" &&
+	test "$(logq $log "len(of(\"thread_stack\"))")" = 3 &&
+	test "$(logq $log "any(\"wait_for_signal\" in syms(r[\"stack\"]) for r in of(\"thread_stack\") if \"stack\" in r)")" = True &&
 	test "$(logq $log "any(\"block_on_pipe\" in syms(r[\"stack\"]) and \"read\" in syms(r[\"stack\"]) for r in of(\"thread_stack\"))")" = True &&
 	test "$(logq $log "any(\"pthread_join\" in syms(r[\"stack\"]) and r[\"main\"] for r in of(\"thread_stack\"))")" = True &&
 	grep -q "1 of 1 processes asked gave their stacks" $dir/flaketrap.txt &&
 	grep -q "^    #1 0x[0-9a-f]* block_on_pipe+0x[0-9a-f]* (.*) at .*/test/fixtures/hang.c:[0-9]*$" $dir/flaketrap.txt &&
 	gone $(logq $log "root") &&
 	"$FLAKETRAP" report $log >report.txt &&
-	grep -q "^stacks on request (a hang), 2 threads:$" report.txt &&
+	grep -q "^stacks on request (a hang), 3 threads:$" report.txt &&
 	"$FLAKETRAP" report --json $log >report.json &&
-	test "$(jget report.json "sorted(s[\"main\"] for s in d[\"stacks\"])")" = "[False, True]" &&
+	test "$(jget report.json "sorted(s[\"main\"] for s in d[\"stacks\"])")" = "[False, False, True]" &&
 	test "$(jget report.json "any(f.get(\"function\") == \"block_on_pipe\" and f[\"file\"].endswith(\"test/fixtures/hang.c\") for s in d[\"stacks\"] for f in s[\"stack\"])")" = True
 '
 

@@ -332,11 +332,12 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 			b->verbose = 1;
 			continue;
 		case OPT_TIMEOUT:
+			why = NULL;
 			if (ft_parse_duration(optarg, &ns, &why) || ns == 0) {
 				fprintf(stderr, "flaketrap bisect: --timeout="
 						"%s: %s; expected DUR (10s,"
 						" 500ms)\n", optarg,
-					ns == 0 ? "zero" : why);
+					why ? why : "zero");
 				return -1;
 			}
 			b->timeout_ns = ns;

@@ -795,11 +795,12 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 			lp->until_fail = 0;
 			continue;
 		case OPT_TIMEOUT:
+			why = NULL;
 			if (ft_parse_duration(optarg, &ns, &why) || ns == 0) {
 				fprintf(stderr, "flaketrap loop: --timeout=%s:"
 						" %s; expected DUR (10s,"
 						" 500ms)\n", optarg,
-					ns == 0 && !why ? "zero" : why);
+					why ? why : "zero");
 				return -1;
 			}
 			lp->timeout_ns = ns;

@@ -340,6 +340,9 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	}
 	if (o->junk && ft_junk_setup(jemalloc, err, sizeof(err)))
 		return fail("%s", err);
+	/* ld.so would skip a file it cannot load with a mere warning. */
+	if (o->junk && (why = unusable_library(jemalloc)))
+		return fail("%s (needed by --junk): %s", jemalloc, why);
 	set_preload(cfg->timers == FT_TIMERS_WARP ? warp : NULL, library,
 		    o->junk ? jemalloc : NULL);
 	return 0;
