@@ -557,6 +557,8 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_signal(value, &cfg->stack_signal, why);
 	case FT_KNOB_stack_timeout:
 		return ft_parse_duration(value, &cfg->stack_timeout_ns, why);
+	case FT_KNOB_stack_requests:
+		return ft_parse_switch(value, &cfg->stack_requests, why);
 	case FT_KNOB_waitpid_delay:
 		return ft_parse_delay(value, &cfg->delay[FT_DELAY_WAITPID], why);
 	case FT_KNOB_exit_delay:

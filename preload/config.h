@@ -100,6 +100,7 @@ struct ft_config {
 	int crash;
 	int stack_signal;		/* 0: off */
 	int64_t stack_timeout_ns;
+	int stack_requests;
 	struct ft_delay delay[FT_NDELAYS];
 	int timers;			/* FT_TIMERS_* */
 	int64_t timer_grace_ns;

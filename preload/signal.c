@@ -37,13 +37,16 @@ static int is_fatal(int sig)
 }
 
 /*
- * The stack signal, with a log: our handler answers requests for stacks
- * (dump.c) on it, when its default action is to end the process (the
- * handler then does as for any deadly signal) or to ignore it.
+ * The stack signal, with a log and FLAKETRAP_STACK_REQUESTS: our handler
+ * answers requests for stacks (dump.c) on it, when its default action is
+ * to end the process (the handler then does as for any deadly signal) or
+ * to ignore it. Only on request: a handler on a signal ignored by default
+ * makes a stray one end poll or epoll_wait with EINTR.
  */
 static int is_stack_signal(int sig)
 {
-	return ft_cfg()->log_dir[0] != '\0' && sig == ft_cfg()->stack_signal &&
+	return ft_cfg()->log_dir[0] != '\0' && ft_cfg()->stack_requests &&
+	       sig == ft_cfg()->stack_signal &&
 	       (is_fatal(sig) || sig == SIGURG || sig == SIGWINCH ||
 		sig == SIGCHLD || (sig >= SIGRTMIN && sig <= SIGRTMAX));
 }

@@ -190,16 +190,33 @@ test_expect_success '--timeout: the hung run gives its stacks, then is killed' '
 	test "$(jget report.json "any(f.get(\"function\") == \"block_on_pipe\" and f[\"file\"].endswith(\"test/fixtures/hang.c\") for s in d[\"stacks\"] for f in s[\"stack\"])")" = True
 '
 
+# caught SIG CMD...: whether CMD, run with the library, catches signal
+# number SIG (its SigCgt in /proc); CMD is cat, which catches none itself.
+caught () {
+	sig=$1
+	shift
+	mask=$(preload "$@" /proc/self/status | sed -n "s/^SigCgt:[[:space:]]*//p") &&
+	echo $(( (0x$mask >> (sig - 1)) & 1 ))
+}
+
+test_expect_success 'with a log, the stack signal gets a handler only with FLAKETRAP_STACK_REQUESTS' '
+	mkdir -p req &&
+	test "$(caught 23 FLAKETRAP_LOG=$PWD/req cat)" = 0 &&
+	test "$(caught 23 FLAKETRAP_LOG=$PWD/req FLAKETRAP_STACK_REQUESTS=on cat)" = 1 &&
+	test "$(caught 23 FLAKETRAP_STACK_REQUESTS=on cat)" = 0
+'
+
 test_expect_success 'the library answers no stray stack signal: SIGURG from kill is ignored' '
 	mkdir -p urg &&
-	FLAKETRAP_LOG=$PWD/urg preload sh -c "kill -URG \$\$; echo alive" >out &&
+	FLAKETRAP_LOG=$PWD/urg FLAKETRAP_STACK_REQUESTS=on \
+		preload sh -c "kill -URG \$\$; echo alive" >out &&
 	test "$(cat out)" = alive &&
 	test "$(logq urg "len(of(\"thread_stack\"))")" = 0
 '
 
 test_expect_success 'the program still sees SIGURG at SIG_DFL, and its own handler replaces ours' '
 	mkdir -p view &&
-	FLAKETRAP_LOG=$PWD/view preload "$PYTHON" -c "
+	FLAKETRAP_LOG=$PWD/view FLAKETRAP_STACK_REQUESTS=on preload "$PYTHON" -c "
 import os, signal
 print(signal.getsignal(signal.SIGURG) == signal.SIG_DFL)
 got = []

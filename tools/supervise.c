@@ -219,6 +219,9 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	}
 	setenv("FLAKETRAP_LOG", spec->log_dir, 1);
 	setenv("FLAKETRAP_SEED", spec->seed, 1);
+	/* Only a run that may be asked for its stacks takes the handler. */
+	if (spec->timeout_ns > 0)
+		setenv("FLAKETRAP_STACK_REQUESTS", "on", 1);
 	if (sfd < 0 || pipe2(fds, O_CLOEXEC) != 0)
 		_exit(FT_EXIT_TOOL_ERROR);
 	start = now_ns();
