@@ -85,6 +85,23 @@ test_expect_success 'an interrupted sleep moves the clock by what it slept' '
 	warp FLAKETRAP_SLEEP=off "$HELPERS/warp" sleep-eintr
 '
 
+test_expect_success 'an interrupted shortened sleep moves the clock by its share' '
+	warp FLAKETRAP_SLEEP=x0.001 "$HELPERS/warp" sleep-eintr-scaled
+'
+
+test_expect_success 'a wait for ever is not warped, and the clocks go on' '
+	warp FLAKETRAP_TIMER_GRACE=0 FLAKETRAP_LOG=forever-c "$HELPERS/warp" forever &&
+	$GUARD "$FLAKETRAP" run --timers=warp --log=forever -- "$PYTHON" -c "
+import threading, time
+lock = threading.Lock()
+lock.acquire()
+threading.Thread(target=lock.release).start()
+assert lock.acquire(timeout=threading.TIMEOUT_MAX)
+t = time.monotonic(); w = time.time()
+time.sleep(3600)
+assert time.monotonic() - t >= 3600 and time.time() - w >= 3600"
+'
+
 test_expect_success 'monotonic time never goes back across threads' '
 	warp FLAKETRAP_TIMER_GRACE=0 FLAKETRAP_LOG=threads \
 		"$HELPERS/warp" threads &&

@@ -23,7 +23,7 @@ int w_nanosleep(const struct timespec *req, struct timespec *rem)
 	e = errno;
 	if (r == 0)
 		ft_warp_jump(target);
-	else if (e == EINTR && rem && ft_ts_valid(rem))
+	else if (e == EINTR && target >= 0 && rem && ft_ts_valid(rem))
 		ft_warp_jump(target - ft_ts_to_ns(rem));
 	errno = e;
 	return r;
@@ -39,7 +39,7 @@ unsigned int w_sleep(unsigned int seconds)
 		return ft_next.sleep(seconds);
 	target = ft_warp_target((int64_t)seconds * FT_NS_PER_S);
 	left = ft_next.sleep(seconds);
-	if (left <= seconds)
+	if (target >= 0 && left <= seconds)
 		ft_warp_jump(target - (int64_t)left * FT_NS_PER_S);
 	return left;
 }
@@ -98,7 +98,7 @@ int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 	r = ft_next.clock_nanosleep(clk, flags, req, rem);
 	if (r == 0)
 		ft_warp_jump(target);
-	else if (r == EINTR && rem && ft_ts_valid(rem))
+	else if (r == EINTR && target >= 0 && rem && ft_ts_valid(rem))
 		ft_warp_jump(target - ft_ts_to_ns(rem));
 	return r;
 }
@@ -115,7 +115,7 @@ int w_thrd_sleep(const struct timespec *dur, struct timespec *rem)
 	r = ft_next.thrd_sleep(dur, rem);
 	if (r == 0)
 		ft_warp_jump(target);
-	else if (r == -1 && rem && ft_ts_valid(rem))
+	else if (r == -1 && target >= 0 && rem && ft_ts_valid(rem))
 		ft_warp_jump(target - ft_ts_to_ns(rem));
 	return r;
 }

@@ -25,11 +25,10 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		return -1;
 	d = ft_ts_to_ns(abs);
 	left = d - ft_ns_add(now, off);
-	if (left <= ft_warp_grace()) {
+	if (left <= ft_warp_grace() || (*target = ft_warp_target(left)) < 0) {
 		*real = ft_ns_to_ts(d > off ? d - off : 0);
 		return 0;
 	}
-	*target = ft_warp_target(left);
 	*real = ft_ns_to_ts(ft_ns_add(now, ft_warp_grace()));
 	return 1;
 }

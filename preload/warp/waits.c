@@ -29,7 +29,7 @@ static int warp_ms(int timeout, int64_t *target)
 	if (timeout <= grace_ms())
 		return 0;
 	*target = ft_warp_target((int64_t)timeout * 1000000);
-	return 1;
+	return *target >= 0;
 }
 
 /* The same for a timespec timeout; NULL (infinite) or invalid: no. */
@@ -39,7 +39,7 @@ static int warp_ts(const struct timespec *timeout, int64_t *target)
 	    ft_ts_to_ns(timeout) <= ft_warp_grace())
 		return 0;
 	*target = ft_warp_target(ft_ts_to_ns(timeout));
-	return 1;
+	return *target >= 0;
 }
 
 FT_WRAP(epoll_wait) __attribute__((symver("epoll_wait@@GLIBC_2.3.2")));
@@ -155,14 +155,13 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		r = ft_next.select(nfds, rfds, wfds, efds, timeout);
 		e = errno;
 		/* The next select left the unslept time in *timeout. */
-		if (r == 0 || (r == -1 && e == EINTR))
+		if (target >= 0 && (r == 0 || (r == -1 && e == EINTR)))
 			ft_warp_jump(target - ft_tv_to_ns(timeout));
 		errno = e;
 		return r;
 	}
-	if (left <= ft_warp_grace())
+	if (left <= ft_warp_grace() || (target = ft_warp_target(left)) < 0)
 		return ft_next.select(nfds, rfds, wfds, efds, timeout);
-	target = ft_warp_target(left);
 	tv = ft_ns_to_tv(ft_warp_grace());
 	r = ft_next.select(nfds, rfds, wfds, efds, &tv);
 	e = errno;

@@ -118,6 +118,10 @@ int64_t ft_warp_target(int64_t left)
 	/* The offset first: a jump in between then only makes it later. */
 	int64_t off = ft_warp_offset();
 
+	/* A wait for ever (TIME_T_MAX, CPython's TIMEOUT_MAX): no jump that
+	 * would saturate the clocks and stop them. */
+	if (left > FT_WARP_MAX_OFFSET - off)
+		return -1;
 	return ft_ns_add(ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), off), left);
 }
 
@@ -126,6 +130,8 @@ void ft_warp_jump(int64_t target)
 	int64_t cur = ft_warp_offset(), want;
 	int saved = errno;
 
+	if (target < 0)
+		return;
 	want = target - ft_warp_real(CLOCK_MONOTONIC);
 	while (want > cur &&
 	       !atomic_compare_exchange_weak_explicit(&offset_ns, &cur, want,

@@ -61,14 +61,23 @@ int ft_warp_wall_clock(clockid_t clk);
 int64_t ft_warp_real(clockid_t clk);
 
 /*
+ * The most the offset may reach (2^62 ns, 146 years): the virtual clocks
+ * then stay far from INT64_MAX ns (year 2262), where they would stop.
+ */
+#define FT_WARP_MAX_OFFSET (INT64_C(1) << 62)
+
+/*
  * A timed wait: where the virtual monotonic clock will stand at its
- * deadline (left ns from now on the virtual clock).
+ * deadline (left ns from now on the virtual clock); -1 for a wait so long
+ * that the offset would pass FT_WARP_MAX_OFFSET: a wait for ever, not
+ * warped.
  */
 int64_t ft_warp_target(int64_t left);
 
 /*
  * The wait ended without an event: move the clock so that the virtual
  * monotonic time is at least target (never backwards), and count it.
+ * A negative target (a wait for ever) changes nothing.
  */
 void ft_warp_jump(int64_t target);
 

@@ -142,7 +142,7 @@ static void case_ready(void)
 	FD_SET(fd, &set);
 	CHECK(select(fd + 1, &set, NULL, NULL, &tv) == 1 && FD_ISSET(fd, &set));
 	/* What is left of the caller's hour, not of the grace. */
-	CHECK(tv.tv_sec > 1800 && tv.tv_sec <= 3600);
+	CHECK(tv.tv_sec > 1800 && tv.tv_sec < 3600);
 	CHECK(pselect(fd + 1, &set, NULL, NULL, &hour, NULL) == 1);
 }
 
@@ -245,9 +245,12 @@ static void case_deadlines(void)
 	      errno == ETIMEDOUT);
 	CHECK(now(CLOCK_MONOTONIC) >= d);
 	CHECK(sem_post(&sem) == 0);
-	dl = ts_at(now(CLOCK_REALTIME) + HOUR_NS);
+	d = now(CLOCK_REALTIME);
+	dl = ts_at(d + HOUR_NS);
 	errno = 0;
 	CHECK(sem_timedwait(&sem, &dl) == 0 && errno == 0);
+	/* Taken at once: the clock did not jump (it would to d + an hour). */
+	CHECK(now(CLOCK_REALTIME) < d + HOUR_NS);
 }
 
 static int held_pipe[2], release_pipe[2];
@@ -407,7 +410,7 @@ static void case_clocks(void)
 {
 	struct timeval tv;
 	struct timespec ts;
-	int64_t rt;
+	int64_t rt, boot = now(CLOCK_BOOTTIME), tai = now(CLOCK_TAI);
 
 	CHECK(sleep(3600) == 0);
 	rt = now(CLOCK_REALTIME);
@@ -417,7 +420,9 @@ static void case_clocks(void)
 	CHECK(time(NULL) >= rt / 1000000000);
 	CHECK(timespec_get(&ts, TIME_UTC) == TIME_UTC);
 	CHECK((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec >= rt);
-	CHECK(now(CLOCK_BOOTTIME) >= HOUR_NS);
+	/* Not since boot (a machine up an hour passes that): since before. */
+	CHECK(now(CLOCK_BOOTTIME) - boot >= HOUR_NS);
+	CHECK(now(CLOCK_TAI) - tai >= HOUR_NS);
 	/* CPU time is not warped. */
 	CHECK(now(CLOCK_PROCESS_CPUTIME_ID) < HOUR_NS);
 }
@@ -508,6 +513,48 @@ static void case_sleep_eintr(void)
 	CHECK(now(CLOCK_MONOTONIC) - before >= slept);
 }
 
+/*
+ * Run with FLAKETRAP_SLEEP=x0.001: an hour sleeps 3.6 s for real, unless a
+ * signal cuts it; rem is then the same fraction of the hour, and the clock
+ * must have moved by the rest (much more than the real time slept).
+ * Either outcome is checked: nothing depends on when the signal comes.
+ */
+static void case_sleep_eintr_scaled(void)
+{
+	struct sigaction sa;
+	struct timespec hour = { 3600, 0 }, rem;
+	pthread_t t;
+	int64_t before, left;
+	int i, r, cut;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sleeper = pthread_self();
+	for (i = 0; i < 3; i++) {
+		atomic_store(&woken, 0);
+		rem.tv_sec = rem.tv_nsec = 0;
+		before = now(CLOCK_MONOTONIC);
+		CHECK(pthread_create(&t, NULL, interrupter, NULL) == 0);
+		if (i == 0) {
+			r = nanosleep(&hour, &rem);
+			cut = r == -1 && errno == EINTR;
+		} else if (i == 1) {
+			r = clock_nanosleep(CLOCK_MONOTONIC, 0, &hour, &rem);
+			cut = r == EINTR;
+		} else {
+			r = thrd_sleep(&hour, &rem);
+			cut = r == -1;
+		}
+		atomic_store(&woken, 1);
+		CHECK(pthread_join(t, NULL) == 0);
+		CHECK(r == 0 || cut);
+		left = cut ? (int64_t)rem.tv_sec * 1000000000 + rem.tv_nsec : 0;
+		CHECK(left >= 0 && left <= HOUR_NS);
+		CHECK(now(CLOCK_MONOTONIC) - before >= HOUR_NS - left);
+	}
+}
+
 /* A fork child starts from its parent's clock; each then goes its way. */
 static void case_fork(void)
 {
@@ -566,6 +613,46 @@ static void case_exec(const char *self)
 	CHECK(child < parent - HOUR_NS / 2);
 }
 
+static void *signaller(void *arg)
+{
+	(void)arg;
+	/* Locked only once the main thread waits on the condition. */
+	pthread_mutex_lock(&lock);
+	flag = 1;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/*
+ * Run with FLAKETRAP_TIMER_GRACE=0. A wait for ever (a deadline or a
+ * timeout at TIME_T_MAX) is not warped: it ends by its event, and the
+ * clocks, which a jump there would saturate at INT64_MAX ns and stop,
+ * go on.
+ */
+static void case_forever(void)
+{
+	struct timespec far = { INT64_MAX, 0 };
+	int64_t t, rt;
+	pthread_t th;
+	int r = 0;
+
+	t = now(CLOCK_MONOTONIC);
+	CHECK(nanosleep(&far, NULL) == 0);
+	CHECK(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &far, NULL) == 0);
+	CHECK(now(CLOCK_MONOTONIC) - t < 200 * 365 * 24 * HOUR_NS);
+	pthread_mutex_lock(&lock);
+	CHECK(pthread_create(&th, NULL, signaller, NULL) == 0);
+	while (!flag && r == 0)
+		r = pthread_cond_timedwait(&cond, &lock, &far);
+	CHECK(r == 0 && flag);
+	pthread_mutex_unlock(&lock);
+	CHECK(pthread_join(th, NULL) == 0);
+	rt = now(CLOCK_REALTIME);
+	CHECK(sleep(3600) == 0);
+	CHECK(now(CLOCK_REALTIME) - rt >= HOUR_NS);
+}
+
 static atomic_llong latest;
 static atomic_int warping;
 
@@ -588,21 +675,36 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-/* Run with FLAKETRAP_TIMER_GRACE=0: each poll jumps the clock at once. */
+/* 1000 polls of an hour on an idle descriptor, each a jump. */
+static void *warper(void *arg)
+{
+	struct pollfd p = { .fd = *(int *)arg, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		CHECK(poll(&p, 1, HOUR_MS) == 0);
+	return NULL;
+}
+
+/*
+ * Run with FLAKETRAP_TIMER_GRACE=0: each poll jumps the clock at once.
+ * Two threads jump (their jumps race), two read.
+ */
 static void case_threads(void)
 {
-	struct pollfd p = { .fd = idle_fd(), .events = POLLIN };
-	pthread_t t[3];
+	int fd = idle_fd();
+	pthread_t t[2], w;
 	int i;
 
 	atomic_store(&warping, 1);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 2; i++)
 		CHECK(pthread_create(&t[i], NULL, reader, NULL) == 0);
+	CHECK(pthread_create(&w, NULL, warper, &fd) == 0);
 	/* An hour each: each jump moves the clock, however late it comes. */
-	for (i = 0; i < 2000; i++)
-		CHECK(poll(&p, 1, HOUR_MS) == 0);
+	warper(&fd);
+	CHECK(pthread_join(w, NULL) == 0);
 	atomic_store(&warping, 0);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 2; i++)
 		CHECK(pthread_join(t[i], NULL) == 0);
 	CHECK(atomic_load(&latest) <= now(CLOCK_MONOTONIC));
 }
@@ -640,10 +742,14 @@ int main(int argc, char **argv)
 		case_eintr();
 	else if (!strcmp(case_name, "sleep-eintr"))
 		case_sleep_eintr();
+	else if (!strcmp(case_name, "sleep-eintr-scaled"))
+		case_sleep_eintr_scaled();
 	else if (!strcmp(case_name, "fork"))
 		case_fork();
 	else if (!strcmp(case_name, "exec"))
 		case_exec(argv[0]);
+	else if (!strcmp(case_name, "forever"))
+		case_forever();
 	else if (!strcmp(case_name, "threads"))
 		case_threads();
 	else {
