@@ -102,7 +102,7 @@ static void dump(void *ucontext)
 	tids = ft_map(FT_DUMP_TASKS * sizeof(*tids));
 	line = ft_map(FT_SCRATCH_SIZE);
 	if (!tids || !line)
-		return;
+		goto unmap_tasks;
 	ntids = ft_list_tasks(tids, FT_DUMP_TASKS);
 	if (ntids < 0)
 		ntids = 0;
@@ -110,8 +110,13 @@ static void dump(void *ucontext)
 	why_len = (size_t)(ntids + 1) * sizeof(*why);
 	reqs = ft_map(reqs_len);
 	why = ft_map(why_len);
-	if (!reqs || !why)
-		return;
+	if (!reqs || !why) {
+		if (reqs)
+			munmap(reqs, reqs_len);
+		if (why)
+			munmap(why, why_len);
+		goto unmap_tasks;
+	}
 	for (i = 0; i < ntids; i++)
 		if (tids[i] != self)
 			reqs[n++].tid = tids[i];
@@ -134,8 +139,11 @@ static void dump(void *ucontext)
 	if (i == n || all)
 		munmap(reqs, reqs_len);
 	munmap(why, why_len);
-	munmap(line, FT_SCRATCH_SIZE);
-	munmap(tids, FT_DUMP_TASKS * sizeof(*tids));
+unmap_tasks:
+	if (line)
+		munmap(line, FT_SCRATCH_SIZE);
+	if (tids)
+		munmap(tids, FT_DUMP_TASKS * sizeof(*tids));
 }
 
 /* async-signal-safe */
