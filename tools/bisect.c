@@ -280,8 +280,6 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 	struct option opts[FT_RUNOPT_ENTRIES + 16];
 	size_t n = 0;
 	int c, r, i, dashes = 0;
-	int64_t ns;
-	const char *why;
 
 	ft_runopt_table(opts, &n);
 	opts[n++] = (struct option){ "input", required_argument, NULL, 'i' };
@@ -332,15 +330,9 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 			b->verbose = 1;
 			continue;
 		case OPT_TIMEOUT:
-			why = NULL;
-			if (ft_parse_duration(optarg, &ns, &why) || ns == 0) {
-				fprintf(stderr, "flaketrap bisect: --timeout="
-						"%s: %s; expected DUR (10s,"
-						" 500ms)\n", optarg,
-					why ? why : "zero");
+			if (ft_parse_timeout("flaketrap bisect", optarg,
+					     &b->timeout_ns))
 				return -1;
-			}
-			b->timeout_ns = ns;
 			continue;
 		}
 		r = ft_runopt_handle(&b->opt, c, optarg, name);

@@ -740,8 +740,6 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 	static char name[] = "flaketrap loop";
 	struct option opts[FT_RUNOPT_ENTRIES + 16];
 	long long v;
-	int64_t ns;
-	const char *why;
 	size_t n = 0;
 	int c, r, dashes = 0, i;
 
@@ -795,15 +793,9 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 			lp->until_fail = 0;
 			continue;
 		case OPT_TIMEOUT:
-			why = NULL;
-			if (ft_parse_duration(optarg, &ns, &why) || ns == 0) {
-				fprintf(stderr, "flaketrap loop: --timeout=%s:"
-						" %s; expected DUR (10s,"
-						" 500ms)\n", optarg,
-					why ? why : "zero");
+			if (ft_parse_timeout("flaketrap loop", optarg,
+					     &lp->timeout_ns))
 				return -1;
-			}
-			lp->timeout_ns = ns;
 			continue;
 		case OPT_LOAD:
 			if (parse_count("--load", optarg, MAX_LOAD, &v))

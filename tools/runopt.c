@@ -140,6 +140,18 @@ int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 	return 0;
 }
 
+int ft_parse_timeout(const char *cmd, const char *arg, int64_t *ns)
+{
+	const char *why = NULL;
+
+	if (ft_parse_duration(arg, ns, &why) || *ns == 0) {
+		fprintf(stderr, "%s: --timeout=%s: %s; expected DUR (10s,"
+				" 500ms)\n", cmd, arg, why ? why : "zero");
+		return -1;
+	}
+	return 0;
+}
+
 void ft_runopt_usage(FILE *f)
 {
 	char opt[40];

@@ -58,6 +58,13 @@ void ft_runopt_table(struct option *opts, size_t *n);
 int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 		     const char *cmd);
 
+/*
+ * A --timeout=DUR of loop and bisect: 0 and *ns set, or -1 after a message
+ * naming cmd ("flaketrap loop"). Zero is refused: it would time out every
+ * run at once.
+ */
+int ft_parse_timeout(const char *cmd, const char *arg, int64_t *ns);
+
 /* The help of every run option, knobs first. */
 void ft_runopt_usage(FILE *f);
 
