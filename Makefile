@@ -77,8 +77,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports test-programs demo bench deps install \
-	uninstall clean
+.PHONY: all check check-exports check-stable test-programs demo bench deps \
+	install uninstall clean
 
 all: $(LIB) $(WARP) $(TOOL)
 
@@ -153,6 +153,12 @@ check-exports: $(LIB) $(WARP)
 check: all test-programs check-exports
 	$(Q)$(if $(SAN_FLAGS),ASAN_OPTIONS=verify_asan_link_order=0) \
 		$(PROVE) -j$$(nproc) test/t[0-9]*.sh $(UNIT_BIN)
+
+# Each test file STABLE_RUNS times under `flaketrap loop --load 2`: shrunk
+# sleeps, random delays, two CPU burners. Our tests must never be flaky.
+STABLE_RUNS ?= 20
+check-stable: all test-programs
+	$(Q)test/check-stable.py --runs $(STABLE_RUNS)
 
 demo: all $(B)/test/fixtures/sleep-sync
 	$(Q)test/demo.sh
