@@ -308,6 +308,7 @@ static void reset_process(void)
 		atomic_store(&ft_warp->counters->waits_warped, 0);
 		atomic_store(&ft_warp->counters->warped_ns, 0);
 	}
+	ft_sites_after_fork();
 	ft_log_after_fork();
 	ft_scan_after_fork();
 }
@@ -390,4 +391,5 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	 */
 	if (cfg.crash || cfg.leaks)
 		ft_unwind_load();
+	ft_sites_init();
 }
