@@ -6,6 +6,10 @@
 # wait_for_worker is shrunk, however loaded the machine (see its comment).
 . "$(dirname "$0")/lib.sh"
 
+mkdir tmp
+TMPDIR=$PWD/tmp
+export TMPDIR
+
 FIX=$FIXTURES/sleep-sites
 SRC=$ROOT/test/fixtures/sleep-sites.c
 guilty_line=$(grep -n 'usleep(100000);' "$SRC" | cut -d: -f1)
@@ -123,6 +127,37 @@ doc = json.load(open(\"doc.json\"))
 s = doc[\"sleep_sites\"][0][\"sites\"]
 assert [(x[\"backtrace\"][0][\"function\"], x[\"backtrace\"][0][\"line\"], x[\"seen\"]) for x in s] == [(\"pace\", $pace_line, 3), (\"wait_for_worker\", $guilty_line, 1)], s
 "
+'
+
+test_expect_success 'bisect --sleeps names exactly the sleep used as synchronization' '
+	for seed in 1 2 3; do
+		$GUARD "$FLAKETRAP" bisect --sleeps --seed=$seed -o found -- "$FIX" >out 2>err &&
+		test "$(wc -l <out)" = 1 &&
+		grep -q "^wait_for_worker+0x[0-9a-f]* at $SRC:$guilty_line (sleep-sites+0x[0-9a-f]*): this sleep is used as synchronization$" out &&
+		grep -q "^flaketrap bisect: 2 sleep sites whose sleeps were changed$" err &&
+		grep -q "^flaketrap bisect: 1 of 2 sleep sites still fail" err &&
+		test "$(cat found)" = "$(sed -n "s/.*(\(sleep-sites+0x[0-9a-f]*\)).*/\1/p" out)" ||
+		return 1
+	done
+'
+
+test_expect_success 'bisect --sleeps: nothing to blame, status 1 and why' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" bisect --sleeps -- "$HELPERS/nap" 3 1000 >out 2>err &&
+	grep -q "CMD passes even with every sleep shrunk: no sleep to blame" err &&
+	test ! -s out &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" bisect --sleeps -- false >out 2>err &&
+	grep -q "CMD fails, but changed no sleep at any site" err &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" bisect --sleeps -- sh -c "\"$HELPERS/nap\" 3 1000; exit 3" >out 2>err &&
+	grep -q "CMD fails even with no sleep changed" err
+'
+
+test_expect_success 'bisect --sleeps: bad use is 125' '
+	test_expect_code 125 "$FLAKETRAP" bisect --sleeps -i cases -- "$FIX" 2>err &&
+	grep -q "takes no -i" err &&
+	test_expect_code 125 "$FLAKETRAP" bisect --sleeps --sleep-only=pace -- "$FIX" 2>err &&
+	grep -q "sets FLAKETRAP_SLEEP_ONLY itself" err &&
+	test_expect_code 125 env FLAKETRAP_SLEEP_ONLY=pace "$FLAKETRAP" bisect --sleeps -- "$FIX" 2>err &&
+	"$FLAKETRAP" bisect --help | grep -q "^  --sleeps "
 '
 
 test_done
