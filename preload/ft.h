@@ -178,8 +178,11 @@ struct ft_sleep_call {
 	int nframes;		/* frames from the site outward, when unwound */
 	uintptr_t frames[FT_SITE_FRAMES];
 };
-/* After the configuration, in normal context: the modules that are no
- * site, libunwind loaded when needed. */
+/* Once the configuration is parsed: whether sites are counted or
+ * patterns apply (a sleep may come before our constructor). */
+void ft_sites_configure(void);
+/* From the constructor (normal context): the modules that are no site,
+ * libunwind loaded, when needed. Until then a site is the caller. */
 void ft_sites_init(void);
 /* Before a sleep returning to ra is decided: 1 when the patterns leave it
  * alone. async-signal-safe */

@@ -348,6 +348,7 @@ static void initialize(void)
 	}
 	if (!cfg.seed_given)
 		cfg.seed = draw_seed();
+	ft_sites_configure();
 	image_stream_start();
 	mark_process();
 	pthread_atfork(atfork_prepare, NULL, reset_process);

@@ -97,14 +97,20 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-void ft_sites_init(void)
+/* async-signal-safe: plain stores */
+void ft_sites_configure(void)
 {
 	const struct ft_config *c = ft_cfg();
-	uintptr_t marks[4] = { 0 };
 
 	counting = c->log_dir[0] != '\0';
 	filtering = c->sleep_only.n || c->sleep_skip.n;
 	filter_frames = c->sleep_only.globs || c->sleep_skip.globs;
+}
+
+void ft_sites_init(void)
+{
+	uintptr_t marks[4] = { 0 };
+
 	if (!counting && !filtering)
 		return;
 	marks[0] = (uintptr_t)ft_sites_init;

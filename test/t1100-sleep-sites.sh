@@ -95,6 +95,13 @@ test_expect_success 'site ids from the log pick exactly one site' '
 	preload FLAKETRAP_SLEEP_ONLY="$guilty"0 "$FIX" >out
 '
 
+test_expect_success 'sleeps in a signal handler, inside an interrupted sleep, with a glob: counted, no deadlock' '
+	FLAKETRAP_SLEEP=x2 FLAKETRAP_SLEEP_SKIP="nothing_*" FLAKETRAP_LOG=sig \
+		preload "$HELPERS/sig-sleeper" 1800 &&
+	test "$(logq sig "[s[\"seen\"] > 0 for r in of(\"sleep_sites\") for s in r[\"sites\"] if s[\"backtrace\"][0].get(\"symbol\") == \"on_tick\"]")" = "[True]" &&
+	test "$(logq sig "sum(s[\"seen\"] for r in of(\"sleep_sites\") for s in r[\"sites\"]) + of(\"sleep_sites\")[0][\"other\"][\"seen\"] == total(\"sleeps_seen\")")" = True
+'
+
 test_expect_success 'flaketrap run takes --sleep-only and --sleep-skip' '
 	"$FLAKETRAP" run --sleep-skip=wait_for_worker -- "$FIX" >out &&
 	test_expect_code 1 "$FLAKETRAP" run --sleep-only=wait_for_worker -- "$FIX" >out &&
