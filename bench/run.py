@@ -254,6 +254,8 @@ def main():
         rows = [("log (sites counted)", dict(FLAKETRAP_LOG="{}"), True),
                 ("a glob pattern", dict(FLAKETRAP_SLEEP_SKIP="nothing_*"),
                  False),
+                ("a glob naming the sites",
+                 dict(FLAKETRAP_SLEEP_ONLY="site_*"), False),
                 ("a site id pattern",
                  dict(FLAKETRAP_SLEEP_SKIP="nothing+0x1"), False)]
         return [Bench("shrunk usleep x%d, %s vs none" % (SHRUNK_SLEEPS, what),

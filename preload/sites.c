@@ -5,8 +5,9 @@
  * first frame outside libc, libstdc++ and flaketrap's own libraries: most
  * often the return address of the wrapper itself, which costs nothing to
  * know; the stack is unwound only when that address is in one of those
- * modules, once per new site (its short backtrace), and for every sleep
- * when a glob pattern is set (globs see the first frames).
+ * modules, once per new site (its short backtrace), and when a glob
+ * pattern might match a caller (globs see the first frames) but the
+ * site's own frame does not decide.
  *
  * With FLAKETRAP_LOG, each site's sleeps are counted in a fixed table in
  * our own memory (FT_SITES sites; the rest are counted together), claimed
@@ -149,37 +150,55 @@ static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
 	c->site = raw[i];
 }
 
-/* Whether the patterns leave this sleep alone. */
-static int left_alone(const struct ft_sleep_call *c)
+/*
+ * Whether the patterns leave this sleep alone: 1, or 0 to change it. With
+ * first_only, from the site's own frame: -1 when a glob might still match
+ * a caller's, which only unwinding can tell.
+ */
+static int verdict(const struct ft_sleep_call *c, int first_only)
 {
 	const struct ft_config *cfg = ft_cfg();
+	const struct ft_patterns *skip = &cfg->sleep_skip;
+	const struct ft_patterns *only = &cfg->sleep_only;
 	struct ft_frame_name names[FT_MATCH_FRAMES];
-	int n = c->nframes < FT_MATCH_FRAMES ? c->nframes : FT_MATCH_FRAMES;
-	int i;
+	int n = 1, i;
 
 	if (!c->site)
-		return cfg->sleep_only.n != 0;	/* an unknown caller */
-	if (n == 0) {
+		return only->n != 0;	/* an unknown caller */
+	if (first_only || !c->nframes) {
 		ft_frame_name(c->site, 1, &names[0]);
-		n = 1;
 	} else {
+		n = c->nframes < FT_MATCH_FRAMES ? c->nframes : FT_MATCH_FRAMES;
 		for (i = 0; i < n; i++)
 			ft_frame_name(c->frames[i], 1, &names[i]);
 	}
-	if (cfg->sleep_skip.n && ft_patterns_match(&cfg->sleep_skip, names, n))
+	if (skip->n && ft_patterns_match(skip, names, n))
 		return 1;
-	return cfg->sleep_only.n && !ft_patterns_match(&cfg->sleep_only, names, n);
+	if (first_only && skip->globs)
+		return -1;
+	if (!only->n || ft_patterns_match(only, names, n))
+		return 0;
+	return first_only && only->globs ? -1 : 1;
 }
-
 /* async-signal-safe */
 int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra)
 {
+	int v;
+
 	c->site = 0;
 	c->nframes = 0;
 	if (!counting && !filtering)
 		return 0;
-	find_site(c, ra, filter_frames);
-	return filtering && left_alone(c);
+	find_site(c, ra, 0);
+	if (!filtering)
+		return 0;
+	/* Unwound already (ra was no site), or the site alone decides. */
+	if (c->nframes || (v = verdict(c, 1)) < 0) {
+		if (!c->nframes && filter_frames)
+			find_site(c, ra, 1);
+		v = verdict(c, 0);
+	}
+	return v;
 }
 
 static void add(struct tally *t, int64_t req_ns, int64_t slept_ns,
