@@ -37,6 +37,7 @@ CLOCK_READS = 10000000
 TIMED_WAITS = 1000000
 # A futex wait whose deadline is past still costs some 20 us here.
 PAST_WAITS = 50000
+SHRUNK_SLEEPS = 200000
 LOOP_RUNS = 2000
 LOOP_JOBS = 2
 # Runs of one side that differ by more than this factor (or, against an
@@ -107,13 +108,17 @@ class Bench:
 
 def log_note(d):
     """What the exit scan wrote: a check that it did its whole job."""
-    leaks = stacks = 0
+    leaks = stacks = sites = 0
     for path in glob.glob(os.path.join(d, "*.jsonl")):
         with open(path) as f:
             for line in f:
                 if '"event":"leaked_thread"' in line:
                     leaks += 1
                     stacks += '"stack":[' in line
+                elif '"event":"sleep_sites"' in line:
+                    sites += line.count('"id":')
+    if sites:
+        return "log: %d sleep sites" % sites
     return "log: %d leaked_thread records, %d with a current stack" % (
         leaks, stacks)
 
@@ -238,6 +243,26 @@ def main():
             return [prog("spawn")] + sets + mode_argv, env
         return (lambda: ([prog("spawn")] + mode_argv, env)), with_lib
 
+    def sleep_rows():
+        # Both sides under the library, every sleep shrunk to a yield:
+        # the cost of sleep sites against the same run without them.
+        argv = [prog("sleeps"), str(SHRUNK_SLEEPS)]
+
+        def with_env(**knobs):
+            return lambda d: (argv, dict(preloaded, **{
+                k: v.replace("{}", d or "") for k, v in knobs.items()}))
+        rows = [("log (sites counted)", dict(FLAKETRAP_LOG="{}"), True),
+                ("a glob pattern", dict(FLAKETRAP_SLEEP_SKIP="nothing_*"),
+                 False),
+                ("a glob naming the sites",
+                 dict(FLAKETRAP_SLEEP_ONLY="site_*"), False),
+                ("a site id pattern",
+                 dict(FLAKETRAP_SLEEP_SKIP="nothing+0x1"), False)]
+        return [Bench("shrunk usleep x%d, %s vs none" % (SHRUNK_SLEEPS, what),
+                      lambda: (argv, preloaded), with_env(**knobs),
+                      per=(SHRUNK_SLEEPS, "sleep"), logdir=logdir)
+                for what, knobs, logdir in rows]
+
     exit_argv = ["exit", prog("exit-threads"), str(EXIT_THREADS)]
     benches = [
         Bench("pthread_create+join x%d" % THREADS,
@@ -256,7 +281,8 @@ def main():
               per=(STARTS, "process")),
     ] + clock_rows("gettime", CLOCK_READS, "clock_gettime") \
       + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
-      + clock_rows("cond", PAST_WAITS, "cond_timedwait, past")
+      + clock_rows("cond", PAST_WAITS, "cond_timedwait, past") \
+      + sleep_rows()
     loop_bench = LoopBench(tool, lib, env)
 
     if args.only:

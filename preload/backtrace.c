@@ -39,6 +39,7 @@ static struct {
 	int (*step)(unw_cursor_t *);
 	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 	int (*backtrace)(void **, int);
+	int (*getcontext)(unw_context_t *);	/* optional: sleep sites */
 } unw;
 
 enum { UNW_NOT_TRIED, UNW_LOADING, UNW_READY, UNW_MISSING };
@@ -69,6 +70,8 @@ void ft_unwind_load(void)
 			h, FT_STR(UNW_OBJ(get_reg)));
 		unw.backtrace = (__typeof__(unw.backtrace))dlsym(
 			h, "unw_backtrace");
+		unw.getcontext = (__typeof__(unw.getcontext))dlsym(
+			h, FT_STR(unw_tdep_getcontext));
 	}
 	atomic_store_explicit(&unw_state,
 			      unw.init_local2 && unw.step &&
@@ -141,6 +144,26 @@ int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max)
 		n = 1;
 	}
 #endif
+	errno = saved;
+	return n;
+}
+
+/*
+ * async-signal-safe once loaded: the current stack, frame 0 in this
+ * function, by stepping a cursor (libunwind's global cache lock is taken
+ * with every signal blocked, so a handler cannot deadlock on it) and not
+ * with unw_backtrace, whose per-thread cache glibc may allocate with
+ * malloc on first use: a sleep may be called from a signal handler.
+ */
+__attribute__((noinline)) int ft_backtrace_safe(uintptr_t *ips, int max)
+{
+	unw_context_t ctx;
+	unw_cursor_t cur;
+	int saved = errno, n = 0;
+
+	if (max > 0 && unwind_ready() && unw.getcontext &&
+	    unw.getcontext(&ctx) == 0 && unw.init_local2(&cur, &ctx, 0) == 0)
+		n = collect(&cur, ips, max);
 	errno = saved;
 	return n;
 }
@@ -227,10 +250,10 @@ struct symfile {
 	size_t strs_size;
 };
 
-#define FT_SYMFILES 16
+#define FT_SYMFILES 32
+enum { SYMFILE_FREE, SYMFILE_LOADING, SYMFILE_READY };
 static struct symfile symfiles[FT_SYMFILES];
-static int nsymfiles;
-static atomic_int symfiles_busy;
+static atomic_int symfile_state[FT_SYMFILES];
 
 static void load_symtab(struct symfile *f, const char *path)
 {
@@ -273,37 +296,58 @@ static void load_symtab(struct symfile *f, const char *path)
 	}
 }
 
+/*
+ * The loaded .symtab of path, loading it into a free slot when needed.
+ * Lock-free: a slot is claimed with a compare-and-swap and read-only once
+ * ready, so two threads (or a signal handler) never wait for each other
+ * and always get the same names; two that load the same file at once each
+ * take a slot. NULL when every slot is taken by other files.
+ */
+static const struct symfile *symfile_for(const char *path)
+{
+	int i, expected;
+
+	if (strlen(path) >= sizeof(symfiles[0].path))
+		return NULL;
+	for (i = 0; i < FT_SYMFILES; i++) {
+		if (atomic_load_explicit(&symfile_state[i],
+					 memory_order_acquire) == SYMFILE_READY &&
+		    strcmp(symfiles[i].path, path) == 0)
+			return &symfiles[i];
+	}
+	for (i = 0; i < FT_SYMFILES; i++) {
+		expected = SYMFILE_FREE;
+		if (!atomic_compare_exchange_strong(&symfile_state[i],
+						    &expected,
+						    SYMFILE_LOADING))
+			continue;
+		strcpy(symfiles[i].path, path);
+		load_symtab(&symfiles[i], path);
+		atomic_store_explicit(&symfile_state[i], SYMFILE_READY,
+				      memory_order_release);
+		return &symfiles[i];
+	}
+	return NULL;
+}
+
 /* The function of path's .symtab that holds vaddr: its name and start. */
 static const char *symtab_lookup(const char *path, uintptr_t vaddr,
 				 uintptr_t *start)
 {
-	const struct symfile *f = NULL;
-	const char *name = NULL;
+	const struct symfile *f = symfile_for(path);
 	const ElfW(Sym) *sym;
 	size_t i;
 
-	if (atomic_exchange(&symfiles_busy, 1))
-		return NULL;
-	for (i = 0; i < (size_t)nsymfiles; i++)
-		if (strcmp(symfiles[i].path, path) == 0)
-			f = &symfiles[i];
-	if (!f && nsymfiles < FT_SYMFILES && strlen(path) < 256) {
-		strcpy(symfiles[nsymfiles].path, path);
-		load_symtab(&symfiles[nsymfiles], path);
-		f = &symfiles[nsymfiles++];
-	}
 	for (i = 0; f && i < f->nsyms; i++) {
 		sym = &f->syms[i];
 		if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC ||
 		    sym->st_shndx == SHN_UNDEF || sym->st_name >= f->strs_size ||
 		    vaddr < sym->st_value || vaddr - sym->st_value >= sym->st_size)
 			continue;
-		name = f->strs + sym->st_name;
 		*start = sym->st_value;
-		break;
+		return f->strs + sym->st_name;
 	}
-	atomic_store(&symfiles_busy, 0);
-	return name;
+	return NULL;
 }
 
 static const char *module_name(const Dl_info *info, struct link_map *map)
@@ -406,7 +450,8 @@ void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return)
 /* Room a frame array leaves in a record for the keys after it. */
 #define FT_FRAMES_RESERVE 1024
 
-int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
+static int frames_json(struct ft_buf *b, const uintptr_t *ips, int n,
+		       int first_is_return)
 {
 	size_t before;
 	int i;
@@ -416,7 +461,7 @@ int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
 		before = b->len;
 		if (i)
 			ft_buf_char(b, ',');
-		ft_frame_json(b, ips[i], i > 0);
+		ft_frame_json(b, ips[i], i > 0 || first_is_return);
 		if (b->full || b->cap - b->len < FT_FRAMES_RESERVE) {
 			/* Cut here: whole frames only, the array closed. */
 			b->len = before;
@@ -427,6 +472,16 @@ int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
 	}
 	ft_buf_char(b, ']');
 	return i;
+}
+
+int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
+{
+	return frames_json(b, ips, n, 0);
+}
+
+int ft_return_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
+{
+	return frames_json(b, ips, n, 1);
 }
 
 /* "sym+0x1a (/path/module+0x1234)", or what of it is known. */
@@ -449,4 +504,35 @@ void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return)
 	ft_buf_char(b, '+');
 	ft_buf_hex(b, ip - map->l_addr);
 	ft_buf_char(b, ')');
+}
+
+void ft_frame_name(uintptr_t ip, int is_return, struct ft_frame_name *out)
+{
+	struct link_map *map;
+	Dl_info info;
+
+	memset(out, 0, sizeof(*out));
+	if (!lookup(ip, is_return, &info, &map))
+		return;
+	out->module = module_name(&info, map);
+	out->symbol = info.dli_sname;
+	out->offset = ip - map->l_addr;
+}
+
+/* "module+0x1234": the module's file name and the offset of ip in it. */
+void ft_frame_id(struct ft_buf *b, uintptr_t ip, int is_return)
+{
+	struct ft_frame_name f;
+	const char *slash;
+
+	ft_frame_name(ip, is_return, &f);
+	if (!f.module) {
+		ft_buf_str(b, "?+");
+		ft_buf_hex(b, ip);
+		return;
+	}
+	slash = strrchr(f.module, '/');
+	ft_buf_str(b, slash ? slash + 1 : f.module);
+	ft_buf_char(b, '+');
+	ft_buf_hex(b, f.offset);
 }

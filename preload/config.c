@@ -413,6 +413,15 @@ const char *const ft_delay_names[FT_NDELAYS] = {
 	[FT_DELAY_FORK_PARENT] = "fork_parent",
 };
 
+const char *ft_config_text(const struct ft_config *cfg, int knob)
+{
+	if (knob == FT_KNOB_sleep_only)
+		return cfg->sleep_only.text;
+	if (knob == FT_KNOB_sleep_skip)
+		return cfg->sleep_skip.text;
+	return cfg->text[knob];
+}
+
 int ft_knob_find(const char *name, size_t len)
 {
 	int i;
@@ -532,6 +541,10 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_duration(value, &cfg->sleep_min_ns, why);
 	case FT_KNOB_sleep_prob:
 		return ft_parse_fraction(value, &cfg->sleep_prob_ppb, why);
+	case FT_KNOB_sleep_only:
+		return ft_patterns_parse(value, &cfg->sleep_only, why);
+	case FT_KNOB_sleep_skip:
+		return ft_patterns_parse(value, &cfg->sleep_skip, why);
 	case FT_KNOB_seed:
 		cfg->seed_given = 1;
 		return ft_parse_seed(value, &cfg->seed, why);
@@ -599,6 +612,7 @@ int ft_config_parse(struct ft_config *cfg, char *const *envp,
 		copy_text(cfg->text[i], ft_knobs[i].def);
 		if (ft_knobs[i].kind != FT_KIND_SEED &&
 		    ft_knobs[i].kind != FT_KIND_PATH &&
+		    ft_knobs[i].kind != FT_KIND_PATTERNS &&
 		    set_knob(cfg, i, ft_knobs[i].def, &why))
 			return -1;	/* a broken default: caught by u-config */
 	}

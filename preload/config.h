@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pattern.h"
+
 #define FT_ENV_PREFIX "FLAKETRAP_"
 
 enum ft_knob_kind {
@@ -24,6 +26,7 @@ enum ft_knob_kind {
 	FT_KIND_SIGNAL,
 	FT_KIND_DELAY,
 	FT_KIND_TIMERS,
+	FT_KIND_PATTERNS,
 };
 
 enum ft_knob_id {
@@ -92,6 +95,8 @@ struct ft_config {
 	struct ft_sleep_policy sleep;
 	int64_t sleep_min_ns;
 	uint64_t sleep_prob_ppb;	/* 0 .. FT_PPB */
+	struct ft_patterns sleep_only;	/* n == 0: unset */
+	struct ft_patterns sleep_skip;
 	uint64_t seed;
 	int seed_given;
 	char log_dir[FT_PATH_MAX];	/* empty: no log */
@@ -137,6 +142,12 @@ const char *ft_signal_name(int sig);
  */
 int ft_config_parse(struct ft_config *cfg, char *const *envp,
 		    char *err, size_t errlen);
+
+/*
+ * The text knob had, whole (text[] is cut at FT_TEXT_MAX; a list of
+ * patterns is not); "" for a pattern knob that is unset.
+ */
+const char *ft_config_text(const struct ft_config *cfg, int knob);
 
 /* ASCII lower case, for knob names turned into keys and options. */
 static inline char ft_lower(char c)

@@ -161,6 +161,39 @@ void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return);
 int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
 void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return);
 
+/* Frames from the current one outward, by a cursor: async-signal-safe. */
+int ft_backtrace_safe(uintptr_t *ips, int max);
+/* As ft_frames_json, every frame a return address (frame 0 too). */
+int ft_return_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
+/* What is known of a frame (module, symbol, offset); the strings live as
+ * long as the module stays loaded. */
+void ft_frame_name(uintptr_t ip, int is_return, struct ft_frame_name *out);
+/* The site id of a frame, "module+0x1234" (the module's file name). */
+void ft_frame_id(struct ft_buf *b, uintptr_t ip, int is_return);
+
+/* sites.c: sleep sites and the patterns that pick sleeps by them. */
+#define FT_SITE_FRAMES 8	/* the backtrace kept per site */
+struct ft_sleep_call {
+	uintptr_t site;		/* 0: unknown (or nothing asked for it) */
+	int nframes;		/* frames from the site outward, when unwound */
+	uintptr_t frames[FT_SITE_FRAMES];
+};
+/* Once the configuration is parsed: whether sites are counted or
+ * patterns apply (a sleep may come before our constructor). */
+void ft_sites_configure(void);
+/* From the constructor (normal context): the modules that are no site,
+ * libunwind loaded, when needed. Until then a site is the caller. */
+void ft_sites_init(void);
+/* Before a sleep returning to ra is decided: 1 when the patterns leave it
+ * alone. async-signal-safe */
+int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra);
+/* Once decided: counted at its site (with FLAKETRAP_LOG). async-signal-safe */
+void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
+		  int changed);
+/* The sleep_sites record(s); from ft_log_exit. async-signal-safe */
+void ft_sites_log(void);
+void ft_sites_after_fork(void);
+
 /* children.c */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
 

@@ -308,6 +308,7 @@ static void reset_process(void)
 		atomic_store(&ft_warp->counters->waits_warped, 0);
 		atomic_store(&ft_warp->counters->warped_ns, 0);
 	}
+	ft_sites_after_fork();
 	ft_log_after_fork();
 	ft_scan_after_fork();
 }
@@ -347,6 +348,7 @@ static void initialize(void)
 	}
 	if (!cfg.seed_given)
 		cfg.seed = draw_seed();
+	ft_sites_configure();
 	image_stream_start();
 	mark_process();
 	pthread_atfork(atfork_prepare, NULL, reset_process);
@@ -390,4 +392,5 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	 */
 	if (cfg.crash || cfg.leaks)
 		ft_unwind_load();
+	ft_sites_init();
 }

@@ -192,7 +192,7 @@ static void write_config(struct ft_buf *b)
 			ft_buf_u64(b, ft_seed());
 			ft_buf_char(b, '"');
 		} else {
-			ft_buf_json(b, cfg->text[i]);
+			ft_buf_json(b, ft_config_text(cfg, i));
 		}
 	}
 	ft_buf_char(b, '}');
@@ -278,6 +278,7 @@ void ft_log_exit(const char *how, int code)
 	if (!logging() || atomic_exchange(&exit_written, 1))
 		return;
 	ft_log_start();
+	ft_sites_log();
 	mem = scratch_get();
 	if (!mem) {
 		errno = saved;

@@ -22,7 +22,8 @@
  */
 #define FT_YIELD_BELOW_NS 1000
 
-static int64_t account(int64_t req_ns, int64_t slept_ns, int changed)
+static int64_t account(struct ft_sleep_call *call, int64_t req_ns,
+		       int64_t slept_ns, int changed)
 {
 	atomic_fetch_add_explicit(&ft_counters.sleeps_seen, 1,
 				  memory_order_relaxed);
@@ -35,26 +36,29 @@ static int64_t account(int64_t req_ns, int64_t slept_ns, int changed)
 	atomic_fetch_add_explicit(&ft_counters.slept_ns,
 				  (unsigned long long)slept_ns,
 				  memory_order_relaxed);
+	ft_sleep_end(call, req_ns, slept_ns, changed);
 	return changed ? slept_ns : -1;
 }
 
 /*
  * The duration a sleep of req_ns lasts under the knobs, or -1 to leave it
- * alone. Counts the call either way. A zero sleep (a yield or a poll) is
- * never lengthened. async-signal-safe
+ * alone. Counts the call either way, at its site (the wrapper returns to
+ * ra). A zero sleep (a yield or a poll) is never lengthened.
+ * async-signal-safe
  */
-static int64_t decide(int64_t req_ns)
+static int64_t decide(int64_t req_ns, uintptr_t ra)
 {
 	const struct ft_config *c = ft_cfg();
 	const struct ft_sleep_policy *p = &c->sleep;
+	struct ft_sleep_call call;
 	int64_t ns;
 
-	if (p->mode == FT_SLEEP_OFF || req_ns == 0 ||
-	    req_ns < c->sleep_min_ns)
-		return account(req_ns, req_ns, 0);
+	if (ft_sleep_begin(&call, ra) || p->mode == FT_SLEEP_OFF ||
+	    req_ns == 0 || req_ns < c->sleep_min_ns)
+		return account(&call, req_ns, req_ns, 0);
 	if (c->sleep_prob_ppb < FT_PPB &&
 	    ft_prng_below_incl(ft_random(), FT_PPB - 1) >= c->sleep_prob_ppb)
-		return account(req_ns, req_ns, 0);
+		return account(&call, req_ns, req_ns, 0);
 	switch (p->mode) {
 	case FT_SLEEP_RANGE:
 		ns = p->lo_ns + (int64_t)ft_prng_below_incl(
@@ -67,8 +71,11 @@ static int64_t decide(int64_t req_ns)
 		ns = p->lo_ns;
 		break;
 	}
-	return account(req_ns, ns, 1);
+	return account(&call, req_ns, ns, 1);
 }
+
+/* Where the wrapper that calls it returns: the sleep's caller. */
+#define CALLER() ((uintptr_t)__builtin_return_address(0))
 
 /*
  * A sleep shrunk to nearly nothing gives way instead of sleeping, and stays
@@ -110,7 +117,7 @@ FT_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 
 	if (!ft_active() || !req || !ft_ts_valid(req))
 		return ft_real.nanosleep(req, rem);
-	got = decide(ft_ts_to_ns(req));
+	got = decide(ft_ts_to_ns(req), CALLER());
 	if (got < 0)
 		return ft_real.nanosleep(req, rem);
 	return sleep_ns(got, ft_ts_to_ns(req), rem);
@@ -124,7 +131,7 @@ FT_EXPORT unsigned int sleep(unsigned int seconds)
 
 	if (!ft_active())
 		return ft_real.sleep(seconds);
-	got = decide(want);
+	got = decide(want, CALLER());
 	if (got < 0)
 		return ft_real.sleep(seconds);
 	/* glibc's sleep: whole seconds left on EINTR (errno EINTR), else 0 */
@@ -141,7 +148,7 @@ FT_EXPORT int usleep(useconds_t usec)
 
 	if (!ft_active())
 		return ft_real.usleep(usec);
-	got = decide(want);
+	got = decide(want, CALLER());
 	if (got < 0)
 		return ft_real.usleep(usec);
 	return sleep_ns(got, want, NULL);
@@ -172,7 +179,7 @@ static int is_wall_clock(clockid_t clk)
 }
 
 static int abstime_sleep(clockid_t clk, const struct timespec *req,
-			 struct timespec *rem)
+			 struct timespec *rem, uintptr_t ra)
 {
 	struct timespec now, deadline;
 	int64_t want, got, now_ns;
@@ -186,7 +193,7 @@ static int abstime_sleep(clockid_t clk, const struct timespec *req,
 	want = ft_ts_to_ns(req) - now_ns;
 	if (want < 0)
 		want = 0;
-	got = decide(want);
+	got = decide(want, ra);
 	if (got < 0)
 		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
 	if (!is_alarm_clock(clk) && yielded(got))
@@ -206,9 +213,9 @@ FT_EXPORT int clock_nanosleep(clockid_t clk, int flags,
 	    (flags & ~TIMER_ABSTIME) || !is_wall_clock(clk))
 		return ft_real.clock_nanosleep(clk, flags, req, rem);
 	if (flags & TIMER_ABSTIME)
-		return abstime_sleep(clk, req, rem);
+		return abstime_sleep(clk, req, rem, CALLER());
 	want = ft_ts_to_ns(req);
-	got = decide(want);
+	got = decide(want, CALLER());
 	if (got < 0)
 		return ft_real.clock_nanosleep(clk, flags, req, rem);
 	if (!is_alarm_clock(clk) && yielded(got))
@@ -235,7 +242,7 @@ FT_EXPORT int thrd_sleep(const struct timespec *dur, struct timespec *rem)
 	if (!ft_active() || !dur || !ft_ts_valid(dur))
 		return ft_real.thrd_sleep(dur, rem);
 	want = ft_ts_to_ns(dur);
-	got = decide(want);
+	got = decide(want, CALLER());
 	if (got < 0)
 		return ft_real.thrd_sleep(dur, rem);
 	if (yielded(got))
@@ -259,7 +266,7 @@ FT_EXPORT int select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	    (nfds > 0 && (rfds || wfds || efds)) || !ft_tv_valid(timeout))
 		return ft_real.select(nfds, rfds, wfds, efds, timeout);
 	want = ft_tv_to_ns(timeout);
-	got = decide(want);
+	got = decide(want, CALLER());
 	if (got < 0)
 		return ft_real.select(nfds, rfds, wfds, efds, timeout);
 	if (yielded(got)) {
@@ -292,7 +299,7 @@ FT_EXPORT int pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	    (nfds > 0 && (rfds || wfds || efds)) || !ft_ts_valid(timeout))
 		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
 				       sigmask);
-	got = decide(ft_ts_to_ns(timeout));
+	got = decide(ft_ts_to_ns(timeout), CALLER());
 	if (got < 0)
 		return ft_real.pselect(nfds, rfds, wfds, efds, timeout,
 				       sigmask);
@@ -311,7 +318,7 @@ FT_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds,
 
 	if (!ft_active() || nfds != 0 || !timeout || !ft_ts_valid(timeout))
 		return ft_real.ppoll(fds, nfds, timeout, sigmask);
-	got = decide(ft_ts_to_ns(timeout));
+	got = decide(ft_ts_to_ns(timeout), CALLER());
 	if (got < 0)
 		return ft_real.ppoll(fds, nfds, timeout, sigmask);
 	if (!sigmask && yielded(got))
@@ -327,7 +334,7 @@ FT_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 	if (!ft_active() || nfds != 0 || timeout < 0)
 		return ft_real.poll(fds, nfds, timeout);
-	got = decide((int64_t)timeout * 1000000);
+	got = decide((int64_t)timeout * 1000000, CALLER());
 	if (got < 0)
 		return ft_real.poll(fds, nfds, timeout);
 	if (yielded(got))

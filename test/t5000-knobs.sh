@@ -37,6 +37,15 @@ test_expect_success 'FLAKETRAP_SEED rejects bad values' '
 	done
 '
 
+test_expect_success 'FLAKETRAP_SLEEP_ONLY and FLAKETRAP_SLEEP_SKIP reject bad patterns' '
+	for k in SLEEP_ONLY SLEEP_SKIP; do
+		for v in "" , ",a" "a," "a,,b" "a b" "[abc" "[]" "abc\\" +0x10 \
+			 mod+0x mod+0xZZ mod+0x12g mod+0x12345678901234567; do
+			bad "FLAKETRAP_$k" "$v" "expected PAT[,PAT...]" || return 1
+		done
+	done
+'
+
 test_expect_success 'every delay knob rejects bad values' '
 	for k in WAITPID_DELAY EXIT_DELAY EXIT_DELAY_LATE THREAD_DELAY \
 		 FORK_DELAY FORK_DELAY_PARENT; do
@@ -85,7 +94,9 @@ test_expect_success 'good values are accepted' '
 	FLAKETRAP_WAITPID_DELAY=1ms FLAKETRAP_EXIT_DELAY=0..1ms \
 		FLAKETRAP_EXIT_DELAY_LATE=0 FLAKETRAP_THREAD_DELAY=off \
 		FLAKETRAP_FORK_DELAY=1ns..1us FLAKETRAP_FORK_DELAY_PARENT=0.5ms \
-		preload /bin/true
+		preload /bin/true &&
+	FLAKETRAP_SLEEP_ONLY="test_*,libuv.so*,/usr/lib/*/libc.so.6+0x1f2e,[!a-z]x" \
+		FLAKETRAP_SLEEP_SKIP="a\\*b,libstdc++.so.6" preload /bin/true
 '
 
 test_done

@@ -17,17 +17,23 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "logs.h"
 #include "loop.h"
+#include "report.h"
 #include "runopt.h"
 #include "supervise.h"
 
-enum { OPT_TIMEOUT = 0x20000 };
+enum { OPT_TIMEOUT = 0x20000, OPT_SLEEPS };
+
+#define SLEEP_ONLY FT_ENV_PREFIX "SLEEP_ONLY"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: flaketrap bisect -i CASES [-o OUT] [-n SIZE] [-N MAX_ITER] [-r RUNS]\n"
 "                        [--timeout DUR] [-v] [RUN OPTION]... -- CMD... {}\n"
+"       flaketrap bisect --sleeps [-o OUT] [-n SIZE] [-N MAX_ITER] [-r RUNS]\n"
+"                        [--timeout DUR] [-v] [RUN OPTION]... -- CMD...\n"
 "Shrink the list of test cases in CASES (one a line) to a small subset that\n"
 "still makes CMD fail. Each try writes a subset to a temporary file, puts its\n"
 "path where CMD has {} (an argument, or part of one) and runs CMD under\n"
@@ -35,7 +41,17 @@ static void usage(FILE *f)
 "Random halves are tried first, then subsets with a smaller part left out,\n"
 "down to one case at a time.\n"
 "\n"
+"With --sleeps, the cases are CMD's sleep sites: CMD runs once with every\n"
+"sleep shrunk and a log, which gives the sites whose sleeps were changed\n"
+"(up to RUNS times, until it fails), and once with no sleep changed, which\n"
+"must pass; then the search shrinks that list,\n"
+"each try shrinking only the sleeps of a subset of the sites\n"
+"(FLAKETRAP_SLEEP_ONLY set to their site ids), to the few whose shrinking\n"
+"still makes CMD fail: the sleeps used as synchronization. Each is\n"
+"printed with its function, file and line.\n"
+"\n"
 "  -i, --input=CASES      the cases, one a line (empty lines are left out)\n"
+"  --sleeps               bisect the sleep sites of CMD instead (no -i, no {})\n"
 "  -o, --output=OUT       write the subset to OUT, each time it shrinks\n"
 "  -n, --max-tests=SIZE   stop at SIZE cases or fewer (default: 1)\n"
 "  -N, --max-iter=MAX_ITER  stop after trying MAX_ITER subsets (default: 100)\n"
@@ -62,10 +78,12 @@ static void usage(FILE *f)
 "The subset is printed on stdout, one case a line; progress goes to stderr.\n"
 "\n"
 "Exit status: 0 when a failing subset was found (the whole list counts);\n"
-"1 when the whole list did not fail; 130 after Ctrl-C (OUT holds the best\n"
-"subset so far); 125 for a flaketrap error (bad option, empty CASES,\n"
-"no {} in CMD, unwritable OUT); 126 when CMD cannot run; 127 when CMD is\n"
-"not found.\n");
+"1 when the whole list did not fail (with --sleeps: CMD passed with every\n"
+"sleep shrunk, changed no sleep, failed with none changed, or passed with\n"
+"the sleeps of every site found shrunk); 130 after Ctrl-C (OUT holds the best subset so far); 125\n"
+"for a flaketrap error (bad option, empty CASES, no {} in CMD, unwritable\n"
+"OUT, --sleeps with -i or --sleep-only); 126 when CMD cannot run; 127 when\n"
+"CMD is not found.\n");
 }
 
 struct bisect {
@@ -82,6 +100,10 @@ struct bisect {
 	char list[PATH_MAX + 16];
 	unsigned long long base;
 	long long nrun, ndraw;
+	int sleeps;		/* --sleeps: the cases are site ids */
+	const char *noun;	/* "cases" or "sleep sites" */
+	struct ft_logs logs;	/* --sleeps: the logs of the first run */
+	const struct ft_json **sites;	/* --sleeps: each case's site */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -168,8 +190,11 @@ static int write_list(const char *path, char **all, const size_t *cases,
 	return ok ? 0 : -1;
 }
 
-/* Whether CMD fails with these cases, in up to RUNS runs. */
-static int fails(struct bisect *b, const size_t *cases, size_t n)
+/*
+ * Up to RUNS runs of CMD: 1 at the first that fails, else 0. With keep,
+ * the failing run's log directory is left in place, its path in *keep.
+ */
+static int try_runs(struct bisect *b, char **keep)
 {
 	struct ft_sv_result r;
 	struct ft_sv_spec spec;
@@ -177,8 +202,6 @@ static int fails(struct bisect *b, const size_t *cases, size_t n)
 	long long i;
 	int fd;
 
-	if (write_list(b->list, b->cases, cases, n))
-		exit(FT_EXIT_TOOL_ERROR);
 	for (i = 0; i < b->runs && !got_signal; i++) {
 		b->nrun++;
 		snprintf(seed, sizeof(seed), "%llu",
@@ -212,8 +235,12 @@ static int fails(struct bisect *b, const size_t *cases, size_t n)
 			r.status = FT_EXIT_TOOL_ERROR;
 		}
 		current = 0;
-		ft_remove_tree(log);
-		free(log);
+		if (!r.stopped && (r.status != 0 || r.timed_out) && keep) {
+			*keep = log;
+		} else {
+			ft_remove_tree(log);
+			free(log);
+		}
 		if (r.stopped)
 			break;
 		if (r.status != 0 || r.timed_out) {
@@ -225,6 +252,47 @@ static int fails(struct bisect *b, const size_t *cases, size_t n)
 	if (!got_signal)
 		fprintf(stderr, "passed%s\n", b->runs > 1 ? " every run" : "");
 	return 0;
+}
+
+/*
+ * Makes the next runs try these cases: the file of cases, or with
+ * --sleeps FLAKETRAP_SLEEP_ONLY set to their site ids.
+ */
+static void select_cases(struct bisect *b, const size_t *cases, size_t n)
+{
+	static struct ft_patterns check;
+	const char *why;
+	char *only = NULL;
+	size_t i, len;
+	FILE *f;
+
+	if (!b->sleeps) {
+		if (write_list(b->list, b->cases, cases, n))
+			exit(FT_EXIT_TOOL_ERROR);
+		return;
+	}
+	f = open_memstream(&only, &len);
+	if (!f)
+		oom();
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "", b->cases[cases[i]]);
+	if (fclose(f))
+		oom();
+	/* The library would stop CMD with 125: a failure, for us. */
+	if (ft_patterns_parse(only, &check, &why)) {
+		fprintf(stderr, "\nflaketrap bisect: %zu sleep sites do not fit"
+				" in " SLEEP_ONLY ": %s\n", n, why);
+		exit(FT_EXIT_TOOL_ERROR);
+	}
+	setenv(SLEEP_ONLY, only, 1);
+	free(only);
+}
+
+/* Whether CMD fails with these cases, in up to RUNS runs. */
+static int fails(struct bisect *b, const size_t *cases, size_t n)
+{
+	select_cases(b, cases, n);
+	return try_runs(b, NULL);
 }
 
 /* A uniform draw in [0, n) from the base seed. */
@@ -291,6 +359,7 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 	opts[n++] = (struct option){ "runs", required_argument, NULL, 'r' };
 	opts[n++] = (struct option){ "timeout", required_argument, NULL,
 				     OPT_TIMEOUT };
+	opts[n++] = (struct option){ "sleeps", no_argument, NULL, OPT_SLEEPS };
 	opts[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
@@ -334,6 +403,9 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 					     &b->timeout_ns))
 				return -1;
 			continue;
+		case OPT_SLEEPS:
+			b->sleeps = 1;
+			continue;
 		}
 		r = ft_runopt_handle(&b->opt, c, optarg, name);
 		if (r <= 0) {
@@ -343,7 +415,18 @@ static int parse_options(struct bisect *b, int argc, char **argv,
 			return -1;
 		}
 	}
-	if (!**input) {
+	if (b->sleeps && **input) {
+		fprintf(stderr, "flaketrap bisect: --sleeps takes no -i: its"
+				" cases are the sleep sites of CMD\n");
+		return -1;
+	}
+	if (b->sleeps && getenv(SLEEP_ONLY)) {
+		fprintf(stderr, "flaketrap bisect: --sleeps sets "
+				SLEEP_ONLY " itself: leave it unset (use"
+				" --sleep-skip to leave sleeps out)\n");
+		return -1;
+	}
+	if (!b->sleeps && !**input) {
 		fprintf(stderr, "flaketrap bisect: no case file given (-i"
 				" CASES)\nTry 'flaketrap bisect --help'.\n");
 		return -1;
@@ -421,6 +504,128 @@ static int output_writable(const char *out)
 	return 1;
 }
 
+static void print_sites(struct bisect *b, const size_t *cur, size_t n)
+{
+	struct ft_symbolizer *sym = ft_sym_new();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ft_report_site(stdout, b->sites[cur[i]], sym);
+		printf(": this sleep is used as synchronization\n");
+	}
+	ft_sym_free(sym);
+}
+
+/*
+ * --sleeps: a failure that comes without any sleep shrunk is not a
+ * sleep's: one run with FLAKETRAP_SLEEP=off must pass. 0, or the exit
+ * status.
+ */
+static int control_run(struct bisect *b)
+{
+	const char *user = getenv(FT_ENV_PREFIX "SLEEP");
+	char *saved = user ? strdup(user) : NULL;
+	long long runs = b->runs;
+	int failed;
+
+	if (user && !saved)
+		oom();
+	setenv(FT_ENV_PREFIX "SLEEP", "off", 1);
+	b->runs = 1;
+	fprintf(stderr, "flaketrap bisect: no sleep changed: ");
+	failed = try_runs(b, NULL);
+	b->runs = runs;
+	if (saved)
+		setenv(FT_ENV_PREFIX "SLEEP", saved, 1);
+	else
+		unsetenv(FT_ENV_PREFIX "SLEEP");
+	free(saved);
+	if (got_signal)
+		return 128 + got_signal;
+	if (failed) {
+		fprintf(stderr, "flaketrap bisect: CMD fails even with no"
+				" sleep changed (FLAKETRAP_SLEEP=off): its"
+				" failure is not a sleep's\n");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --sleeps: runs CMD with every sleep shrunk until it fails (up to RUNS
+ * times) and takes the sites whose sleeps were changed, in any of its
+ * processes, as the cases. 0, or the exit status.
+ */
+static int collect_sites(struct bisect *b)
+{
+	const struct ft_json *site;
+	char *log = NULL;
+	size_t i, j, cap = 0, skipped = 0;
+	long long changed;
+
+	unsetenv(SLEEP_ONLY);
+	fprintf(stderr, "flaketrap bisect: every sleep shrunk: ");
+	if (!try_runs(b, &log)) {
+		if (got_signal)
+			return 128 + got_signal;
+		fprintf(stderr, "flaketrap bisect: CMD passes even with every"
+				" sleep shrunk: no sleep to blame\n");
+		return 1;
+	}
+	b->logs.empty_ok = 1;
+	ft_logs_add(&b->logs, log);
+	ft_remove_tree(log);
+	free(log);
+	for (i = 0; i < b->logs.nrecs; i++) {
+		if (strcmp(b->logs.recs[i].event, "sleep_sites"))
+			continue;
+		site = ft_json_get(b->logs.recs[i].json, "sites")->first;
+		for (; site; site = site->next) {
+			const char *id = ft_json_str(ft_json_get(site, "id"));
+
+			if (ft_json_int(ft_json_get(site, "changed"),
+					&changed) || changed <= 0)
+				continue;
+			/* A comma would split the id in SLEEP_ONLY. */
+			if (strchr(id, ',')) {
+				skipped++;
+				continue;
+			}
+			for (j = 0; j < b->ncases; j++)
+				if (!strcmp(b->cases[j], id))
+					break;
+			if (j < b->ncases)
+				continue;
+			if (b->ncases == cap) {
+				cap = cap ? 2 * cap : 64;
+				b->cases = realloc(b->cases,
+						   cap * sizeof(*b->cases));
+				b->sites = realloc(b->sites,
+						   cap * sizeof(*b->sites));
+				if (!b->cases || !b->sites)
+					oom();
+			}
+			b->sites[b->ncases] = site;
+			b->cases[b->ncases] = strdup(id);
+			if (!b->cases[b->ncases++])
+				oom();
+		}
+	}
+	if (skipped)
+		fprintf(stderr, "flaketrap bisect: %zu sleep sites left out: a"
+				" comma in their module's name\n", skipped);
+	if (b->ncases == 0) {
+		fprintf(stderr, "flaketrap bisect: CMD fails, but changed no"
+				" sleep at any site: its failure is not a"
+				" sleep's\n");
+		return 1;
+	}
+	fprintf(stderr, "flaketrap bisect: %zu sleep %s whose sleeps were"
+			" changed\n", b->ncases,
+		b->ncases == 1 ? "site" : "sites");
+	return control_run(b);
+}
+
 static int bisect(struct bisect *b)
 {
 	size_t *cur, *cand, ncur, k = 2, i, j, c, lo, hi, ncand;
@@ -434,9 +639,15 @@ static int bisect(struct bisect *b)
 	for (i = 0; i < b->ncases; i++)
 		cur[i] = i;
 	ncur = b->ncases;
-	fprintf(stderr, "flaketrap bisect: all %zu cases: ", ncur);
+	fprintf(stderr, "flaketrap bisect: all %zu %s: ", ncur, b->noun);
 	if (!fails(b, cur, ncur)) {
-		if (!got_signal)
+		if (!got_signal && b->sleeps)
+			fprintf(stderr, "flaketrap bisect: CMD passes with"
+					" the sleeps of all %zu sites shrunk:"
+					" its failure needs a sleep counted at"
+					" no site (\"other\"), or is flaky (try"
+					" -r RUNS)\n", ncur);
+		else if (!got_signal)
 			fprintf(stderr, "flaketrap bisect: the whole list does"
 					" not fail: nothing to bisect\n");
 		free(cur);
@@ -467,8 +678,8 @@ static int bisect(struct bisect *b)
 			restore_order(cand, ncand);
 			iter++;
 			fprintf(stderr, "flaketrap bisect: iteration %lld:"
-					" %zu of %zu cases: ", iter, ncand,
-				ncur);
+					" %zu of %zu %s: ", iter, ncand,
+				ncur, b->noun);
 			if (fails(b, cand, ncand)) {
 				memcpy(cur, cand, ncand * sizeof(*cur));
 				ncur = ncand;
@@ -490,13 +701,16 @@ static int bisect(struct bisect *b)
 		k = 2 * k < ncur ? 2 * k : ncur;
 	}
 	restore_order(cur, ncur);
-	fprintf(stderr, "flaketrap bisect: %zu of %zu cases still fail, after"
+	fprintf(stderr, "flaketrap bisect: %zu of %zu %s still fail, after"
 			" %lld iterations (%lld runs)%s%s%s\n",
-		ncur, b->ncases, iter, b->nrun,
+		ncur, b->ncases, b->noun, iter, b->nrun,
 		got_signal ? ", interrupted" : "",
 		b->output ? "; written to " : "", b->output ? b->output : "");
-	for (i = 0; i < ncur; i++)
-		printf("%s\n", b->cases[cur[i]]);
+	if (b->sleeps)
+		print_sites(b, cur, ncur);
+	else
+		for (i = 0; i < ncur; i++)
+			printf("%s\n", b->cases[cur[i]]);
 	fflush(stdout);
 	free(cur);
 	free(cand);
@@ -516,7 +730,9 @@ int ft_cmd_bisect(int argc, char **argv)
 	b.size = 1;
 	b.max_iter = 100;
 	b.runs = 1;
-	if (parse_options(&b, argc, argv, &input) || read_cases(&b, input)) {
+	ft_logs_init(&b.logs, "flaketrap bisect");
+	if (parse_options(&b, argc, argv, &input) ||
+	    (!b.sleeps && read_cases(&b, input))) {
 		for (i = 0; i < b.ncases; i++)
 			free(b.cases[i]);
 		free(b.cases);
@@ -531,7 +747,8 @@ int ft_cmd_bisect(int argc, char **argv)
 		exit(FT_EXIT_TOOL_ERROR);
 	}
 	snprintf(b.list, sizeof(b.list), "%s/cases", b.tmp);
-	rc = substitute(&b) ? FT_EXIT_TOOL_ERROR : 0;
+	b.noun = b.sleeps ? "sleep sites" : "cases";
+	rc = !b.sleeps && substitute(&b) ? FT_EXIT_TOOL_ERROR : 0;
 	if (!rc)
 		rc = ft_runopt_environment(&b.opt, &b.cfg);
 	if (!rc)
@@ -540,23 +757,35 @@ int ft_cmd_bisect(int argc, char **argv)
 		rc = FT_EXIT_TOOL_ERROR;
 	if (!rc) {
 		b.base = ft_ensure_seed();
-		fprintf(stderr, "flaketrap bisect: %zu cases, base seed %llu"
-				" (--seed=%llu bisects the same way again)\n",
-			b.ncases, b.base, b.base);
+		if (b.sleeps)
+			fprintf(stderr, "flaketrap bisect: sleep sites, base"
+					" seed %llu (--seed=%llu bisects the"
+					" same way again)\n", b.base, b.base);
+		else
+			fprintf(stderr, "flaketrap bisect: %zu cases, base"
+					" seed %llu (--seed=%llu bisects the"
+					" same way again)\n",
+				b.ncases, b.base, b.base);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_signal;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
-		rc = bisect(&b);
+		rc = b.sleeps ? collect_sites(&b) : 0;
+		if (!rc)
+			rc = bisect(&b);
 	}
 	ft_remove_tree(b.tmp);
 	for (i = 0; i < b.ncases; i++)
 		free(b.cases[i]);
 	free(b.cases);
-	for (i = 0; b.argv[i]; i++)
-		free(b.argv[i]);
-	free(b.argv);
+	free(b.sites);
+	if (!b.sleeps) {
+		for (i = 0; b.argv[i]; i++)
+			free(b.argv[i]);
+		free(b.argv);
+	}
+	ft_logs_free(&b.logs);
 	ft_runopt_free(&b.opt);
 	return rc;
 }

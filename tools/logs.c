@@ -2,8 +2,8 @@
 /*
  * Log reading: finds the files, reads them line by line with a bounded
  * buffer (a 1 GB line costs 1 MiB of memory, not 1 GB), parses and checks
- * each record against schema 1, keeps the leak and crash records and the
- * stacks taken on request.
+ * each record against schema 1, keeps the leak and crash records, the
+ * stacks taken on request and the sleep sites.
  * Grouping and printing are report.c's.
  */
 #include <dirent.h>
@@ -275,6 +275,7 @@ static int take_line(struct source *src, char *text, size_t len,
 		{ "leaked_thread", FT_SCHEMA_LEAKED_THREAD },
 		{ "crash", FT_SCHEMA_CRASH },
 		{ "thread_stack", FT_SCHEMA_THREAD_STACK },
+		{ "sleep_sites", FT_SCHEMA_SLEEP_SITES },
 	};
 	struct ft_logs *l = src->l;
 	char err[256], why[256];

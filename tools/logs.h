@@ -3,7 +3,8 @@
  * Reading flaketrap logs (schema 1): files or directories of *.jsonl, each
  * line one record. Lines are checked against the schema; a bad line is
  * skipped with a message naming its file and line, the rest is kept. Only
- * the records a report needs (leaks, crashes) are kept in memory.
+ * the records a report needs (leaks, crashes, stacks, sleep sites) are kept
+ * in memory.
  */
 #ifndef FT_LOGS_H
 #define FT_LOGS_H
@@ -25,8 +26,8 @@ struct ft_log_file {
 
 struct ft_record {
 	struct ft_json *json;
-	const char *event;	/* leaked_child, leaked_thread, crash or
-				   thread_stack */
+	const char *event;	/* leaked_child, leaked_thread, crash,
+				   thread_stack or sleep_sites */
 	long long pid;
 	long long time_ns;
 	const struct ft_log_file *file;

@@ -286,11 +286,15 @@ static void write_reproduce(struct loop *lp, const char *dir,
 		ft_shell_quote(f, lib);
 	}
 	for (k = 0; k < FT_NKNOBS; k++) {
-		if (k == FT_KNOB_log)
+		/* An unset pattern knob has no value to give. */
+		if (k == FT_KNOB_log ||
+		    (ft_knobs[k].kind == FT_KIND_PATTERNS &&
+		     !*ft_config_text(&lp->cfg, k)))
 			continue;
 		fprintf(f, " \\\n\t" FT_ENV_PREFIX "%s=", ft_knobs[k].name);
-		ft_shell_quote(f, k == FT_KNOB_seed ? s->seedtxt
-						    : lp->cfg.text[k]);
+		ft_shell_quote(f, k == FT_KNOB_seed
+					  ? s->seedtxt
+					  : ft_config_text(&lp->cfg, k));
 	}
 	fprintf(f, " \\\n\t");
 	ft_shell_quote(f, lp->self);

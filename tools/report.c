@@ -30,6 +30,8 @@ struct ft_report {
 	struct ft_record **slots;	/* every group's records, by group */
 	struct ft_record **stacks;	/* thread_stack: listed, not grouped */
 	size_t nstacks;
+	struct ft_record **sites;	/* sleep_sites: listed too */
+	size_t nsites;
 	size_t children, threads, crashes;
 	size_t processes, runs;
 };
@@ -156,11 +158,16 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 	r->processes = ft_logs_distinct(l->procs, l->nprocs, 0);
 	r->runs = ft_logs_distinct(l->procs, l->nprocs, 1);
 	r->stacks = malloc((l->nrecs + 1) * sizeof(*r->stacks));
-	if (!r->stacks)
+	r->sites = malloc((l->nrecs + 1) * sizeof(*r->sites));
+	if (!r->stacks || !r->sites)
 		oom();
 	for (i = 0, n = 0; i < l->nrecs; i++) {
 		if (!strcmp(l->recs[i].event, "thread_stack")) {
 			r->stacks[r->nstacks++] = &l->recs[i];
+			continue;
+		}
+		if (!strcmp(l->recs[i].event, "sleep_sites")) {
+			r->sites[r->nsites++] = &l->recs[i];
 			continue;
 		}
 		k[n].key = record_key(&l->recs[i]);
@@ -220,6 +227,7 @@ void ft_report_free(struct ft_report *r)
 	free(r->groups);
 	free(r->slots);
 	free(r->stacks);
+	free(r->sites);
 	free(r);
 }
 
@@ -524,6 +532,83 @@ void ft_report_text(FILE *f, const struct ft_report *r,
 		text_stack(f, r->stacks[i], s);
 }
 
+/* A duration for a human: "100 ms", "1.5 s", "3 ns". */
+static void put_ns(FILE *f, long long ns)
+{
+	static const struct {
+		long long ns;
+		const char *unit;
+	} units[] = { { 1000000000, "s" }, { 1000000, "ms" }, { 1000, "us" } };
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns >= units[i].ns) {
+			fprintf(f, "%.4g %s", (double)ns / (double)units[i].ns,
+				units[i].unit);
+			return;
+		}
+	fprintf(f, "%lld ns", ns);
+}
+
+static void put_counts(FILE *f, const struct ft_json *t)
+{
+	fprintf(f, "seen %lld, changed %lld; asked ",
+		get_int(t, "seen", 0), get_int(t, "changed", 0));
+	put_ns(f, get_int(t, "requested_ns", 0));
+	fputs(", slept ", f);
+	put_ns(f, get_int(t, "slept_ns", 0));
+}
+
+void ft_report_site(FILE *f, const struct ft_json *site,
+		    struct ft_symbolizer *s)
+{
+	const struct ft_json *bt = ft_json_get(site, "backtrace");
+	struct ft_source src;
+
+	memset(&src, 0, sizeof(src));
+	if (bt && bt->first)
+		lookup(bt->first, 1, s, &src);
+	if (!bt || !bt->first || !put_function(f, "", bt->first, &src))
+		fputs("(no symbol)", f);
+	if (src.file)
+		fprintf(f, " at %s:%d", src.file, src.line);
+	fprintf(f, " (%s)", get_str(site, "id") ?: "?");
+}
+
+/* The sleep sites of each process, busiest first, as the log has them. */
+void ft_report_sites_text(FILE *f, const struct ft_report *r,
+			  struct ft_symbolizer *s)
+{
+	const struct ft_record *rec, *prev = NULL;
+	const struct ft_json *site, *other;
+	size_t i;
+
+	for (i = 0; i < r->nsites; i++, prev = rec) {
+		rec = r->sites[i];
+		/* A process's sites may take more than one record. */
+		if (!prev || prev->file != rec->file || prev->pid != rec->pid) {
+			fputs("\nsleep sites of ", f);
+			put_where(f, rec);
+			fputs(":\n", f);
+		}
+		for (site = ft_json_get(rec->json, "sites")->first; site;
+		     site = site->next) {
+			fputs("  ", f);
+			ft_report_site(f, site, s);
+			fputs(": ", f);
+			put_counts(f, site);
+			fputc('\n', f);
+		}
+		other = ft_json_get(rec->json, "other");
+		if (other && get_int(other, "seen", 0)) {
+			fputs("  other sleeps (beyond the table, or no frame"
+			      " outside libc): ", f);
+			put_counts(f, other);
+			fputc('\n', f);
+		}
+	}
+}
+
 /* JSON output: a member, then its value written by the caller. */
 static void jkey(FILE *f, int *first, const char *name)
 {
@@ -597,6 +682,22 @@ static void json_copy(FILE *f, int *first, const struct ft_json *rec,
 	}
 }
 
+/* Where a record is: its log, line, process and time. */
+static void put_record_head(FILE *f, int *first, const struct ft_record *rec)
+{
+	jkey(f, first, "log");
+	ft_json_put_string(f, rec->file->path, strlen(rec->file->path));
+	jkey(f, first, "line");
+	fprintf(f, "%lu", rec->line);
+	jkey(f, first, "pid");
+	fprintf(f, "%lld", rec->pid);
+	jkey(f, first, "program");
+	ft_json_put_string(f, rec->file->program,
+			   strlen(rec->file->program));
+	jkey(f, first, "time_ns");
+	fprintf(f, "%lld", rec->time_ns);
+}
+
 static void json_instance(FILE *f, const struct ft_record *rec,
 			  struct ft_symbolizer *s)
 {
@@ -613,17 +714,7 @@ static void json_instance(FILE *f, const struct ft_record *rec,
 	int first = 1;
 
 	fputc('{', f);
-	jkey(f, &first, "log");
-	ft_json_put_string(f, rec->file->path, strlen(rec->file->path));
-	jkey(f, &first, "line");
-	fprintf(f, "%lu", rec->line);
-	jkey(f, &first, "pid");
-	fprintf(f, "%lld", rec->pid);
-	jkey(f, &first, "program");
-	ft_json_put_string(f, rec->file->program,
-			   strlen(rec->file->program));
-	jkey(f, &first, "time_ns");
-	fprintf(f, "%lld", rec->time_ns);
+	put_record_head(f, &first, rec);
 	json_copy(f, &first, rec->json,
 		  !strcmp(rec->event, "leaked_child") ? child :
 		  !strcmp(rec->event, "leaked_thread") ? thread :
@@ -681,6 +772,46 @@ static void json_group(FILE *f, const struct group *g,
 	fputs("]}", f);
 }
 
+/* A sleep_sites record, each site's frames looked up (all return
+ * addresses: the site is where a sleep function returns to). */
+static void json_sites(FILE *f, const struct ft_record *rec,
+		       struct ft_symbolizer *s)
+{
+	static const char *const counts[] = { "id", "seen", "changed",
+		"requested_ns", "slept_ns", NULL };
+	const struct ft_json *site, *fr, *other;
+	int first = 1, first_site = 1;
+
+	fputc('{', f);
+	put_record_head(f, &first, rec);
+	if ((other = ft_json_get(rec->json, "other"))) {
+		jkey(f, &first, "other");
+		ft_json_put(f, other);
+	}
+	jkey(f, &first, "sites");
+	fputc('[', f);
+	for (site = ft_json_get(rec->json, "sites")->first; site;
+	     site = site->next) {
+		int sfirst = 1;
+
+		if (!first_site)
+			fputc(',', f);
+		first_site = 0;
+		fputc('{', f);
+		json_copy(f, &sfirst, site, counts);
+		jkey(f, &sfirst, "backtrace");
+		fputc('[', f);
+		for (fr = ft_json_get(site, "backtrace")->first; fr;
+		     fr = fr->next) {
+			json_frame(f, fr, 1, s);
+			if (fr->next)
+				fputc(',', f);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}", f);
+}
+
 void ft_report_json(FILE *f, const struct ft_report *r,
 		    struct ft_symbolizer *s)
 {
@@ -717,6 +848,12 @@ void ft_report_json(FILE *f, const struct ft_report *r,
 			fputc(',', f);
 		json_instance(f, r->stacks[i], s);
 	}
+	fputs("],\"sleep_sites\":[", f);
+	for (i = 0; i < r->nsites; i++) {
+		if (i)
+			fputc(',', f);
+		json_sites(f, r->sites[i], s);
+	}
 	fputs("]}\n", f);
 }
 
@@ -728,7 +865,10 @@ static void usage(FILE *f)
 "of any number of processes, runs and machines; group identical leaks\n"
 "(same event, origin and creation backtrace) and crashes (same signal and\n"
 "backtrace), count them, and add function, file and line to each frame\n"
-"from the modules' debug information (elfutils libdw).\n"
+"from the modules' debug information (elfutils libdw). Then list the\n"
+"sleep sites of each process that slept (the code that called each sleep\n"
+"function, busiest first, with how many of its sleeps were seen and\n"
+"changed).\n"
 "\n"
 "Each directory holding logs counts as one run.\n"
 "\n"
@@ -780,8 +920,10 @@ int ft_cmd_report(int argc, char **argv)
 	s = ft_sym_new();
 	if (json)
 		ft_report_json(stdout, r, s);
-	else
+	else {
 		ft_report_text(stdout, r, s);
+		ft_report_sites_text(stdout, r, s);
+	}
 	status = l.skipped ? 1 : 0;
 	ft_sym_free(s);
 	ft_report_free(r);

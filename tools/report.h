@@ -28,6 +28,14 @@ size_t ft_report_stacks(const struct ft_report *r);
 void ft_report_text(FILE *f, const struct ft_report *r,
 		    struct ft_symbolizer *s);
 
+/* The sleep sites of each process (sleep_sites records), for report. */
+void ft_report_sites_text(FILE *f, const struct ft_report *r,
+			  struct ft_symbolizer *s);
+
+/* One site of a sleep_sites record: "function+0x1f at file:line (id)". */
+void ft_report_site(FILE *f, const struct ft_json *site,
+		    struct ft_symbolizer *s);
+
 /* The JSON document of `flaketrap report --json`. */
 void ft_report_json(FILE *f, const struct ft_report *r,
 		    struct ft_symbolizer *s);

@@ -6,7 +6,7 @@
 #include "schema.h"
 
 enum want { W_INT, W_STR, W_BOOL, W_HEX, W_BUILD_ID, W_STRS, W_FRAME,
-	    W_FRAMES };
+	    W_FRAMES, W_TALLY, W_SITES };
 
 struct field {
 	const char *key;
@@ -49,6 +49,19 @@ static const struct field frame_fields[] = {
 	{ "ip", W_HEX, 1 }, { "module", W_STR, 0 }, { "offset", W_HEX, 0 },
 	{ "build_id", W_BUILD_ID, 0 }, { "symbol", W_STR, 0 },
 	{ "symbol_offset", W_INT, 0 }, { NULL, 0, 0 },
+};
+
+/* The counts of a sleep site, or of the sleeps of no listed site. */
+static const struct field tally_fields[] = {
+	{ "seen", W_INT, 1 }, { "changed", W_INT, 1 },
+	{ "requested_ns", W_INT, 1 }, { "slept_ns", W_INT, 1 },
+	{ NULL, 0, 0 },
+};
+static const struct field site_fields[] = {
+	{ "id", W_STR, 1 }, { "backtrace", W_FRAMES, 1 }, { NULL, 0, 0 },
+};
+static const struct field sleep_sites_fields[] = {
+	{ "sites", W_SITES, 1 }, { "other", W_TALLY, 0 }, { NULL, 0, 0 },
 };
 
 /* "0x" and 1 to 16 hex digits: an address. */
@@ -108,6 +121,28 @@ static const char *check_value(const struct ft_json *v, enum want w,
 		if (v->type != FT_JSON_OBJECT)
 			return "a frame object";
 		return check_fields(v, frame_fields, why, len);
+	case W_TALLY:
+		if (v->type != FT_JSON_OBJECT)
+			return "an object of counts";
+		return check_fields(v, tally_fields, why, len);
+	case W_SITES:
+		if (v->type != FT_JSON_ARRAY)
+			return "an array of sites";
+		for (e = v->first; e; e = e->next, i++) {
+			char sub[160];
+			const char *w2 = e->type != FT_JSON_OBJECT
+				? "not an object"
+				: check_fields(e, tally_fields, sub, sizeof(sub));
+
+			if (!w2)
+				w2 = check_fields(e, site_fields, sub,
+						  sizeof(sub));
+			if (w2) {
+				snprintf(why, len, "site %zu: %s", i, w2);
+				return why;
+			}
+		}
+		return NULL;
 	case W_FRAMES:
 		if (v->type != FT_JSON_ARRAY)
 			return "an array of frames";
@@ -169,6 +204,7 @@ const char *ft_schema_check(const struct ft_json *obj,
 		[FT_SCHEMA_LEAKED_THREAD] = thread_fields,
 		[FT_SCHEMA_CRASH] = crash_fields,
 		[FT_SCHEMA_THREAD_STACK] = stack_fields,
+		[FT_SCHEMA_SLEEP_SITES] = sleep_sites_fields,
 	};
 
 	return check_fields(obj, parts[part], why, len);

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sleep sites: which code asked for each sleep, and the patterns that pick
+ * sleeps by it (FLAKETRAP_SLEEP_ONLY, FLAKETRAP_SLEEP_SKIP). A site is the
+ * first frame outside libc, libstdc++ and flaketrap's own libraries: most
+ * often the return address of the wrapper itself, which costs nothing to
+ * know; the stack is unwound only when that address is in one of those
+ * modules, once per new site (its short backtrace), and when a glob
+ * pattern might match a caller (globs see the first frames) but the
+ * site's own frame does not decide.
+ *
+ * With FLAKETRAP_LOG, each site's sleeps are counted in a fixed table in
+ * our own memory (FT_SITES sites; the rest are counted together), claimed
+ * with a compare-and-swap and counted with atomic adds: no lock, so a
+ * signal handler that sleeps while its thread is counting cannot deadlock.
+ * Without the log and without patterns nothing here runs.
+ */
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "fmt.h"
+#include "ft.h"
+
+#define FT_SITES 256
+/* Frames looked at to find the site: the wrappers' own come first. */
+#define FT_UNWIND_MAX 32
+/* Frames the globs are matched against: the site and its callers. */
+#define FT_MATCH_FRAMES 4
+/* Modules whose frames are never a site. */
+#define FT_SKIPPED_MAX 8
+
+struct tally {
+	atomic_ullong seen;
+	atomic_ullong changed;
+	atomic_ullong requested_ns;
+	atomic_ullong slept_ns;
+};
+
+struct site {
+	_Atomic uintptr_t ip;		/* 0: free */
+	atomic_int nframes;		/* 0 until frames[] is written */
+	uintptr_t frames[FT_SITE_FRAMES];
+	struct tally t;
+};
+
+static struct site sites[FT_SITES];
+/* Sleeps of sites beyond the table, or with no frame outside libc. */
+static struct tally other;
+
+static struct {
+	uintptr_t lo, hi;
+} skipped[FT_SKIPPED_MAX];
+static int nskipped;
+static int counting;		/* FLAKETRAP_LOG is set */
+static int filtering;		/* a pattern is set */
+static int filter_frames;	/* a glob is set: the callers count too */
+
+static int in_skipped(uintptr_t ip)
+{
+	int i;
+
+	for (i = 0; i < nskipped; i++)
+		if (ip >= skipped[i].lo && ip < skipped[i].hi)
+			return 1;
+	return 0;
+}
+
+/* dl_iterate_phdr: the address range of each module whose frames are no
+ * site; data holds addresses inside ours. */
+static int note_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const uintptr_t *marks = data;
+	const char *base = strrchr(info->dlpi_name, '/');
+	uintptr_t lo = UINTPTR_MAX, hi = 0, a;
+	int i, skip;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD)
+			continue;
+		a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+		if (a < lo)
+			lo = a;
+		if (a + info->dlpi_phdr[i].p_memsz > hi)
+			hi = a + info->dlpi_phdr[i].p_memsz;
+	}
+	base = base ? base + 1 : info->dlpi_name;
+	skip = strncmp(base, "libc.so", 7) == 0 ||
+	       strncmp(base, "libstdc++.so", 12) == 0;
+	for (i = 0; marks[i]; i++)
+		skip |= marks[i] >= lo && marks[i] < hi;
+	if (skip && lo < hi && nskipped < FT_SKIPPED_MAX) {
+		skipped[nskipped].lo = lo;
+		skipped[nskipped++].hi = hi;
+	}
+	return 0;
+}
+
+/* async-signal-safe: plain stores */
+void ft_sites_configure(void)
+{
+	const struct ft_config *c = ft_cfg();
+
+	counting = c->log_dir[0] != '\0';
+	filtering = c->sleep_only.n || c->sleep_skip.n;
+	filter_frames = c->sleep_only.globs || c->sleep_skip.globs;
+}
+
+void ft_sites_init(void)
+{
+	uintptr_t marks[4] = { 0 };
+
+	if (!counting && !filtering)
+		return;
+	marks[0] = (uintptr_t)ft_sites_init;
+	marks[1] = (uintptr_t)ft_real.nanosleep;
+	marks[2] = (uintptr_t)dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
+	nskipped = 0;
+	dl_iterate_phdr(note_module, marks);
+	ft_unwind_load();
+}
+
+/*
+ * The site of a sleep whose wrapper returns to ra, and with frames set (or
+ * when ra is in a skipped module) the frames from the site outward.
+ */
+static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
+{
+	uintptr_t raw[FT_UNWIND_MAX];
+	int n, i, k;
+
+	c->site = ra;
+	c->nframes = 0;
+	if (!frames && !in_skipped(ra))
+		return;
+	n = ft_backtrace_safe(raw, FT_UNWIND_MAX);
+	for (i = 0; i < n && in_skipped(raw[i]); i++)
+		;
+	if (i == n) {
+		/* No frame of the program: unwinding failed, or a sleep of
+		 * libc's own. */
+		c->site = in_skipped(ra) ? 0 : ra;
+		return;
+	}
+	for (k = 0; k < FT_SITE_FRAMES && i + k < n; k++)
+		c->frames[k] = raw[i + k];
+	c->nframes = k;
+	c->site = raw[i];
+}
+
+/*
+ * Whether the patterns leave this sleep alone: 1, or 0 to change it. With
+ * first_only, from the site's own frame: -1 when a glob might still match
+ * a caller's, which only unwinding can tell.
+ */
+static int verdict(const struct ft_sleep_call *c, int first_only)
+{
+	const struct ft_config *cfg = ft_cfg();
+	const struct ft_patterns *skip = &cfg->sleep_skip;
+	const struct ft_patterns *only = &cfg->sleep_only;
+	struct ft_frame_name names[FT_MATCH_FRAMES];
+	int n = 1, i;
+
+	if (!c->site)
+		return only->n != 0;	/* an unknown caller */
+	if (first_only || !c->nframes) {
+		ft_frame_name(c->site, 1, &names[0]);
+	} else {
+		n = c->nframes < FT_MATCH_FRAMES ? c->nframes : FT_MATCH_FRAMES;
+		for (i = 0; i < n; i++)
+			ft_frame_name(c->frames[i], 1, &names[i]);
+	}
+	if (skip->n && ft_patterns_match(skip, names, n))
+		return 1;
+	if (first_only && skip->globs)
+		return -1;
+	if (!only->n || ft_patterns_match(only, names, n))
+		return 0;
+	return first_only && only->globs ? -1 : 1;
+}
+/* async-signal-safe */
+int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra)
+{
+	int v;
+
+	c->site = 0;
+	c->nframes = 0;
+	if (!counting && !filtering)
+		return 0;
+	find_site(c, ra, 0);
+	if (!filtering)
+		return 0;
+	/* Unwound already (ra was no site), or the site alone decides. */
+	if (c->nframes || (v = verdict(c, 1)) < 0) {
+		if (!c->nframes && filter_frames)
+			find_site(c, ra, 1);
+		v = verdict(c, 0);
+	}
+	return v;
+}
+
+static void add(struct tally *t, int64_t req_ns, int64_t slept_ns,
+		int changed)
+{
+	atomic_fetch_add_explicit(&t->seen, 1, memory_order_relaxed);
+	if (changed)
+		atomic_fetch_add_explicit(&t->changed, 1,
+					  memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->requested_ns, (unsigned long long)req_ns,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->slept_ns, (unsigned long long)slept_ns,
+				  memory_order_relaxed);
+}
+
+/* The slot of site ip, claimed when new (*fresh set); NULL when full. */
+static struct site *slot(uintptr_t ip, int *fresh)
+{
+	size_t h = (size_t)(((uint64_t)ip * 0x9e3779b97f4a7c15ULL) >> 56);
+	uintptr_t cur;
+	size_t i;
+	struct site *s;
+
+	*fresh = 0;
+	for (i = 0; i < FT_SITES; i++) {
+		s = &sites[(h + i) % FT_SITES];
+		cur = atomic_load_explicit(&s->ip, memory_order_acquire);
+		if (cur == 0 &&
+		    atomic_compare_exchange_strong(&s->ip, &cur, ip)) {
+			*fresh = 1;
+			return s;
+		}
+		if (cur == ip)
+			return s;
+	}
+	return NULL;
+}
+
+/* async-signal-safe */
+void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
+		  int changed)
+{
+	uintptr_t site = c->site;
+	struct site *s;
+	int fresh;
+
+	/* A vfork child's sleeps count in its parent's, as the counters. */
+	if (!counting)
+		return;
+	s = site ? slot(site, &fresh) : NULL;
+	if (!s) {
+		add(&other, req_ns, slept_ns, changed);
+		return;
+	}
+	if (fresh) {
+		/* Once per site: its short backtrace. */
+		if (!c->nframes)
+			find_site(c, site, 1);
+		if (!c->nframes || c->frames[0] != site) {
+			c->frames[0] = site;
+			c->nframes = 1;
+		}
+		memcpy(s->frames, c->frames, (size_t)c->nframes *
+						     sizeof(c->frames[0]));
+		atomic_store_explicit(&s->nframes, c->nframes,
+				      memory_order_release);
+	}
+	add(&s->t, req_ns, slept_ns, changed);
+}
+
+/* async-signal-safe: a fork child starts with no site. */
+void ft_sites_after_fork(void)
+{
+	memset(sites, 0, sizeof(sites));
+	memset(&other, 0, sizeof(other));
+}
+
+static void tally_json(struct ft_buf *b, const struct tally *t)
+{
+	ft_buf_str(b, "\"seen\":");
+	ft_buf_u64(b, atomic_load(&t->seen));
+	ft_buf_str(b, ",\"changed\":");
+	ft_buf_u64(b, atomic_load(&t->changed));
+	ft_buf_str(b, ",\"requested_ns\":");
+	ft_buf_u64(b, atomic_load(&t->requested_ns));
+	ft_buf_str(b, ",\"slept_ns\":");
+	ft_buf_u64(b, atomic_load(&t->slept_ns));
+}
+
+/* Whole sites only: 0 when the site did not fit (the buffer is as before). */
+static int site_json(struct ft_buf *b, const struct site *s, int first)
+{
+	size_t before = b->len;
+	int n = atomic_load_explicit(&s->nframes, memory_order_acquire);
+	uintptr_t ip = atomic_load(&s->ip);
+	uintptr_t one[1] = { ip };
+
+	if (!first)
+		ft_buf_char(b, ',');
+	ft_buf_str(b, "{\"id\":\"");
+	ft_frame_id(b, ip, 1);
+	ft_buf_str(b, "\",");
+	tally_json(b, &s->t);
+	ft_buf_str(b, ",\"backtrace\":");
+	if (n > 0 ? ft_return_frames_json(b, s->frames, n) == n
+		  : ft_return_frames_json(b, one, 1) == 1) {
+		ft_buf_char(b, '}');
+		if (!b->full)
+			return 1;
+	}
+	b->len = before;
+	b->p[before] = '\0';
+	b->full = 0;
+	return 0;
+}
+
+static unsigned long long seen_of(int i)
+{
+	return atomic_load_explicit(&sites[i].t.seen, memory_order_relaxed);
+}
+
+/*
+ * async-signal-safe: the sleep_sites record(s), busiest site first, when
+ * the process saw a sleep. Each record holds whole sites; those that do
+ * not fit in one go on in the next.
+ */
+void ft_sites_log(void)
+{
+	unsigned short order[FT_SITES];
+	int n = 0, i, j, next, in_record;
+	struct ft_buf b;
+	char *mem;
+
+	if (!counting)
+		return;
+	for (i = 0; i < FT_SITES; i++) {
+		if (!atomic_load(&sites[i].ip) || !seen_of(i))
+			continue;
+		for (j = n++; j > 0 && seen_of(order[j - 1]) < seen_of(i); j--)
+			order[j] = order[j - 1];
+		order[j] = (unsigned short)i;
+	}
+	if (!n && !atomic_load(&other.seen))
+		return;
+	mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	next = 0;
+	do {
+		ft_log_begin(&b, mem, "sleep_sites");
+		if (next == 0) {
+			ft_buf_str(&b, ",\"other\":{");
+			tally_json(&b, &other);
+			ft_buf_char(&b, '}');
+		}
+		ft_buf_str(&b, ",\"sites\":[");
+		for (in_record = 0; next < n; next++, in_record++) {
+			if (!site_json(&b, &sites[order[next]], !in_record))
+				break;
+		}
+		/* A site alone too big for a record: left out. */
+		if (!in_record && next < n)
+			next++;
+		ft_buf_char(&b, ']');
+		ft_log_end(&b, b.len);
+	} while (next < n);
+	munmap(mem, FT_SCRATCH_SIZE);
+}

@@ -1,0 +1,170 @@
+#!/bin/sh
+# Sleep sites: each sleep counted where it was called, the patterns that
+# pick sleeps by their caller (FLAKETRAP_SLEEP_ONLY, FLAKETRAP_SLEEP_SKIP),
+# flaketrap report, and bisect --sleeps naming the sleep used as
+# synchronization. The fixture fails exactly when the sleep of
+# wait_for_worker is shrunk, however loaded the machine (see its comment).
+. "$(dirname "$0")/lib.sh"
+
+mkdir tmp
+TMPDIR=$PWD/tmp
+export TMPDIR
+
+FIX=$FIXTURES/sleep-sites
+SRC=$ROOT/test/fixtures/sleep-sites.c
+guilty_line=$(grep -n 'usleep(100000);' "$SRC" | cut -d: -f1)
+pace_line=$(grep -n 'usleep(1000);' "$SRC" | cut -d: -f1)
+
+# sites DIR: "symbol:seen:changed" of each site of the fixture's process,
+# busiest first.
+sites () {
+	logq "$1" '" ".join("%s:%d:%d" % (s["backtrace"][0].get("symbol"), s["seen"], s["changed"]) for r in of("sleep_sites") for s in r["sites"])'
+}
+
+test_expect_success 'the fixture passes without the library, fails with every sleep shrunk' '
+	$GUARD "$FIX" >out && grep -q "^PASS" out &&
+	test_expect_code 1 preload FLAKETRAP_LOG=all "$FIX" >out &&
+	grep -q "^FAIL" out
+'
+
+test_expect_success 'one sleep_sites record lists both sites with their counts' '
+	test "$(logq all "len(of(\"sleep_sites\"))")" = 1 &&
+	test "$(sites all)" = "pace:3:3 wait_for_worker:1:1" &&
+	test "$(logq all "[(s[\"requested_ns\"], s[\"slept_ns\"]) for s in of(\"sleep_sites\")[0][\"sites\"]]")" = "[(3000000, 3), (100000000, 1)]" &&
+	test "$(logq all "of(\"sleep_sites\")[0][\"other\"][\"seen\"]")" = 0
+'
+
+test_expect_success 'each site has an id (module+0xOFFSET) and a short backtrace' '
+	logq all "[s[\"id\"] for s in of(\"sleep_sites\")[0][\"sites\"]]" >ids &&
+	test "$(logq all "all(s[\"id\"] == \"sleep-sites+\" + s[\"backtrace\"][0][\"offset\"] for s in of(\"sleep_sites\")[0][\"sites\"])")" = True &&
+	test "$(logq all "[syms(s[\"backtrace\"])[:2] for s in of(\"sleep_sites\")[0][\"sites\"]] == [[\"pace\", \"main\"], [\"wait_for_worker\", \"main\"]]")" = True &&
+	test "$(logq all "max(len(s[\"backtrace\"]) for s in of(\"sleep_sites\")[0][\"sites\"]) <= 8")" = True
+'
+
+test_expect_success 'with FLAKETRAP_SLEEP=off the sites are counted, nothing changed, the test passes' '
+	preload FLAKETRAP_SLEEP=off FLAKETRAP_LOG=off "$FIX" >out &&
+	test "$(sites off)" = "pace:3:0 wait_for_worker:1:0"
+'
+
+test_expect_success 'no log, no record; a process that never sleeps writes none' '
+	preload FLAKETRAP_LOG=quiet /bin/true &&
+	test "$(logq quiet "len(of(\"sleep_sites\")), len(starts)")" = "(0, 1)"
+'
+
+test_expect_success 'FLAKETRAP_SLEEP_SKIP on the guilty function: it passes, the sleep is seen' '
+	preload FLAKETRAP_SLEEP_SKIP=wait_for_worker FLAKETRAP_LOG=skip "$FIX" >out &&
+	grep -q "^PASS" out &&
+	test "$(sites skip)" = "pace:3:3 wait_for_worker:1:0" &&
+	test "$(logq skip "total(\"sleeps_seen\"), total(\"sleeps_changed\")")" = "(4, 3)"
+'
+
+test_expect_success 'FLAKETRAP_SLEEP_ONLY: a glob of the guilty function fails, of the other passes' '
+	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY="wait_*" FLAKETRAP_LOG=only-g "$FIX" >out &&
+	test "$(sites only-g)" = "pace:3:0 wait_for_worker:1:1" &&
+	preload FLAKETRAP_SLEEP_ONLY="pac[a-z],nothing" FLAKETRAP_LOG=only-p "$FIX" >out &&
+	test "$(sites only-p)" = "pace:3:3 wait_for_worker:1:0"
+'
+
+test_expect_success 'a glob matches a caller too: main is in the first frames' '
+	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY=main FLAKETRAP_LOG=caller "$FIX" >out &&
+	test "$(sites caller)" = "pace:3:3 wait_for_worker:1:1"
+'
+
+test_expect_success 'SKIP wins over ONLY' '
+	preload FLAKETRAP_SLEEP_ONLY="*" FLAKETRAP_SLEEP_SKIP=wait_for_worker "$FIX" >out
+'
+
+test_expect_success 'module patterns: the file name, or the whole path with a /' '
+	preload FLAKETRAP_SLEEP_SKIP=sleep-site? FLAKETRAP_LOG=mod "$FIX" >out &&
+	test "$(sites mod)" = "pace:3:0 wait_for_worker:1:0" &&
+	preload FLAKETRAP_SLEEP_SKIP="$FIXTURES/*" "$FIX" >out &&
+	preload FLAKETRAP_SLEEP_ONLY="libnothing.so*" "$FIX" >out &&
+	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY="sleep-sites" "$FIX" >out &&
+	test_expect_code 1 preload FLAKETRAP_SLEEP_SKIP="fixtures/sleep-sites" "$FIX" >out
+'
+
+test_expect_success 'site ids from the log pick exactly one site' '
+	guilty=$(logq all "[s[\"id\"] for s in of(\"sleep_sites\")[0][\"sites\"] if s[\"backtrace\"][0][\"symbol\"] == \"wait_for_worker\"][0]") &&
+	pace=$(logq all "[s[\"id\"] for s in of(\"sleep_sites\")[0][\"sites\"] if s[\"backtrace\"][0][\"symbol\"] == \"pace\"][0]") &&
+	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY=$guilty FLAKETRAP_LOG=id-g "$FIX" >out &&
+	test "$(sites id-g)" = "pace:3:0 wait_for_worker:1:1" &&
+	preload FLAKETRAP_SLEEP_ONLY=$pace FLAKETRAP_LOG=id-p "$FIX" >out &&
+	test "$(sites id-p)" = "pace:3:3 wait_for_worker:1:0" &&
+	preload FLAKETRAP_SLEEP_SKIP=$guilty "$FIX" >out &&
+	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY="$pace,sleep-*+0x${guilty#*+0x}" "$FIX" >out &&
+	preload FLAKETRAP_SLEEP_ONLY="$guilty"0 "$FIX" >out
+'
+
+test_expect_success 'sleeps in a signal handler, inside an interrupted sleep, with a glob: counted, no deadlock' '
+	FLAKETRAP_SLEEP=x2 FLAKETRAP_SLEEP_SKIP="nothing_*" FLAKETRAP_LOG=sig \
+		preload "$HELPERS/sig-sleeper" 1800 &&
+	test "$(logq sig "[s[\"seen\"] > 0 for r in of(\"sleep_sites\") for s in r[\"sites\"] if s[\"backtrace\"][0].get(\"symbol\") == \"on_tick\"]")" = "[True]" &&
+	test "$(logq sig "sum(s[\"seen\"] for r in of(\"sleep_sites\") for s in r[\"sites\"]) + of(\"sleep_sites\")[0][\"other\"][\"seen\"] == total(\"sleeps_seen\")")" = True
+'
+
+test_expect_success 'flaketrap run takes --sleep-only and --sleep-skip' '
+	"$FLAKETRAP" run --sleep-skip=wait_for_worker -- "$FIX" >out &&
+	test_expect_code 1 "$FLAKETRAP" run --sleep-only=wait_for_worker -- "$FIX" >out &&
+	test_expect_code 125 "$FLAKETRAP" run --sleep-only="a,,b" -- "$FIX" 2>err &&
+	grep -q "FLAKETRAP_SLEEP_ONLY=.a,,b.: an empty pattern" err
+'
+
+test_expect_success 'the start record keeps a long list of patterns whole' '
+	long=$(for i in $(seq 100); do printf "f%03d," $i; done)wait_for_worker &&
+	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY=$long FLAKETRAP_LOG=long "$FIX" >out &&
+	test "$(logq long "starts[0][\"config\"][\"sleep_only\"] == \"$long\"")" = True
+'
+
+test_expect_success 'a Python time.sleep: a site in the interpreter, its frames in the eval loop' '
+	preload FLAKETRAP_LOG=py "$PYTHON" -c "import time; time.sleep(3600)" &&
+	test "$(logq py "[(s[\"id\"].startswith(\"python3\"), s[\"seen\"], \"_PyEval_EvalFrameDefault\" in syms(s[\"backtrace\"])) for s in of(\"sleep_sites\")[0][\"sites\"]]")" = "[(True, 1, True)]" &&
+	preload FLAKETRAP_SLEEP_SKIP="_PyEval_*" FLAKETRAP_LOG=py-skip "$PYTHON" -c "import time; time.sleep(0.001)" &&
+	test "$(logq py-skip "total(\"sleeps_seen\"), total(\"sleeps_changed\")")" = "(1, 0)"
+'
+
+test_expect_success 'flaketrap report: the sites of each process, with file:line' '
+	"$FLAKETRAP" report all >out 2>err &&
+	test ! -s err &&
+	grep -q "^sleep sites of pid [0-9]* sleep-sites; " out &&
+	grep -q "^  pace+0x[0-9a-f]* at $SRC:$pace_line (sleep-sites+0x[0-9a-f]*): seen 3, changed 3; asked 3 ms, slept 3 ns$" out &&
+	grep -q "^  wait_for_worker+0x[0-9a-f]* at $SRC:$guilty_line (sleep-sites+0x[0-9a-f]*): seen 1, changed 1; asked 100 ms, slept 1 ns$" out &&
+	"$FLAKETRAP" report --json all >doc.json &&
+	"$PYTHON" -c "import json, sys
+doc = json.load(open(\"doc.json\"))
+s = doc[\"sleep_sites\"][0][\"sites\"]
+assert [(x[\"backtrace\"][0][\"function\"], x[\"backtrace\"][0][\"line\"], x[\"seen\"]) for x in s] == [(\"pace\", $pace_line, 3), (\"wait_for_worker\", $guilty_line, 1)], s
+"
+'
+
+test_expect_success 'bisect --sleeps names exactly the sleep used as synchronization' '
+	for seed in 1 2 3; do
+		$GUARD "$FLAKETRAP" bisect --sleeps --seed=$seed -o found -- "$FIX" >out 2>err &&
+		test "$(wc -l <out)" = 1 &&
+		grep -q "^wait_for_worker+0x[0-9a-f]* at $SRC:$guilty_line (sleep-sites+0x[0-9a-f]*): this sleep is used as synchronization$" out &&
+		grep -q "^flaketrap bisect: 2 sleep sites whose sleeps were changed$" err &&
+		grep -q "^flaketrap bisect: 1 of 2 sleep sites still fail" err &&
+		test "$(cat found)" = "$(sed -n "s/.*(\(sleep-sites+0x[0-9a-f]*\)).*/\1/p" out)" ||
+		return 1
+	done
+'
+
+test_expect_success 'bisect --sleeps: nothing to blame, status 1 and why' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" bisect --sleeps -- "$HELPERS/nap" 3 1000 >out 2>err &&
+	grep -q "CMD passes even with every sleep shrunk: no sleep to blame" err &&
+	test ! -s out &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" bisect --sleeps -- false >out 2>err &&
+	grep -q "CMD fails, but changed no sleep at any site" err &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" bisect --sleeps -- sh -c "\"$HELPERS/nap\" 3 1000; exit 3" >out 2>err &&
+	grep -q "CMD fails even with no sleep changed" err
+'
+
+test_expect_success 'bisect --sleeps: bad use is 125' '
+	test_expect_code 125 "$FLAKETRAP" bisect --sleeps -i cases -- "$FIX" 2>err &&
+	grep -q "takes no -i" err &&
+	test_expect_code 125 "$FLAKETRAP" bisect --sleeps --sleep-only=pace -- "$FIX" 2>err &&
+	grep -q "sets FLAKETRAP_SLEEP_ONLY itself" err &&
+	test_expect_code 125 env FLAKETRAP_SLEEP_ONLY=pace "$FLAKETRAP" bisect --sleeps -- "$FIX" 2>err &&
+	"$FLAKETRAP" bisect --help | grep -q "^  --sleeps "
+'
+
+test_done
