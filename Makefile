@@ -77,8 +77,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports test-programs demo bench deps install \
-	uninstall clean
+.PHONY: all check check-exports test-programs demo bench deps fuzz-deps \
+	fuzz fuzz-build install uninstall clean
 
 all: $(LIB) $(WARP) $(TOOL)
 
@@ -142,7 +142,27 @@ $(B)/test/fixtures/lib%.so: test/fixtures/lib/%.c $(B)/FLAGS
 
 FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wildcard test/fixtures/lib/*.c))
 
-test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS)
+# The fuzz targets' seed corpora and past findings, replayed in make check
+# by a plain driver (test/fuzz/replay.c): no clang needed.
+REPLAY_BIN := $(B)/test/fuzz/replay-config $(B)/test/fuzz/replay-log
+$(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
+		$(PURE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
+		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
+LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema logs report \
+	symbolize)
+$(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
+		$(LOG_READER_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itools $(LDFLAGS) -o $@ \
+		test/fuzz/replay.c test/fuzz/fuzz-log.c $(LOG_READER_OBJ) \
+		$(TOOL_LIBS)
+
+test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
+	$(REPLAY_BIN)
 
 check-exports: $(LIB) $(WARP)
 	$(Q)test/check-exports.sh $(LIB) preload/exports.map
@@ -167,9 +187,64 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
 bench: $(LIB) $(WARP) $(TOOL) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
+# libFuzzer targets (test/fuzz/), built by clang with ASan and UBSan. The
+# fuzz build makes the log reader's line limit and read chunk small so that
+# overlong lines and lines across chunks are reached. Each target runs
+# FUZZ_SECONDS; new inputs go to build/fuzz/corpus-*, crashes to
+# build/fuzz/crash-*; the seeds are test/fuzz/* (the knob target's also
+# one line per knob of config.def, written here).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?=
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) -Werror -g -O1 \
+	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -DFT_VERSION='"$(VERSION)"'
+FUZZ_BIN := $(B)/fuzz/fuzz-config $(B)/fuzz/fuzz-log
+$(B)/fuzz/fuzz-config: test/fuzz/fuzz-config.c $(PURE_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipreload -o $@ $< $(PURE_SRC)
+$(B)/fuzz/fuzz-log: test/fuzz/fuzz-log.c $(LOG_READER_OBJ:$(B)/obj/%.o=%.c) \
+		$(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFT_LOG_LINE_MAX=4096 \
+		-DFT_LOG_READ_CHUNK=64 -Itools -o $@ $< \
+		$(LOG_READER_OBJ:$(B)/obj/%.o=%.c) $(TOOL_LIBS)
+# Generated from config.def: a dictionary entry and a seed per knob, so a
+# knob added there is fuzzed without an edit.
+$(B)/fuzz/config.dict: preload/config.def test/fuzz/config.dict
+	@mkdir -p $(dir $@)
+	$(Q){ cat test/fuzz/config.dict; \
+	  awk -F'"' '/^FT_KNOB\(/ { print "\"" $$2 "=\"" }' $<; } >$@
+$(B)/fuzz/seeds-config.stamp: preload/config.def
+	$(Q)rm -rf $(B)/fuzz/seeds-config && mkdir -p $(B)/fuzz/seeds-config
+	$(Q)awk -F'"' '/^FT_KNOB\(/ { f = "$(B)/fuzz/seeds-config/" $$2; \
+	  print $$2 "=" $$4 >f; close(f) }' $<
+	$(Q)touch $@
+
+fuzz-build: $(FUZZ_BIN) $(B)/fuzz/config.dict $(B)/fuzz/seeds-config.stamp
+
+# Stops at the first target that crashes (its input is in build/fuzz/).
+fuzz: fuzz-build
+	@mkdir -p $(B)/fuzz/corpus-config $(B)/fuzz/corpus-log
+	$(Q)$(B)/fuzz/fuzz-config -max_total_time=$(FUZZ_SECONDS) \
+		-dict=$(B)/fuzz/config.dict -artifact_prefix=$(B)/fuzz/ \
+		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-config \
+		test/fuzz/config $(B)/fuzz/seeds-config
+	$(Q)$(B)/fuzz/fuzz-log -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=16384 -close_fd_mask=2 -dict=test/fuzz/log.dict \
+		-artifact_prefix=$(B)/fuzz/ -print_final_stats=1 $(FUZZ_FLAGS) \
+		$(B)/fuzz/corpus-log test/fuzz/log test/data
+
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
-	python3 perl
+	python3 perl faketime
+# Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
+# heavy for every CI run.
+FUZZ_PACKAGES := clang libclang-rt-dev
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(FUZZ_PACKAGES)'
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
