@@ -33,6 +33,23 @@ ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
+# SANITIZE_PRELOAD=undefined builds the preload libraries with UBSan in
+# trap mode: a failed check is an illegal instruction, no runtime library is
+# loaded and nothing is allocated in the program's heap; the library's own
+# crash handler logs it (a SIGILL crash record with its backtrace) and the
+# program dies of SIGILL. Compile flags only: linked with -fsanitize, gcc
+# would add libubsan, whose start-up installs signal handlers of its own.
+# SANITIZE_PRELOAD=address: see check-asan-preload (the ASan runtime must
+# come first in LD_PRELOAD).
+ifeq ($(SANITIZE_PRELOAD),undefined)
+LIB_SAN_CFLAGS := -fsanitize=undefined -fsanitize-undefined-trap-on-error \
+	-fno-sanitize-recover=all
+else ifeq ($(SANITIZE_PRELOAD),address)
+LIB_SAN_CFLAGS := -fsanitize=address -fno-omit-frame-pointer
+LIB_SAN_LDFLAGS := -fsanitize=address
+else ifneq ($(SANITIZE_PRELOAD),)
+$(error SANITIZE_PRELOAD must be undefined or address)
+endif
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 LIB_LDFLAGS := -shared -Wl,-soname,libflaketrap.so \
 	-Wl,--version-script=preload/exports.map -Wl,-z,defs $(LDFLAGS)
@@ -77,15 +94,15 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports test-programs demo bench deps fuzz-deps \
-	fuzz fuzz-build install uninstall clean
+.PHONY: all check check-exports check-asan-preload test-programs demo bench \
+	deps fuzz-deps fuzz fuzz-build install uninstall clean
 
 all: $(LIB) $(WARP) $(TOOL)
 
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $(LIBDIR)' > $@.new
+	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LIB_SAN_CFLAGS) $(LDFLAGS) $(LIBDIR)' > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 .PHONY: FORCE
 FORCE:
@@ -93,7 +110,7 @@ FORCE:
 $(B)/pic/%.o: %.c $(HEADERS) $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_CFLAGS) -c -o $@ $<
 
 $(B)/pic/%.o: %.S $(B)/FLAGS
 	@mkdir -p $(dir $@)
@@ -107,11 +124,13 @@ $(B)/obj/%.o: %.c $(HEADERS) $(B)/FLAGS
 
 $(LIB): $(LIB_OBJ) preload/exports.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) \
+		$(LIB_LIBS)
 
 $(WARP): $(WARP_OBJ) preload/warp/exports.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) $(WARP_LDFLAGS) -o $@ $(WARP_OBJ) $(LIB_LIBS)
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(WARP_LDFLAGS) -o $@ \
+		$(WARP_OBJ) $(LIB_LIBS)
 
 # libdw: file:line in `flaketrap report` (the tool only, never the preload).
 TOOL_LIBS := -ldw
@@ -173,6 +192,23 @@ check-exports: $(LIB) $(WARP)
 check: all test-programs check-exports
 	$(Q)$(if $(SAN_FLAGS),ASAN_OPTIONS=verify_asan_link_order=0) \
 		$(PROVE) -j$$(nproc) test/t[0-9]*.sh $(UNIT_BIN)
+
+# The preload built with ASan, the ASan runtime first in LD_PRELOAD (it
+# must be: its malloc must be the program's), on the test files that start
+# programs through lib.sh's preload helper only: files that set LD_PRELOAD
+# themselves, or through flaketrap run (which puts the library first),
+# cannot run this way. ASan's signal handlers stay off: the library's crash
+# handler and the tests of signal dispositions need the program's own.
+# Rebuilds everything as SANITIZE_PRELOAD=address; make clean afterwards.
+ASAN_RUNTIME ?= $(shell $(CC) -print-file-name=libasan.so)
+ASAN_PRELOAD_TESTS := test/t0010-errno.sh test/t1000-sleep.sh \
+	test/t1010-eintr.sh test/t4000-exit-record.sh test/t6100-children.sh
+check-asan-preload:
+	$(Q)$(MAKE) --no-print-directory SANITIZE_PRELOAD=address DEVELOPER=1 \
+		all test-programs
+	$(Q)FT_TEST_PRELOAD_FIRST=$(ASAN_RUNTIME) \
+		ASAN_OPTIONS=detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0:handle_sigill=0:abort_on_error=1 \
+		$(PROVE) -j$$(nproc) $(ASAN_PRELOAD_TESTS)
 
 demo: all $(B)/test/fixtures/sleep-sync
 	$(Q)test/demo.sh
