@@ -27,8 +27,9 @@ ALL_CFLAGS += -Werror
 endif
 ALL_CFLAGS += -DFT_VERSION='"$(VERSION)"'
 
-# SANITIZE=address,undefined instruments the tool and the unit tests (never
-# the preload: a sanitizer runtime cannot be preloaded behind our back).
+# SANITIZE=address,undefined instruments the tool, the unit tests and the
+# fuzz replays (never the preload: a sanitizer runtime cannot be preloaded
+# behind our back; SANITIZE_PRELOAD below is for that).
 ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
