@@ -27,12 +27,30 @@ ALL_CFLAGS += -Werror
 endif
 ALL_CFLAGS += -DFT_VERSION='"$(VERSION)"'
 
-# SANITIZE=address,undefined instruments the tool and the unit tests (never
-# the preload: a sanitizer runtime cannot be preloaded behind our back).
+# SANITIZE=address,undefined instruments the tool, the unit tests and the
+# fuzz replays (never the preload: a sanitizer runtime cannot be preloaded
+# behind our back; SANITIZE_PRELOAD below is for that).
 ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
+# SANITIZE_PRELOAD=undefined builds the preload libraries with UBSan in
+# trap mode: a failed check is an illegal instruction, no runtime library is
+# loaded and nothing is allocated in the program's heap; the library's own
+# crash handler logs it (a SIGILL crash record with its backtrace) and the
+# program dies of SIGILL. Compile flags only: linked with -fsanitize, gcc
+# would add libubsan, whose start-up installs signal handlers of its own.
+# SANITIZE_PRELOAD=address: see check-asan-preload (the ASan runtime must
+# come first in LD_PRELOAD).
+ifeq ($(SANITIZE_PRELOAD),undefined)
+LIB_SAN_CFLAGS := -fsanitize=undefined -fsanitize-undefined-trap-on-error \
+	-fno-sanitize-recover=all
+else ifeq ($(SANITIZE_PRELOAD),address)
+LIB_SAN_CFLAGS := -fsanitize=address -fno-omit-frame-pointer
+LIB_SAN_LDFLAGS := -fsanitize=address
+else ifneq ($(SANITIZE_PRELOAD),)
+$(error SANITIZE_PRELOAD must be undefined or address)
+endif
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 LIB_LDFLAGS := -shared -Wl,-soname,libflaketrap.so \
 	-Wl,--version-script=preload/exports.map -Wl,-z,defs $(LDFLAGS)
@@ -78,15 +96,16 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports check-stable test-programs demo bench deps \
-	install uninstall clean
+.PHONY: all check check-exports check-stable check-asan-preload \
+	test-programs demo bench deps fuzz-deps fuzz fuzz-build install \
+	uninstall clean
 
 all: $(LIB) $(WARP) $(TOOL)
 
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $(LIBDIR)' > $@.new
+	@echo '$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LIB_SAN_CFLAGS) $(LDFLAGS) $(LIBDIR)' > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 .PHONY: FORCE
 FORCE:
@@ -94,7 +113,7 @@ FORCE:
 $(B)/pic/%.o: %.c $(HEADERS) $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_CFLAGS) -c -o $@ $<
 
 $(B)/pic/%.o: %.S $(B)/FLAGS
 	@mkdir -p $(dir $@)
@@ -108,11 +127,13 @@ $(B)/obj/%.o: %.c $(HEADERS) $(B)/FLAGS
 
 $(LIB): $(LIB_OBJ) preload/exports.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) \
+		$(LIB_LIBS)
 
 $(WARP): $(WARP_OBJ) preload/warp/exports.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) $(WARP_LDFLAGS) -o $@ $(WARP_OBJ) $(LIB_LIBS)
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(WARP_LDFLAGS) -o $@ \
+		$(WARP_OBJ) $(LIB_LIBS)
 
 # libdw: file:line in `flaketrap report` (the tool only, never the preload).
 TOOL_LIBS := -ldw
@@ -143,7 +164,27 @@ $(B)/test/fixtures/lib%.so: test/fixtures/lib/%.c $(B)/FLAGS
 
 FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wildcard test/fixtures/lib/*.c))
 
-test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS)
+# The fuzz targets' seed corpora and past findings, replayed in make check
+# by a plain driver (test/fuzz/replay.c): no clang needed.
+REPLAY_BIN := $(B)/test/fuzz/replay-config $(B)/test/fuzz/replay-log
+$(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
+		$(PURE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
+		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
+LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema logs report \
+	symbolize)
+$(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
+		$(LOG_READER_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itools $(LDFLAGS) -o $@ \
+		test/fuzz/replay.c test/fuzz/fuzz-log.c $(LOG_READER_OBJ) \
+		$(TOOL_LIBS)
+
+test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
+	$(REPLAY_BIN)
 
 check-exports: $(LIB) $(WARP)
 	$(Q)test/check-exports.sh $(LIB) preload/exports.map
@@ -161,6 +202,23 @@ STABLE_RUNS ?= 20
 check-stable: all test-programs
 	$(Q)test/check-stable.py --runs $(STABLE_RUNS)
 
+# The preload built with ASan, the ASan runtime first in LD_PRELOAD (it
+# must be: its malloc must be the program's), on the test files that start
+# programs through lib.sh's preload helper only: files that set LD_PRELOAD
+# themselves, or through flaketrap run (which puts the library first),
+# cannot run this way. ASan's signal handlers stay off: the library's crash
+# handler and the tests of signal dispositions need the program's own.
+# Rebuilds everything as SANITIZE_PRELOAD=address; make clean afterwards.
+ASAN_RUNTIME ?= $(shell $(CC) -print-file-name=libasan.so)
+ASAN_PRELOAD_TESTS := test/t0010-errno.sh test/t1000-sleep.sh \
+	test/t1010-eintr.sh test/t4000-exit-record.sh test/t6100-children.sh
+check-asan-preload:
+	$(Q)$(MAKE) --no-print-directory SANITIZE_PRELOAD=address DEVELOPER=1 \
+		all test-programs
+	$(Q)FT_TEST_PRELOAD_FIRST=$(ASAN_RUNTIME) \
+		ASAN_OPTIONS=detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0:handle_sigill=0:abort_on_error=1 \
+		$(PROVE) -j$$(nproc) $(ASAN_PRELOAD_TESTS)
+
 demo: all $(B)/test/fixtures/sleep-sync
 	$(Q)test/demo.sh
 
@@ -174,9 +232,64 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
 bench: $(LIB) $(WARP) $(TOOL) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
+# libFuzzer targets (test/fuzz/), built by clang with ASan and UBSan. The
+# fuzz build makes the log reader's line limit and read chunk small so that
+# overlong lines and lines across chunks are reached. Each target runs
+# FUZZ_SECONDS; new inputs go to build/fuzz/corpus-*, crashes to
+# build/fuzz/crash-*; the seeds are test/fuzz/* (the knob target's also
+# one line per knob of config.def, written here).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?=
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) -Werror -g -O1 \
+	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -DFT_VERSION='"$(VERSION)"'
+FUZZ_BIN := $(B)/fuzz/fuzz-config $(B)/fuzz/fuzz-log
+$(B)/fuzz/fuzz-config: test/fuzz/fuzz-config.c $(PURE_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipreload -o $@ $< $(PURE_SRC)
+$(B)/fuzz/fuzz-log: test/fuzz/fuzz-log.c $(LOG_READER_OBJ:$(B)/obj/%.o=%.c) \
+		$(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFT_LOG_LINE_MAX=4096 \
+		-DFT_LOG_READ_CHUNK=64 -Itools -o $@ $< \
+		$(LOG_READER_OBJ:$(B)/obj/%.o=%.c) $(TOOL_LIBS)
+# Generated from config.def: a dictionary entry and a seed per knob, so a
+# knob added there is fuzzed without an edit.
+$(B)/fuzz/config.dict: preload/config.def test/fuzz/config.dict
+	@mkdir -p $(dir $@)
+	$(Q){ cat test/fuzz/config.dict; \
+	  awk -F'"' '/^FT_KNOB\(/ { print "\"" $$2 "=\"" }' $<; } >$@
+$(B)/fuzz/seeds-config.stamp: preload/config.def
+	$(Q)rm -rf $(B)/fuzz/seeds-config && mkdir -p $(B)/fuzz/seeds-config
+	$(Q)awk -F'"' '/^FT_KNOB\(/ { f = "$(B)/fuzz/seeds-config/" $$2; \
+	  print $$2 "=" $$4 >f; close(f) }' $<
+	$(Q)touch $@
+
+fuzz-build: $(FUZZ_BIN) $(B)/fuzz/config.dict $(B)/fuzz/seeds-config.stamp
+
+# Stops at the first target that crashes (its input is in build/fuzz/).
+fuzz: fuzz-build
+	@mkdir -p $(B)/fuzz/corpus-config $(B)/fuzz/corpus-log
+	$(Q)$(B)/fuzz/fuzz-config -max_total_time=$(FUZZ_SECONDS) \
+		-dict=$(B)/fuzz/config.dict -artifact_prefix=$(B)/fuzz/ \
+		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-config \
+		test/fuzz/config $(B)/fuzz/seeds-config
+	$(Q)$(B)/fuzz/fuzz-log -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=16384 -close_fd_mask=2 -dict=test/fuzz/log.dict \
+		-artifact_prefix=$(B)/fuzz/ -print_final_stats=1 $(FUZZ_FLAGS) \
+		$(B)/fuzz/corpus-log test/fuzz/log test/data
+
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
-	python3 perl
+	python3 perl faketime
+# Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
+# heavy for every CI run.
+FUZZ_PACKAGES := clang libclang-rt-dev
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(FUZZ_PACKAGES)'
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

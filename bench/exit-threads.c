@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exit-threads COUNT: starts COUNT threads that block reading a pipe
- * nobody writes, says "ready" on stdout, waits for a byte on stdin, then
- * calls exit(0) with every thread still running: under the library each
- * is a leak whose current stack the exit scan takes. `spawn exit` times it
- * from the outside.
+ * exit-threads COUNT [CHILDREN]: starts CHILDREN processes (default 0) and
+ * COUNT threads that block reading a pipe nobody writes, says "ready" on
+ * stdout, waits for a byte on stdin, then calls exit(0) with every thread
+ * and child still running: under the library each is a leak (a thread's
+ * current stack taken, a child's command line read). The children end
+ * when this process has ended (the pipe's last writer gone), unreaped.
+ * `spawn exit` times the exit from the outside.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -55,21 +57,41 @@ __attribute__((noinline)) static void start_all(long count)
 	pthread_attr_destroy(&attr);
 }
 
+/* A child that waits for the end of its parent: EOF on the pipe. */
+__attribute__((noinline)) static void start_child(int write_end)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid < 0)
+		fail("fork", errno);
+	if (pid > 0)
+		return;
+	close(write_end);
+	while (read(never_written, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
+	long count, children = 0, i;
 	int fds[2];
-	long count;
 	char c;
 	ssize_t n;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: exit-threads COUNT\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: exit-threads COUNT [CHILDREN]\n");
 		return 2;
 	}
 	count = bench_count("exit-threads", argv[1]);
+	if (argc == 3 && strcmp(argv[2], "0") != 0)
+		children = bench_count("exit-threads", argv[2]);
 	if (pipe(fds) != 0)
 		fail("pipe", errno);
 	never_written = fds[0];
+	for (i = 0; i < children; i++)
+		start_child(fds[1]);
 	/* Every thread has its tid and is on its way into read(). */
 	pthread_barrier_init(&started, NULL, (unsigned)count + 1);
 	start_all(count);

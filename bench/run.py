@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The speed of the library, as ratios to the same work without it.
 
-usage: bench/run.py [--reps N] [--only TEXT] [--tool FLAKETRAP] LIB BINDIR
+usage: bench/run.py [--reps N] [--heavy-reps N] [--only TEXT]
+                    [--tool FLAKETRAP] LIB BINDIR
 
 libflaketrap-warp.so is taken from beside LIB: the clock and timed-wait
 rows run once with the library alone (warp off: the target) and once
@@ -15,8 +16,16 @@ the medians are compared. `flaketrap loop` is timed from outside against
 xargs -P starting the same runs of true under the library. The library
 runs with its default knobs
 (FLAKETRAP_LOG unset unless said: leak tracking and 16-frame creation
-backtraces on). A target missed is a WARN, not a failure: timings belong
-here, never in make check. Exit status 1 only when a program fails.
+backtraces on), except the sleep-family rows (FLAKETRAP_SLEEP=off: the cost
+of a wrapper that changes nothing). A target missed is a WARN, not a
+failure: timings belong here, never in make check. Exit status 1 only when
+a program fails.
+
+The sleep-heavy program (10,000 x usleep(1000), some 10 s natively) runs
+natively, under the library (FLAKETRAP_SLEEP at its default, 1ns) and
+under libfaketime (faketime -f '+0 x1000', the peer), timed from outside:
+libfaketime fakes the program's own clock. Its native side is slow, so it
+has its own, smaller count of runs (--heavy-reps, default 3).
 """
 
 import argparse
@@ -32,6 +41,7 @@ import time
 THREADS = 100000
 FORKS = 5000
 EXIT_THREADS = 1000
+EXIT_CHILDREN = 100
 STARTS = 1000
 CLOCK_READS = 10000000
 TIMED_WAITS = 1000000
@@ -39,6 +49,12 @@ TIMED_WAITS = 1000000
 PAST_WAITS = 50000
 SHRUNK_SLEEPS = 200000
 LOOP_RUNS = 2000
+# A zero sleep still costs the kernel's timer slack (50 us) natively.
+TIMER_SLEEPS = 5000
+SELECT_SLEEPS = 200000
+HEAVY_SLEEPS = 10000
+HEAVY_NS = 1000000
+FAKETIME = ["faketime", "-f", "+0 x1000"]
 LOOP_JOBS = 2
 # Runs of one side that differ by more than this factor (or, against an
 # absolute target, by more than this share of it) are noise.
@@ -108,19 +124,67 @@ class Bench:
 
 def log_note(d):
     """What the exit scan wrote: a check that it did its whole job."""
-    leaks = stacks = sites = 0
+    leaks = stacks = children = sites = 0
     for path in glob.glob(os.path.join(d, "*.jsonl")):
         with open(path) as f:
             for line in f:
                 if '"event":"leaked_thread"' in line:
                     leaks += 1
                     stacks += '"stack":[' in line
-                elif '"event":"sleep_sites"' in line:
+                children += '"event":"leaked_child"' in line
+                if '"event":"sleep_sites"' in line:
                     sites += line.count('"id":')
     if sites:
         return "log: %d sleep sites" % sites
-    return "log: %d leaked_thread records, %d with a current stack" % (
-        leaks, stacks)
+    return ("log: %d leaked_thread records, %d with a current stack; %d "
+            "leaked_child records" % (leaks, stacks, children))
+
+
+class HeavyBench:
+    """The sleep-heavy program three ways, timed from outside by spawn:
+    natively, under the library, under libfaketime. Two rows: the
+    library's speed-up over native and over libfaketime."""
+
+    def __init__(self, spawn, lib, argv, env):
+        self.name = "usleep(%dms) x%d" % (HEAVY_NS // 1000000, HEAVY_SLEEPS)
+        # spawn execs without a PATH search.
+        faketime = shutil.which(FAKETIME[0])
+        self.sides = {
+            "native": [spawn, "start", "1"] + argv,
+            "flaketrap": [spawn, "-e", "LD_PRELOAD=" + lib, "start",
+                          "1"] + argv,
+            "faketime": [spawn, "start", "1", faketime or ""] +
+                        FAKETIME[1:] + argv,
+        }
+        self.env = env
+        self.samples = {k: [] for k in self.sides}
+        self.missing = faketime is None
+        if self.missing:
+            del self.sides["faketime"]
+            del self.samples["faketime"]
+
+    def measure(self, side):
+        # The program prints its own (for libfaketime, faked) time first;
+        # spawn's line, the real one, is last.
+        argv = self.sides[side]
+        p = subprocess.run(argv, env=self.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        last = p.stdout.split()[-1:] or [""]
+        if p.returncode != 0 or not last[0].isdigit():
+            sys.stderr.write("bench: %s failed (status %d)\n%s%s" % (
+                " ".join(argv), p.returncode, p.stdout, p.stderr))
+            sys.exit(1)
+        return int(last[0])
+
+    def run(self, reps):
+        order = list(self.sides)
+        for i in range(reps):
+            # Each side goes first once in three runs.
+            for side in order[i % len(order):] + order[:i % len(order)]:
+                self.samples[side].append(self.measure(side))
+
+    def noisy(self, side):
+        return max(side) > NOISY * min(side)
 
 
 class LoopBench:
@@ -195,6 +259,9 @@ def main():
     ap = argparse.ArgumentParser(description="flaketrap benchmarks")
     ap.add_argument("--reps", type=int, default=5,
                     help="runs each way (default 5)")
+    ap.add_argument("--heavy-reps", type=int, default=3,
+                    help="runs each way of the sleep-heavy program, some "
+                    "10 s each natively (default 3)")
     ap.add_argument("--only", metavar="TEXT",
                     help="only the benchmarks whose name holds TEXT")
     ap.add_argument("--tool", help="the flaketrap command (default: "
@@ -202,8 +269,8 @@ def main():
     ap.add_argument("lib", help="the library, libflaketrap.so")
     ap.add_argument("bindir", help="where the bench programs are")
     args = ap.parse_args()
-    if args.reps < 1:
-        ap.error("--reps must be at least 1")
+    if args.reps < 1 or args.heavy_reps < 1:
+        ap.error("--reps and --heavy-reps must be at least 1")
     reps = args.reps
     lib = os.path.abspath(args.lib)
     tool = os.path.abspath(args.tool or os.path.join(
@@ -215,8 +282,15 @@ def main():
     def prog(name):
         return os.path.join(bindir, name)
 
-    def direct(argv):
-        return (lambda: (argv, env)), (lambda d: (argv, preloaded))
+    def direct(argv, knobs=None):
+        with_knobs = dict(preloaded, **(knobs or {}))
+        return (lambda: (argv, env)), (lambda d: (argv, with_knobs))
+
+    def sleep_row(fn, count):
+        return Bench("%s(0) x%d, SLEEP=off" % (fn, count),
+                     *direct([prog("sleeps"), fn, str(count)],
+                             {"FLAKETRAP_SLEEP": "off"}),
+                     target=1.05, per=(count, "call"))
 
     warp_lib = os.path.join(os.path.dirname(lib), "libflaketrap-warp.so")
     warped = dict(env, LD_PRELOAD=warp_lib + ":" + lib,
@@ -246,7 +320,7 @@ def main():
     def sleep_rows():
         # Both sides under the library, every sleep shrunk to a yield:
         # the cost of sleep sites against the same run without them.
-        argv = [prog("sleeps"), str(SHRUNK_SLEEPS)]
+        argv = [prog("sleep-sites"), str(SHRUNK_SLEEPS)]
 
         def with_env(**knobs):
             return lambda d: (argv, dict(preloaded, **{
@@ -263,49 +337,64 @@ def main():
                       per=(SHRUNK_SLEEPS, "sleep"), logdir=logdir)
                 for what, knobs, logdir in rows]
 
-    exit_argv = ["exit", prog("exit-threads"), str(EXIT_THREADS)]
+    exit_argv = ["exit", prog("exit-threads"), str(EXIT_THREADS),
+                 str(EXIT_CHILDREN)]
+    exit_name = "exit, %d threads+%d children" % (EXIT_THREADS,
+                                                  EXIT_CHILDREN)
     benches = [
+        Bench("load: /bin/true x%d" % STARTS,
+              *spawned(["start", str(STARTS), "/bin/true"]),
+              target=1.3, per=(STARTS, "process")),
+    ] + [sleep_row(fn, TIMER_SLEEPS)
+         for fn in ("nanosleep", "usleep", "clock_nanosleep")] + [
+        sleep_row("select", SELECT_SLEEPS),
         Bench("pthread_create+join x%d" % THREADS,
               *direct([prog("threads"), str(THREADS)]),
               target=1.15, per=(THREADS, "thread")),
         Bench("fork+waitpid x%d" % FORKS,
               *direct([prog("forks"), str(FORKS)]),
               target=1.05, per=(FORKS, "fork")),
-        Bench("exit, %d threads, log" % EXIT_THREADS,
-              *spawned(exit_argv, logged=True),
+        Bench(exit_name + ", log", *spawned(exit_argv, logged=True),
               absolute=50e6, logdir=True),
-        Bench("exit, %d threads, stderr" % EXIT_THREADS,
-              *spawned(exit_argv), absolute=50e6),
-        Bench("start-up /bin/true x%d" % STARTS,
-              *spawned(["start", str(STARTS), "/bin/true"]),
-              per=(STARTS, "process")),
+        Bench(exit_name + ", stderr", *spawned(exit_argv), absolute=50e6),
     ] + clock_rows("gettime", CLOCK_READS, "clock_gettime") \
       + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
       + clock_rows("cond", PAST_WAITS, "cond_timedwait, past") \
       + sleep_rows()
     loop_bench = LoopBench(tool, lib, env)
+    heavy = HeavyBench(prog("spawn"), lib,
+                       [prog("sleeps"), "usleep", str(HEAVY_SLEEPS),
+                        str(HEAVY_NS)], env)
 
     if args.only:
         benches = [b for b in benches if args.only in b.name]
         if args.only not in loop_bench.name:
             loop_bench = None
-        if not benches and not loop_bench:
+        if args.only not in heavy.name:
+            heavy = None
+        if not benches and not loop_bench and not heavy:
             ap.error("no benchmark name holds %r" % args.only)
     start_load = load()
     sys.stderr.write("flaketrap bench: %d benchmarks, %d runs each way "
-                     "(5 take about a minute)\n" % (len(benches), reps))
+                     "(5 take about two minutes, the sleep-heavy program "
+                     "%d runs of some 10 s)\n" % (
+                         len(benches) + bool(loop_bench), reps,
+                         args.heavy_reps if heavy else 0))
     for b in benches:
         b.run(reps)
     if loop_bench:
         loop_bench.run(reps)
+    if heavy:
+        heavy.run(args.heavy_reps)
     # Other work on the machine shows in the load and in the samples.
-    print("flaketrap bench: %s, medians of %d runs each way; %d CPUs, "
-          "load %s at start, %s at end" % (lib, reps, os.cpu_count(),
-                                           start_load, load()))
+    print("flaketrap bench: %s, medians of %d runs each way (the "
+          "sleep-heavy program: %d); %d CPUs, load %s at start, %s at end" %
+          (lib, reps, args.heavy_reps if heavy else 0, os.cpu_count(),
+           start_load, load()))
 
     # The verdict goes by the medians; the minima are shown beside them,
     # since on a shared machine noise only ever adds time.
-    row = "%-30s %10s %10s %11s %11s %9s  %s"
+    row = "%-38s %10s %10s %11s %11s %9s  %s"
     print(row % ("benchmark", "plain", "with lib", "ratio/diff", "(by min)",
                  "target", "result"))
     notes = []
@@ -342,6 +431,7 @@ def main():
         notes.append("%s: samples (ms) plain %s, with lib %s" % (
             b.name, " ".join("%.1f" % (s / 1e6) for s in b.samples[0]),
             " ".join("%.1f" % (s / 1e6) for s in b.samples[1])))
+    noisy |= heavy_rows(heavy, row, notes)
     b = loop_bench
     if not b:
         return finish(notes, noisy)
@@ -365,6 +455,44 @@ def main():
         b.name, " ".join("%.1f" % (s / 1e6) for s in b.samples[0]),
         " ".join("%.1f" % (s / 1e6) for s in b.samples[1])))
     return finish(notes, noisy)
+
+
+def heavy_rows(b, row, notes):
+    """The sleep-heavy rows: speed-ups (plain time / time with the
+    library). Returns whether a side was noisy."""
+    if not b:
+        return False
+    noisy = False
+    lib = b.samples["flaketrap"]
+    peers = [("native", 100.0)]
+    if b.missing:
+        notes.append("%s: faketime not installed (make deps): no row "
+                     "against libfaketime" % b.name)
+    else:
+        peers.append(("faketime", 5.0))
+    for peer, target in peers:
+        other = b.samples[peer]
+        speedup = statistics.median(other) / statistics.median(lib)
+        result = "PASS" if speedup >= target else "WARN"
+        if b.noisy(other) or b.noisy(lib):
+            result += " noisy"
+            noisy = True
+        print(row % ("%s vs %s" % (b.name, peer if peer == "native" else
+                                   "faketime x1000"),
+                     fmt_time(statistics.median(other)),
+                     fmt_time(statistics.median(lib)), "%.1f" % speedup,
+                     "%.1f" % (min(other) / min(lib)), ">= %.0f" % target,
+                     result))
+    for side, samples in b.samples.items():
+        notes.append("%s: samples (ms) %s %s" % (
+            b.name, side, " ".join("%.1f" % (s / 1e6) for s in samples)))
+    if not b.missing:
+        notes.append("%s: libfaketime x1000 is %.1f times as fast as "
+                     "native; the rows' ratios are speed-ups (the plain "
+                     "column is native or libfaketime)" % (
+                         b.name, statistics.median(b.samples["native"]) /
+                         statistics.median(b.samples["faketime"])))
+    return noisy
 
 
 def finish(notes, noisy):

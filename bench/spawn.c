@@ -8,7 +8,9 @@
  *   spawn [-e NAME=VALUE]... exit CMD [ARG]...
  *	runs CMD with a pipe on its stdin and stdout and its stderr on
  *	/dev/null; once CMD writes a line, writes one byte to it and times
- *	from there until waitpid returns: how long CMD takes to end.
+ *	from there until waitpid returns: how long CMD takes to end. Then
+ *	(untimed) reads CMD's stdout to its end: the processes CMD left
+ *	behind with it have ended too, their logs written.
  *
  * Prints the nanoseconds measured; exit 1 when CMD fails.
  */
@@ -121,6 +123,10 @@ static long long end(char **argv, char **env)
 		fail("waitpid");
 	t1 = bench_now_ns();
 	check_status(status);
+	while ((n = read(ready[0], &c, 1)) != 0)
+		if (n < 0 && errno != EINTR)
+			fail("read");
+	close(ready[0]);
 	return t1 - t0;
 }
 

@@ -59,9 +59,10 @@ test_done () {
 }
 
 # preload [NAME=VALUE]... CMD...: CMD with the in-tree library, under the hang
-# guard (which runs without it).
+# guard (which runs without it). FT_TEST_PRELOAD_FIRST (make
+# check-asan-preload: the ASan runtime) goes in front of the library.
 preload () {
-	$GUARD env LD_PRELOAD="$LIB" "$@"
+	$GUARD env LD_PRELOAD="${FT_TEST_PRELOAD_FIRST:+$FT_TEST_PRELOAD_FIRST:}$LIB" "$@"
 }
 
 # logq DIR EXPR: evaluate a Python expression over every record of every

@@ -19,11 +19,17 @@
 #include "logs.h"
 #include "schema.h"
 
-#define READ_CHUNK 65536
+/* The fuzz build makes it small, to reach lines across chunks. */
+#ifndef FT_LOG_READ_CHUNK
+#define FT_LOG_READ_CHUNK 65536
+#endif
 
+/* Reads a file (fd), or a buffer in memory (fd -1: mem, memlen). */
 struct reader {
 	int fd;
-	char buf[READ_CHUNK];
+	const char *mem;
+	size_t memlen, mempos;
+	char buf[FT_LOG_READ_CHUNK];
 	size_t pos, end;
 	int eof;
 };
@@ -111,6 +117,26 @@ static void bad_line(struct source *src, unsigned long line,
 	free(msg);
 }
 
+/* read(2) on the reader's file, or the next chunk of its buffer. */
+static ssize_t fill(struct reader *r)
+{
+	ssize_t got;
+	size_t n;
+
+	if (r->fd < 0) {
+		n = r->memlen - r->mempos;
+		if (n > sizeof(r->buf))
+			n = sizeof(r->buf);
+		memcpy(r->buf, r->mem + r->mempos, n);
+		r->mempos += n;
+		return (ssize_t)n;
+	}
+	do
+		got = read(r->fd, r->buf, sizeof(r->buf));
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
 void ft_logs_init(struct ft_logs *l, const char *prefix)
 {
 	memset(l, 0, sizeof(*l));
@@ -136,9 +162,7 @@ static int next_line(struct reader *r, char **line, size_t *cap,
 		if (r->pos == r->end) {
 			if (r->eof)
 				break;
-			do
-				got = read(r->fd, r->buf, sizeof(r->buf));
-			while (got < 0 && errno == EINTR);
+			got = fill(r);
 			if (got < 0)
 				return -1;
 			r->pos = 0;
@@ -189,9 +213,7 @@ static int skip_bytes(struct reader *r, off_t size, unsigned long *lines)
 	char *p;
 
 	while (size > 0) {
-		do
-			got = read(r->fd, r->buf, sizeof(r->buf));
-		while (got < 0 && errno == EINTR);
+		got = fill(r);
 		if (got < 0)
 			return -1;
 		if (got == 0) {
@@ -349,48 +371,25 @@ skip:
 	return 0;
 }
 
-static void read_file(struct ft_logs *l, const char *path)
+/* The lines of r from line lineno + 1 on, as the records of path. */
+static void read_lines(struct ft_logs *l, const char *path, struct reader *r,
+		       struct source *src, unsigned long lineno)
 {
-	struct source src = { l, NULL, 0 };
-	struct reader *r;
-	unsigned long lineno = 0;
 	size_t len, cap = 0, first_rec = l->nrecs, first_proc = l->nprocs;
 	size_t first_records = l->records, first_skipped = l->skipped, i;
 	int too_long, no_newline, got;
 	long long schema;
 	char *line = NULL;
-	off_t from = 0;
-	struct stat st;
 
-	r = xrealloc(NULL, sizeof(*r));
-	r->pos = r->end = 0;
-	r->eof = 0;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		log_error(l, path, 0, "%s", strerror(errno));
-		l->skipped++;
-		free(r);
-		return;
-	}
-	src.file = new_file(l, path);
-	/* A file cut shorter since the snapshot was rewritten: read it all. */
-	if (snapshot_size(l, path, &from) &&
-	    (fstat(r->fd, &st) || st.st_size < from))
-		from = 0;
-	if (from && skip_bytes(r, from, &lineno)) {
-		log_error(l, path, 0, "%s", strerror(errno));
-		l->skipped++;
-		goto out;
-	}
 	while ((got = next_line(r, &line, &cap, &len, &too_long,
 				&no_newline)) > 0) {
 		lineno++;
 		if (too_long) {
-			bad_line(&src, lineno, "line longer than %d bytes,"
+			bad_line(src, lineno, "line longer than %d bytes,"
 				 " skipped", FT_LOG_LINE_MAX);
 		} else if (len == 0) {
-			bad_line(&src, lineno, "empty line");
-		} else if (take_line(&src, line, len, lineno, no_newline,
+			bad_line(src, lineno, "empty line");
+		} else if (take_line(src, line, len, lineno, no_newline,
 				     &schema) < 0) {
 			/* Records already taken from this file go too. */
 			for (i = first_rec; i < l->nrecs; i++)
@@ -408,12 +407,65 @@ static void read_file(struct ft_logs *l, const char *path)
 		log_error(l, path, lineno + 1, "%s", strerror(errno));
 		l->skipped++;
 	}
-	if (src.bad > FT_LOG_ERRORS_SHOWN)
+	if (src->bad > FT_LOG_ERRORS_SHOWN)
 		log_error(l, path, 0, "%lu more bad lines, not shown",
-			  src.bad - FT_LOG_ERRORS_SHOWN);
+			  src->bad - FT_LOG_ERRORS_SHOWN);
 out:
 	free(line);
+}
+
+static struct reader *new_reader(int fd, const char *mem, size_t memlen)
+{
+	struct reader *r = xrealloc(NULL, sizeof(*r));
+
+	r->fd = fd;
+	r->mem = mem;
+	r->memlen = memlen;
+	r->mempos = 0;
+	r->pos = r->end = 0;
+	r->eof = 0;
+	return r;
+}
+
+static void read_file(struct ft_logs *l, const char *path)
+{
+	struct source src = { l, NULL, 0 };
+	unsigned long lineno = 0;
+	struct reader *r;
+	off_t from = 0;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error(l, path, 0, "%s", strerror(errno));
+		l->skipped++;
+		return;
+	}
+	r = new_reader(fd, NULL, 0);
+	src.file = new_file(l, path);
+	/* A file cut shorter since the snapshot was rewritten: read it all. */
+	if (snapshot_size(l, path, &from) &&
+	    (fstat(r->fd, &st) || st.st_size < from))
+		from = 0;
+	if (from && skip_bytes(r, from, &lineno)) {
+		log_error(l, path, 0, "%s", strerror(errno));
+		l->skipped++;
+	} else {
+		read_lines(l, path, r, &src, lineno);
+	}
 	close(r->fd);
+	free(r);
+}
+
+void ft_logs_add_buffer(struct ft_logs *l, const char *path, const char *buf,
+			size_t len)
+{
+	struct source src = { l, NULL, 0 };
+	struct reader *r = new_reader(-1, buf, len);
+
+	src.file = new_file(l, path);
+	read_lines(l, path, r, &src, 0);
 	free(r);
 }
 

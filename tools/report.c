@@ -250,7 +250,11 @@ static void put_json_text(FILE *f, const struct ft_json *v)
 	ft_report_put_text(f, v->text, v->len);
 }
 
-/* The lookup of one frame; 0 when it names no module and offset. */
+/*
+ * The lookup of one frame; 0 when it names no module and offset, or when
+ * there is no symbolizer (s NULL: the log's own text only, no file is
+ * opened).
+ */
 static int lookup(const struct ft_json *frame, int return_address,
 		  struct ft_symbolizer *s, struct ft_source *src)
 {
@@ -258,7 +262,7 @@ static int lookup(const struct ft_json *frame, int return_address,
 	const char *offset = get_str(frame, "offset");
 
 	memset(src, 0, sizeof(*src));
-	if (!module || !offset)
+	if (!s || !module || !offset)
 		return 0;
 	ft_sym_lookup(s, module, strtoull(offset, NULL, 16),
 		      get_str(frame, "build_id"), return_address, src);

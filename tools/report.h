@@ -24,6 +24,11 @@ size_t ft_report_crashes(const struct ft_report *r);
 /* thread_stack records (stacks taken on request, for a hang). */
 size_t ft_report_stacks(const struct ft_report *r);
 
+/*
+ * The printers take a symbolizer for function, file and line; with s NULL
+ * they print what the log holds and open no module.
+ */
+
 /* The text report: a header line, then each group. */
 void ft_report_text(FILE *f, const struct ft_report *r,
 		    struct ft_symbolizer *s);

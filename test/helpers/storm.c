@@ -7,10 +7,12 @@
  * the library held across fork would hang a child; a registry not reset in
  * the child would report false leaks. Prints "storm done" at the end.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +21,8 @@ static atomic_int running;
 
 static void fork_and_reap(void)
 {
-	pid_t pid = fork();
-	int status;
+	pid_t pid = fork(), got;
+	int status = 0;
 
 	if (pid < 0) {
 		perror("fork");
@@ -28,9 +30,12 @@ static void fork_and_reap(void)
 	}
 	if (pid == 0)
 		_exit(0);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "storm: child %d ended badly\n", (int)pid);
+	got = waitpid(pid, &status, 0);
+	if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* What went wrong, to tell a crash from a lost child. */
+		fprintf(stderr, "storm: child %d ended badly: waitpid %d "
+			"(%s), status %#x\n", (int)pid, (int)got,
+			got < 0 ? strerror(errno) : "ok", status);
 		exit(98);
 	}
 }

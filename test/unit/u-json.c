@@ -26,6 +26,71 @@ static char *roundtrip(const char *s, size_t len)
 
 #define RT(s) roundtrip(s, sizeof(s) - 1)
 
+/*
+ * {"k0":0,...,"k<n-1>":0} with the name of member dup_at (when below n)
+ * the one of member dup_of: large objects use a hashed index of names.
+ */
+static char *many_members(size_t n, size_t dup_at, size_t dup_of,
+			  size_t *len, size_t *dup_column)
+{
+	char *s = malloc(n * 16 + 3), *p = s;
+	size_t i;
+
+	if (!s)
+		exit(2);
+	*p++ = '{';
+	for (i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		if (i == dup_at)
+			*dup_column = (size_t)(p - s) + 1;
+		p += sprintf(p, "\"k%zu\":0", i == dup_at ? dup_of : i);
+	}
+	*p++ = '}';
+	*len = (size_t)(p - s);
+	return s;
+}
+
+/* The member names of large objects: duplicates found at each size, the
+ * column that of the second name. */
+static void large_objects(void)
+{
+	static const size_t sizes[] = { 15, 16, 17, 100, 5000, 100000 };
+	struct ft_json *v;
+	char err[200], want[200];
+	size_t i, len, column = 0;
+	char *s;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		s = many_members(sizes[i], sizes[i], 0, &len, &column);
+		v = ft_json_parse(s, len, err, sizeof(err));
+		ok(v && v->count == sizes[i] &&
+		   ft_json_get(v, "k0") && ft_json_get(v, "k7"),
+		   "%zu distinct members parse", sizes[i]);
+		ft_json_free(v);
+		free(s);
+		/* The last member repeats the first; then one in the middle
+		 * repeats its predecessor. */
+		s = many_members(sizes[i], sizes[i] - 1, 0, &len, &column);
+		v = ft_json_parse(s, len, err, sizeof(err));
+		snprintf(want, sizeof(want), "column %zu: duplicate member "
+			 "\"k0\"", column);
+		ok(!v && !strcmp(err, want), "%zu members, the last a "
+		   "duplicate of the first: %s", sizes[i], v ? "parsed" : err);
+		ft_json_free(v);
+		free(s);
+		s = many_members(sizes[i], sizes[i] / 2, sizes[i] / 2 - 1,
+				 &len, &column);
+		v = ft_json_parse(s, len, err, sizeof(err));
+		snprintf(want, sizeof(want), "column %zu: duplicate member "
+			 "\"k%zu\"", column, sizes[i] / 2 - 1);
+		ok(!v && !strcmp(err, want), "%zu members, one in the middle "
+		   "a duplicate: %s", sizes[i], v ? "parsed" : err);
+		ft_json_free(v);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	static const char *const bad[][2] = {
@@ -95,6 +160,8 @@ int main(void)
 	is_str(roundtrip(deep, 2 * FT_JSON_MAX_DEPTH + 2),
 	       "ERR column 65: nesting deeper than 64",
 	       "nesting past the limit is refused");
+
+	large_objects();
 
 	v = ft_json_parse(obj, strlen(obj), err, sizeof(err));
 	ok(v != NULL, "an object with numbers parses");
