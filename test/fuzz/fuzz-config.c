@@ -9,7 +9,8 @@
  * `make fuzz` writes from it), so a new knob is fuzzed without an edit here.
  * After a parse, what the rest of the library relies on is checked: every
  * range in order, every bound kept, every text NUL-terminated; after a
- * refusal, one NUL-terminated line naming the variable.
+ * refusal, one NUL-terminated line naming the variable. The sleep-site
+ * patterns are matched too, so the glob matcher is fuzzed with them.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,29 @@ static void check(int cond)
 static int terminated(const char *s, size_t cap)
 {
 	return memchr(s, '\0', cap) != NULL;
+}
+
+/*
+ * A parsed pattern list stays inside its own text, and matching it (the
+ * glob matcher, with sets and escapes the parser let through) ends on any
+ * frame: a made-up one whose names are the list's own text.
+ */
+static void check_patterns(const struct ft_patterns *ps)
+{
+	struct ft_frame_name frames[2] = {
+		{ ps->text, ps->text, 0x10 },
+		{ "/lib/libx.so.1", NULL, 0 },
+	};
+	unsigned i, globs = 0;
+
+	check(ps->n <= FT_PATTERNS_MAX);
+	check(terminated(ps->text, sizeof(ps->text)));
+	for (i = 0; i < ps->n; i++) {
+		check((size_t)ps->p[i].at + ps->p[i].len <= strlen(ps->text));
+		globs += ps->p[i].kind == FT_PATTERN_GLOB;
+	}
+	check(globs == ps->globs);
+	(void)ft_patterns_match(ps, frames, 2);
 }
 
 static void check_config(const struct ft_config *c)
@@ -53,6 +77,8 @@ static void check_config(const struct ft_config *c)
 		      c->delay[i].lo_ns <= c->delay[i].hi_ns);
 	check(c->timers == FT_TIMERS_OFF || c->timers == FT_TIMERS_WARP);
 	check(c->timer_grace_ns >= 0);
+	check_patterns(&c->sleep_only);
+	check_patterns(&c->sleep_skip);
 	for (i = 0; i < FT_NKNOBS; i++)
 		check(terminated(c->text[i], FT_TEXT_MAX));
 }
