@@ -24,12 +24,18 @@
 #include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fmt.h"
 #include "ft.h"
+#include "timespec.h"
 
 #define FT_STR_(x) #x
 #define FT_STR(x) FT_STR_(x)
@@ -146,6 +152,90 @@ int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max)
 #endif
 	errno = saved;
 	return n;
+}
+
+/* How long a crash's unwinding child has before it is given up on. */
+#define FT_CRASH_CHILD_NS 2000000000LL
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	ft_clock(CLOCK_MONOTONIC, &ts);
+	return ft_ts_to_ns(&ts);
+}
+
+/*
+ * async-signal-safe: the stack a crash interrupted. libunwind is loaded
+ * lazily (at the first thread or child made, or with a log's stack
+ * requests or sleep sites): loading it at start would cost every process
+ * of a test suite a third of its start-up. A crash handler cannot load it
+ * (dlopen is not async-signal-safe: a lock the crashed code holds, malloc's
+ * or the loader's, would hang the process), so when it is not loaded a
+ * copy of the process does: a child made by a raw clone (no atfork
+ * handler, no SIGCHLD for the program to see) loads it, unwinds its copy
+ * of the same stack from the same context, sends the frames back through
+ * a pipe and ends. A child stuck on such a lock is killed after 2 s; the
+ * frames are then the crash address alone.
+ */
+int ft_backtrace_crash(void *ucontext, uintptr_t *ips, int max)
+{
+	int saved = errno, fds[2], n = 0, status;
+	int64_t deadline, left;
+	struct timespec wait;
+	struct pollfd pfd;
+	size_t got = 0;
+	ssize_t r;
+	long pid;
+
+	if (max <= 0 || unwind_ready() ||
+	    atomic_load_explicit(&unw_state, memory_order_acquire) ==
+		    UNW_MISSING ||
+	    syscall(SYS_pipe2, fds, O_CLOEXEC) != 0)
+		return ft_backtrace_signal(ucontext, ips, max);
+	pid = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+	if (pid == 0) {
+		syscall(SYS_close, fds[0]);
+		ft_unwind_load();
+		n = unwind_ready() ? ft_backtrace_signal(ucontext, ips, max)
+				   : 0;
+		ft_write_all(fds[1], (const char *)ips,
+			     (size_t)n * sizeof(ips[0]));
+		syscall(SYS_exit_group, 0);
+	}
+	syscall(SYS_close, fds[1]);
+	deadline = monotonic_ns() + FT_CRASH_CHILD_NS;
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	while (pid > 0 && got < (size_t)max * sizeof(ips[0])) {
+		left = deadline - monotonic_ns();
+		if (left <= 0)
+			break;
+		wait.tv_sec = left / 1000000000;
+		wait.tv_nsec = left % 1000000000;
+		r = syscall(SYS_ppoll, &pfd, 1L, &wait, NULL, 0L);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		r = syscall(SYS_read, fds[0], (char *)ips + got,
+			    (size_t)max * sizeof(ips[0]) - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	syscall(SYS_close, fds[0]);
+	if (pid > 0) {
+		syscall(SYS_kill, pid, SIGKILL);
+		while (syscall(SYS_wait4, pid, &status, __WALL, NULL) < 0 &&
+		       errno == EINTR)
+			;
+	}
+	n = (int)(got / sizeof(ips[0]));
+	errno = saved;
+	return n ? n : ft_backtrace_signal(ucontext, ips, max);
 }
 
 /*

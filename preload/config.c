@@ -5,6 +5,7 @@
  * allocation, no globals written), shared by the library and the tool.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "config.h"
@@ -444,6 +445,14 @@ static int is_other_name(const char *name, size_t len)
 	return 0;
 }
 
+/* An empty list, without writing the arrays it does not use. */
+static void clear_patterns(struct ft_patterns *ps)
+{
+	ps->n = 0;
+	ps->globs = 0;
+	ps->text[0] = '\0';
+}
+
 /* Edit distance of a[0..alen) and b, for "did you mean"; capped length. */
 static unsigned edit_distance(const char *a, size_t alen, const char *b)
 {
@@ -607,7 +616,9 @@ int ft_config_parse(struct ft_config *cfg, char *const *envp,
 	int i, knob;
 
 	ft_buf_init(&b, err, errlen);
-	memset(cfg, 0, sizeof(*cfg));
+	memset(cfg, 0, offsetof(struct ft_config, sleep_only));
+	clear_patterns(&cfg->sleep_only);
+	clear_patterns(&cfg->sleep_skip);
 	for (i = 0; i < FT_NKNOBS; i++) {
 		copy_text(cfg->text[i], ft_knobs[i].def);
 		if (ft_knobs[i].kind != FT_KIND_SEED &&

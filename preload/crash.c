@@ -120,7 +120,7 @@ void ft_crash_record(int sig, const siginfo_t *si, void *ucontext)
 
 	if (!ft_cfg()->crash)
 		return;
-	n = ft_backtrace_signal(ucontext, ips, FT_CRASH_FRAMES);
+	n = ft_backtrace_crash(ucontext, ips, FT_CRASH_FRAMES);
 	mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)

@@ -154,6 +154,8 @@ void ft_unwind_load(void);
 int ft_backtrace(uintptr_t *ips, int max, int skip);
 /* From a signal handler: the interrupted stack, frame 0 exact. */
 int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max);
+/* A crash's stack, loading libunwind in a child when not loaded. */
+int ft_backtrace_crash(void *ucontext, uintptr_t *ips, int max);
 /* A frame as a JSON object, or as text; is_return: a return address. */
 void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return);
 /* As many whole frames as leave room for the rest of the record; their

@@ -386,11 +386,12 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	ft_exit_register();
 	ft_log_start();
 	/*
-	 * A crash handler cannot load libunwind (dlopen is not
-	 * async-signal-safe), nor the exit scan that runs in _exit: load it
-	 * now when either may need it.
+	 * libunwind is loaded where a backtrace is first taken in normal
+	 * context (a thread or child made), and by a crash in a child of its
+	 * own: not here, which every process would pay. A stack request
+	 * comes in a signal handler of a process that may have made neither.
 	 */
-	if (cfg.crash || cfg.leaks)
+	if (cfg.stack_requests && cfg.log_dir[0])
 		ft_unwind_load();
 	ft_sites_init();
 }

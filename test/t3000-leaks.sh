@@ -201,10 +201,34 @@ test_expect_success 'abort: a crash record, then death by SIGABRT' '
 	q abrt "[(c[\"signal\"], \"addr\" in c) for c in of(\"crash\")] == [(6, False)] and \"abort\" in syms(of(\"crash\")[0][\"backtrace\"])"
 '
 
+# Without a log, nothing loads libunwind before the crash (no thread, no
+# child, no sleep site): a copy of the process unwinds.
 test_expect_success 'a crash without a log: a block on stderr, same death' '
 	test_expect_code 139 preload "$LEAKY" crash 2>err &&
 	grep "^flaketrap: pid [0-9]* (.*leaky) crashed: SIGSEGV at 0x0$" err &&
-	grep "#0 .* crash_here+" err
+	grep "#0 .* crash_here+" err &&
+	grep "#1 .* scenario+" err
+'
+
+test_expect_success 'libunwind is loaded lazily: not by a process that made no thread or child' '
+	preload cat /proc/self/maps >maps &&
+	grep libflaketrap.so maps &&
+	! grep libunwind maps
+'
+
+# Another thread holds malloc's lock for good; with leak tracking off no
+# creation backtrace loaded libunwind, so the unwinding copy of the process
+# hangs in dlopen and is given up.
+test_expect_success 'a crash whose unwinding would wait on a lock: the crash address alone, same death' '
+	test_expect_code 139 preload FLAKETRAP_LEAKS=off "$LEAKY" crash-malloc-locked 2>err &&
+	grep "crashed: SIGSEGV at 0x0$" err &&
+	grep "#0 .* crash_here+" err &&
+	! grep "#1 " err
+'
+
+test_expect_success 'the same crash once a thread was made with leak tracking: the whole stack' '
+	test_expect_code 139 preload "$LEAKY" crash-malloc-locked 2>err &&
+	grep "#1 .* crash_while_malloc_locked+" err
 '
 
 # (The shell itself reports the death on the function's stderr.)
