@@ -77,8 +77,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports test-programs demo bench deps install \
-	uninstall clean
+.PHONY: all check check-exports check-cpython test-programs demo bench deps \
+	install uninstall clean
 
 all: $(LIB) $(WARP) $(TOOL)
 
@@ -157,6 +157,13 @@ check: all test-programs check-exports
 demo: all $(B)/test/fixtures/sleep-sync
 	$(Q)test/demo.sh
 
+# CPython's own tests (Debian's python3 and libpython3.11-testsuite),
+# plainly and under flaketrap run: any outcome that differs fails. The short
+# form by default (CI); FULL=1 runs every module in full. Not part of check.
+CPYTHON_CHECK_FLAGS := $(if $(filter-out 0,$(FULL)),--full)
+check-cpython: all
+	$(Q)/usr/bin/python3 test/cpython/check.py $(CPYTHON_CHECK_FLAGS)
+
 # Timings are measured, never tested: bench is in neither all nor check.
 # Its programs are plain optimized builds, as a program under test would be.
 $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
@@ -169,7 +176,7 @@ bench: $(LIB) $(WARP) $(TOOL) $(BENCH_BIN)
 
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
-	python3 perl
+	python3 perl libpython3.11-testsuite
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
