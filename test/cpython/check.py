@@ -91,6 +91,12 @@ OUTCOMES = [
 ]
 
 
+# The process groups of the regrtests running, and whether to start more.
+RUNNING = set()
+RUNNING_LOCK = threading.Lock()
+STOPPING = False
+
+
 def die(msg, status=125):
     print("check-cpython: %s" % msg, file=sys.stderr)
     sys.exit(status)
@@ -210,15 +216,24 @@ def run_module(side, module, patterns, args, env):
     with open(out_path, "w") as out:
         out.write("$ %s\n" % " ".join(argv))
         out.flush()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=work, env=env,
-                                start_new_session=True)
+        with RUNNING_LOCK:
+            if STOPPING:
+                return None
+            # A session of its own: the guard (and Ctrl-C) can end the
+            # whole tree, and no test sees our terminal.
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=subprocess.STDOUT,
+                                    cwd=work, env=env, start_new_session=True)
+            RUNNING.add(proc.pid)
         try:
             res.status = proc.wait(timeout=guard)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             res.outcome = "HUNG (killed after %d s)" % guard
+        finally:
+            with RUNNING_LOCK:
+                RUNNING.discard(proc.pid)
     res.seconds = time.monotonic() - start
     with open(out_path, errors="replace") as f:
         lines = f.read().splitlines()
@@ -237,6 +252,29 @@ def run_module(side, module, patterns, args, env):
     return res
 
 
+class Stop(Exception):
+    """SIGINT, SIGTERM or SIGHUP: the run stops, its regrtests too."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop_on_signal(signum, frame):
+    raise Stop(signum)
+
+
+def stop_running():
+    global STOPPING
+    with RUNNING_LOCK:
+        STOPPING = True
+        for pgid in RUNNING:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def run_all(sides, modules, args, env):
     """Each module's sides run side by side, args.jobs at a time."""
     tasks = [(side, mod, pats) for mod, pats in modules for side in sides]
@@ -250,13 +288,16 @@ def run_all(sides, modules, args, env):
                     return
                 side, mod, pats = tasks.pop(0)
             res = run_module(side, mod, pats, args, env)
+            if res is None:
+                return
             with lock:
                 done[0] += 1
                 print("[%d/%d] %-30s %-10s %s (%.0f s)" % (
                     done[0], len(modules) * len(sides), mod, side.name,
                     res.outcome, res.seconds), flush=True)
 
-    threads = [threading.Thread(target=worker) for _ in range(args.jobs)]
+    threads = [threading.Thread(target=worker, daemon=True)
+               for _ in range(args.jobs)]
     for t in threads:
         t.start()
     for t in threads:
@@ -400,6 +441,23 @@ def parse_args():
 
 def main():
     args = parse_args()
+    # Caught here, so every test starts with these at SIG_DFL: a shell
+    # starts a background job with SIGINT ignored, and regrtest's
+    # interrupt_main tests (test_threading) then fail on both sides.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if signum == signal.SIGINT or \
+                signal.getsignal(signum) != signal.SIG_IGN:    # nohup
+            signal.signal(signum, stop_on_signal)
+    try:
+        check(args)
+    except Stop as e:
+        stop_running()
+        print("check-cpython: stopped by signal %d; the regrtests running "
+              "were killed" % e.signum, file=sys.stderr)
+        sys.exit(128 + e.signum)
+
+
+def check(args):
     knobs = {"FLAKETRAP_SLEEP": ("off", "--sleep=off")}
     for spec in args.knob:
         name, value, option = knob_option(spec)
