@@ -91,7 +91,7 @@ OUTCOMES = [
 ]
 
 
-# The process groups of the regrtests running, and whether to start more.
+# The regrtests running, and whether to start more.
 RUNNING = set()
 RUNNING_LOCK = threading.Lock()
 STOPPING = False
@@ -219,8 +219,7 @@ def run_module(side, module, patterns, args, env):
         with RUNNING_LOCK:
             if STOPPING:
                 return None
-            # A session of its own: the guard (and Ctrl-C) can end the
-            # whole tree, and no test sees our terminal.
+            # A session of its own: no test sees our terminal.
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                     stdout=out, stderr=subprocess.STDOUT,
                                     cwd=work, env=env, start_new_session=True)
@@ -228,7 +227,7 @@ def run_module(side, module, patterns, args, env):
         try:
             res.status = proc.wait(timeout=guard)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_tree(proc.pid)
             proc.wait()
             res.outcome = "HUNG (killed after %d s)" % guard
         finally:
@@ -264,15 +263,46 @@ def stop_on_signal(signum, frame):
     raise Stop(signum)
 
 
+def children(pid):
+    kids = []
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids += [int(k) for k in f.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return kids
+
+
+def kill_tree(root):
+    """SIGKILL root and every descendant. Not by process group: regrtest
+    puts each worker in a session of its own. Stopped first, top down,
+    until no new one appears, so none forks or escapes meanwhile."""
+    stopped = set()
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        if pid in stopped:
+            continue
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            continue
+        stopped.add(pid)
+        todo += children(pid)
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def stop_running():
     global STOPPING
     with RUNNING_LOCK:
         STOPPING = True
-        for pgid in RUNNING:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        for pid in RUNNING:
+            kill_tree(pid)
 
 
 def run_all(sides, modules, args, env):
@@ -495,11 +525,17 @@ def check(args):
     under.prefix = lambda mod: [TOOL, "run"] + options + [
         "--log=" + os.path.join(log_root, mod), "--"]
     for side in (plain, under):
-        shutil.rmtree(side.dir, ignore_errors=True)
+        try:
+            shutil.rmtree(side.dir)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            die("cannot empty %s (a process of an earlier run still "
+                "writing there?): %s" % (side.dir, e))
         os.makedirs(side.dir)
 
     config = " ".join("%s=%s" % (k, v) for k, (v, _) in knobs.items())
-    print("check-cpython: %s, %d modules (%s form), regrtest -j1 --timeout "
+    print("check-cpython: %s, %d module(s) (%s form), regrtest -j1 --timeout "
           "%d%s; plain and under flaketrap run with %s, %d at a time" % (
               args.python, len(modules), "long" if args.full else "short",
               args.timeout,
