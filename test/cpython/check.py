@@ -13,8 +13,9 @@ threads and children, crashes: information, not failures).
 
 An outcome is regrtest's result for the module (PASSED, FAILED, ENV
 CHANGED, SKIPPED, RESOURCE DENIED, CRASHED, TIMEOUT, NO TESTS RUN, ...)
-and, for a module that failed, the set of its failing test cases (from
-the JUnit XML): both must be the same on both sides.
+and, for a module that failed, regrtest's count of errors and failures
+(failed subtests included) and the set of its failing test cases (from
+the JUnit XML): all must be the same on both sides.
 
 The short form (the default, run by CI) runs the quick modules in full
 and a few classes of the slow ones; --full runs every module in full.
@@ -77,6 +78,8 @@ MODULES = [
 # regrtest's result line of a test file, in -j mode: "[1/1] test_os passed",
 # "[1/1/1] test_os failed (2 errors) (1 min 3 sec) -- running: ...".
 RESULT_LINE = re.compile(r"\[\s*\d+/\d+(?:/\d+)?\] (\S+) (.*)$")
+# The duration regrtest adds to a result line of 30 s or more.
+DURATION = re.compile(r" \((?:[\d.]+ (?:hour|min|sec|ms) ?)+\)$")
 # Most specific first: "failed (env changed)" is also "failed".
 OUTCOMES = [
     ("passed", "PASSED"),
@@ -152,6 +155,12 @@ class Result:
     def skipped(self):
         return sorted(c for c, r in self.cases.items() if r == "skipped")
 
+    def counts(self):
+        """regrtest's count of errors and failures: "1 error, 16 failures"
+        (it counts the failed subtests the JUnit XML leaves out)."""
+        m = re.match(r"failed \(([^)]*(?:error|failure)[^)]*)\)", self.detail)
+        return m.group(1) if m else ""
+
     def cell(self):
         text = self.outcome
         run = sum(1 for r in self.cases.values() if r != "skipped")
@@ -160,11 +169,13 @@ class Result:
             if self.failing():
                 text += ", %d failing" % len(self.failing())
             text += ")"
+        elif self.detail:
+            text += " [%s]" % DURATION.sub("", self.detail)
         return text
 
     def key(self):
         """What must be the same on both sides."""
-        return (self.outcome, tuple(self.failing()))
+        return (self.outcome, self.counts(), tuple(self.failing()))
 
 
 def classify(text):
@@ -349,6 +360,8 @@ def print_table(plain, under, modules):
             print("  ".join("-" * w for w in widths))
     for mod, _ in modules:
         a, b = plain.results[mod], under.results[mod]
+        if not a.cases or not b.cases:
+            continue    # a side that crashed wrote no XML: nothing to list
         for what, x, y in (("failing", a.failing(), b.failing()),
                            ("skipped", a.skipped(), b.skipped())):
             only_a = sorted(set(x) - set(y))
