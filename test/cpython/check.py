@@ -15,7 +15,10 @@ An outcome is regrtest's result for the module (PASSED, FAILED, ENV
 CHANGED, SKIPPED, RESOURCE DENIED, CRASHED, TIMEOUT, NO TESTS RUN, ...)
 and, for a module that failed, regrtest's count of errors and failures
 (failed subtests included) and the set of its failing test cases (from
-the JUnit XML): all must be the same on both sides.
+the JUnit XML): all must be the same on both sides. A module whose sides
+differ runs again, both sides (files MODULE.again.*): the same then, it is
+reported as flaky (one of CPython's own flaky tests on a loaded machine)
+and not counted; --no-rerun counts every difference at once.
 
 The short form (the default, run by CI) runs the quick modules in full
 and a few classes of the slow ones; --full runs every module in full.
@@ -23,14 +26,16 @@ and a few classes of the slow ones; --full runs every module in full.
 --knob NAME=VALUE changes the flaketrap side (FLAKETRAP_SLEEP=off unless
 given; repeatable), --fail-env-changed is passed to regrtest on both
 sides: these run the configurations of test/cpython/FINDINGS.md, where
-differences are the measurement.
+differences are the measurement (no second run with --knob, unless
+--rerun).
 
 Each side's output, JUnit XML and (flaketrap side) logs are kept in --out
 (default build/cpython): OUT/plain/MODULE.out, OUT/flaketrap/MODULE.out,
 OUT/flaketrap/log/MODULE/*.jsonl, and `flaketrap report` of all of them
 in OUT/flaketrap/report.txt.
 
-Exit status: 0 when every outcome is the same and the logs are valid;
+Exit status: 0 when every outcome is the same (flaky modules aside) and
+the logs are valid;
 1 when an outcome differs or a log is invalid; 125 for a usage error (a
 bad option or knob, no CPython test suite).
 """
@@ -78,6 +83,8 @@ MODULES = [
 # regrtest's result line of a test file, in -j mode: "[1/1] test_os passed",
 # "[1/1/1] test_os failed (2 errors) (1 min 3 sec) -- running: ...".
 RESULT_LINE = re.compile(r"\[\s*\d+/\d+(?:/\d+)?\] (\S+) (.*)$")
+# The files of a module's second run, when its sides differed.
+AGAIN = ".again"
 # The duration regrtest adds to a result line of 30 s or more.
 DURATION = re.compile(r" \((?:[\d.]+ (?:hour|min|sec|ms) ?)+\)$")
 # Most specific first: "failed (env changed)" is also "failed".
@@ -205,14 +212,15 @@ def read_cases(path):
     return cases
 
 
-def run_module(side, module, patterns, args, env):
-    """Run one regrtest invocation; never longer than the outer guard."""
+def run_module(side, module, patterns, args, env, name):
+    """Run one regrtest invocation; never longer than the outer guard.
+    name: what its files are called (the module, or MODULE.again)."""
     res = Result(module)
-    out_path = os.path.join(side.dir, module + ".out")
-    xml_path = os.path.join(side.dir, module + ".xml")
-    work = os.path.join(side.dir, "work", module)
+    out_path = os.path.join(side.dir, name + ".out")
+    xml_path = os.path.join(side.dir, name + ".xml")
+    work = os.path.join(side.dir, "work", name)
     os.makedirs(work, exist_ok=True)
-    argv = list(side.prefix(module)) + [
+    argv = list(side.prefix(name)) + [
         args.python, "-m", "test", "-j1", "--timeout", str(args.timeout),
         "--junit-xml", xml_path]
     if args.fail_env_changed:
@@ -258,7 +266,7 @@ def run_module(side, module, patterns, args, env):
         res.outcome = "NO RESULT (exit %s%s)" % (
             res.status, ", " + last[-1] if last else "")
     res.cases = read_cases(xml_path)
-    side.results[module] = res
+    side.results[name] = res
     return res
 
 
@@ -316,7 +324,7 @@ def stop_running():
             kill_tree(pid)
 
 
-def run_all(sides, modules, args, env):
+def run_all(sides, modules, args, env, suffix=""):
     """Each module's sides run side by side, args.jobs at a time."""
     tasks = [(side, mod, pats) for mod, pats in modules for side in sides]
     lock = threading.Lock()
@@ -328,14 +336,14 @@ def run_all(sides, modules, args, env):
                 if not tasks:
                     return
                 side, mod, pats = tasks.pop(0)
-            res = run_module(side, mod, pats, args, env)
+            res = run_module(side, mod, pats, args, env, mod + suffix)
             if res is None:
                 return
             with lock:
                 done[0] += 1
                 print("[%d/%d] %-30s %-10s %s (%.0f s)" % (
-                    done[0], len(modules) * len(sides), mod, side.name,
-                    res.outcome, res.seconds), flush=True)
+                    done[0], len(modules) * len(sides), mod + suffix,
+                    side.name, res.outcome, res.seconds), flush=True)
 
     threads = [threading.Thread(target=worker, daemon=True)
                for _ in range(args.jobs)]
@@ -345,14 +353,30 @@ def run_all(sides, modules, args, env):
         t.join()
 
 
+def differing(plain, under, modules):
+    return [(mod, pats) for mod, pats in modules
+            if plain.results[mod].key() != under.results[mod].key()]
+
+
 def print_table(plain, under, modules):
+    """A module whose sides differed and were the same when run again
+    (MODULE.again) is flaky, not counted; one that differed twice is."""
     rows = [("module", "plain", under.name, "differ?")]
     differ = 0
+    flaky = []
     for mod, _ in modules:
         a, b = plain.results[mod], under.results[mod]
-        same = a.key() == b.key()
-        differ += not same
-        rows.append((mod, a.cell(), b.cell(), "" if same else "DIFFER"))
+        verdict = ""
+        if a.key() != b.key():
+            again = (plain.results.get(mod + AGAIN),
+                     under.results.get(mod + AGAIN))
+            if None not in again and again[0].key() == again[1].key():
+                verdict = "flaky"
+                flaky.append((mod, again[0]))
+            else:
+                verdict = "DIFFER"
+                differ += 1
+        rows.append((mod, a.cell(), b.cell(), verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for i, row in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
@@ -372,7 +396,10 @@ def print_table(plain, under, modules):
             if only_b:
                 print("  %s: %s only under %s: %s" % (
                     mod, what, under.name, ", ".join(only_b)))
-    print("%d differ" % differ)
+    for mod, res in flaky:
+        print("  %s: the sides differed, then were the same when run again "
+              "(%s on both): a flaky test, not counted" % (mod, res.cell()))
+    print("%d differ" % differ + (", %d flaky" % len(flaky) if flaky else ""))
     return differ
 
 
@@ -461,6 +488,10 @@ def parse_args():
                    help="a knob of the flaketrap side (repeatable)")
     p.add_argument("--fail-env-changed", action="store_true",
                    help="passed to regrtest on both sides")
+    p.add_argument("--rerun", action=argparse.BooleanOptionalAction,
+                   help="run a module whose sides differ once more; if they "
+                        "are the same then, the module is flaky and does "
+                        "not count (default: on without --knob, off with)")
     p.add_argument("--only", action="append", default=[], metavar="MODULE",
                    help="only this module (repeatable)")
     p.add_argument("--python", default="/usr/bin/python3",
@@ -477,6 +508,8 @@ def parse_args():
     args = p.parse_args()
     if args.timeout is None:
         args.timeout = 1800 if args.full else 600
+    if args.rerun is None:
+        args.rerun = not args.knob
     if args.timeout <= 0 or args.jobs <= 0:
         die("--timeout and --jobs must be positive")
     return args
@@ -556,10 +589,17 @@ def check(args):
               config, args.jobs), flush=True)
     start = time.monotonic()
     run_all([plain, under], modules, args, env)
+    again = differing(plain, under, modules) if args.rerun else []
+    if again:
+        print("check-cpython: %s differed: running %s again" % (
+            ", ".join(m for m, _ in again),
+            "it" if len(again) == 1 else "them"), flush=True)
+        run_all([plain, under], again, args, env, AGAIN)
     elapsed = time.monotonic() - start
     print()
     differ = print_table(plain, under, modules)
-    valid = summarize_logs(log_root, modules)
+    valid = summarize_logs(log_root, modules +
+                           [(m + AGAIN, p) for m, p in again])
     valid = write_report(log_root, os.path.join(under.dir, "report.txt")) \
         and valid
     print("outputs in %s; %.0f s in all" % (out, elapsed))
