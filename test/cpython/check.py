@@ -24,7 +24,8 @@ The short form (the default, run by CI) runs the quick modules in full
 and a few classes of the slow ones; --full runs every module in full.
 
 --knob NAME=VALUE changes the flaketrap side (FLAKETRAP_SLEEP=off unless
-given; repeatable), --fail-env-changed is passed to regrtest on both
+given; repeatable; FLAKETRAP_* variables of the caller's environment are
+left out of both sides, and so is libflaketrap in its LD_PRELOAD), --fail-env-changed is passed to regrtest on both
 sides: these run the configurations of test/cpython/FINDINGS.md, where
 differences are the measurement (no second run with --knob, unless
 --rerun).
@@ -411,6 +412,7 @@ def summarize_logs(log_root, modules):
              "crashes")]
     kinds = ("leaked_thread", "leaked_child", "crash")
     bad = []
+    no_start = []
     totals = [0] * 4
     for mod, _ in modules:
         d = os.path.join(log_root, mod)
@@ -429,6 +431,7 @@ def summarize_logs(log_root, modules):
                     continue
             if lines[-1] != "":
                 bad.append("%s: a last line with no newline" % path)
+            started = False
             for n, line in enumerate(lines[:-1], 1):
                 try:
                     rec = json.loads(line)
@@ -438,10 +441,12 @@ def summarize_logs(log_root, modules):
                 if not isinstance(rec, dict) or "event" not in rec:
                     bad.append("%s:%d: not a record" % (path, n))
                     continue
-                if rec["event"] == "start":
-                    pids.add(rec.get("pid"))
-                elif rec["event"] in counts:
+                pids.add(rec.get("pid"))
+                started = started or rec["event"] == "start"
+                if rec["event"] in counts:
                     counts[rec["event"]] += 1
+            if not started:
+                no_start.append(path)
         row = [len(pids)] + [counts[k] for k in kinds]
         totals = [t + c for t, c in zip(totals, row)]
         rows.append((mod,) + tuple(str(c) for c in row))
@@ -452,6 +457,15 @@ def summarize_logs(log_root, modules):
                         for j, (c, w) in enumerate(zip(row, widths))).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    # Not counted as invalid: a process killed while the library writes its
+    # first record leaves an empty file (by SIGKILL, say), or one with only
+    # its exit record (test/cpython/FINDINGS.md).
+    if no_start:
+        print("%d log file(s) with no start record, empty or with an exit "
+              "record alone (processes killed while the library wrote their "
+              "first record):" % len(no_start))
+        for path in no_start[:5]:
+            print("  %s" % path)
     for b in bad[:20]:
         print("invalid log: %s" % b)
     if bad:
