@@ -96,9 +96,9 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def tools/*.h test/*.h)
 
-.PHONY: all check check-exports check-stable check-asan-preload \
-	test-programs demo bench deps fuzz-deps fuzz fuzz-build install \
-	uninstall clean
+.PHONY: all check check-exports check-stable check-cpython \
+	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
+	fuzz-build install uninstall clean
 
 all: $(LIB) $(WARP) $(TOOL)
 
@@ -222,6 +222,13 @@ check-asan-preload:
 demo: all $(B)/test/fixtures/sleep-sync
 	$(Q)test/demo.sh
 
+# CPython's own tests (Debian's python3 and libpython3.11-testsuite),
+# plainly and under flaketrap run: any outcome that differs fails. The short
+# form by default (CI); FULL=1 runs every module in full. Not part of check.
+CPYTHON_CHECK_FLAGS := $(if $(filter-out 0,$(FULL)),--full)
+check-cpython: all
+	$(Q)/usr/bin/python3 test/cpython/check.py $(CPYTHON_CHECK_FLAGS)
+
 # Timings are measured, never tested: bench is in neither all nor check.
 # Its programs are plain optimized builds, as a program under test would be.
 $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
@@ -284,7 +291,7 @@ fuzz: fuzz-build
 
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
-	python3 perl faketime
+	python3 perl faketime libpython3.11-testsuite
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
 # heavy for every CI run.
 FUZZ_PACKAGES := clang libclang-rt-dev
