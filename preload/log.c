@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "fmt.h"
 #include "ft.h"
 
@@ -229,19 +232,31 @@ static void write_start(char *mem)
 }
 
 /* async-signal-safe */
+/*
+ * Every signal is blocked while the record is claimed and written: a deadly
+ * one arriving in between would run our handler, whose exit record finds
+ * the start claimed, and the log would hold an exit with no start.
+ */
 void ft_log_start(void)
 {
+	sigset_t all, old;
 	char *mem;
 	int saved = errno;
 
-	if (!logging() || atomic_exchange(&start_written, 1))
+	if (!logging() ||
+	    atomic_load_explicit(&start_written, memory_order_acquire))
 		return;
-	name_log_file();
-	mem = scratch_get();
-	if (mem) {
-		write_start(mem);
-		scratch_put(mem);
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
+	if (!atomic_exchange(&start_written, 1)) {
+		name_log_file();
+		mem = scratch_get();
+		if (mem) {
+			write_start(mem);
+			scratch_put(mem);
+		}
 	}
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
 	errno = saved;
 }
 
