@@ -3,6 +3,14 @@
 # library, LD_PRELOAD handling, nested runs.
 . "$(dirname "$0")/lib.sh"
 
+test_expect_success 'each help lists each option once' '
+	for c in run loop bisect report children; do
+		"$FLAKETRAP" $c --help >help.$c &&
+		grep -o "^  -[-a-zA-Z0-9, ]*" help.$c | sort | uniq -d >dup.$c &&
+		test ! -s dup.$c || { echo "$c: twice:"; cat dup.$c; return 1; }
+	done
+'
+
 test_expect_success '--help and --version' '
 	"$FLAKETRAP" --help >out && grep -q "^Usage: flaketrap" out &&
 	"$FLAKETRAP" --version >out && grep -q "^flaketrap [0-9]" out &&

@@ -47,7 +47,6 @@ static void usage_run(FILE *f)
 	fprintf(f,
 "  -h, --help\n      show this help.\n"
 "  -V, --version\n      show the version.\n"
-"  -V, --version\n      show the version.\n"
 "\n"
 "Without --seed (or FLAKETRAP_SEED), one seed is drawn for the whole run;\n"
 "each process logs it, so the run can be replayed with --seed.\n"
