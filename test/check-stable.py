@@ -81,7 +81,7 @@ def main():
         out = os.path.join(args.out, name.replace("/", "_"))
         cmd = [TOOL, "loop", "-n", str(args.runs), "-j", str(args.jobs),
                "--load", str(args.load), "--timeout", TIMEOUT,
-               "--out", out, "--json"] + DELAYS + ["--", "prove", f]
+               "--out", out, "--json"] + DELAYS + ["--", "prove", "-v", f]
         t0 = time.monotonic()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, check=False)

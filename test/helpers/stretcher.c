@@ -30,14 +30,19 @@ static void start(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 }
 
-static void check(const char *name)
+static long long lasted(void)
 {
 	struct timespec t1;
-	long long ns;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000 +
-	     (t1.tv_nsec - t0.tv_nsec);
+	return (long long)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+	       (t1.tv_nsec - t0.tv_nsec);
+}
+
+static void check(const char *name)
+{
+	long long ns = lasted();
+
 	if (ns < min_ns) {
 		fprintf(stderr, "stretcher: %s lasted %lld ns, less than %lld\n",
 			name, ns, min_ns);
@@ -58,6 +63,7 @@ int main(int argc, char **argv)
 {
 	struct timespec us = { 0, 1000 }, deadline;
 	struct timeval tv = { 0, 1 };
+	int tries;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: stretcher MIN_NS [NAME]\n");
@@ -70,7 +76,13 @@ int main(int argc, char **argv)
 	TIMED("nanosleep", nanosleep(&us, NULL));
 	TIMED("clock_nanosleep", clock_nanosleep(CLOCK_MONOTONIC, 0, &us,
 						 NULL));
-	if (want("clock_nanosleep_abs")) {
+	/*
+	 * A deadline already past when the wrapper reads the clock is a zero
+	 * sleep, never lengthened: a process preempted for 1 ms between
+	 * taking the deadline and the call (a loaded machine) sees one. Three
+	 * tries: a wrapper that never lengthens fails all three.
+	 */
+	for (tries = 0; want("clock_nanosleep_abs") && tries < 3; tries++) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_nsec += 1000000;
 		if (deadline.tv_nsec >= 1000000000) {
@@ -79,7 +91,10 @@ int main(int argc, char **argv)
 		}
 		start();
 		clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &deadline, NULL);
-		check("clock_nanosleep_abs");
+		if (lasted() >= min_ns || tries == 2) {
+			check("clock_nanosleep_abs");
+			break;
+		}
 	}
 	TIMED("thrd_sleep", thrd_sleep(&us, NULL));
 	TIMED("select", select(0, NULL, NULL, NULL, &tv));
