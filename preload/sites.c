@@ -269,11 +269,22 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 	add(&s->t, req_ns, slept_ns, changed);
 }
 
-/* async-signal-safe: a fork child starts with no site. */
+/*
+ * async-signal-safe: a fork child starts with no site. Only the slots in
+ * use are written: a write to a page copies it, and every fork child would
+ * pay for the whole table (7 pages) even when nothing was counted.
+ */
 void ft_sites_after_fork(void)
 {
-	memset(sites, 0, sizeof(sites));
-	memset(&other, 0, sizeof(other));
+	int i;
+
+	if (!counting)
+		return;
+	for (i = 0; i < FT_SITES; i++)
+		if (atomic_load_explicit(&sites[i].ip, memory_order_relaxed))
+			memset(&sites[i], 0, sizeof(sites[i]));
+	if (atomic_load_explicit(&other.seen, memory_order_relaxed))
+		memset(&other, 0, sizeof(other));
 }
 
 static void tally_json(struct ft_buf *b, const struct tally *t)
