@@ -318,7 +318,7 @@ def main():
         return (lambda: ([prog("spawn")] + mode_argv, env)), with_lib
 
     def sleep_rows():
-        # Both sides under the library, every sleep shrunk to a yield:
+        # Both sides under the library, every sleep shrunk to nothing:
         # the cost of sleep sites against the same run without them.
         argv = [prog("sleep-sites"), str(SHRUNK_SLEEPS)]
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sleep-sites COUNT: COUNT usleep(1000) calls spread over four call sites, two
- * calls deep. Under the library each is shrunk to a yield: what is left is
+ * calls deep. Under the library each is shrunk to nothing: what is left is
  * the wrapper's own cost, and with FLAKETRAP_LOG or a pattern, the cost of
  * finding and counting the sleep's site. Run under the library only
  * (without it, COUNT ms of sleeping). Prints the nanoseconds the loop took.
