@@ -51,6 +51,13 @@ test_expect_success 'no log, no record; a process that never sleeps writes none'
 	test "$(logq quiet "len(of(\"sleep_sites\")), len(starts)")" = "(0, 1)"
 '
 
+test_expect_success 'every knob off: libunwind is not even loaded; a pattern loads it' '
+	preload FLAKETRAP_SLEEP=off FLAKETRAP_LEAKS=off FLAKETRAP_CRASH=off cat /proc/self/maps >maps-off &&
+	! grep -q libunwind maps-off &&
+	preload FLAKETRAP_SLEEP=off FLAKETRAP_LEAKS=off FLAKETRAP_CRASH=off FLAKETRAP_SLEEP_SKIP=x+0x1 cat /proc/self/maps >maps-pat &&
+	grep -q libunwind maps-pat
+'
+
 test_expect_success 'FLAKETRAP_SLEEP_SKIP on the guilty function: it passes, the sleep is seen' '
 	preload FLAKETRAP_SLEEP_SKIP=wait_for_worker FLAKETRAP_LOG=skip "$FIX" >out &&
 	grep -q "^PASS" out &&
