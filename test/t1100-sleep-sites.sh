@@ -77,6 +77,13 @@ test_expect_success 'a glob matches a caller too: main is in the first frames' '
 	test "$(sites caller)" = "pace:3:3 wait_for_worker:1:1"
 '
 
+test_expect_success 'our own frames are in no backtrace and match no glob' '
+	test "$(logq all "[f[\"module\"] for r in of(\"sleep_sites\") for s in r[\"sites\"] for f in s[\"backtrace\"] if \"libflaketrap\" in f.get(\"module\", \"\")]")" = "[]" &&
+	test "$(logq all "[syms(s[\"backtrace\"])[:3] for s in of(\"sleep_sites\")[0][\"sites\"]] == [[\"pace\", \"main\", None], [\"wait_for_worker\", \"main\", None]]")" = True &&
+	preload FLAKETRAP_SLEEP_ONLY="main_trampoline,libflaketrap*" FLAKETRAP_LOG=ours "$FIX" >out &&
+	test "$(sites ours)" = "pace:3:0 wait_for_worker:1:0"
+'
+
 test_expect_success 'SKIP wins over ONLY' '
 	preload FLAKETRAP_SLEEP_ONLY="*" FLAKETRAP_SLEEP_SKIP=wait_for_worker "$FIX" >out
 '
