@@ -596,17 +596,24 @@ void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return)
 	ft_buf_char(b, ')');
 }
 
+/*
+ * errno is kept: a sleep's patterns call this before the sleep, and a
+ * module whose file cannot be opened for its .symtab (deleted, or a
+ * relative path after a chdir) would leave ENOENT behind.
+ */
 void ft_frame_name(uintptr_t ip, int is_return, struct ft_frame_name *out)
 {
 	struct link_map *map;
 	Dl_info info;
+	int saved = errno;
 
 	memset(out, 0, sizeof(*out));
-	if (!lookup(ip, is_return, &info, &map))
-		return;
-	out->module = module_name(&info, map);
-	out->symbol = info.dli_sname;
-	out->offset = ip - map->l_addr;
+	if (lookup(ip, is_return, &info, &map)) {
+		out->module = module_name(&info, map);
+		out->symbol = info.dli_sname;
+		out->offset = ip - map->l_addr;
+	}
+	errno = saved;
 }
 
 /* "module+0x1234": the module's file name and the offset of ip in it. */

@@ -167,6 +167,7 @@ static int prepare_log_dir(char *err, size_t errlen)
 {
 	char cwd[FT_PATH_MAX], abs[FT_PATH_MAX], *p;
 	struct ft_buf b;
+	struct stat st;
 	int e;
 
 	if (cfg.log_dir[0] == '\0')
@@ -197,9 +198,18 @@ static int prepare_log_dir(char *err, size_t errlen)
 		if (!e)
 			break;
 	}
-	if (mkdir(cfg.log_dir, 0755) == 0 || errno == EEXIST)
+	if (mkdir(cfg.log_dir, 0755) == 0)
 		return 0;
 	e = errno;
+	/* EEXIST for a file too: its logs would be lost without a word. */
+	if (e == EEXIST) {
+		if (stat(cfg.log_dir, &st) != 0)
+			e = errno;
+		else if (!S_ISDIR(st.st_mode))
+			e = ENOTDIR;
+		else
+			return 0;
+	}
 	ft_buf_init(&b, err, errlen);
 	ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
 	ft_buf_quoted(&b, cfg.log_dir);

@@ -30,6 +30,8 @@
 #define FT_MATCH_FRAMES 4
 /* Modules whose frames are never a site. */
 #define FT_SKIPPED_MAX 8
+/* Addresses that find them: one in libc, one in each of our libraries. */
+#define FT_MARKS 3
 
 struct tally {
 	atomic_ullong seen;
@@ -51,30 +53,35 @@ static struct tally other;
 
 static struct {
 	uintptr_t lo, hi;
+	int ours;	/* libflaketrap.so or libflaketrap-warp.so */
 } skipped[FT_SKIPPED_MAX];
 static int nskipped;
 static int counting;		/* FLAKETRAP_LOG is set */
 static int filtering;		/* a pattern is set */
 static int filter_frames;	/* a glob is set: the callers count too */
 
+/* 1 when ip is in a module that is no site, 2 when in one of ours. */
 static int in_skipped(uintptr_t ip)
 {
 	int i;
 
 	for (i = 0; i < nskipped; i++)
 		if (ip >= skipped[i].lo && ip < skipped[i].hi)
-			return 1;
+			return skipped[i].ours ? 2 : 1;
 	return 0;
 }
 
-/* dl_iterate_phdr: the address range of each module whose frames are no
- * site; data holds addresses inside ours. */
+/*
+ * dl_iterate_phdr: the address range of each module whose frames are no
+ * site; data holds an address in libc (whatever its name), then addresses
+ * in ours (0 when absent).
+ */
 static int note_module(struct dl_phdr_info *info, size_t size, void *data)
 {
 	const uintptr_t *marks = data;
 	const char *base = strrchr(info->dlpi_name, '/');
 	uintptr_t lo = UINTPTR_MAX, hi = 0, a;
-	int i, skip;
+	int i, skip, ours = 0;
 
 	(void)size;
 	for (i = 0; i < info->dlpi_phnum; i++) {
@@ -89,11 +96,13 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *data)
 	base = base ? base + 1 : info->dlpi_name;
 	skip = strncmp(base, "libc.so", 7) == 0 ||
 	       strncmp(base, "libstdc++.so", 12) == 0;
-	for (i = 0; marks[i]; i++)
-		skip |= marks[i] >= lo && marks[i] < hi;
-	if (skip && lo < hi && nskipped < FT_SKIPPED_MAX) {
+	skip |= marks[0] >= lo && marks[0] < hi;
+	for (i = 1; i < FT_MARKS; i++)
+		ours |= marks[i] && marks[i] >= lo && marks[i] < hi;
+	if ((skip || ours) && lo < hi && nskipped < FT_SKIPPED_MAX) {
 		skipped[nskipped].lo = lo;
-		skipped[nskipped++].hi = hi;
+		skipped[nskipped].hi = hi;
+		skipped[nskipped++].ours = ours;
 	}
 	return 0;
 }
@@ -110,12 +119,12 @@ void ft_sites_configure(void)
 
 void ft_sites_init(void)
 {
-	uintptr_t marks[4] = { 0 };
+	uintptr_t marks[FT_MARKS];
 
 	if (!counting && !filtering)
 		return;
-	marks[0] = (uintptr_t)ft_sites_init;
-	marks[1] = (uintptr_t)ft_real.nanosleep;
+	marks[0] = (uintptr_t)ft_real.nanosleep;
+	marks[1] = (uintptr_t)ft_sites_init;
 	marks[2] = (uintptr_t)dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
 	nskipped = 0;
 	dl_iterate_phdr(note_module, marks);
@@ -144,10 +153,16 @@ static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
 		c->site = in_skipped(ra) ? 0 : ra;
 		return;
 	}
-	for (k = 0; k < FT_SITE_FRAMES && i + k < n; k++)
-		c->frames[k] = raw[i + k];
+	/*
+	 * Our own frames below the site (the trampoline under main, a
+	 * thread's start) are left out: no glob may match them, and they
+	 * would take a place among the frames the globs see.
+	 */
+	for (k = 0; k < FT_SITE_FRAMES && i < n; i++)
+		if (in_skipped(raw[i]) != 2)
+			c->frames[k++] = raw[i];
 	c->nframes = k;
-	c->site = raw[i];
+	c->site = c->frames[0];
 }
 
 /*

@@ -20,4 +20,16 @@ test_expect_success 'same returns and errno with a log and signal handling' '
 	diff -u plain got
 '
 
+# A pattern looks up the names of the sleep's frames: dladdr, and the
+# .symtab of a file that may be gone (open fails with ENOENT).
+for pat in "SLEEP_ONLY=nothing_*" "SLEEP_SKIP=nothing_*" "SLEEP_ONLY=main" \
+	   "SLEEP_SKIP=main" "SLEEP_ONLY=gone+0x1"; do
+	test_expect_success "same returns and errno with FLAKETRAP_$pat, the program's file gone" '
+		cp "$HELPERS/errno-probe" gone &&
+		preload FLAKETRAP_$pat FLAKETRAP_LOG=log-pat ./gone --unlink-self >got &&
+		test ! -e gone &&
+		diff -u plain got
+	'
+done
+
 test_done

@@ -51,6 +51,13 @@ test_expect_success 'no log, no record; a process that never sleeps writes none'
 	test "$(logq quiet "len(of(\"sleep_sites\")), len(starts)")" = "(0, 1)"
 '
 
+test_expect_success 'every knob off: libunwind is not even loaded; a pattern loads it' '
+	preload FLAKETRAP_SLEEP=off FLAKETRAP_LEAKS=off FLAKETRAP_CRASH=off cat /proc/self/maps >maps-off &&
+	! grep -q libunwind maps-off &&
+	preload FLAKETRAP_SLEEP=off FLAKETRAP_LEAKS=off FLAKETRAP_CRASH=off FLAKETRAP_SLEEP_SKIP=x+0x1 cat /proc/self/maps >maps-pat &&
+	grep -q libunwind maps-pat
+'
+
 test_expect_success 'FLAKETRAP_SLEEP_SKIP on the guilty function: it passes, the sleep is seen' '
 	preload FLAKETRAP_SLEEP_SKIP=wait_for_worker FLAKETRAP_LOG=skip "$FIX" >out &&
 	grep -q "^PASS" out &&
@@ -68,6 +75,13 @@ test_expect_success 'FLAKETRAP_SLEEP_ONLY: a glob of the guilty function fails, 
 test_expect_success 'a glob matches a caller too: main is in the first frames' '
 	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY=main FLAKETRAP_LOG=caller "$FIX" >out &&
 	test "$(sites caller)" = "pace:3:3 wait_for_worker:1:1"
+'
+
+test_expect_success 'our own frames are in no backtrace and match no glob' '
+	test "$(logq all "[f[\"module\"] for r in of(\"sleep_sites\") for s in r[\"sites\"] for f in s[\"backtrace\"] if \"libflaketrap\" in f.get(\"module\", \"\")]")" = "[]" &&
+	test "$(logq all "[syms(s[\"backtrace\"])[:3] for s in of(\"sleep_sites\")[0][\"sites\"]] == [[\"pace\", \"main\", None], [\"wait_for_worker\", \"main\", None]]")" = True &&
+	preload FLAKETRAP_SLEEP_ONLY="main_trampoline,libflaketrap*" FLAKETRAP_LOG=ours "$FIX" >out &&
+	test "$(sites ours)" = "pace:3:0 wait_for_worker:1:0"
 '
 
 test_expect_success 'SKIP wins over ONLY' '
@@ -100,6 +114,94 @@ test_expect_success 'sleeps in a signal handler, inside an interrupted sleep, wi
 		preload "$HELPERS/sig-sleeper" 1800 &&
 	test "$(logq sig "[s[\"seen\"] > 0 for r in of(\"sleep_sites\") for s in r[\"sites\"] if s[\"backtrace\"][0].get(\"symbol\") == \"on_tick\"]")" = "[True]" &&
 	test "$(logq sig "sum(s[\"seen\"] for r in of(\"sleep_sites\") for s in r[\"sites\"]) + of(\"sleep_sites\")[0][\"other\"][\"seen\"] == total(\"sleeps_seen\")")" = True
+'
+
+test_expect_success 'a full table: the first 256 sites, the rest in other, over several records' '
+	preload FLAKETRAP_LOG=many "$HELPERS/site-shapes" many &&
+	test "$(logq many "len(of(\"sleep_sites\")) > 1")" = True &&
+	test "$(logq many "len(set(s[\"id\"] for r in of(\"sleep_sites\") for s in r[\"sites\"])), sum(s[\"seen\"] for r in of(\"sleep_sites\") for s in r[\"sites\"]), total(\"sleeps_seen\")")" = "(256, 256, 300)" &&
+	test "$(logq many "[(\"other\" in r) for r in of(\"sleep_sites\")].count(True), of(\"sleep_sites\")[0][\"other\"]")" = "(1, {'"'"'seen'"'"': 44, '"'"'changed'"'"': 44, '"'"'requested_ns'"'"': 44000, '"'"'slept_ns'"'"': 44})" &&
+	"$FLAKETRAP" report many >out 2>err &&
+	test ! -s err &&
+	test "$(grep -c "^sleep sites of pid" out)" = 1 &&
+	test "$(grep -c "^  many+0x[0-9a-f]* at .*: seen 1, changed 1; " out)" = 256 &&
+	grep -q "^  other sleeps (beyond the table, or no frame outside libc): seen 44, changed 44; asked 44 us, slept 44 ns$" out &&
+	"$FLAKETRAP" report --json many >doc.json &&
+	"$PYTHON" -c "import json
+recs = json.load(open(\"doc.json\"))[\"sleep_sites\"]
+assert sum(len(r[\"sites\"]) for r in recs) == 256, recs
+assert [r[\"other\"][\"seen\"] for r in recs if \"other\" in r] == [44], recs
+"
+'
+
+test_expect_success 'a fork child starts with no site: each process lists its own' '
+	preload FLAKETRAP_LOG=fork "$HELPERS/site-shapes" fork &&
+	test "$(logq fork "sorted((r[\"pid\"] == root, s[\"backtrace\"][0][\"symbol\"], s[\"seen\"]) for r in of(\"sleep_sites\") for s in r[\"sites\"])")" = "[(False, '"'"'child_nap'"'"', 1), (True, '"'"'parent_naps'"'"', 1), (True, '"'"'parent_naps'"'"', 1)]"
+'
+
+test_expect_success 'globs see the site and its 3 callers, not the 5th frame' '
+	for pat in depth5 depth2; do
+		preload FLAKETRAP_SLEEP_ONLY=$pat FLAKETRAP_LOG=only-$pat "$HELPERS/site-shapes" chain &&
+		preload FLAKETRAP_SLEEP_SKIP=$pat FLAKETRAP_LOG=skip-$pat "$HELPERS/site-shapes" chain || return 1
+	done &&
+	preload FLAKETRAP_SLEEP_ONLY=depth1 FLAKETRAP_LOG=only-depth1 "$HELPERS/site-shapes" chain &&
+	preload FLAKETRAP_SLEEP_SKIP=depth1 FLAKETRAP_LOG=skip-depth1 "$HELPERS/site-shapes" chain &&
+	test "$(logq only-depth5 "total(\"sleeps_changed\")")$(logq only-depth2 "total(\"sleeps_changed\")")$(logq only-depth1 "total(\"sleeps_changed\")")" = 110 &&
+	test "$(logq skip-depth5 "total(\"sleeps_changed\")")$(logq skip-depth2 "total(\"sleeps_changed\")")$(logq skip-depth1 "total(\"sleeps_changed\")")" = 001
+'
+
+test_expect_success 'a sleep in libstdc++ is counted at its caller' '
+	cat >cxx.cc <<-\EOF &&
+	#include <chrono>
+	/* libstdc++ out-of-line sleep (older binaries call it): it calls
+	 * nanosleep itself, so the wrapper returns into libstdc++. */
+	namespace std { namespace this_thread {
+	void __sleep_for(chrono::seconds, chrono::nanoseconds);
+	} }
+	extern "C" __attribute__((noinline)) void cxx_nap(void)
+	{
+		std::this_thread::__sleep_for(std::chrono::seconds(3600),
+					      std::chrono::nanoseconds(0));
+		asm volatile("");
+	}
+	int main() { cxx_nap(); return 0; }
+	EOF
+	c++ -O2 -o cxx cxx.cc &&
+	preload FLAKETRAP_LOG=cxx-log ./cxx &&
+	test "$(sites cxx-log)" = "cxx_nap:1:1" &&
+	preload FLAKETRAP_SLEEP_ONLY=cxx_nap FLAKETRAP_LOG=cxx-only ./cxx &&
+	test "$(sites cxx-only)" = "cxx_nap:1:1"
+'
+
+test_expect_success 'with --timers=warp the sites are the program'"'"'s, not the warp wrappers'"'"'' '
+	test_expect_code 1 "$FLAKETRAP" run --timers=warp --log=warp -- "$FIX" >out &&
+	test "$(sites warp)" = "pace:3:3 wait_for_worker:1:1" &&
+	"$FLAKETRAP" run --timers=warp --sleep-skip=wait_for_worker -- "$FIX" >out
+'
+
+test_expect_success 'patterns and sites hold for a sleep before our constructor runs' '
+	cat >ctor.c <<-\EOF &&
+	#include <unistd.h>
+	__attribute__((noinline)) static void early_nap(void)
+	{
+		usleep(1000);
+		asm volatile("");
+	}
+	__attribute__((constructor)) static void early(void) { early_nap(); }
+	int ctor_lib_loaded(void) { return 1; }
+	EOF
+	cat >main.c <<-\EOF &&
+	int ctor_lib_loaded(void);
+	int main(void) { return !ctor_lib_loaded(); }
+	EOF
+	cc -shared -fPIC -o libctor.so ctor.c &&
+	cc -o ctor-main main.c -L. -lctor -Wl,-rpath,"$PWD" &&
+	preload FLAKETRAP_LOG=ctor ./ctor-main &&
+	test "$(sites ctor)" = "early_nap:1:1" &&
+	preload FLAKETRAP_SLEEP_ONLY=nothing FLAKETRAP_LOG=ctor-only ./ctor-main &&
+	test "$(sites ctor-only)" = "early_nap:1:0" &&
+	preload FLAKETRAP_SLEEP_SKIP=early_nap FLAKETRAP_LOG=ctor-skip ./ctor-main &&
+	test "$(sites ctor-skip)" = "early_nap:1:0"
 '
 
 test_expect_success 'flaketrap run takes --sleep-only and --sleep-skip' '
@@ -146,6 +248,12 @@ test_expect_success 'bisect --sleeps names exactly the sleep used as synchroniza
 		test "$(cat found)" = "$(sed -n "s/.*(\(sleep-sites+0x[0-9a-f]*\)).*/\1/p" out)" ||
 		return 1
 	done
+'
+
+test_expect_success 'bisect --sleeps: sites whose sleeps are skipped are no case; the user'"'"'s FLAKETRAP_SLEEP is kept' '
+	FLAKETRAP_SLEEP=1ns $GUARD "$FLAKETRAP" bisect --sleeps --sleep-skip=pace -- "$FIX" >out 2>err &&
+	grep -q "^flaketrap bisect: 1 sleep site whose sleeps were changed$" err &&
+	grep -q "^wait_for_worker+0x[0-9a-f]* at $SRC:$guilty_line (sleep-sites+0x[0-9a-f]*): this sleep is used as synchronization$" out
 '
 
 test_expect_success 'bisect --sleeps: nothing to blame, status 1 and why' '

@@ -60,7 +60,11 @@ test_expect_success 'FLAKETRAP_LOG rejects an empty value and an impossible dire
 	bad FLAKETRAP_LOG "" "expected a directory path" &&
 	test_expect_code 125 env FLAKETRAP_LOG=/proc/nope LD_PRELOAD="$LIB" /bin/true 2>err &&
 	grep -F "FLAKETRAP_LOG=" err && grep -F "/proc/nope" err &&
-	grep -F "cannot create the directory" err
+	grep -F "cannot create the directory" err &&
+	: >a-file &&
+	test_expect_code 125 env FLAKETRAP_LOG=a-file LD_PRELOAD="$LIB" /bin/true 2>err &&
+	grep -F "/a-file" err &&
+	grep -F ": cannot create the directory: Not a directory" err
 '
 
 test_expect_success 'an unknown FLAKETRAP_ name is a typo, with a suggestion' '

@@ -80,10 +80,10 @@ static void usage(FILE *f)
 "Exit status: 0 when a failing subset was found (the whole list counts);\n"
 "1 when the whole list did not fail (with --sleeps: CMD passed with every\n"
 "sleep shrunk, changed no sleep, failed with none changed, or passed with\n"
-"the sleeps of every site found shrunk); 130 after Ctrl-C (OUT holds the best subset so far); 125\n"
-"for a flaketrap error (bad option, empty CASES, no {} in CMD, unwritable\n"
-"OUT, --sleeps with -i or --sleep-only); 126 when CMD cannot run; 127 when\n"
-"CMD is not found.\n");
+"the sleeps of every site found shrunk); 130 after Ctrl-C (OUT holds the\n"
+"best subset so far); 125 for a flaketrap error (bad option, empty CASES,\n"
+"no {} in CMD, unwritable OUT, --sleeps with -i or --sleep-only); 126 when\n"
+"CMD cannot run; 127 when CMD is not found.\n");
 }
 
 struct bisect {

@@ -3,7 +3,9 @@
  * Prints, for calls that must fail or succeed at once, what each returned
  * and errno after it. Its output with and without the library must be the
  * same: invalid arguments fail exactly as libc makes them fail.
- * Every valid sleep here is 0 or 1 us long.
+ * Every valid sleep here is 0 or 1 us long. With --unlink-self it first
+ * deletes its own file, so that the library cannot read the symbols of
+ * its frames (FLAKETRAP_SLEEP_ONLY and _SKIP look them up).
  */
 #include <errno.h>
 #include <poll.h>
@@ -26,7 +28,7 @@
 		       errno == SENTINEL ? "untouched" : strerror(errno));  \
 	} while (0)
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct timespec neg_ns = { 0, -1 }, big_ns = { 0, 1000000000 },
 			neg_s = { -1, 0 }, one_us = { 0, 1000 },
@@ -35,6 +37,11 @@ int main(void)
 		       tv_zero = { 0, 0 }, tv_1us = { 0, 1 };
 	clockid_t cpu;
 
+	if (argc > 1 && strcmp(argv[1], "--unlink-self") == 0 &&
+	    unlink(argv[0]) != 0) {
+		perror("errno-probe: unlink");
+		return 2;
+	}
 	PROBE("nanosleep nsec=-1", nanosleep(&neg_ns, &rem));
 	PROBE("nanosleep nsec=1e9", nanosleep(&big_ns, &rem));
 	PROBE("nanosleep sec=-1", nanosleep(&neg_s, &rem));
