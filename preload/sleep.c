@@ -24,9 +24,16 @@
  */
 #define FT_AT_ONCE_BELOW_NS 1000
 
+/*
+ * The counters reach the log only: without one, no sleep of any thread
+ * writes them (four locked adds on one shared line, a tenth of the cost of
+ * a zero-timeout select).
+ */
 static int64_t account(struct ft_sleep_call *call, int64_t req_ns,
 		       int64_t slept_ns, int changed)
 {
+	if (ft_cfg()->log_dir[0] == '\0')
+		return changed ? slept_ns : -1;
 	atomic_fetch_add_explicit(&ft_counters.sleeps_seen, 1,
 				  memory_order_relaxed);
 	if (changed)
