@@ -44,7 +44,7 @@ test_expect_success 'a SIGCHLD handler reaping while its thread forks: no deadlo
 # same_as_plain CMD...: stdout, stderr and exit status with the library
 # (sleeps unchanged, leak logging on) are exactly those without it.
 same_as_plain () {
-	"$@" >plain.out 2>plain.err
+	$GUARD "$@" >plain.out 2>plain.err
 	plain=$?
 	preload FLAKETRAP_SLEEP=off FLAKETRAP_LOG=same "$@" >lib.out 2>lib.err
 	lib=$?
