@@ -11,12 +11,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-
-#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
 #include "fmt.h"
 #include "ft.h"
 
@@ -231,11 +231,11 @@ static void write_start(char *mem)
 	write_line(&b);
 }
 
-/* async-signal-safe */
 /*
- * Every signal is blocked while the record is claimed and written: a deadly
- * one arriving in between would run our handler, whose exit record finds
- * the start claimed, and the log would hold an exit with no start.
+ * async-signal-safe. Every signal is blocked while the record is claimed
+ * and written: a deadly one arriving in between would run our handler,
+ * whose exit record finds the start claimed, and the log would hold an
+ * exit with no start.
  */
 void ft_log_start(void)
 {
