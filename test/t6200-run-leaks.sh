@@ -122,6 +122,19 @@ test_expect_success 'a bad --grace is refused before CMD runs' '
 	test ! -e ran
 '
 
+test_expect_success '--log naming an existing file: 125 before CMD runs, nothing read' '
+	printf "not a log\\n" >afile &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" run --log=afile -- \
+		sh -c "echo ran >ran" 2>err &&
+	test ! -e ran &&
+	test "$(wc -l <err)" = 1 &&
+	grep -q "^flaketrap: --log=afile: .*Not a directory" err &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" loop -n 1 --out=o --log=afile -- \
+		sh -c "echo ran >ran" 2>err &&
+	test ! -e ran && test "$(wc -l <err)" = 1 &&
+	test "$(cat afile)" = "not a log"
+'
+
 test_expect_success 'a --log directory with older records: only this run counts' '
 	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >>\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
 	$GUARD "$FLAKETRAP" run --log=reused -- sh -c "$write" 2>err &&

@@ -254,6 +254,16 @@ test_expect_success 'Ctrl-C: status 130 once every run and load process has stop
 	return $rc
 '
 
+test_expect_success 'no --out: a private directory, kept only when a run is' '
+	mkdir priv && (cd priv && "$FLAKETRAP" loop -n 2 -- true >out) &&
+	test "$(ls -A priv)" = out &&
+	(cd priv && test_expect_code 1 "$FLAKETRAP" loop -n 1 -- false >out) &&
+	dir=$(cd priv && ls -d flaketrap-runs.*) &&
+	test "$(stat -c %a "priv/$dir")" = 700 &&
+	grep -q "failing runs go to $PWD/priv/$dir\$" priv/out &&
+	test -x "priv/$dir"/run-1.seed-*/reproduce.sh
+'
+
 test_expect_success 'bad input: exit 125, nothing run' '
 	test_expect_code 125 "$FLAKETRAP" loop true 2>err &&
 	grep -q "'"'"'--'"'"' must come before CMD" err &&

@@ -60,7 +60,8 @@ static void usage(FILE *f)
 "                   killed (SIGKILL), and the run counts as timed out\n"
 "  --load=N         N more processes burn CPU while the loop runs; they are\n"
 "                   always stopped when it ends\n"
-"  --out=DIR        where failing runs are kept (default: flaketrap-runs),\n"
+"  --out=DIR        where failing runs are kept (default: a new private\n"
+"                   flaketrap-runs.XXXXXX here, removed if nothing is kept),\n"
 "                   one directory each: stdout, stderr, log/, flaketrap.txt\n"
 "                   (what flaketrap run would print), seed, result and\n"
 "                   reproduce.sh\n"
@@ -124,7 +125,8 @@ struct loop {
 	long long max_runs;	/* -1: forever */
 	int jobs, until_fail, json, load;
 	int64_t timeout_ns;
-	const char *outdir;
+	const char *outdir;	/* NULL: a private one, made here */
+	int own_outdir;		/* removed at the end when nothing is kept */
 	char *logdir;		/* --log, absolute; NULL */
 	struct ft_runopt opt;
 	struct ft_config cfg;
@@ -220,6 +222,7 @@ void ft_remove_tree(const char *dir)
 int ft_mkdir_p(const char *dir)
 {
 	char path[PATH_MAX], *p;
+	struct stat st;
 
 	if (strlen(dir) >= sizeof(path)) {
 		errno = ENAMETOOLONG;
@@ -234,7 +237,18 @@ int ft_mkdir_p(const char *dir)
 			return -1;
 		*p = '/';
 	}
-	return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+	if (mkdir(path, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	/* A file by that name would be taken for the directory, then read. */
+	if (stat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
 }
 
 void ft_shell_quote(FILE *f, const char *s)
@@ -846,7 +860,25 @@ static int prepare_dirs(struct loop *lp)
 	const char *log = getenv("FLAKETRAP_LOG");
 	char abs[PATH_MAX], *probe;
 
-	if (ft_mkdir_p(lp->outdir) != 0) {
+	/*
+	 * No --out: a directory of our own, mode 0700 and a name no one can
+	 * guess, never a fixed name that another user could own or plant
+	 * first in a shared working directory.
+	 */
+	if (!lp->outdir) {
+		probe = strdup("flaketrap-runs.XXXXXX");
+		if (!probe)
+			oom();
+		if (!mkdtemp(probe)) {
+			fprintf(stderr, "flaketrap loop: cannot make a directory"
+					" for failing runs in %s: %s\n",
+				lp->cwd, strerror(errno));
+			free(probe);
+			return FT_EXIT_TOOL_ERROR;
+		}
+		lp->own_outdir = 1;
+		lp->outdir = probe;
+	} else if (ft_mkdir_p(lp->outdir) != 0) {
 		fprintf(stderr, "flaketrap loop: cannot make --out directory"
 				" %s: %s\n", lp->outdir, strerror(errno));
 		return FT_EXIT_TOOL_ERROR;
@@ -873,8 +905,13 @@ static int prepare_dirs(struct loop *lp)
 			oom();
 	}
 	/* The runs' logs go where the runs are, absolute. */
-	if (realpath(lp->outdir, abs))
+	if (realpath(lp->outdir, abs)) {
+		if (lp->own_outdir)
+			free((char *)lp->outdir);
 		lp->outdir = strdup(abs);
+	} else if (!lp->own_outdir) {
+		lp->outdir = strdup(lp->outdir);
+	}
 	if (!lp->outdir)
 		oom();
 	return 0;
@@ -895,7 +932,6 @@ int ft_cmd_loop(int argc, char **argv)
 	ft_runopt_init(&lp.opt);
 	lp.max_runs = -1;
 	lp.jobs = jobs_default();
-	lp.outdir = "flaketrap-runs";
 	if (parse_options(&lp, argc, argv)) {
 		ft_runopt_free(&lp.opt);
 		return FT_EXIT_TOOL_ERROR;
@@ -914,6 +950,10 @@ int ft_cmd_loop(int argc, char **argv)
 	if (!rc)
 		rc = prepare_dirs(&lp);
 	if (rc) {
+		if (lp.own_outdir) {
+			rmdir(lp.outdir);
+			free((char *)lp.outdir);
+		}
 		free(lp.orig_preload);
 		free(lp.logdir);
 		ft_runopt_free(&lp.opt);
@@ -997,6 +1037,11 @@ int ft_cmd_loop(int argc, char **argv)
 		free(slots[i].dir);
 	}
 	secs = (double)(now_ns() - lp.t0) / 1e9;
+	/* A private directory that keeps nothing is not left behind. */
+	if (lp.own_outdir && rmdir(lp.outdir) == 0) {
+		free((char *)lp.outdir);
+		lp.outdir = NULL;
+	}
 	if (got_signal)
 		status = 128 + got_signal;
 	else if (lp.failed || lp.timed_out)

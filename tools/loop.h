@@ -11,7 +11,10 @@ unsigned long long ft_loop_seed(unsigned long long base, long long i);
 /* rm -r dir, quietly. */
 void ft_remove_tree(const char *dir);
 
-/* mkdir -p dir: 0, or -1 with errno set. */
+/*
+ * mkdir -p dir: 0, or -1 with errno set (ENOTDIR when dir exists and is not
+ * a directory).
+ */
 int ft_mkdir_p(const char *dir);
 
 /* s in single quotes for sh. */

@@ -22,6 +22,7 @@
 
 #include "../preload/config.h"
 #include "commands.h"
+#include "loop.h"
 #include "runopt.h"
 #include "summary.h"
 
@@ -83,25 +84,6 @@ static void die(const char *fmt, ...)
 	exit(EXIT_TOOL_ERROR);
 }
 
-static void mkdir_p(const char *dir)
-{
-	char path[PATH_MAX], *p;
-
-	if (strlen(dir) >= sizeof(path))
-		die("--log=%s: path too long", dir);
-	strcpy(path, dir);
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			break;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		die("cannot create the log directory: %s", strerror(errno));
-}
-
 /* The temporary log directory, while it is to be removed at exit. */
 static char *own_log;
 
@@ -147,7 +129,9 @@ static const char *log_dir(void)
 		setenv("FLAKETRAP_LOG", own_log, 1);
 		return own_log;
 	}
-	mkdir_p(dir);
+	if (ft_mkdir_p(dir) != 0)
+		die("--log=%s: cannot make the log directory: %s", dir,
+		    strerror(errno));
 	if (!realpath(dir, abs))
 		die("cannot resolve the log directory: %s", strerror(errno));
 	setenv("FLAKETRAP_LOG", abs, 1);
