@@ -162,10 +162,11 @@ test_expect_success 'usage: --help, no log given, a bad option' '
 	"$FLAKETRAP" report --help >out &&
 	grep -q "^Usage: flaketrap report \[--json\] LOG_OR_DIR" out &&
 	grep -q "1 when anything was" out &&
-	test_expect_code 2 "$FLAKETRAP" report 2>err &&
+	test_expect_code 125 "$FLAKETRAP" report 2>err &&
 	grep -q "no log given" err &&
-	test_expect_code 2 "$FLAKETRAP" report --jsn x 2>err &&
-	grep -q "unrecognized option" err &&
+	test_expect_code 125 "$FLAKETRAP" report --jsn x 2>err &&
+	grep -q "^flaketrap report: unrecognized option" err &&
+	"$FLAKETRAP" report --version | grep -q "^flaketrap [0-9]" &&
 	"$FLAKETRAP" --help | grep -q "^  report "
 '
 

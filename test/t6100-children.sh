@@ -35,15 +35,16 @@ test_expect_success 'a PID that does not exist: exit 1, named' '
 	test "$(cat err)" = "flaketrap children: no process $max"
 '
 
-test_expect_success 'usage errors exit 2' '
-	test_expect_code 2 "$FLAKETRAP" children 2>err &&
+test_expect_success 'usage errors exit 125' '
+	test_expect_code 125 "$FLAKETRAP" children 2>err &&
 	grep -q "no PID given" err &&
 	for bad in abc 0 -5 12x " 7" +7 99999999999; do
-		test_expect_code 2 "$FLAKETRAP" children "$bad" 2>err &&
+		test_expect_code 125 "$FLAKETRAP" children "$bad" 2>err &&
 		grep -q "is not a process id" err || return 1
 	done &&
-	test_expect_code 2 "$FLAKETRAP" children 1 2 2>err &&
-	grep -q "one PID only" err
+	test_expect_code 125 "$FLAKETRAP" children 1 2 2>err &&
+	grep -q "one PID only" err &&
+	"$FLAKETRAP" children --version | grep -q "^flaketrap [0-9]"
 '
 
 test_expect_success '--help' '

@@ -26,9 +26,10 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -h, --help     show this help\n"
+"  -V, --version  show the version\n"
 "\n"
 "Exit status: 0; 1 when PID does not exist or /proc cannot be read;\n"
-"2 for a usage error.\n");
+"125 for a usage error.\n");
 }
 
 int ft_cmd_children(int argc, char **argv)
@@ -44,13 +45,18 @@ int ft_cmd_children(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc == 2 && (!strcmp(argv[1], "-V") ||
+			  !strcmp(argv[1], "--version"))) {
+		printf("flaketrap %s\n", FT_VERSION);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--"))
 		argv++, argc--;
 	if (argc != 2) {
 		fprintf(stderr, "flaketrap children: %s\n"
 				"Try 'flaketrap children --help'.\n",
 			argc < 2 ? "no PID given" : "one PID only");
-		return 2;
+		return FT_EXIT_TOOL_ERROR;
 	}
 	errno = 0;
 	pid = strtol(argv[1], &end, 10);
@@ -59,7 +65,7 @@ int ft_cmd_children(int argc, char **argv)
 		fprintf(stderr, "flaketrap children: '%s' is not a process id"
 				" (a positive integer)\n"
 				"Try 'flaketrap children --help'.\n", argv[1]);
-		return 2;
+		return FT_EXIT_TOOL_ERROR;
 	}
 	if (ft_proc_read((pid_t)pid, &self)) {
 		fprintf(stderr, "flaketrap children: no process %ld\n", pid);

@@ -375,12 +375,12 @@ static void progress(struct loop *lp, int force)
 	lp->last_progress = now;
 	if (lp->tty)
 		fputs("\r\033[K", lp->out);
-	fprintf(lp->out, "%lld:%02lld:%02lld %lld runs (%lld running):"
+	fprintf(lp->out, "%lld:%02lld:%02lld %lld run%s (%lld running):"
 			 " %lld failed, %lld leaked, %lld timed out,"
 			 " %.1f runs/s",
 		el / 3600000000000LL, el / 60000000000LL % 60,
-		el / 1000000000LL % 60, lp->runs, lp->started - lp->runs -
-							   lp->stopped,
+		el / 1000000000LL % 60, lp->runs, lp->runs == 1 ? "" : "s",
+		lp->started - lp->runs - lp->stopped,
 		lp->failed + lp->leak_failed + lp->timed_out, lp->leaked,
 		lp->timed_out, secs > 0 ? (double)lp->runs / secs : 0.0);
 	fputs(lp->tty ? "" : "\n", lp->out);
@@ -698,9 +698,9 @@ static void summary_text(struct loop *lp, double secs)
 	size_t i;
 
 	clear_progress(lp);
-	fprintf(f, "flaketrap loop: %lld runs in %.1fs (%.1f runs/s):"
+	fprintf(f, "flaketrap loop: %lld run%s in %.1fs (%.1f runs/s):"
 		   " %lld passed, %lld failed",
-		lp->runs, secs, secs > 0 ? (double)lp->runs / secs : 0.0,
+		lp->runs, lp->runs == 1 ? "" : "s", secs, secs > 0 ? (double)lp->runs / secs : 0.0,
 		lp->passed, lp->failed + lp->leak_failed + lp->timed_out);
 	for (i = 0; i < lp->nkinds; i++)
 		fprintf(f, "%s%s: %lld", i ? ", " : " (", lp->kinds[i].what,

@@ -879,13 +879,14 @@ static void usage(FILE *f)
 "Options:\n"
 "  --json         print one JSON document (described in the README)\n"
 "  -h, --help     show this help\n"
+"  -V, --version  show the version\n"
 "\n"
 "A line or file that cannot be read (invalid JSON, a cut or overlong line,\n"
 "another schema version) is named on stderr with its file and line, and\n"
 "skipped; the rest is reported.\n"
 "\n"
 "Exit status: 0 when every log was read whole; 1 when anything was\n"
-"skipped; 2 for a usage error.\n");
+"skipped; 125 for a usage error.\n");
 }
 
 int ft_cmd_report(int argc, char **argv)
@@ -893,29 +894,36 @@ int ft_cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char name[] = "flaketrap report";
 	struct ft_symbolizer *s;
 	struct ft_report *r;
 	struct ft_logs l;
 	int c, json = 0, i, status;
 
+	argv[0] = name;	/* getopt's messages name it */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
 		}
+		if (c == 'V') {
+			printf("flaketrap %s\n", FT_VERSION);
+			return 0;
+		}
 		if (c != 'j') {
 			fprintf(stderr, "Try 'flaketrap report --help'.\n");
-			return 2;
+			return FT_EXIT_TOOL_ERROR;
 		}
 		json = 1;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "flaketrap report: no log given\n"
 				"Try 'flaketrap report --help'.\n");
-		return 2;
+		return FT_EXIT_TOOL_ERROR;
 	}
 	ft_logs_init(&l, "flaketrap report");
 	for (i = optind; i < argc; i++)
