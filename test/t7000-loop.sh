@@ -276,7 +276,7 @@ test_expect_success 'bad input: exit 125, nothing run' '
 	test_expect_code 125 "$FLAKETRAP" loop --timeout=5 -- true 2>err &&
 	grep -q "timeout=5: missing unit" err &&
 	test_expect_code 125 "$FLAKETRAP" loop --sleep=bad -- true 2>err &&
-	grep -q "FLAKETRAP_SLEEP=" err &&
+	grep -q "^flaketrap loop: --sleep='"'"'bad'"'"': " err &&
 	echo file >plain &&
 	test_expect_code 125 "$FLAKETRAP" loop --out=plain/sub -- touch ran 2>err &&
 	grep -q "cannot make --out directory plain/sub" err &&

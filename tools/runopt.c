@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../preload/fmt.h"
 #include "commands.h"
 #include "junk.h"
 #include "leftovers.h"
@@ -99,6 +100,47 @@ static void keep_for_replay(struct ft_runopt *o, const char *name,
 	o->replay[o->nreplay++] = s;
 }
 
+/*
+ * A knob option's value, checked by the library's parser at once: an error
+ * then names the option typed (--sleep=5), not the variable it sets.
+ */
+static int check_knob_option(int knob, const char *var, const char *arg,
+			     const char *cmd)
+{
+	static struct ft_config cfg;	/* 28 KiB of pattern lists */
+	char *env[2], err[1024], prefix[1024], quoted[1024];
+	struct ft_buf b;
+	size_t plen;
+	int r;
+
+	if (asprintf(&env[0], "%s=%s", var, arg) < 0) {
+		perror(cmd);
+		return -1;
+	}
+	env[1] = NULL;
+	r = ft_config_parse(&cfg, env, err, sizeof(err));
+	free(env[0]);
+	if (r == 0)
+		return 0;
+	/* The parser's message is "flaketrap: VAR='value': why; expected". */
+	ft_buf_init(&b, prefix, sizeof(prefix));
+	ft_buf_str(&b, "flaketrap: ");
+	ft_buf_str(&b, var);
+	ft_buf_char(&b, '=');
+	ft_buf_quoted(&b, arg);
+	ft_buf_str(&b, ": ");
+	plen = strlen(prefix);
+	if (strncmp(err, prefix, plen) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	ft_buf_init(&b, quoted, sizeof(quoted));
+	ft_buf_quoted(&b, arg);
+	fprintf(stderr, "%s: --%s=%s: %s\n", cmd, knob_names[knob], quoted,
+		err + plen);
+	return -1;
+}
+
 int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 		     const char *cmd)
 {
@@ -109,6 +151,8 @@ int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 	if (c >= FT_OPT_KNOB && c < FT_OPT_KNOB + FT_NKNOBS) {
 		snprintf(name, sizeof(name), FT_ENV_PREFIX "%s",
 			 ft_knobs[c - FT_OPT_KNOB].name);
+		if (check_knob_option(c - FT_OPT_KNOB, name, arg, cmd))
+			return -1;
 		setenv(name, arg, 1);
 		return 1;
 	}
