@@ -36,6 +36,23 @@ test_expect_success 'usage errors exit 125' '
 	test_expect_code 125 "$FLAKETRAP" run --sleep 2>err
 '
 
+test_expect_success 'a long option must be written whole' '
+	test_expect_code 125 "$FLAKETRAP" run --sleep-mi=1ms -- sh -c "echo ran" >out 2>err &&
+	test ! -s out &&
+	grep -q "^flaketrap run: option .--sleep-mi. is short for .--sleep-min.: write it whole" err &&
+	test_expect_code 125 "$FLAKETRAP" loop --until -n 1 -- true 2>err &&
+	grep -q "^flaketrap loop: option .--until. is short for .--until-fail." err &&
+	test_expect_code 125 "$FLAKETRAP" report --js x 2>err &&
+	grep -q "^flaketrap report: option .--js. is short for .--json." err &&
+	"$FLAKETRAP" run --sleep-min 1ms -- true
+'
+
+test_expect_success 'loop: --until-fail and --keep-going together are refused' '
+	test_expect_code 125 "$FLAKETRAP" loop --until-fail --keep-going -- true 2>err &&
+	grep -q "^flaketrap loop: --until-fail and --keep-going contradict" err &&
+	"$FLAKETRAP" loop --until-fail --until-fail -n 1 -- true >out
+'
+
 test_expect_success 'the command status passes through' '
 	$GUARD "$FLAKETRAP" run -- true &&
 	test_expect_code 3 $GUARD "$FLAKETRAP" run -- sh -c "exit 3" &&

@@ -759,7 +759,7 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 	struct option opts[FT_RUNOPT_ENTRIES + 16];
 	long long v;
 	size_t n = 0;
-	int c, r, dashes = 0, i;
+	int c, r, dashes = 0, i, stop_rule = 0;
 
 	ft_runopt_table(opts, &n);
 	opts[n++] = (struct option){ "runs", required_argument, NULL, 'n' };
@@ -783,7 +783,7 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 		dashes |= !strcmp(argv[i], "--");
 	argv[0] = name;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:j:hV", opts, NULL)) != -1) {
+	while ((c = ft_getopt(argc, argv, "+n:j:hV", opts, name)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -805,10 +805,15 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 			lp->jobs = (int)v;
 			continue;
 		case OPT_UNTIL_FAIL:
-			lp->until_fail = 1;
-			continue;
 		case OPT_KEEP_GOING:
-			lp->until_fail = 0;
+			if (stop_rule && stop_rule != c) {
+				fprintf(stderr, "flaketrap loop: --until-fail"
+						" and --keep-going contradict"
+						" each other\n");
+				return -1;
+			}
+			stop_rule = c;
+			lp->until_fail = c == OPT_UNTIL_FAIL;
 			continue;
 		case OPT_TIMEOUT:
 			if (ft_parse_timeout("flaketrap loop", optarg,

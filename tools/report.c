@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "report.h"
+#include "options.h"
 
 /* Instances listed per group in the text report (JSON lists all). */
 #define TEXT_INSTANCES 10
@@ -905,7 +906,7 @@ int ft_cmd_report(int argc, char **argv)
 
 	argv[0] = name;	/* getopt's messages name it */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((c = ft_getopt(argc, argv, "+hV", opts, name)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;

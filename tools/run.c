@@ -266,7 +266,7 @@ int ft_cmd_run(int argc, char **argv)
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	argv[0] = run_name;	/* getopt's messages name it */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((c = ft_getopt(argc, argv, "+hV", opts, run_name)) != -1) {
 		if (c == 'h') {
 			usage_run(stdout);
 			return 0;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "../preload/config.h"
+#include "options.h"
 
 /* The virtual clock's object, found beside libflaketrap.so. */
 #define FT_WARP_NAME "libflaketrap-warp.so"
