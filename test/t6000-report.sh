@@ -158,6 +158,12 @@ test_expect_success 'clean logs of the library: no leak, status 0' '
 	test "$(cat out)" = "flaketrap: no leak, no crash; 1 process in 1 run"
 '
 
+test_expect_success 'a log that cannot be read: "nothing read", never "no leak"' '
+	test_expect_code 1 "$FLAKETRAP" report does-not-exist >out 2>err &&
+	test "$(cat out)" = "flaketrap: nothing read; 1 skipped (see above)" &&
+	grep -q "does-not-exist" err
+'
+
 test_expect_success 'usage: --help, no log given, a bad option' '
 	"$FLAKETRAP" report --help >out &&
 	grep -q "^Usage: flaketrap report \[--json\] LOG_OR_DIR" out &&

@@ -504,6 +504,12 @@ void ft_report_text(FILE *f, const struct ft_report *r,
 	size_t i, leaks = r->children + r->threads;
 
 	fputs("flaketrap: ", f);
+	/* Nothing read says nothing of leaks: never "no leak". */
+	if (!r->processes && r->l->skipped) {
+		fprintf(f, "nothing read; %zu skipped (see above)\n",
+			r->l->skipped);
+		return;
+	}
 	if (leaks) {
 		fprintf(f, "%zu %s (", leaks, plural(leaks, "leak", "leaks"));
 		if (r->children)
