@@ -135,6 +135,17 @@ test_expect_success '--log naming an existing file: 125 before CMD runs, nothing
 	test "$(cat afile)" = "not a log"
 '
 
+test_expect_success 'a reader gone before the summary: CMD'"'"'s status, no log left' '
+	mkdir gone-tmp &&
+	TMPDIR=$PWD/gone-tmp "$PYTHON" -c "
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w, stderr=w))
+" $GUARD "$FLAKETRAP" run --grace=10ms -- sh -c "$LEAVE" "$HELPERS/holder" &&
+	test "$(ls -A gone-tmp)" = ""
+'
+
 test_expect_success 'a --log directory with older records: only this run counts' '
 	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >>\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
 	$GUARD "$FLAKETRAP" run --log=reused -- sh -c "$write" 2>err &&

@@ -305,6 +305,11 @@ int ft_cmd_run(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 	status = run_command(argv + optind);
+	/*
+	 * A reader of our stderr that has gone (run ... 2>&1 | head -1) must
+	 * change neither CMD's status nor leave the temporary log behind.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	leaked = summarize(&logs, dir, o.keep_log, &o);
 	ft_logs_free(&logs);
 	if (o.fail_on_leak && status == 0 && leaked)
