@@ -264,6 +264,17 @@ test_expect_success 'no --out: a private directory, kept only when a run is' '
 	test -x "priv/$dir"/run-1.seed-*/reproduce.sh
 '
 
+test_expect_success 'its reader gone: the loop stops as on Ctrl-C, 141, nothing left' '
+	mkdir piped &&
+	(cd piped && test_expect_code 141 $GUARD "$PYTHON" -c "
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))
+" "$FLAKETRAP" loop --forever --load 1 -- true 2>err) &&
+	test "$(ls -A piped)" = err
+'
+
 test_expect_success 'bad input: exit 125, nothing run' '
 	test_expect_code 125 "$FLAKETRAP" loop true 2>err &&
 	grep -q "'"'"'--'"'"' must come before CMD" err &&

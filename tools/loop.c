@@ -86,7 +86,8 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 when every run passed; 1 when any failed or timed out;\n"
 "3 when the only failures were leaks (--fail-on-leak); 130 after Ctrl-C\n"
-"(128+N after signal N), once every run and load process has stopped;\n"
+"(128+N after signal N; 141 when the reader of the output has gone),\n"
+"once every run and load process has stopped;\n"
 "125 for a flaketrap error (bad option, unwritable --out); 126 when CMD\n"
 "cannot run; 127 when CMD is not found.\n");
 }
@@ -621,6 +622,7 @@ static pid_t start_burner(pid_t loop)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	for (;;)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 }
@@ -976,6 +978,8 @@ int ft_cmd_loop(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* The reader of our output has gone: stop and clean up, as Ctrl-C. */
+	sigaction(SIGPIPE, &sa, NULL);
 	fprintf(lp.out, "flaketrap loop: base seed %llu (--seed=%llu gives"
 			" the same runs again); failing runs go to %s\n",
 		lp.base, lp.base, lp.outdir);
