@@ -11,6 +11,14 @@ test_expect_success 'each help lists each option once' '
 	done
 '
 
+test_expect_success 'every help fits in 80 columns' '
+	for c in "" run loop bisect report children; do
+		"$FLAKETRAP" $c --help >out &&
+		awk -v c="$c" "length > 80 { print c \": \" \$0; bad = 1 }
+			END { exit bad }" out || return 1
+	done
+'
+
 test_expect_success '--help and --version' '
 	"$FLAKETRAP" --help >out && grep -q "^Usage: flaketrap" out &&
 	"$FLAKETRAP" --version >out && grep -q "^flaketrap [0-9]" out &&

@@ -196,17 +196,62 @@ int ft_parse_timeout(const char *cmd, const char *arg, int64_t *ns)
 	return 0;
 }
 
+/*
+ * The words of text (which may be given in parts) on lines of at most 80
+ * columns, each indented by six spaces, then the suffix glued to the last
+ * word; a word longer than a line stands alone. *col is the column
+ * reached, 0 at a line's start.
+ */
+static void put_wrapped(FILE *f, const char *text, const char *suffix,
+			int *col)
+{
+	const char *w = text, *end;
+	int len, glued;
+
+	for (;;) {
+		while (*w == ' ')
+			w++;
+		if (!*w) {
+			fputs(suffix, f);
+			*col += (int)strlen(suffix);
+			return;
+		}
+		end = strchr(w, ' ');
+		len = end ? (int)(end - w) : (int)strlen(w);
+		glued = end && end[strspn(end, " ")] ? 0 : (int)strlen(suffix);
+		if (*col > 6 && *col + 1 + len + glued > 80) {
+			fputc('\n', f);
+			*col = 0;
+		}
+		if (*col == 0) {
+			fputs("      ", f);
+			*col = 6;
+		} else {
+			fputc(' ', f);
+			(*col)++;
+		}
+		fprintf(f, "%.*s", len, w);
+		*col += len;
+		w += len;
+	}
+}
+
 void ft_runopt_usage(FILE *f)
 {
 	char opt[40];
-	int i;
+	int i, col;
 
 	for (i = 0; i < FT_NKNOBS; i++) {
 		option_name(opt, sizeof(opt), ft_knobs[i].name);
-		fprintf(f, "  --%s=VALUE\n      %s.\n      Expected: %s;"
-			   " default: %s.\n",
-			opt, ft_knobs[i].help, ft_knobs[i].form,
-			ft_knobs[i].def[0] ? ft_knobs[i].def : "unset");
+		fprintf(f, "  --%s=VALUE\n", opt);
+		col = 0;
+		put_wrapped(f, ft_knobs[i].help, ".\n", &col);
+		col = 0;
+		put_wrapped(f, "Expected:", "", &col);
+		put_wrapped(f, ft_knobs[i].form, ";", &col);
+		put_wrapped(f, "default:", "", &col);
+		put_wrapped(f, ft_knobs[i].def[0] ? ft_knobs[i].def : "unset",
+			    ".\n", &col);
 	}
 	fprintf(f,
 "  --fail-on-leak, --fail-env-changed\n"
