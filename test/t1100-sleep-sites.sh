@@ -208,7 +208,7 @@ test_expect_success 'flaketrap run takes --sleep-only and --sleep-skip' '
 	"$FLAKETRAP" run --sleep-skip=wait_for_worker -- "$FIX" >out &&
 	test_expect_code 1 "$FLAKETRAP" run --sleep-only=wait_for_worker -- "$FIX" >out &&
 	test_expect_code 125 "$FLAKETRAP" run --sleep-only="a,,b" -- "$FIX" 2>err &&
-	grep -q "FLAKETRAP_SLEEP_ONLY=.a,,b.: an empty pattern" err
+	grep -q "^flaketrap run: --sleep-only=.a,,b.: an empty pattern" err
 '
 
 test_expect_success 'the start record keeps a long list of patterns whole' '

@@ -243,7 +243,8 @@ test_expect_success 'flaketrap run --fail-on-leak: 3 on a real leak, with the su
 	grep "start routine block_in_distinct_worker" err &&
 	grep "#[0-9] .* block_in_distinct_worker+0x[0-9a-f]* .* at .*leaky.c:[0-9]*$" err &&
 	test_expect_code 0 $GUARD "$FLAKETRAP" run --fail-on-leak -- "$LEAKY" reaped 2>err &&
-	test ! -s err &&
+	test "$(wc -l <err)" = 1 &&
+	grep -q "^flaketrap: seed [0-9]*; [0-9]* process.* ended with the library: " err &&
 	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- "$LEAKY" child-running 2>err &&
 	grep "leak_child_running+0x[0-9a-f]* .* at .*leaky.c:[0-9]*$" err
 '

@@ -25,10 +25,28 @@ gone () {
 SRC=$ROOT/test/fixtures/fake-leak.c
 leak_line=$(grep -n '/\* LEAK_HERE \*/' "$SRC" | cut -d: -f1)
 
-test_expect_success 'a clean command: nothing on stderr, status 0, no log left' '
+# The one line run always prints: its seed and what the knobs did.
+COUNTERS="^flaketrap: seed [0-9]*; [0-9]* process\(es\)\{0,1\} ended with the library: "
+
+test_expect_success 'a clean command: its seed and counters alone, status 0, no log left' '
 	$GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "true; true" >out 2>err &&
-	test ! -s err && test ! -s out &&
+	test ! -s out && test "$(wc -l <err)" = 1 &&
+	grep -q "${COUNTERS}no sleep; no delay$" err &&
 	test -z "$(ls tmp)"
+'
+
+test_expect_success 'the counters line: sleeps changed, delays by kind; its seed replays' '
+	$GUARD "$FLAKETRAP" run --fork-delay-parent=1ms -- sh -c "sleep 1; sleep 2; sleep 3 & wait" 2>err &&
+	grep -q "${COUNTERS}3 of 3 sleeps changed (6 s asked, 3 ns slept); delays: [0-9]* fork_parent ([0-9.]* ms)$" err &&
+	seed=$(sed -n "s/^flaketrap: seed \([0-9]*\);.*/\1/p" err) &&
+	$GUARD "$FLAKETRAP" run --keep-log --sleep=0..1ms --seed=$seed -- sh -c "sleep 1; sleep 1" 2>err &&
+	dir=$(sed -n "s/^flaketrap: the logs are kept in //p" err) &&
+	$GUARD "$FLAKETRAP" run --keep-log --sleep=0..1ms --seed=$seed -- sh -c "sleep 1; sleep 1" 2>err2 &&
+	dir2=$(sed -n "s/^flaketrap: the logs are kept in //p" err2) &&
+	grep -h "\"event\":\"exit\"" "$dir"/sleep.*.jsonl | sed "s/.*slept_ns\":\([0-9]*\).*/\1/" | sort >a &&
+	grep -h "\"event\":\"exit\"" "$dir2"/sleep.*.jsonl | sed "s/.*slept_ns\":\([0-9]*\).*/\1/" | sort >b &&
+	test -s a && cmp a b &&
+	rm -r "$dir" "$dir2"
 '
 
 test_expect_success 'CMD not found: 127, one message, no log left' '
@@ -40,7 +58,8 @@ test_expect_success 'CMD not found: 127, one message, no log left' '
 test_expect_success '--keep-log keeps the temporary log and says where' '
 	$GUARD "$FLAKETRAP" run --keep-log -- true 2>err &&
 	dir=$(sed -n "s/^flaketrap: the logs are kept in //p" err) &&
-	test "$(cat err)" = "flaketrap: the logs are kept in $dir" &&
+	test "$(sed 1q err)" = "flaketrap: the logs are kept in $dir" &&
+	test "$(wc -l <err)" = 2 && grep -q "$COUNTERS" err &&
 	case $dir in "$PWD"/tmp/flaketrap.*) ;; *) false ;; esac &&
 	test "$(logq "$dir" "len(starts) == 1 and starts[0][\"argv\"] == [\"true\"] and starts[0][\"config\"][\"log\"] == \"$dir\"")" = True &&
 	rm -r "$dir"
@@ -151,7 +170,7 @@ test_expect_success 'a --log directory with older records: only this run counts'
 	$GUARD "$FLAKETRAP" run --log=reused -- sh -c "$write" 2>err &&
 	grep -q "^leaked child x1" err &&
 	$GUARD "$FLAKETRAP" run --fail-on-leak --log=reused -- true 2>err &&
-	test ! -s err &&
+	test "$(wc -l <err)" = 1 && grep -q "$COUNTERS" err &&
 	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak --log=reused -- sh -c "$write" 2>err &&
 	grep -q "^leaked child x1, .*(1 process, 1 run)$" err &&
 	grep -q "(left by pid [0-9]* x; $PWD/reused/x.1.jsonl:2)$" err &&

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,52 @@ static struct ft_log_file *new_file(struct ft_logs *l, const char *path)
 	return f;
 }
 
+/* Adds the integers under v (an exit record's counters) to l's sums. */
+static void add_counters(struct ft_logs *l, const struct ft_json *v,
+			 const char *prefix)
+{
+	const struct ft_json *m;
+	char name[sizeof(l->counters[0].name)];
+	long long n;
+	size_t i;
+	int len;
+
+	for (m = v->first; m; m = m->next) {
+		len = snprintf(name, sizeof(name), "%s%s%.*s", prefix,
+			       *prefix ? "." : "", (int)m->name_len, m->name);
+		if (len < 0 || (size_t)len >= sizeof(name))
+			continue;
+		if (m->type == FT_JSON_OBJECT) {
+			add_counters(l, m, name);
+			continue;
+		}
+		if (ft_json_int(m, &n) != 0)
+			continue;
+		for (i = 0; i < l->ncounters; i++)
+			if (!strcmp(l->counters[i].name, name))
+				break;
+		if (i == l->ncounters) {
+			if (i == FT_LOG_COUNTERS_MAX)
+				continue;
+			strcpy(l->counters[l->ncounters++].name, name);
+		}
+		/* A forged log must not overflow the sum. */
+		if (__builtin_add_overflow(l->counters[i].sum, n,
+					   &l->counters[i].sum))
+			l->counters[i].sum = n < 0 ? LLONG_MIN : LLONG_MAX;
+	}
+}
+
+long long ft_logs_counter(const struct ft_logs *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->ncounters; i++)
+		if (!strcmp(l->counters[i].name, name))
+			return l->counters[i].sum;
+	return 0;
+}
+
 /*
  * One line: parsed, checked, kept when a report needs it. Returns 0, or -1
  * for a start record of another schema (*schema set): the file is not
@@ -354,6 +401,13 @@ static int take_line(struct source *src, char *text, size_t len,
 	}
 	l->records++;
 	add_proc(l, src->file->dir, pid);
+	if (!strcmp(event, "exit")) {
+		const struct ft_json *c = ft_json_get(v, "counters");
+
+		l->exits++;
+		if (c && c->type == FT_JSON_OBJECT && c->count <= 64)
+			add_counters(l, c, "");
+	}
 	if (i < sizeof(kinds) / sizeof(kinds[0])) {
 		l->recs = grow(l->recs, l->nrecs, &l->caprecs,
 			       sizeof(*l->recs));

@@ -53,6 +53,17 @@ struct ft_proc_key {
 	long long pid;
 };
 
+/*
+ * The sum over every exit record read of one integer of its `counters`
+ * object, named by its path: "sleeps_seen", "delays.waitpid.count".
+ */
+struct ft_log_counter {
+	char name[64];
+	long long sum;
+};
+
+#define FT_LOG_COUNTERS_MAX 128
+
 struct ft_logs {
 	struct ft_log_file **files;
 	size_t nfiles;
@@ -63,6 +74,11 @@ struct ft_logs {
 	struct ft_log_error *errors;
 	size_t nerrors, caperrors;
 	size_t records;		/* valid records read, of any event */
+	size_t exits;		/* exit records among them */
+	/* Counters of those exit records, summed (new ones are summed too,
+	 * in the order first met; past FT_LOG_COUNTERS_MAX, left out). */
+	struct ft_log_counter counters[FT_LOG_COUNTERS_MAX];
+	size_t ncounters;
 	size_t skipped;		/* lines and files skipped */
 	/* Sizes of files before a run: only what was appended is read. */
 	struct ft_log_size *snapshot;
@@ -99,6 +115,9 @@ void ft_logs_add_buffer(struct ft_logs *l, const char *path, const char *buf,
  * runs set, how many runs (directories). Sorts keys.
  */
 size_t ft_logs_distinct(struct ft_proc_key *keys, size_t n, int runs);
+
+/* The sum of the exit records' counter name, 0 when none had it. */
+long long ft_logs_counter(const struct ft_logs *l, const char *name);
 
 void ft_logs_free(struct ft_logs *l);
 

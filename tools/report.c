@@ -543,8 +543,7 @@ void ft_report_text(FILE *f, const struct ft_report *r,
 		text_stack(f, r->stacks[i], s);
 }
 
-/* A duration for a human: "100 ms", "1.5 s", "3 ns". */
-static void put_ns(FILE *f, long long ns)
+void ft_report_put_ns(FILE *f, long long ns)
 {
 	static const struct {
 		long long ns;
@@ -565,9 +564,9 @@ static void put_counts(FILE *f, const struct ft_json *t)
 {
 	fprintf(f, "seen %lld, changed %lld; asked ",
 		get_int(t, "seen", 0), get_int(t, "changed", 0));
-	put_ns(f, get_int(t, "requested_ns", 0));
+	ft_report_put_ns(f, get_int(t, "requested_ns", 0));
 	fputs(", slept ", f);
-	put_ns(f, get_int(t, "slept_ns", 0));
+	ft_report_put_ns(f, get_int(t, "slept_ns", 0));
 }
 
 void ft_report_site(FILE *f, const struct ft_json *site,

@@ -49,6 +49,9 @@ void ft_report_json(FILE *f, const struct ft_report *r,
 void ft_report_frames(FILE *f, const struct ft_json *frames,
 		      struct ft_symbolizer *s, const char *indent);
 
+/* A duration for a human: "100 ms", "1.5 s", "3 ns". */
+void ft_report_put_ns(FILE *f, long long ns);
+
 /* Prints s[0..len) with control characters escaped (\xNN). */
 void ft_report_put_text(FILE *f, const char *s, size_t len);
 

@@ -56,8 +56,9 @@ static void usage_run(FILE *f)
 "fresh temporary directory, removed at the end. After CMD ends, the\n"
 "processes it left running (flaketrap is their subreaper) are listed, then\n"
 "ended: SIGTERM, and SIGKILL after --grace. Then the leaks and crashes the\n"
-"logs hold are summed up on stderr, as flaketrap report does. Nothing is\n"
-"printed when there is nothing to say.\n"
+"logs hold are summed up on stderr, as flaketrap report does. Last, one\n"
+"line: the seed and what the knobs did (sleeps seen and changed, delays\n"
+"by kind, waits warped), summed over the processes' exit records.\n"
 "\n"
 "With --timers=warp (or FLAKETRAP_TIMERS=warp), libflaketrap-warp.so, found\n"
 "beside libflaketrap.so, goes in LD_PRELOAD before it.\n"
@@ -256,7 +257,9 @@ int ft_cmd_run(int argc, char **argv)
 	struct ft_runopt o;
 	struct ft_config cfg;
 	struct ft_logs logs;
+	unsigned long long seed;
 	const char *dir;
+	char lead[64];
 	size_t n = 0;
 
 	ft_runopt_init(&o);
@@ -294,7 +297,7 @@ int ft_cmd_run(int argc, char **argv)
 	if (r)
 		return r;
 	dir = log_dir();
-	ft_ensure_seed();
+	seed = ft_ensure_seed();
 	ft_logs_init(&logs, progname);
 	/* CMD may be static, or not found: then nothing logs. */
 	logs.empty_ok = 1;
@@ -311,6 +314,15 @@ int ft_cmd_run(int argc, char **argv)
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	leaked = summarize(&logs, dir, o.keep_log, &o);
+	/*
+	 * What the knobs did, and the seed that replays it; nothing when no
+	 * process loaded the library (CMD not found, or static).
+	 */
+	if (logs.records) {
+		snprintf(lead, sizeof(lead), "%s: seed %llu; ", progname,
+			 seed);
+		ft_summary_counters(stderr, &logs, lead);
+	}
 	ft_logs_free(&logs);
 	if (o.fail_on_leak && status == 0 && leaked)
 		return EXIT_LEAKED;
