@@ -157,6 +157,9 @@ $(B)/test/helpers/%: test/helpers/%.c $(B)/FLAGS
 	$(PROG_BUILD)
 $(B)/test/fixtures/%: test/fixtures/%.c $(B)/FLAGS
 	$(PROG_BUILD)
+# A program the library cannot reach: run and loop must say so.
+$(B)/test/fixtures/static-exit: test/fixtures/static-exit.c $(B)/FLAGS
+	$(PROG_BUILD) -static
 $(B)/test/fixtures/lib%.so: test/fixtures/lib/%.c $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")

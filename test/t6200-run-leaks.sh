@@ -165,6 +165,17 @@ sys.exit(subprocess.call(sys.argv[1:], stdout=w, stderr=w))
 	test "$(ls -A gone-tmp)" = ""
 '
 
+test_expect_success 'a static program: 125 and why, unless --allow-unloaded' '
+	test_expect_code 125 $GUARD "$FLAKETRAP" run -- "$FIXTURES/static-exit" 2>err &&
+	test "$(cat err)" = "flaketrap run: $FIXTURES/static-exit: no process loaded the library (a static program, or LD_PRELOAD cleared): nothing was injected nor checked; --allow-unloaded lets such a run pass" &&
+	test_expect_code 7 $GUARD "$FLAKETRAP" run --allow-unloaded -- "$FIXTURES/static-exit" 7 2>err &&
+	test ! -s err &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" loop -n 3 --out=st -- "$FIXTURES/static-exit" >out 2>err &&
+	grep -q "^flaketrap loop: $FIXTURES/static-exit: no process loaded the library" err &&
+	$GUARD "$FLAKETRAP" loop -n 2 --out=st --allow-unloaded -- "$FIXTURES/static-exit" >out &&
+	grep -q ": 2 passed, 0 failed" out
+'
+
 test_expect_success 'a --log directory with older records: only this run counts' '
 	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >>\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
 	$GUARD "$FLAKETRAP" run --log=reused -- sh -c "$write" 2>err &&

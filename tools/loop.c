@@ -146,6 +146,7 @@ struct loop {
 	pid_t burners[MAX_LOAD];
 	long long t0, last_progress;
 	int stopping;
+	int unloaded;		/* a run without the library: 125 */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -442,6 +443,12 @@ static void finish_run(struct loop *lp, struct slot *s)
 		lp->stopped++;
 		clean_slot(lp, s);
 		goto out;
+	}
+	/* A run that injected nothing says nothing of CMD: stop, 125. */
+	if (r.unloaded && !lp->unloaded &&
+	    ft_runopt_unloaded(&lp->opt, "flaketrap loop", lp->argv[0])) {
+		lp->unloaded = 1;
+		lp->stopping = 1;
 	}
 	lp->runs++;
 	if (r.leaked)
@@ -1059,7 +1066,7 @@ int ft_cmd_loop(int argc, char **argv)
 		status = EXIT_LEAKED;
 	else
 		status = 0;
-	if (tool_error && !got_signal)
+	if ((tool_error || lp.unloaded) && !got_signal)
 		status = FT_EXIT_TOOL_ERROR;
 	summary_text(&lp, secs);
 	if (lp.json)

@@ -152,7 +152,7 @@ static void forward_signal(int sig)
 }
 
 /* Run argv, wait, and return the exit status flaketrap should give. */
-static int run_command(char **argv)
+static int run_command(char **argv, int *ran)
 {
 	/* Sent to us by name: CMD must get them too. */
 	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -224,6 +224,7 @@ static int run_command(char **argv)
 			strerror(err));
 		return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
+	*ran = 1;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -253,7 +254,7 @@ int ft_cmd_run(int argc, char **argv)
 {
 	static char run_name[] = "flaketrap run";
 	struct option opts[FT_RUNOPT_ENTRIES + 3];
-	int c, r, status, leaked;
+	int c, r, status, leaked, ran = 0, logs_read;
 	struct ft_runopt o;
 	struct ft_config cfg;
 	struct ft_logs logs;
@@ -307,7 +308,7 @@ int ft_cmd_run(int argc, char **argv)
 	/* CMD's orphans become ours, not init's: we can see and end them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
-	status = run_command(argv + optind);
+	status = run_command(argv + optind, &ran);
 	/*
 	 * A reader of our stderr that has gone (run ... 2>&1 | head -1) must
 	 * change neither CMD's status nor leave the temporary log behind.
@@ -318,12 +319,17 @@ int ft_cmd_run(int argc, char **argv)
 	 * What the knobs did, and the seed that replays it; nothing when no
 	 * process loaded the library (CMD not found, or static).
 	 */
-	if (logs.records) {
+	logs_read = logs.records > 0;
+	if (logs_read) {
 		snprintf(lead, sizeof(lead), "%s: seed %llu; ", progname,
 			 seed);
 		ft_summary_counters(stderr, &logs, lead);
 	}
 	ft_logs_free(&logs);
+	/* A run that injected nothing must not pass for one that did. */
+	if (ran && !logs_read && (r = ft_runopt_unloaded(&o, run_name,
+							 argv[optind])))
+		return r;
 	if (o.fail_on_leak && status == 0 && leaked)
 		return EXIT_LEAKED;
 	return status;

@@ -31,6 +31,7 @@ enum {
 	FT_OPT_KEEP_LOG,
 	FT_OPT_GRACE,
 	FT_OPT_JUNK,
+	FT_OPT_ALLOW_UNLOADED,
 	FT_OPT_KNOB = 0x10100,
 };
 
@@ -84,6 +85,8 @@ void ft_runopt_table(struct option *opts, size_t *n)
 					FT_OPT_GRACE };
 	opts[(*n)++] = (struct option){ "junk", no_argument, NULL,
 					FT_OPT_JUNK };
+	opts[(*n)++] = (struct option){ "allow-unloaded", no_argument, NULL,
+					FT_OPT_ALLOW_UNLOADED };
 }
 
 static void keep_for_replay(struct ft_runopt *o, const char *name,
@@ -98,6 +101,18 @@ static void keep_for_replay(struct ft_runopt *o, const char *name,
 		exit(FT_EXIT_TOOL_ERROR);
 	}
 	o->replay[o->nreplay++] = s;
+}
+
+int ft_runopt_unloaded(const struct ft_runopt *o, const char *cmd,
+		       const char *what)
+{
+	if (o->allow_unloaded)
+		return 0;
+	fprintf(stderr, "%s: %s: no process loaded the library (a static"
+			" program, or LD_PRELOAD cleared): nothing was"
+			" injected nor checked; --allow-unloaded lets such a"
+			" run pass\n", cmd, what);
+	return FT_EXIT_TOOL_ERROR;
 }
 
 /*
@@ -169,6 +184,11 @@ int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 		if (!o->junk)
 			keep_for_replay(o, "junk", NULL);
 		o->junk = 1;
+		return 1;
+	case FT_OPT_ALLOW_UNLOADED:
+		if (!o->allow_unloaded)
+			keep_for_replay(o, "allow-unloaded", NULL);
+		o->allow_unloaded = 1;
 		return 1;
 	case FT_OPT_GRACE:
 		if (ft_parse_duration(arg, &ns, &why)) {
@@ -267,7 +287,11 @@ void ft_runopt_usage(FILE *f)
 "      stale values. Found beside libc, or at $FLAKETRAP_JEMALLOC.\n"
 "  --grace=DUR\n"
 "      how long a process left running after CMD has to end after\n"
-"      SIGTERM, before SIGKILL; default: 2s.\n");
+"      SIGTERM, before SIGKILL; default: 2s.\n"
+"  --allow-unloaded\n"
+"      a run in which no process loaded the library (a static program, Go,\n"
+"      one that clears LD_PRELOAD) passes with CMD's status; without it,\n"
+"      such a run is an error (125): nothing was injected nor checked.\n");
 }
 
 __attribute__((format(printf, 1, 2)))

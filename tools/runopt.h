@@ -29,6 +29,7 @@ struct ft_runopt {
 	int fail_on_leak;
 	int keep_log;
 	int junk;		/* --junk: jemalloc with junk filling */
+	int allow_unloaded;	/* a run without the library may pass */
 	const char *grace_text;	/* --grace as given, for messages */
 	long long grace_ms;
 	/*
@@ -65,6 +66,13 @@ int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
  * run at once.
  */
 int ft_parse_timeout(const char *cmd, const char *arg, int64_t *ns);
+
+/*
+ * A run of CMD in which no process wrote a record: 0 with
+ * --allow-unloaded, else 125 after one line naming cmd and what ran.
+ */
+int ft_runopt_unloaded(const struct ft_runopt *o, const char *cmd,
+		       const char *what);
 
 /* The help of every run option, knobs first. */
 void ft_runopt_usage(FILE *f);

@@ -294,6 +294,9 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 				spec->opt->grace_ms, spec->opt->grace_text,
 				&sum);
 	r.crashed = sum.crashes > 0;
+	r.unloaded = !r.exec_errno && !logs.records;
+	if (!r.unloaded)
+		ft_summary_counters(stderr, &logs, "flaketrap: ");
 	ft_logs_free(&logs);
 	if (spec->opt->fail_on_leak && r.status == 0 && r.leaked)
 		r.status = 3;

@@ -35,6 +35,7 @@ struct ft_sv_result {
 	int exec_errno;		/* CMD could not be run */
 	int leaked;		/* leaks or leftovers */
 	int crashed;
+	int unloaded;		/* CMD ran, but no process wrote a record */
 	int stacks_asked;	/* processes asked for stacks (timeout) */
 	int stacks_given;	/* of them, those that wrote them */
 	long long ns;		/* how long CMD ran */
