@@ -16,6 +16,7 @@
  * Without the log and without patterns nothing here runs.
  */
 #include <dlfcn.h>
+#include <limits.h>
 #include <link.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -321,12 +322,17 @@ static int site_json(struct ft_buf *b, const struct site *s, int first)
 	int n = atomic_load_explicit(&s->nframes, memory_order_acquire);
 	uintptr_t ip = atomic_load(&s->ip);
 	uintptr_t one[1] = { ip };
+	char idmem[NAME_MAX + 32];
+	struct ft_buf id;
 
 	if (!first)
 		ft_buf_char(b, ',');
-	ft_buf_str(b, "{\"id\":\"");
-	ft_frame_id(b, ip, 1);
-	ft_buf_str(b, "\",");
+	/* The module's name is any bytes a file name can hold: escaped. */
+	ft_buf_init(&id, idmem, sizeof(idmem));
+	ft_frame_id(&id, ip, 1);
+	ft_buf_str(b, "{\"id\":");
+	ft_buf_json(b, idmem);
+	ft_buf_char(b, ',');
 	tally_json(b, &s->t);
 	ft_buf_str(b, ",\"backtrace\":");
 	if (n > 0 ? ft_return_frames_json(b, s->frames, n) == n

@@ -211,6 +211,26 @@ test_expect_success 'flaketrap run takes --sleep-only and --sleep-skip' '
 	grep -q "^flaketrap run: --sleep-only=.a,,b.: an empty pattern" err
 '
 
+test_expect_success 'a program named with a quote, a tab and byte 0xff: every log line parses' '
+	mkdir hostile &&
+	name=$(printf "re\"ap\t\377x") &&
+	cp "$HELPERS/nap" "hostile/$name" &&
+	(cd hostile && preload FLAKETRAP_LOG=log "./$name" 2 1000) &&
+	"$PYTHON" -c "
+import json, os, sys
+n = 0
+sites = []
+for f in os.listdir(b\"hostile/log\"):
+    for line in open(os.path.join(b\"hostile/log\", f), \"rb\"):
+        r = json.loads(line)
+        n += 1
+        if r[\"event\"] == \"sleep_sites\":
+            sites += [s[\"id\"] for s in r[\"sites\"]]
+assert n >= 3, n
+assert len(sites) == 1 and sites[0].startswith(\"re\\\"ap\\t\\u00ffx+0x\"), sites
+"
+'
+
 test_expect_success 'the start record keeps a long list of patterns whole' '
 	long=$(for i in $(seq 100); do printf "f%03d," $i; done)wait_for_worker &&
 	test_expect_code 1 preload FLAKETRAP_SLEEP_ONLY=$long FLAKETRAP_LOG=long "$FIX" >out &&
