@@ -83,7 +83,7 @@ WARP_LDFLAGS := -shared -Wl,-soname,libflaketrap-warp.so \
 	-Wl,--version-script=preload/warp/exports.map -Wl,-z,defs $(LDFLAGS)
 # The tool's own pure modules, linked by the unit tests too.
 TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
-TOOL_SRC := $(wildcard tools/*.c)
+TOOL_SRC := $(wildcard tools/*.c tools/bisect/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard test/unit/u-*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
@@ -94,7 +94,7 @@ FIXTURE_BIN := $(FIXTURE_SRC:test/fixtures/%.c=$(B)/test/fixtures/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
-	preload/warp/*.def tools/*.h test/*.h)
+	preload/warp/*.def tools/*.h tools/bisect/*.h test/*.h)
 
 .PHONY: all check check-exports check-stable check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
