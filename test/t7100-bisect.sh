@@ -67,7 +67,7 @@ test_expect_success '-n SIZE stops at SIZE cases, -N MAX_ITER after that many su
 	grep -qx test_B out && grep -qx test_F out &&
 	$GUARD "$FLAKETRAP" bisect --seed=1 -N 1 -i cases -- ./pair {} >out 2>err &&
 	test "$(grep -c "iteration [0-9]*:" err)" = 1 &&
-	grep -q "after 1 iterations" err
+	grep -q "after 1 iteration (" err
 '
 
 test_expect_success 'the whole list does not fail: status 1, nothing written' '

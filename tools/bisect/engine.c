@@ -314,8 +314,10 @@ int ft_bisect_search(struct ft_bisect *b)
 	}
 	restore_order(cur, ncur);
 	fprintf(stderr, "flaketrap bisect: %zu of %zu %s still fail, after"
-			" %lld iterations (%lld runs)%s%s%s\n",
-		ncur, b->nitems, noun, iter, b->nrun,
+			" %lld %s (%lld %s)%s%s%s\n",
+		ncur, b->nitems, noun, iter,
+		iter == 1 ? "iteration" : "iterations", b->nrun,
+		b->nrun == 1 ? "run" : "runs",
 		ft_bisect_signal ? ", interrupted" : "",
 		b->output ? "; written to " : "", b->output ? b->output : "");
 	b->mode->print(b, cur, ncur);
