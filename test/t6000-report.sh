@@ -151,11 +151,12 @@ test_expect_success 'a missing file and an empty directory are errors, status 1'
 	grep -q "^flaketrap: 4 leaks" out
 '
 
-test_expect_success 'clean logs of the library: no leak, status 0' '
+test_expect_success 'clean logs of the library: no leak, status 0, what the knobs did' '
 	preload FLAKETRAP_LOG=clean sh -c "true; true" &&
 	"$FLAKETRAP" report clean >out 2>err &&
 	test ! -s err &&
-	test "$(cat out)" = "flaketrap: no leak, no crash; 1 process in 1 run"
+	test "$(cat out)" = "flaketrap: no leak, no crash; 1 process in 1 run
+flaketrap: 1 process ended with the library: no sleep; no delay"
 '
 
 test_expect_success 'a log that cannot be read: "nothing read", never "no leak"' '

@@ -219,6 +219,75 @@ size_t ft_report_stacks(const struct ft_report *r)
 	return r->nstacks;
 }
 
+/* The kinds of delay of the exit record's counters.delays, as named there. */
+static const char *const delay_kinds[] = {
+	"waitpid", "exit", "exit_late", "thread", "fork_child", "fork_parent",
+};
+
+/* Whether name is a counter that ft_report_counters prints by name. */
+static int known_counter(const char *name)
+{
+	static const char *const known[] = {
+		"sleeps_seen", "sleeps_changed", "requested_ns", "slept_ns",
+		"waits_warped", "warped_ns", "delays.total_ns",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(name, known[i]))
+			return 1;
+	return !strncmp(name, "delays.", 7);
+}
+
+void ft_report_counters(FILE *f, const struct ft_logs *l, const char *lead)
+{
+	char name[64];
+	long long n, delays = 0;
+	size_t i;
+
+	n = ft_logs_counter(l, "sleeps_seen");
+	fprintf(f, "%s%zu %s ended with the library: ", lead, l->exits,
+		l->exits == 1 ? "process" : "processes");
+	if (n) {
+		fprintf(f, "%lld of %lld %s changed (",
+			ft_logs_counter(l, "sleeps_changed"), n,
+			n == 1 ? "sleep" : "sleeps");
+		ft_report_put_ns(f, ft_logs_counter(l, "requested_ns"));
+		fputs(" asked, ", f);
+		ft_report_put_ns(f, ft_logs_counter(l, "slept_ns"));
+		fputs(" slept)", f);
+	} else {
+		fputs("no sleep", f);
+	}
+	for (i = 0; i < sizeof(delay_kinds) / sizeof(delay_kinds[0]); i++) {
+		snprintf(name, sizeof(name), "delays.%s.count", delay_kinds[i]);
+		n = ft_logs_counter(l, name);
+		if (!n)
+			continue;
+		fprintf(f, "%s%lld %s", delays ? ", " : "; delays: ", n,
+			delay_kinds[i]);
+		snprintf(name, sizeof(name), "delays.%s.ns", delay_kinds[i]);
+		fputs(" (", f);
+		ft_report_put_ns(f, ft_logs_counter(l, name));
+		fputc(')', f);
+		delays += n;
+	}
+	if (!delays)
+		fputs("; no delay", f);
+	n = ft_logs_counter(l, "waits_warped");
+	if (n) {
+		fprintf(f, "; %lld %s warped (", n, n == 1 ? "wait" : "waits");
+		ft_report_put_ns(f, ft_logs_counter(l, "warped_ns"));
+		fputs(" skipped)", f);
+	}
+	/* Counters of a newer library: shown as they are named. */
+	for (i = 0; i < l->ncounters; i++)
+		if (l->counters[i].sum && !known_counter(l->counters[i].name))
+			fprintf(f, "; %s %lld", l->counters[i].name,
+				l->counters[i].sum);
+	fputc('\n', f);
+}
+
 void ft_report_free(struct ft_report *r)
 {
 	size_t i;
@@ -941,6 +1010,8 @@ int ft_cmd_report(int argc, char **argv)
 	else {
 		ft_report_text(stdout, r, s);
 		ft_report_sites_text(stdout, r, s);
+		if (l.exits)
+			ft_report_counters(stdout, &l, "flaketrap: ");
 	}
 	status = l.skipped ? 1 : 0;
 	ft_sym_free(s);

@@ -55,6 +55,13 @@ void ft_report_put_ns(FILE *f, long long ns);
 /* Prints s[0..len) with control characters escaped (\xNN). */
 void ft_report_put_text(FILE *f, const char *s, size_t len);
 
+/*
+ * One line of what the knobs did, summed over the exit records of l: the
+ * sleeps seen and changed, the delays per kind, the waits warped; lead
+ * goes first.
+ */
+void ft_report_counters(FILE *f, const struct ft_logs *l, const char *lead);
+
 void ft_report_free(struct ft_report *r);
 
 #endif

@@ -23,6 +23,7 @@
 #include "../preload/config.h"
 #include "commands.h"
 #include "loop.h"
+#include "report.h"
 #include "runopt.h"
 #include "summary.h"
 
@@ -323,7 +324,7 @@ int ft_cmd_run(int argc, char **argv)
 	if (logs_read) {
 		snprintf(lead, sizeof(lead), "%s: seed %llu; ", progname,
 			 seed);
-		ft_summary_counters(stderr, &logs, lead);
+		ft_report_counters(stderr, &logs, lead);
 	}
 	ft_logs_free(&logs);
 	/* A run that injected nothing must not pass for one that did. */

@@ -28,11 +28,4 @@ int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 		 long long grace_ms, const char *grace_text,
 		 struct ft_summary *s);
 
-/*
- * One line of what the knobs did, summed over the exit records of l: the
- * sleeps seen and changed, the delays per kind, the waits warped; lead
- * goes first.
- */
-void ft_summary_counters(FILE *f, const struct ft_logs *l, const char *lead);
-
 #endif

@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "logs.h"
 #include "proc.h"
+#include "report.h"
 #include "summary.h"
 #include "supervise.h"
 
@@ -296,7 +297,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	r.crashed = sum.crashes > 0;
 	r.unloaded = !r.exec_errno && !logs.records;
 	if (!r.unloaded)
-		ft_summary_counters(stderr, &logs, "flaketrap: ");
+		ft_report_counters(stderr, &logs, "flaketrap: ");
 	ft_logs_free(&logs);
 	if (spec->opt->fail_on_leak && r.status == 0 && r.leaked)
 		r.status = 3;
