@@ -136,7 +136,7 @@ $(WARP): $(WARP_OBJ) preload/warp/exports.map
 		$(WARP_OBJ) $(LIB_LIBS)
 
 # libdw: file:line in `flaketrap report` (the tool only, never the preload).
-TOOL_LIBS := -ldw
+TOOL_LIBS := -ldw -lm
 
 $(TOOL): $(TOOL_OBJ) $(PURE_OBJ)
 	@$(if $(Q),echo "  LD      $@")

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -147,6 +148,7 @@ struct loop {
 	long long t0, last_progress;
 	int stopping;
 	int unloaded;		/* a run without the library: 125 */
+	long long sleeps_seen, sleeps_changed, delays, waits_warped;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -451,6 +453,10 @@ static void finish_run(struct loop *lp, struct slot *s)
 		lp->stopping = 1;
 	}
 	lp->runs++;
+	lp->sleeps_seen += r.sleeps_seen;
+	lp->sleeps_changed += r.sleeps_changed;
+	lp->delays += r.delays;
+	lp->waits_warped += r.waits_warped;
 	if (r.leaked)
 		lp->leaked++;
 	bad = r.status != 0 || r.timed_out;
@@ -701,6 +707,53 @@ static void summary_json(struct loop *lp, double secs, int status)
 	fflush(f);
 }
 
+/*
+ * The Wilson score interval of k failures in n runs, at 95%: honest at
+ * 0 of 50 (0% to 7.1%) where k/n alone says "never".
+ */
+static void wilson(long long k, long long n, double *lo, double *hi)
+{
+	const double z = 1.959964, z2 = z * z;
+	double p = (double)k / (double)n, d = 1 + z2 / (double)n;
+	double mid = (p + z2 / (2 * (double)n)) / d;
+	double half = z * sqrt(p * (1 - p) / (double)n +
+			       z2 / (4 * (double)n * (double)n)) / d;
+
+	*lo = mid - half < 0 ? 0 : mid - half;
+	*hi = mid + half > 1 ? 1 : mid + half;
+}
+
+/* What the knobs did, the failure rate, and on a pass, what to try next. */
+static void summary_knobs(const struct loop *lp, FILE *f)
+{
+	long long bad = lp->failed + lp->leak_failed + lp->timed_out;
+	double lo, hi;
+
+	if (!lp->runs)
+		return;
+	fprintf(f, "flaketrap loop: the knobs changed %lld of %lld sleeps,"
+		   " injected %lld delays, warped %lld waits\n",
+		lp->sleeps_changed, lp->sleeps_seen, lp->delays,
+		lp->waits_warped);
+	wilson(bad, lp->runs, &lo, &hi);
+	fprintf(f, "flaketrap loop: failure rate %.1f%% (%lld of %lld;"
+		   " 95%% confidence %.1f%% to %.1f%%)\n",
+		100.0 * (double)bad / (double)lp->runs, bad, lp->runs,
+		100 * lo, 100 * hi);
+	if (bad || lp->stopped)
+		return;
+	if (!lp->sleeps_changed && !lp->delays)
+		fprintf(f, "flaketrap loop: every run passed and no knob"
+			   " acted: try --waitpid-delay=100ms,"
+			   " --exit-delay=0..200ms, --thread-delay=0..10ms"
+			   " or --fork-delay=0..10ms\n");
+	else
+		fprintf(f, "flaketrap loop: every run passed: try more runs"
+			   " in parallel beside load (-j %d --load 2), or"
+			   " random sleeps (--sleep=0..50ms)\n",
+			2 * lp->jobs);
+}
+
 static void summary_text(struct loop *lp, double secs)
 {
 	FILE *f = lp->out;
@@ -719,6 +772,7 @@ static void summary_text(struct loop *lp, double secs)
 	if (lp->stopped)
 		fprintf(f, ", %lld stopped unfinished", lp->stopped);
 	fputc('\n', f);
+	summary_knobs(lp, f);
 	if (lp->nfails) {
 		fprintf(f, "first failure: run %lld, seed %llu: %s",
 			lp->fails[0].run, lp->fails[0].seed,

@@ -239,6 +239,19 @@ static int known_counter(const char *name)
 	return !strncmp(name, "delays.", 7);
 }
 
+long long ft_report_delays(const struct ft_logs *l)
+{
+	char name[64];
+	long long n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(delay_kinds) / sizeof(delay_kinds[0]); i++) {
+		snprintf(name, sizeof(name), "delays.%s.count", delay_kinds[i]);
+		n += ft_logs_counter(l, name);
+	}
+	return n;
+}
+
 void ft_report_counters(FILE *f, const struct ft_logs *l, const char *lead)
 {
 	char name[64];

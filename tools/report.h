@@ -62,6 +62,9 @@ void ft_report_put_text(FILE *f, const char *s, size_t len);
  */
 void ft_report_counters(FILE *f, const struct ft_logs *l, const char *lead);
 
+/* The delays of every kind the exit records of l count. */
+long long ft_report_delays(const struct ft_logs *l);
+
 void ft_report_free(struct ft_report *r);
 
 #endif

@@ -296,6 +296,10 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 				&sum);
 	r.crashed = sum.crashes > 0;
 	r.unloaded = !r.exec_errno && !logs.records;
+	r.sleeps_seen = ft_logs_counter(&logs, "sleeps_seen");
+	r.sleeps_changed = ft_logs_counter(&logs, "sleeps_changed");
+	r.delays = ft_report_delays(&logs);
+	r.waits_warped = ft_logs_counter(&logs, "waits_warped");
 	if (!r.unloaded)
 		ft_report_counters(stderr, &logs, "flaketrap: ");
 	ft_logs_free(&logs);

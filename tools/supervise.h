@@ -36,6 +36,8 @@ struct ft_sv_result {
 	int leaked;		/* leaks or leftovers */
 	int crashed;
 	int unloaded;		/* CMD ran, but no process wrote a record */
+	/* What the knobs did, summed over the run's exit records. */
+	long long sleeps_seen, sleeps_changed, delays, waits_warped;
 	int stacks_asked;	/* processes asked for stacks (timeout) */
 	int stacks_given;	/* of them, those that wrote them */
 	long long ns;		/* how long CMD ran */
