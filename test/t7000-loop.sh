@@ -275,6 +275,18 @@ sys.exit(subprocess.call(sys.argv[1:], stdout=w))
 	test "$(ls -A piped)" = err
 '
 
+test_expect_success 'the summary: knobs, failure rate with its interval, what to try next' '
+	"$FLAKETRAP" loop -n 20 --out=rate -- sh -c "sleep 1" >out &&
+	grep -q "^flaketrap loop: the knobs changed 20 of 20 sleeps, injected 0 delays, warped 0 waits$" out &&
+	grep -q "^flaketrap loop: failure rate 0.0% (0 of 20; 95% confidence 0.0% to 16.1%)$" out &&
+	grep -q "^flaketrap loop: every run passed: try more runs" out &&
+	"$FLAKETRAP" loop -n 5 --out=rate -- true >out &&
+	grep -q "^flaketrap loop: every run passed and no knob acted: try --waitpid-delay" out &&
+	test_expect_code 1 "$FLAKETRAP" loop -n 4 --out=rate -- false >out &&
+	grep -q "^flaketrap loop: failure rate 100.0% (4 of 4; 95% confidence 51.0% to 100.0%)$" out &&
+	! grep -q "every run passed" out
+'
+
 test_expect_success 'bad input: exit 125, nothing run' '
 	test_expect_code 125 "$FLAKETRAP" loop true 2>err &&
 	grep -q "'"'"'--'"'"' must come before CMD" err &&
