@@ -135,8 +135,9 @@ $(WARP): $(WARP_OBJ) preload/warp/exports.map
 	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(WARP_LDFLAGS) -o $@ \
 		$(WARP_OBJ) $(LIB_LIBS)
 
-# libdw: file:line in `flaketrap report` (the tool only, never the preload).
-TOOL_LIBS := -ldw -lm
+# libdw: file:line in `flaketrap report` (the tool only, never the preload);
+# libstdc++: its demangler, for C++ names.
+TOOL_LIBS := -ldw -lm -lstdc++
 
 $(TOOL): $(TOOL_OBJ) $(PURE_OBJ)
 	@$(if $(Q),echo "  LD      $@")

@@ -159,6 +159,26 @@ test_expect_success 'clean logs of the library: no leak, status 0, what the knob
 flaketrap: 1 process ended with the library: no sleep; no delay"
 '
 
+test_expect_success 'C++ names demangled: a thread left by pool::Worker::spawn' '
+	cat >pool.cc <<-\EOF &&
+	#include <pthread.h>
+	#include <unistd.h>
+	namespace pool {
+	struct Worker {
+		static void *run(void *) { pause(); return nullptr; }
+		void spawn() { pthread_t t; pthread_create(&t, nullptr, run, nullptr); }
+	};
+	}
+	int main() { pool::Worker w; w.spawn(); return 0; }
+	EOF
+	c++ -g -O0 -pthread -o pool pool.cc &&
+	preload FLAKETRAP_LOG=cxx ./pool &&
+	"$FLAKETRAP" report cxx >out &&
+	grep -q "start routine pool::Worker::run(void\*)+0x0" out &&
+	grep -q "#[0-9] 0x[0-9a-f]* pool::Worker::spawn()+0x[0-9a-f]* " out &&
+	! grep -q "_ZN4pool" out
+'
+
 test_expect_success 'a log that cannot be read: "nothing read", never "no leak"' '
 	test_expect_code 1 "$FLAKETRAP" report does-not-exist >out 2>err &&
 	test "$(cat out)" = "flaketrap: nothing read; 1 skipped (see above)" &&

@@ -352,21 +352,41 @@ static int lookup(const struct ft_json *frame, int return_address,
 	return 1;
 }
 
+/* libstdc++'s demangler: C linkage, no header for C. */
+char *__cxa_demangle(const char *mangled, char *out, size_t *len,
+		     int *status);
+
+/* A symbol's name, a C++ one demangled (pool::Worker::spawn()). */
+static void put_symbol(FILE *f, const char *name, size_t len)
+{
+	char *plain = NULL;
+	int status = -1;
+
+	if (len > 2 && !strncmp(name, "_Z", 2) && strlen(name) == len)
+		plain = __cxa_demangle(name, NULL, NULL, &status);
+	if (plain && status == 0)
+		ft_report_put_text(f, plain, strlen(plain));
+	else
+		ft_report_put_text(f, name, len);
+	free(plain);
+}
+
 /* "name+0x1a", from the log's symbol, else from debug information. */
 static int put_function(FILE *f, const char *lead, const struct ft_json *frame,
 			const struct ft_source *src)
 {
 	const struct ft_json *sym = ft_json_get(frame, "symbol");
 
-	if (sym) {
+	if (sym && sym->type == FT_JSON_STRING) {
 		fputs(lead, f);
-		put_json_text(f, sym);
+		put_symbol(f, sym->text, sym->len);
 		fprintf(f, "+0x%llx", get_int(frame, "symbol_offset", 0));
 		return 1;
 	}
 	if (src->function) {
-		fprintf(f, "%s%s+0x%llx", lead, src->function,
-			src->function_offset);
+		fputs(lead, f);
+		put_symbol(f, src->function, strlen(src->function));
+		fprintf(f, "+0x%llx", src->function_offset);
 		return 1;
 	}
 	return 0;
