@@ -67,6 +67,9 @@ LIB := preload/libflaketrap.so
 # The virtual clock (FLAKETRAP_TIMERS=warp): a second object, so that with
 # warp off nothing wraps clock_gettime or the timed waits.
 WARP := preload/libflaketrap-warp.so
+# Chaos mode (FLAKETRAP_CHAOS=on): a third object, so that with chaos off
+# nothing wraps the program's locks, reads and writes.
+CHAOS := preload/libflaketrap-chaos.so
 TOOL := tools/flaketrap
 
 # Pure modules: no wrapper, no real-function pointer; linked by the tool and
@@ -81,6 +84,10 @@ WARP_SRC := $(wildcard preload/warp/*.c) preload/timespec.c
 WARP_OBJ := $(WARP_SRC:%.c=$(B)/pic/%.o)
 WARP_LDFLAGS := -shared -Wl,-soname,libflaketrap-warp.so \
 	-Wl,--version-script=preload/warp/exports.map -Wl,-z,defs $(LDFLAGS)
+CHAOS_SRC := $(wildcard preload/chaos/*.c)
+CHAOS_OBJ := $(CHAOS_SRC:%.c=$(B)/pic/%.o)
+CHAOS_LDFLAGS := -shared -Wl,-soname,libflaketrap-chaos.so \
+	-Wl,--version-script=preload/chaos/exports.map -Wl,-z,defs $(LDFLAGS)
 # The tool's own pure modules, linked by the unit tests too.
 TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
 TOOL_SRC := $(wildcard tools/*.c tools/bisect/*.c)
@@ -94,13 +101,14 @@ FIXTURE_BIN := $(FIXTURE_SRC:test/fixtures/%.c=$(B)/test/fixtures/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
-	preload/warp/*.def tools/*.h tools/bisect/*.h test/*.h)
+	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def tools/*.h \
+	tools/bisect/*.h test/*.h)
 
 .PHONY: all check check-exports check-stable check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
 	fuzz-build install uninstall clean
 
-all: $(LIB) $(WARP) $(TOOL)
+all: $(LIB) $(WARP) $(CHAOS) $(TOOL)
 
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
@@ -134,6 +142,11 @@ $(WARP): $(WARP_OBJ) preload/warp/exports.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(WARP_LDFLAGS) -o $@ \
 		$(WARP_OBJ) $(LIB_LIBS)
+
+$(CHAOS): $(CHAOS_OBJ) preload/chaos/exports.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LIB_CFLAGS) $(LIB_SAN_LDFLAGS) $(CHAOS_LDFLAGS) -o $@ \
+		$(CHAOS_OBJ) $(LIB_LIBS)
 
 # libdw: file:line in `flaketrap report` (the tool only, never the preload);
 # libstdc++: its demangler, for C++ names.
@@ -190,9 +203,17 @@ $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
 	$(REPLAY_BIN)
 
-check-exports: $(LIB) $(WARP)
+# The sleep family and the timed joins are libflaketrap.so's too (the
+# registry); poll and ppoll too (sleeps that chaos also asks after).
+WARP_SHARED := clock_nanosleep nanosleep poll ppoll pselect select sleep \
+	thrd_sleep usleep pthread_timedjoin_np pthread_clockjoin_np
+CHAOS_SHARED := poll ppoll
+check-exports: $(LIB) $(WARP) $(CHAOS)
 	$(Q)test/check-exports.sh $(LIB) preload/exports.map
-	$(Q)test/check-exports-warp.sh $(WARP) preload/warp/exports.map $(LIB)
+	$(Q)test/check-exports-object.sh $(WARP) preload/warp/exports.map \
+		$(LIB) $(WARP_SHARED)
+	$(Q)test/check-exports-object.sh $(CHAOS) preload/chaos/exports.map \
+		$(LIB) $(CHAOS_SHARED)
 
 # A sanitized flaketrap may itself run under the preload (nested runs):
 # the ASan runtime then is not first in the list, which is fine here.
@@ -240,7 +261,7 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/FLAGS
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -pthread $(LDFLAGS) -o $@ $<
 
-bench: $(LIB) $(WARP) $(TOOL) $(BENCH_BIN)
+bench: $(LIB) $(WARP) $(CHAOS) $(TOOL) $(BENCH_BIN)
 	$(Q)bench/run.py $(LIB) $(B)/bench
 
 # libFuzzer targets (test/fuzz/), built by clang with ASan and UBSan. The
@@ -316,13 +337,15 @@ deps:
 install: all
 	$(INSTALL) -D -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so
 	$(INSTALL) -D -m 644 $(WARP) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so
+	$(INSTALL) -D -m 644 $(CHAOS) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so
 	$(INSTALL) -D -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/flaketrap
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so \
+		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so \
 		$(DESTDIR)$(BINDIR)/flaketrap
 	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
 
 clean:
-	rm -rf $(B) $(LIB) $(WARP) $(TOOL)
+	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL)

@@ -55,6 +55,9 @@ FT_EXPORT pid_t fork(void)
 		ft_delay(FT_DELAY_FORK_CHILD);
 	else if (pid > 0)
 		ft_delay(FT_DELAY_FORK_PARENT);
+	if (ft_chaos_on && pid >= 0)
+		ft_chaos_point(pid ? FT_CHAOS_fork_parent : FT_CHAOS_fork_child,
+			       (uintptr_t)__builtin_return_address(0), -1, 0);
 	return pid;
 }
 

@@ -420,6 +420,10 @@ const char *ft_config_text(const struct ft_config *cfg, int knob)
 		return cfg->sleep_only.text;
 	if (knob == FT_KNOB_sleep_skip)
 		return cfg->sleep_skip.text;
+	if (knob == FT_KNOB_chaos_only)
+		return cfg->chaos_only.text;
+	if (knob == FT_KNOB_chaos_skip)
+		return cfg->chaos_skip.text;
 	return cfg->text[knob];
 }
 
@@ -600,6 +604,16 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_timers(value, &cfg->timers, why);
 	case FT_KNOB_timer_grace:
 		return ft_parse_duration(value, &cfg->timer_grace_ns, why);
+	case FT_KNOB_chaos:
+		return ft_parse_switch(value, &cfg->chaos, why);
+	case FT_KNOB_chaos_budget:
+		return ft_parse_fraction(value, &cfg->chaos_budget_ppb, why);
+	case FT_KNOB_chaos_only:
+		return ft_patterns_parse(value, &cfg->chaos_only, why);
+	case FT_KNOB_chaos_skip:
+		return ft_patterns_parse(value, &cfg->chaos_skip, why);
+	case FT_KNOB_chaos_trace:
+		return ft_parse_switch(value, &cfg->chaos_trace, why);
 	}
 	*why = "unknown knob";
 	return -1;
@@ -619,6 +633,8 @@ int ft_config_parse(struct ft_config *cfg, char *const *envp,
 	memset(cfg, 0, offsetof(struct ft_config, sleep_only));
 	clear_patterns(&cfg->sleep_only);
 	clear_patterns(&cfg->sleep_skip);
+	clear_patterns(&cfg->chaos_only);
+	clear_patterns(&cfg->chaos_skip);
 	for (i = 0; i < FT_NKNOBS; i++) {
 		copy_text(cfg->text[i], ft_knobs[i].def);
 		if (ft_knobs[i].kind != FT_KIND_SEED &&

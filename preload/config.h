@@ -107,6 +107,9 @@ struct ft_config {
 	struct ft_delay delay[FT_NDELAYS];
 	int timers;			/* FT_TIMERS_* */
 	int64_t timer_grace_ns;
+	int chaos;
+	uint64_t chaos_budget_ppb;	/* 0 .. FT_PPB */
+	int chaos_trace;
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 	/*
@@ -115,6 +118,8 @@ struct ft_config {
 	 */
 	struct ft_patterns sleep_only;	/* n == 0: unset */
 	struct ft_patterns sleep_skip;
+	struct ft_patterns chaos_only;
+	struct ft_patterns chaos_skip;
 };
 
 /*

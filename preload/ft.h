@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "chaos-link.h"
 #include "warp-link.h"
 
 #define FT_EXPORT __attribute__((visibility("default")))
@@ -93,6 +94,30 @@ uint64_t ft_random(void);
 uint64_t ft_thread_ordinal_next(void);
 /* In the new thread, before anything draws: its own stream. */
 void ft_thread_stream_start(uint64_t ordinal);
+/* The calling thread's stream key, and in *ordinal its creation ordinal,
+ * for a stream of its own (chaos). async-signal-safe */
+uint64_t ft_thread_key(uint64_t *ordinal);
+/* Bumped in each new process (fork child): per-thread state of an older
+ * one is stale. async-signal-safe */
+unsigned ft_process_generation(void);
+
+/*
+ * chaos.c: FLAKETRAP_CHAOS. Attach libflaketrap-chaos.so (from the
+ * initialization; 0, or -1 with a message in err), then start once the
+ * sites are known (constructor). A fork child resets its counters.
+ */
+int ft_chaos_attach(char *err, size_t errlen);
+void ft_chaos_start(void);
+void ft_chaos_after_fork(void);
+/* Whether points are asked (chaos attached and started). */
+extern int ft_chaos_on;
+/* The point function libflaketrap-chaos.so calls; ours call it too. */
+ft_chaos_point_fn ft_chaos_point;
+/* The chaos counters and the chaos_sites record(s), from ft_log_exit.
+ * async-signal-safe */
+struct ft_buf;
+void ft_chaos_counters_json(struct ft_buf *b);
+void ft_chaos_log(void);
 
 /* delay.c: inject the delay of kind (when configured), for real: not
  * shrunk, not ended by signals. async-signal-safe */
@@ -192,6 +217,14 @@ int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra);
 /* Once decided: counted at its site (with FLAKETRAP_LOG). async-signal-safe */
 void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 		  int changed);
+/* As ft_sleep_begin, for any call and patterns: the site found in *c
+ * (0 when unknown), 1 when the patterns leave the call alone. Needs
+ * ft_sites_init. async-signal-safe */
+int ft_site_pick(struct ft_sleep_call *c, uintptr_t ra,
+		 const struct ft_patterns *only, const struct ft_patterns *skip);
+/* Whether ip is in one of our libraries (or the libunwind ours loaded).
+ * async-signal-safe */
+int ft_site_ours(uintptr_t ip);
 /* The sleep_sites record(s); from ft_log_exit. async-signal-safe */
 void ft_sites_log(void);
 void ft_sites_after_fork(void);

@@ -40,6 +40,7 @@ static atomic_ullong threads_made;
 struct ft_stream {
 	uint64_t key;
 	uint64_t pos;
+	uint64_t ordinal;
 	unsigned generation;	/* process_generation it belongs to */
 };
 static __thread struct ft_stream thread_stream;
@@ -66,6 +67,7 @@ static void stream_start(uint64_t ordinal)
 {
 	thread_stream.key = ft_prng_at(process_key ^ FT_THREAD_SALT, ordinal);
 	thread_stream.pos = 0;
+	thread_stream.ordinal = ordinal;
 	thread_stream.generation =
 		atomic_load_explicit(&process_generation, memory_order_relaxed);
 }
@@ -80,6 +82,21 @@ uint64_t ft_thread_ordinal_next(void)
 void ft_thread_stream_start(uint64_t ordinal)
 {
 	stream_start(ordinal);
+}
+
+/* async-signal-safe */
+unsigned ft_process_generation(void)
+{
+	return atomic_load_explicit(&process_generation, memory_order_relaxed);
+}
+
+/* async-signal-safe */
+uint64_t ft_thread_key(uint64_t *ordinal)
+{
+	if (thread_stream.generation != ft_process_generation())
+		stream_start(ft_thread_ordinal_next());
+	*ordinal = thread_stream.ordinal;
+	return thread_stream.key;
 }
 
 /*
@@ -319,6 +336,7 @@ static void reset_process(void)
 		atomic_store(&ft_warp->counters->warped_ns, 0);
 	}
 	ft_sites_after_fork();
+	ft_chaos_after_fork();
 	ft_log_after_fork();
 	ft_scan_after_fork();
 }
@@ -352,7 +370,8 @@ static void initialize(void)
 	}
 	if (ft_config_parse(&cfg, environ, err, sizeof(err)) ||
 	    prepare_log_dir(err, sizeof(err)) ||
-	    (cfg.timers == FT_TIMERS_WARP && attach_warp(err, sizeof(err)))) {
+	    (cfg.timers == FT_TIMERS_WARP && attach_warp(err, sizeof(err))) ||
+	    (cfg.chaos && ft_chaos_attach(err, sizeof(err)))) {
 		write_err_line(err);
 		ft_real._exit(125);
 	}
@@ -404,4 +423,5 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	if (cfg.stack_requests && cfg.log_dir[0])
 		ft_unwind_load();
 	ft_sites_init();
+	ft_chaos_start();
 }

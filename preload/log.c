@@ -294,6 +294,7 @@ void ft_log_exit(const char *how, int code)
 		return;
 	ft_log_start();
 	ft_sites_log();
+	ft_chaos_log();
 	mem = scratch_get();
 	if (!mem) {
 		errno = saved;
@@ -323,6 +324,7 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_str(&b, ",\"warped_ns\":");
 	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->warped_ns)
 			       : 0);
+	ft_chaos_counters_json(&b);
 	ft_buf_str(&b, "},\"leaks\":{\"children\":");
 	ft_buf_u64(&b, ft_leak_counts.children);
 	ft_buf_str(&b, ",\"threads\":");

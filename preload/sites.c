@@ -32,7 +32,7 @@
 /* Modules whose frames are never a site. */
 #define FT_SKIPPED_MAX 8
 /* Addresses that find them: one in libc, one in each of our libraries. */
-#define FT_MARKS 3
+#define FT_MARKS 4
 
 struct tally {
 	atomic_ullong seen;
@@ -54,12 +54,11 @@ static struct tally other;
 
 static struct {
 	uintptr_t lo, hi;
-	int ours;	/* libflaketrap.so or libflaketrap-warp.so */
+	int ours;	/* one of our libraries, or libunwind (ours loads it) */
 } skipped[FT_SKIPPED_MAX];
 static int nskipped;
 static int counting;		/* FLAKETRAP_LOG is set */
 static int filtering;		/* a pattern is set */
-static int filter_frames;	/* a glob is set: the callers count too */
 
 /* 1 when ip is in a module that is no site, 2 when in one of ours. */
 static int in_skipped(uintptr_t ip)
@@ -100,6 +99,8 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *data)
 	skip |= marks[0] >= lo && marks[0] < hi;
 	for (i = 1; i < FT_MARKS; i++)
 		ours |= marks[i] && marks[i] >= lo && marks[i] < hi;
+	/* Its locks, taken for our backtraces, are no program's. */
+	ours |= strncmp(base, "libunwind", 9) == 0;
 	if ((skip || ours) && lo < hi && nskipped < FT_SKIPPED_MAX) {
 		skipped[nskipped].lo = lo;
 		skipped[nskipped].hi = hi;
@@ -115,21 +116,22 @@ void ft_sites_configure(void)
 
 	counting = c->log_dir[0] != '\0';
 	filtering = c->sleep_only.n || c->sleep_skip.n;
-	filter_frames = c->sleep_only.globs || c->sleep_skip.globs;
 }
 
 void ft_sites_init(void)
 {
 	uintptr_t marks[FT_MARKS];
 
-	if (!counting && !filtering)
+	if (!counting && !filtering && !ft_cfg()->chaos)
 		return;
 	marks[0] = (uintptr_t)ft_real.nanosleep;
 	marks[1] = (uintptr_t)ft_sites_init;
 	marks[2] = (uintptr_t)dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
+	marks[3] = (uintptr_t)dlsym(RTLD_DEFAULT, FT_CHAOS_ATTACH);
+	/* First: libunwind is then among the modules seen. */
+	ft_unwind_load();
 	nskipped = 0;
 	dl_iterate_phdr(note_module, marks);
-	ft_unwind_load();
 }
 
 /*
@@ -171,11 +173,10 @@ static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
  * first_only, from the site's own frame: -1 when a glob might still match
  * a caller's, which only unwinding can tell.
  */
-static int verdict(const struct ft_sleep_call *c, int first_only)
+static int verdict(const struct ft_sleep_call *c, int first_only,
+		   const struct ft_patterns *only,
+		   const struct ft_patterns *skip)
 {
-	const struct ft_config *cfg = ft_cfg();
-	const struct ft_patterns *skip = &cfg->sleep_skip;
-	const struct ft_patterns *only = &cfg->sleep_only;
 	struct ft_frame_name names[FT_MATCH_FRAMES];
 	int n = 1, i;
 
@@ -196,25 +197,49 @@ static int verdict(const struct ft_sleep_call *c, int first_only)
 		return 0;
 	return first_only && only->globs ? -1 : 1;
 }
+/* The site found, whether the patterns leave the call alone. */
+static int pick(struct ft_sleep_call *c, uintptr_t ra,
+		const struct ft_patterns *only, const struct ft_patterns *skip)
+{
+	int v;
+
+	find_site(c, ra, 0);
+	if (!only->n && !skip->n)
+		return 0;
+	/* Unwound already (ra was no site), or the site alone decides. */
+	if (c->nframes || (v = verdict(c, 1, only, skip)) < 0) {
+		if (!c->nframes && (only->globs || skip->globs))
+			find_site(c, ra, 1);
+		v = verdict(c, 0, only, skip);
+	}
+	return v;
+}
+
 /* async-signal-safe */
 int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra)
 {
-	int v;
+	const struct ft_config *cfg = ft_cfg();
 
 	c->site = 0;
 	c->nframes = 0;
 	if (!counting && !filtering)
 		return 0;
-	find_site(c, ra, 0);
-	if (!filtering)
-		return 0;
-	/* Unwound already (ra was no site), or the site alone decides. */
-	if (c->nframes || (v = verdict(c, 1)) < 0) {
-		if (!c->nframes && filter_frames)
-			find_site(c, ra, 1);
-		v = verdict(c, 0);
-	}
-	return v;
+	return pick(c, ra, &cfg->sleep_only, &cfg->sleep_skip);
+}
+
+/* async-signal-safe */
+int ft_site_pick(struct ft_sleep_call *c, uintptr_t ra,
+		 const struct ft_patterns *only, const struct ft_patterns *skip)
+{
+	c->site = 0;
+	c->nframes = 0;
+	return pick(c, ra, only, skip);
+}
+
+/* async-signal-safe */
+int ft_site_ours(uintptr_t ip)
+{
+	return in_skipped(ip) == 2;
 }
 
 static void add(struct tally *t, int64_t req_ns, int64_t slept_ns,

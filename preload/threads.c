@@ -24,11 +24,18 @@ static void thread_ended(void *rec)
 	self_rec = NULL;
 }
 
-/* What every new thread does first: its random stream, then its delay. */
-static void thread_begins(uint64_t ordinal)
+/*
+ * What every new thread does first: its random stream, its delay, its
+ * chaos point (whose site is the start routine: one byte in, as a return
+ * address is read one byte back).
+ */
+static void thread_begins(uint64_t ordinal, void *(*fn)(void *))
 {
 	ft_thread_stream_start(ordinal);
 	ft_delay(FT_DELAY_THREAD);
+	if (ft_chaos_on)
+		ft_chaos_point(FT_CHAOS_thread_start, (uintptr_t)fn + 1, -1,
+			       0);
 }
 
 static void *start_thread(void *p)
@@ -45,7 +52,7 @@ static void *start_thread(void *p)
 	 * itself goes by self_rec. */
 	self_rec = rec;
 	pthread_cleanup_push(thread_ended, rec);
-	thread_begins(rec->ordinal);
+	thread_begins(rec->ordinal, fn);
 	ret = fn(arg);
 	pthread_cleanup_pop(1);
 	return ret;
@@ -87,7 +94,7 @@ static void *start_untracked(void *p)
 	uint64_t ordinal = blk->ordinal;
 
 	atomic_store_explicit(&blk->taken, 0, memory_order_release);
-	thread_begins(ordinal);
+	thread_begins(ordinal, fn);
 	return fn(arg);
 }
 
@@ -98,7 +105,7 @@ static int threads_need_start(void)
 	int i;
 
 	if (ft_delay_on(FT_DELAY_THREAD) || c->sleep.mode == FT_SLEEP_RANGE ||
-	    c->sleep_prob_ppb < FT_PPB)
+	    c->sleep_prob_ppb < FT_PPB || c->chaos)
 		return 1;
 	for (i = 0; i < FT_NDELAYS; i++)
 		if (c->delay[i].lo_ns < c->delay[i].hi_ns)
@@ -124,13 +131,12 @@ static int create_untracked(pthread_t *thread, const pthread_attr_t *attr,
 	return err;
 }
 
-FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-			     void *(*start)(void *), void *arg)
+static int create(pthread_t *thread, const pthread_attr_t *attr,
+		  void *(*start)(void *), void *arg)
 {
 	struct ft_rec *rec;
 	int err, detach = PTHREAD_CREATE_JOINABLE;
 
-	ft_real_ensure();
 	rec = ft_reg_new(FT_REC_THREAD, FT_ORIGIN_PTHREAD_CREATE, 1);
 	if (!rec)
 		return create_untracked(thread, attr, start, arg);
@@ -149,12 +155,28 @@ FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	return 0;
 }
 
+FT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			     void *(*start)(void *), void *arg)
+{
+	int err;
+
+	ft_real_ensure();
+	err = create(thread, attr, start, arg);
+	if (ft_chaos_on && err == 0)
+		ft_chaos_point(FT_CHAOS_thread_create,
+			       (uintptr_t)__builtin_return_address(0), -1, 0);
+	return err;
+}
+
 FT_EXPORT int pthread_join(pthread_t thread, void **retval)
 {
 	struct ft_rec *rec;
 	int err;
 
 	ft_real_ensure();
+	if (ft_chaos_on)
+		ft_chaos_point(FT_CHAOS_thread_join,
+			       (uintptr_t)__builtin_return_address(0), -1, 0);
 	rec = ft_reg_thread_find((uint64_t)thread);
 	err = ft_real.pthread_join(thread, retval);
 	if (err == 0)

@@ -14,8 +14,10 @@ warp () {
 }
 
 test_expect_success 'the warp object exports each wrapper at libc'"'"'s versions' '
-	"$TEST_DIRECTORY/check-exports-warp.sh" "$WARP" \
-		"$ROOT/preload/warp/exports.map" "$LIB"
+	"$TEST_DIRECTORY/check-exports-object.sh" "$WARP" \
+		"$ROOT/preload/warp/exports.map" "$LIB" clock_nanosleep \
+		nanosleep poll ppoll pselect select sleep thrd_sleep usleep \
+		pthread_timedjoin_np pthread_clockjoin_np
 '
 
 test_expect_success 'the library alone wraps no clock and no timed wait' '

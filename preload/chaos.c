@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Chaos mode (FLAKETRAP_CHAOS=on): scheduling noise where threads hand
+ * work to each other. libflaketrap-chaos.so wraps locks, condition
+ * variables, semaphores, reads, writes and polls and asks ft_chaos_point at
+ * each; our own wrappers ask at thread creation, start and join, and fork.
+ *
+ * The scheme, per call, from the calling thread's own seeded stream (so a
+ * seed makes the same choices in each thread, in the order of its calls,
+ * whatever the other threads do):
+ * at each point (chaos-points.def), a chance that the thread starves for
+ * 1 ms, 2 ms, ... 2 s (rr's ladder, each rung as likely) and a chance
+ * that it is held briefly (a yield, or a few microseconds). After a
+ * hand-off (unlock, signal, post, write, a new thread or process) the
+ * other side then runs first, the order an order violation, a lost wakeup
+ * or a split reply needs; before a take (lock, wait, read, join) a window
+ * between a check and an act opens from that side. rr picks victim
+ * threads for whole periods; a hand-off is where a starvation changes
+ * what another thread sees, so we spend it there.
+ * Each thread is held at most FLAKETRAP_CHAOS_BUDGET (rr's 20%) of its
+ * time: after a hold of H it runs at least H (1 - budget) / budget before
+ * the next (rr: one starvation of D per 5 D), so a run takes at most
+ * about 1 / (1 - budget) times as long as without chaos, and a thread's
+ * first hold may be long (a race that needs a 200 ms hold early in a
+ * run is reachable).
+ *
+ * Holds are real: a plain nanosleep system call (never shrunk, never
+ * virtual), run to its end through signals. Calls from our own libraries
+ * (the log's writes) and from libunwind are never held. Nothing here
+ * allocates or locks: async-signal-safe, and a handler's calls inside a
+ * point are let through.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "fmt.h"
+#include "ft.h"
+#include "prng.h"
+#include "timespec.h"
+
+static const struct {
+	const char *name;
+	uint32_t starve, brief;		/* chances in 1/64 */
+} points[FT_CHAOS_NPOINTS] = {
+#define FT_CHAOS_POINT(id, starve, brief) { #id, starve, brief },
+#include "chaos-points.def"
+#undef FT_CHAOS_POINT
+};
+
+#define LADDER_RUNGS 12			/* 1 ms .. 2048 ms */
+#define STARVE_MIN_NS INT64_C(1000000)
+#define BRIEF_RUNGS 7			/* a yield, then 1 .. 32 us */
+#define YIELD (-1)
+#define CHAOS_SALT 0x6368616f73212121ULL	/* "chaos!!!" */
+#define CHAOS_SITES 256
+
+int ft_chaos_on;
+
+struct chaos_thread {
+	uint64_t key, pos, ordinal;
+	unsigned generation;
+	int64_t next_starve_ns;		/* none before (monotonic) */
+	int64_t next_brief_ns;
+	volatile sig_atomic_t busy;	/* inside a point */
+};
+static __thread struct chaos_thread me;
+
+static struct {
+	atomic_ullong points[FT_CHAOS_NPOINTS];
+	atomic_ullong holds[FT_CHAOS_NPOINTS];
+	atomic_ullong held_ns[FT_CHAOS_NPOINTS];
+	atomic_ullong cut;	/* holds cut short by the budget */
+	atomic_ullong spared;	/* holds the patterns left out */
+} counters;
+
+struct chaos_site {
+	_Atomic uintptr_t ip;		/* 0: free */
+	atomic_int point;
+	atomic_int nframes;		/* 0 until frames[] is written */
+	uintptr_t frames[FT_SITE_FRAMES];
+	atomic_ullong holds, held_ns;
+};
+static struct chaos_site sites[CHAOS_SITES];
+/* Holds at sites beyond the table, or with no frame of the program. */
+static atomic_ullong other_holds, other_held_ns;
+
+static int64_t started_ns;	/* the process's start, monotonic */
+/* CPython's PyGILState_Check, in a Python process: 1 when the calling
+ * thread holds the GIL. */
+static int (*gil_held)(void);
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	ft_clock(CLOCK_MONOTONIC, &ts);
+	return ft_ts_to_ns(&ts);
+}
+
+static int chaos_error(char *err, size_t errlen, const char *why)
+{
+	struct ft_buf b;
+
+	ft_buf_init(&b, err, errlen);
+	ft_buf_str(&b, "flaketrap: FLAKETRAP_CHAOS=on: ");
+	ft_buf_str(&b, why);
+	return -1;
+}
+
+/*
+ * Never a silent no-op: a run meant to be chaotic that is not would look
+ * like a pass.
+ */
+int ft_chaos_attach(char *err, size_t errlen)
+{
+	void *attach = dlsym(RTLD_DEFAULT, FT_CHAOS_ATTACH);
+	void *first = dlsym(RTLD_DEFAULT, "pthread_mutex_unlock");
+	Dl_info a, f;
+
+	if (!attach)
+		return chaos_error(err, errlen,
+				   "libflaketrap-chaos.so is not loaded; put it"
+				   " in LD_PRELOAD (flaketrap run --chaos"
+				   " does)");
+	if (!first || !dladdr(attach, &a) || !dladdr(first, &f) ||
+	    a.dli_fbase != f.dli_fbase)
+		return chaos_error(err, errlen,
+				   "another library's pthread_mutex_unlock"
+				   " comes before libflaketrap-chaos.so's (put"
+				   " it first in LD_PRELOAD; a program built"
+				   " with a thread sanitizer cannot have both)");
+	if (((ft_chaos_attach_fn *)attach)(FT_CHAOS_LINK_VERSION,
+					   ft_chaos_point))
+		return chaos_error(err, errlen,
+				   "libflaketrap-chaos.so and libflaketrap.so"
+				   " come from different builds");
+	return 0;
+}
+
+void ft_chaos_start(void)
+{
+	if (!ft_cfg()->chaos)
+		return;
+	started_ns = now_ns();
+	gil_held = (int (*)(void))dlsym(RTLD_DEFAULT, "PyGILState_Check");
+	__atomic_store_n(&ft_chaos_on, 1, __ATOMIC_RELEASE);
+}
+
+/* async-signal-safe: plain stores, only where something was counted (a
+ * written page is a copied page in every fork child). */
+void ft_chaos_after_fork(void)
+{
+	int i;
+
+	if (!ft_chaos_on)
+		return;
+	started_ns = now_ns();
+	memset(&counters, 0, sizeof(counters));
+	for (i = 0; i < CHAOS_SITES; i++)
+		if (atomic_load_explicit(&sites[i].ip, memory_order_relaxed))
+			memset(&sites[i], 0, sizeof(sites[i]));
+	atomic_store(&other_holds, 0);
+	atomic_store(&other_held_ns, 0);
+}
+
+/* The calling thread's chaos stream, started anew in a new process. */
+static uint64_t draw(void)
+{
+	unsigned gen = ft_process_generation();
+
+	if (me.generation != gen || me.key == 0) {
+		me.key = ft_prng_at(ft_thread_key(&me.ordinal) ^ CHAOS_SALT, 0);
+		me.pos = 0;
+		me.next_starve_ns = 0;
+		me.next_brief_ns = 0;
+		me.generation = gen;
+	}
+	return ft_prng_at(me.key, me.pos++);
+}
+
+static int64_t brief_hold(unsigned rung)
+{
+	return rung ? INT64_C(1000) << (rung - 1) : YIELD;
+}
+
+/*
+ * The hold drawn for this call: 0 for none, YIELD, or ns. A thread that
+ * holds a lock (or Python's GIL) is never starved: every thread waiting
+ * for it would stall with it, and nothing would be reordered; it gets the
+ * brief hold of the same draw instead.
+ */
+static int64_t decide(enum ft_chaos_point point, uint64_t r, int locked)
+{
+	unsigned chance = (unsigned)(r & 63);
+	unsigned rung = (unsigned)((r >> 8) & 0xff), brief;
+
+	brief = rung % BRIEF_RUNGS;
+	if (chance < points[point].starve)
+		return locked ? brief_hold(brief)
+			      : STARVE_MIN_NS << (rung % LADDER_RUNGS);
+	if (chance < points[point].starve + points[point].brief)
+		return brief_hold(brief);
+	return 0;
+}
+
+/* A pipe, a socket or an event descriptor (an anonymous inode): where
+ * another thread or process reads what this one wrote. */
+static int handoff_fd(int fd)
+{
+	struct stat st;
+	unsigned type;
+
+	if (syscall(SYS_fstat, fd, &st) != 0)
+		return 0;
+	type = st.st_mode & S_IFMT;
+	return type == S_IFIFO || type == S_IFSOCK || type == 0;
+}
+
+/*
+ * Whether the budget lets the thread be held now: after a hold of H, it
+ * runs at least H (1 - budget) / budget before the next of its kind (rr's
+ * "one starvation of D per 5 D" at 20%). Starvations and brief holds keep
+ * separate accounts: the brief ones, frequent at locks, must not keep a
+ * thread from the starvation a rare hand-off drew. A yield costs next to
+ * nothing: always.
+ */
+static int64_t *budget_account(int64_t ns)
+{
+	return ns >= STARVE_MIN_NS ? &me.next_starve_ns : &me.next_brief_ns;
+}
+
+static int budget_allows(int64_t ns, int64_t now)
+{
+	if (ns == YIELD || now >= *budget_account(ns))
+		return 1;
+	atomic_fetch_add_explicit(&counters.cut, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* After a hold drawn as ns that lasted held ns and ended at end. */
+static void budget_spend(int64_t ns, int64_t held, int64_t end)
+{
+	uint64_t b = ft_cfg()->chaos_budget_ppb;
+
+	*budget_account(ns) =
+		b ? end + (int64_t)((unsigned __int128)held * (FT_PPB - b) / b)
+		  : INT64_MAX;
+}
+
+static void hold(int64_t ns)
+{
+	struct timespec left;
+
+	if (ns == YIELD) {
+		sched_yield();
+		return;
+	}
+	left = ft_ns_to_ts(ns);
+	while (syscall(SYS_nanosleep, &left, &left) == -1 && errno == EINTR)
+		;
+}
+
+/* The slot of site ip, claimed when new (*fresh set); NULL when full. */
+static struct chaos_site *site_slot(uintptr_t ip, int *fresh)
+{
+	size_t h = (size_t)(((uint64_t)ip * 0x9e3779b97f4a7c15ULL) >> 56);
+	struct chaos_site *s;
+	uintptr_t cur;
+	size_t i;
+
+	*fresh = 0;
+	for (i = 0; i < CHAOS_SITES; i++) {
+		s = &sites[(h + i) % CHAOS_SITES];
+		cur = atomic_load_explicit(&s->ip, memory_order_acquire);
+		if (cur == 0 &&
+		    atomic_compare_exchange_strong(&s->ip, &cur, ip)) {
+			*fresh = 1;
+			return s;
+		}
+		if (cur == ip)
+			return s;
+	}
+	return NULL;
+}
+
+static void count_site(const struct ft_sleep_call *c,
+		       enum ft_chaos_point point, int64_t held)
+{
+	int fresh = 0;
+	struct chaos_site *s = c->site ? site_slot(c->site, &fresh) : NULL;
+
+	if (!s) {
+		atomic_fetch_add(&other_holds, 1);
+		atomic_fetch_add(&other_held_ns, (unsigned long long)held);
+		return;
+	}
+	if (fresh) {
+		atomic_store(&s->point, (int)point);
+		if (c->nframes > 0 && c->frames[0] == c->site) {
+			memcpy(s->frames, c->frames,
+			       (size_t)c->nframes * sizeof(c->frames[0]));
+			atomic_store_explicit(&s->nframes, c->nframes,
+					      memory_order_release);
+		} else {
+			s->frames[0] = c->site;
+			atomic_store_explicit(&s->nframes, 1,
+					      memory_order_release);
+		}
+	}
+	atomic_fetch_add(&s->holds, 1);
+	atomic_fetch_add(&s->held_ns, (unsigned long long)held);
+}
+
+/*
+ * One chaos record: which thread, which of its calls, where, how long it
+ * was drawn and held, and what left it out (NULL: nothing).
+ */
+static void trace(enum ft_chaos_point point, uintptr_t site, int64_t drawn,
+		  int64_t held, const char *left_out_by)
+{
+	char *mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ft_buf b;
+
+	if (mem == MAP_FAILED)
+		return;
+	ft_log_begin(&b, mem, "chaos");
+	ft_buf_str(&b, ",\"thread\":");
+	ft_buf_u64(&b, me.ordinal);
+	ft_buf_str(&b, ",\"call\":");
+	ft_buf_u64(&b, me.pos);
+	ft_buf_str(&b, ",\"point\":");
+	ft_buf_json(&b, points[point].name);
+	ft_buf_str(&b, ",\"drawn_ns\":");
+	ft_buf_i64(&b, drawn == YIELD ? 0 : drawn);
+	ft_buf_str(&b, ",\"held_ns\":");
+	ft_buf_i64(&b, held);
+	if (left_out_by) {
+		ft_buf_str(&b, ",\"left_out_by\":");
+		ft_buf_json(&b, left_out_by);
+	}
+	ft_buf_str(&b, ",\"site\":");
+	if (site) {
+		ft_buf_char(&b, '"');
+		ft_frame_id(&b, site, 1);
+		ft_buf_char(&b, '"');
+	} else {
+		ft_buf_str(&b, "null");
+	}
+	ft_log_end(&b, b.len);
+	munmap(mem, FT_SCRATCH_SIZE);
+}
+
+/* async-signal-safe */
+void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
+		    unsigned flags)
+{
+	const struct ft_config *cfg;
+	struct ft_sleep_call c;
+	int64_t drawn, t0, t1, held = 0;
+	uint64_t r;
+	int saved, locked, spared = 0, cut = 0;
+
+	if (!__atomic_load_n(&ft_chaos_on, __ATOMIC_ACQUIRE) || me.busy ||
+	    (unsigned)point >= FT_CHAOS_NPOINTS || ft_site_ours(ra))
+		return;
+	saved = errno;
+	me.busy = 1;
+	atomic_fetch_add_explicit(&counters.points[point], 1,
+				  memory_order_relaxed);
+	r = draw();
+	/* Asked only when it matters (it reads a thread-specific key). */
+	locked = (flags & FT_CHAOS_HOLDING_LOCK) ||
+		 ((r & 63) < points[point].starve && gil_held && gil_held());
+	drawn = decide(point, r, locked);
+	if (drawn == 0 || (fd >= 0 && !handoff_fd(fd)))
+		goto out;
+	cfg = ft_cfg();
+	t0 = now_ns();
+	if (ft_site_pick(&c, ra, &cfg->chaos_only, &cfg->chaos_skip)) {
+		atomic_fetch_add_explicit(&counters.spared, 1,
+					  memory_order_relaxed);
+		spared = 1;
+	} else if (!budget_allows(drawn, t0)) {
+		cut = 1;
+	} else {
+		hold(drawn);
+		t1 = now_ns();
+		held = t1 - t0;
+		if (drawn != YIELD)
+			budget_spend(drawn, held, t1);
+		atomic_fetch_add_explicit(&counters.holds[point], 1,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&counters.held_ns[point],
+					  (unsigned long long)held,
+					  memory_order_relaxed);
+		if (cfg->log_dir[0])
+			count_site(&c, point, held);
+	}
+	/* Every hold drawn, kept or not: the trace of a seed's choices. */
+	if (cfg->chaos_trace && cfg->log_dir[0])
+		trace(point, c.site, drawn, held,
+		      spared ? "patterns" : cut ? "budget" : NULL);
+out:
+	me.busy = 0;
+	errno = saved;
+}
+
+/* ,"chaos":{...} inside the exit record's counters. async-signal-safe */
+void ft_chaos_counters_json(struct ft_buf *b)
+{
+	unsigned long long p = 0, h = 0, ns = 0;
+	int i;
+
+	if (!ft_cfg()->chaos)
+		return;
+	for (i = 0; i < FT_CHAOS_NPOINTS; i++) {
+		p += atomic_load(&counters.points[i]);
+		h += atomic_load(&counters.holds[i]);
+		ns += atomic_load(&counters.held_ns[i]);
+	}
+	ft_buf_str(b, ",\"chaos\":{\"points\":");
+	ft_buf_u64(b, p);
+	ft_buf_str(b, ",\"holds\":");
+	ft_buf_u64(b, h);
+	ft_buf_str(b, ",\"held_ns\":");
+	ft_buf_u64(b, ns);
+	ft_buf_str(b, ",\"cut\":");
+	ft_buf_u64(b, atomic_load(&counters.cut));
+	ft_buf_str(b, ",\"spared\":");
+	ft_buf_u64(b, atomic_load(&counters.spared));
+	ft_buf_str(b, ",\"by_point\":{");
+	for (i = 0; i < FT_CHAOS_NPOINTS; i++) {
+		ft_buf_str(b, i ? ",\"" : "\"");
+		ft_buf_str(b, points[i].name);
+		ft_buf_str(b, "\":{\"points\":");
+		ft_buf_u64(b, atomic_load(&counters.points[i]));
+		ft_buf_str(b, ",\"holds\":");
+		ft_buf_u64(b, atomic_load(&counters.holds[i]));
+		ft_buf_str(b, ",\"held_ns\":");
+		ft_buf_u64(b, atomic_load(&counters.held_ns[i]));
+		ft_buf_char(b, '}');
+	}
+	ft_buf_str(b, "}}");
+}
+
+/* Whole sites only: 0 when the site did not fit (the buffer as before). */
+static int site_json(struct ft_buf *b, const struct chaos_site *s, int first)
+{
+	size_t before = b->len;
+	int n = atomic_load_explicit(&s->nframes, memory_order_acquire);
+	uintptr_t ip = atomic_load(&s->ip);
+	char idmem[NAME_MAX + 32];
+	struct ft_buf id;
+
+	if (!first)
+		ft_buf_char(b, ',');
+	ft_buf_init(&id, idmem, sizeof(idmem));
+	ft_frame_id(&id, ip, 1);
+	ft_buf_str(b, "{\"id\":");
+	ft_buf_json(b, idmem);
+	ft_buf_str(b, ",\"point\":");
+	ft_buf_json(b, points[atomic_load(&s->point)].name);
+	ft_buf_str(b, ",\"holds\":");
+	ft_buf_u64(b, atomic_load(&s->holds));
+	ft_buf_str(b, ",\"held_ns\":");
+	ft_buf_u64(b, atomic_load(&s->held_ns));
+	ft_buf_str(b, ",\"backtrace\":");
+	if (ft_return_frames_json(b, s->frames, n) == n) {
+		ft_buf_char(b, '}');
+		if (!b->full)
+			return 1;
+	}
+	b->len = before;
+	b->p[before] = '\0';
+	b->full = 0;
+	return 0;
+}
+
+/*
+ * async-signal-safe: the chaos_sites record(s), each site where a thread
+ * was held, as the sleep_sites records: whole sites per record.
+ */
+void ft_chaos_log(void)
+{
+	struct ft_buf b;
+	int next = 0, in_record;
+	char *mem;
+
+	if (!ft_chaos_on || !ft_cfg()->log_dir[0])
+		return;
+	mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	do {
+		ft_log_begin(&b, mem, "chaos_sites");
+		if (next == 0) {
+			ft_buf_str(&b, ",\"other\":{\"holds\":");
+			ft_buf_u64(&b, atomic_load(&other_holds));
+			ft_buf_str(&b, ",\"held_ns\":");
+			ft_buf_u64(&b, atomic_load(&other_held_ns));
+			ft_buf_char(&b, '}');
+		}
+		ft_buf_str(&b, ",\"sites\":[");
+		for (in_record = 0; next < CHAOS_SITES; next++) {
+			/* Free, or claimed by a thread still writing it. */
+			if (!atomic_load(&sites[next].ip) ||
+			    atomic_load_explicit(&sites[next].nframes,
+						 memory_order_acquire) <= 0)
+				continue;
+			if (!site_json(&b, &sites[next], !in_record))
+				break;
+			in_record++;
+		}
+		/* A site alone too big for a record: left out. */
+		if (!in_record && next < CHAOS_SITES)
+			next++;
+		ft_buf_char(&b, ']');
+		ft_log_end(&b, b.len);
+	} while (next < CHAOS_SITES);
+	munmap(mem, FT_SCRATCH_SIZE);
+}
