@@ -110,7 +110,7 @@ test_expect_success 'reproduce.sh holds the seed and every knob, and fails again
 	dir=runs/$(ls runs) &&
 	for name in $(sed -n "s/^FT_KNOB([a-z_]*, \"\([A-Z_]*\)\".*/\1/p" "$ROOT/preload/config.def"); do
 		# An unset pattern knob has no value to give.
-		case $name in LOG|SLEEP_ONLY|SLEEP_SKIP) continue ;; esac
+		case $name in LOG|SLEEP_ONLY|SLEEP_SKIP|CHAOS_ONLY|CHAOS_SKIP) continue ;; esac
 		grep -q "^	FLAKETRAP_$name=" $dir/reproduce.sh || { echo "no $name"; return 1; }
 	done &&
 	grep -q "FLAKETRAP_SEED=.$(cat $dir/seed)." $dir/reproduce.sh &&
@@ -277,11 +277,11 @@ sys.exit(subprocess.call(sys.argv[1:], stdout=w))
 
 test_expect_success 'the summary: knobs, failure rate with its interval, what to try next' '
 	"$FLAKETRAP" loop -n 20 --out=rate -- sh -c "sleep 1" >out &&
-	grep -q "^flaketrap loop: the knobs changed 20 of 20 sleeps, injected 0 delays, warped 0 waits$" out &&
+	grep -q "^flaketrap loop: the knobs changed 20 of 20 sleeps, injected 0 delays, warped 0 waits, held threads 0 times$" out &&
 	grep -q "^flaketrap loop: failure rate 0.0% (0 of 20; 95% confidence 0.0% to 16.1%)$" out &&
 	grep -q "^flaketrap loop: every run passed: try more runs" out &&
 	"$FLAKETRAP" loop -n 5 --out=rate -- true >out &&
-	grep -q "^flaketrap loop: every run passed and no knob acted: try --waitpid-delay" out &&
+	grep -q "^flaketrap loop: every run passed and no knob acted: try --chaos, --waitpid-delay" out &&
 	test_expect_code 1 "$FLAKETRAP" loop -n 4 --out=rate -- false >out &&
 	grep -q "^flaketrap loop: failure rate 100.0% (4 of 4; 95% confidence 51.0% to 100.0%)$" out &&
 	! grep -q "every run passed" out

@@ -345,6 +345,7 @@ static int take_line(struct source *src, char *text, size_t len,
 		{ "crash", FT_SCHEMA_CRASH },
 		{ "thread_stack", FT_SCHEMA_THREAD_STACK },
 		{ "sleep_sites", FT_SCHEMA_SLEEP_SITES },
+		{ "chaos_sites", FT_SCHEMA_CHAOS_SITES },
 	};
 	struct ft_logs *l = src->l;
 	char err[256], why[256];

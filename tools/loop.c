@@ -149,6 +149,7 @@ struct loop {
 	int stopping;
 	int unloaded;		/* a run without the library: 125 */
 	long long sleeps_seen, sleeps_changed, delays, waits_warped;
+	long long chaos_holds;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -457,6 +458,7 @@ static void finish_run(struct loop *lp, struct slot *s)
 	lp->sleeps_changed += r.sleeps_changed;
 	lp->delays += r.delays;
 	lp->waits_warped += r.waits_warped;
+	lp->chaos_holds += r.chaos_holds;
 	if (r.leaked)
 		lp->leaked++;
 	bad = r.status != 0 || r.timed_out;
@@ -732,9 +734,10 @@ static void summary_knobs(const struct loop *lp, FILE *f)
 	if (!lp->runs)
 		return;
 	fprintf(f, "flaketrap loop: the knobs changed %lld of %lld sleeps,"
-		   " injected %lld delays, warped %lld waits\n",
+		   " injected %lld delays, warped %lld waits, held threads"
+		   " %lld times\n",
 		lp->sleeps_changed, lp->sleeps_seen, lp->delays,
-		lp->waits_warped);
+		lp->waits_warped, lp->chaos_holds);
 	wilson(bad, lp->runs, &lo, &hi);
 	fprintf(f, "flaketrap loop: failure rate %.1f%% (%lld of %lld;"
 		   " 95%% confidence %.1f%% to %.1f%%)\n",
@@ -742,9 +745,9 @@ static void summary_knobs(const struct loop *lp, FILE *f)
 		100 * lo, 100 * hi);
 	if (bad || lp->stopped)
 		return;
-	if (!lp->sleeps_changed && !lp->delays)
+	if (!lp->sleeps_changed && !lp->delays && !lp->chaos_holds)
 		fprintf(f, "flaketrap loop: every run passed and no knob"
-			   " acted: try --waitpid-delay=100ms,"
+			   " acted: try --chaos, --waitpid-delay=100ms,"
 			   " --exit-delay=0..200ms, --thread-delay=0..10ms"
 			   " or --fork-delay=0..10ms\n");
 	else

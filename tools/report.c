@@ -171,6 +171,9 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 			r->sites[r->nsites++] = &l->recs[i];
 			continue;
 		}
+		/* Read for bisect --chaos; no leak, no crash. */
+		if (!strcmp(l->recs[i].event, "chaos_sites"))
+			continue;
 		k[n].key = record_key(&l->recs[i]);
 		k[n++].idx = i;
 		switch (event_rank(l->recs[i].event)) {
@@ -236,7 +239,7 @@ static int known_counter(const char *name)
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(name, known[i]))
 			return 1;
-	return !strncmp(name, "delays.", 7);
+	return !strncmp(name, "delays.", 7) || !strncmp(name, "chaos.", 6);
 }
 
 long long ft_report_delays(const struct ft_logs *l)
@@ -292,6 +295,18 @@ void ft_report_counters(FILE *f, const struct ft_logs *l, const char *lead)
 		fprintf(f, "; %lld %s warped (", n, n == 1 ? "wait" : "waits");
 		ft_report_put_ns(f, ft_logs_counter(l, "warped_ns"));
 		fputs(" skipped)", f);
+	}
+	n = ft_logs_counter(l, "chaos.points");
+	if (n) {
+		fprintf(f, "; chaos: %lld of %lld %s held (",
+			ft_logs_counter(l, "chaos.holds"), n,
+			n == 1 ? "call" : "calls");
+		ft_report_put_ns(f, ft_logs_counter(l, "chaos.held_ns"));
+		fprintf(f, "), %lld left out by the budget",
+			ft_logs_counter(l, "chaos.cut"));
+		if (ft_logs_counter(l, "chaos.spared"))
+			fprintf(f, ", %lld by the patterns",
+				ft_logs_counter(l, "chaos.spared"));
 	}
 	/* Counters of a newer library: shown as they are named. */
 	for (i = 0; i < l->ncounters; i++)

@@ -64,6 +64,12 @@ static void option_name(char *out, size_t len, const char *knob)
 	out[j] = '\0';
 }
 
+static int switch_off(int knob)
+{
+	return ft_knobs[knob].kind == FT_KIND_SWITCH &&
+	       strcmp(ft_knobs[knob].def, "off") == 0;
+}
+
 void ft_runopt_table(struct option *opts, size_t *n)
 {
 	int i;
@@ -71,9 +77,11 @@ void ft_runopt_table(struct option *opts, size_t *n)
 	for (i = 0; i < FT_NKNOBS; i++) {
 		option_name(knob_names[i], sizeof(knob_names[i]),
 			    ft_knobs[i].name);
-		opts[(*n)++] = (struct option){ knob_names[i],
-						required_argument, NULL,
-						FT_OPT_KNOB + i };
+		/* A switch that is off by default: --chaos alone is on. */
+		opts[(*n)++] = (struct option){
+			knob_names[i],
+			switch_off(i) ? optional_argument : required_argument,
+			NULL, FT_OPT_KNOB + i };
 	}
 	opts[(*n)++] = (struct option){ "fail-on-leak", no_argument, NULL,
 					FT_OPT_FAIL_ON_LEAK };
@@ -166,6 +174,8 @@ int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 	if (c >= FT_OPT_KNOB && c < FT_OPT_KNOB + FT_NKNOBS) {
 		snprintf(name, sizeof(name), FT_ENV_PREFIX "%s",
 			 ft_knobs[c - FT_OPT_KNOB].name);
+		if (!arg)
+			arg = "on";	/* a switch given alone */
 		if (check_knob_option(c - FT_OPT_KNOB, name, arg, cmd))
 			return -1;
 		setenv(name, arg, 1);
@@ -393,19 +403,22 @@ static int ends_with_name(const char *entry, size_t len, const char *name)
 static int is_our_library(const char *entry, size_t len)
 {
 	return ends_with_name(entry, len, "libflaketrap.so") ||
-	       ends_with_name(entry, len, FT_WARP_NAME);
+	       ends_with_name(entry, len, FT_WARP_NAME) ||
+	       ends_with_name(entry, len, FT_CHAOS_NAME);
 }
 
 /*
- * LD_PRELOAD: the warp object (when given) before the library, then
- * jemalloc (when given), then the other entries (either separator), minus
- * any copy of ours: nested runs load them once.
+ * LD_PRELOAD: the chaos object (when given: its lock wrappers must be the
+ * first definitions), the warp object (when given) before the library,
+ * then jemalloc (when given), then the other entries (either separator),
+ * minus any copy of ours: nested runs load them once.
  */
-static void set_preload(const char *warp, const char *lib,
+static void set_preload(const char *chaos, const char *warp, const char *lib,
 			const char *jemalloc)
 {
 	const char *old = getenv("LD_PRELOAD"), *p, *end;
 	size_t cap = strlen(lib) + (warp ? strlen(warp) + 1 : 0) +
+		     (chaos ? strlen(chaos) + 1 : 0) +
 		     (jemalloc ? strlen(jemalloc) + 1 : 0) +
 		     (old ? strlen(old) : 0) + 2, len;
 	char *val = malloc(cap);
@@ -415,8 +428,12 @@ static void set_preload(const char *warp, const char *lib,
 		exit(FT_EXIT_TOOL_ERROR);
 	}
 	val[0] = '\0';
+	if (chaos) {
+		strcpy(val, chaos);
+		strcat(val, ":");
+	}
 	if (warp) {
-		strcpy(val, warp);
+		strcat(val, warp);
 		strcat(val, ":");
 	}
 	strcat(val, lib);
@@ -438,11 +455,27 @@ static void set_preload(const char *warp, const char *lib,
 	free(val);
 }
 
+/*
+ * The path of the object name beside the library, wherever that was
+ * found, into path (room for the library's path and name); why it cannot
+ * be loaded, or NULL.
+ */
+static const char *beside_library(char *path, const char *name)
+{
+	char *slash;
+
+	strcpy(path, library);
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, name);
+	return unusable_library(path);
+}
+
 int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 {
 	extern char **environ;
 	char err[1024], warp[PATH_MAX + sizeof(FT_WARP_NAME)];
-	char jemalloc[PATH_MAX], *slash;
+	char chaos[PATH_MAX + sizeof(FT_CHAOS_NAME)];
+	char jemalloc[PATH_MAX];
 	const char *why;
 	int rc;
 
@@ -453,22 +486,18 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	rc = find_library(library, sizeof(library));
 	if (rc)
 		return rc;
-	if (cfg->timers == FT_TIMERS_WARP) {
-		/* Beside the library, wherever that was found. */
-		strcpy(warp, library);
-		slash = strrchr(warp, '/');
-		strcpy(slash ? slash + 1 : warp, FT_WARP_NAME);
-		why = unusable_library(warp);
-		if (why)
-			return fail("%s (needed by --timers=warp): %s", warp,
-				    why);
-	}
+	if (cfg->timers == FT_TIMERS_WARP &&
+	    (why = beside_library(warp, FT_WARP_NAME)))
+		return fail("%s (needed by --timers=warp): %s", warp, why);
+	if (cfg->chaos && (why = beside_library(chaos, FT_CHAOS_NAME)))
+		return fail("%s (needed by --chaos): %s", chaos, why);
 	if (o->junk && ft_junk_setup(jemalloc, err, sizeof(err)))
 		return fail("%s", err);
 	/* ld.so would skip a file it cannot load with a mere warning. */
 	if (o->junk && (why = unusable_library(jemalloc)))
 		return fail("%s (needed by --junk): %s", jemalloc, why);
-	set_preload(cfg->timers == FT_TIMERS_WARP ? warp : NULL, library,
+	set_preload(cfg->chaos ? chaos : NULL,
+		    cfg->timers == FT_TIMERS_WARP ? warp : NULL, library,
 		    o->junk ? jemalloc : NULL);
 	return 0;
 }

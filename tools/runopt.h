@@ -19,6 +19,8 @@
 
 /* The virtual clock's object, found beside libflaketrap.so. */
 #define FT_WARP_NAME "libflaketrap-warp.so"
+/* Chaos mode's object, found there too. */
+#define FT_CHAOS_NAME "libflaketrap-chaos.so"
 
 /* Entries ft_runopt_table adds to a getopt_long table, at most. */
 #define FT_RUNOPT_ENTRIES (FT_NKNOBS + 8)
@@ -80,7 +82,8 @@ void ft_runopt_usage(FILE *f);
 /*
  * After the options: checks every FLAKETRAP_* variable with the library's
  * own parser (into *cfg), finds the library and puts it first in
- * LD_PRELOAD: after libflaketrap-warp.so when cfg->timers is warp, before
+ * LD_PRELOAD: after libflaketrap-chaos.so when cfg->chaos is on and
+ * libflaketrap-warp.so when cfg->timers is warp, before
  * jemalloc with --junk, then the entries that were there (any copy of ours
  * dropped). Returns 0, or 125 after a message on stderr.
  */

@@ -6,7 +6,7 @@
 #include "schema.h"
 
 enum want { W_INT, W_STR, W_BOOL, W_HEX, W_BUILD_ID, W_STRS, W_FRAME,
-	    W_FRAMES, W_TALLY, W_SITES };
+	    W_FRAMES, W_TALLY, W_SITES, W_CHAOS_SITES };
 
 struct field {
 	const char *key;
@@ -62,6 +62,13 @@ static const struct field site_fields[] = {
 };
 static const struct field sleep_sites_fields[] = {
 	{ "sites", W_SITES, 1 }, { "other", W_TALLY, 0 }, { NULL, 0, 0 },
+};
+/* The holds at a chaos site, or at no listed site. */
+static const struct field chaos_tally_fields[] = {
+	{ "holds", W_INT, 1 }, { "held_ns", W_INT, 1 }, { NULL, 0, 0 },
+};
+static const struct field chaos_sites_fields[] = {
+	{ "sites", W_CHAOS_SITES, 1 }, { NULL, 0, 0 },
 };
 
 /* "0x" and 1 to 16 hex digits: an address. */
@@ -126,13 +133,16 @@ static const char *check_value(const struct ft_json *v, enum want w,
 			return "an object of counts";
 		return check_fields(v, tally_fields, why, len);
 	case W_SITES:
+	case W_CHAOS_SITES:
 		if (v->type != FT_JSON_ARRAY)
 			return "an array of sites";
 		for (e = v->first; e; e = e->next, i++) {
 			char sub[160];
 			const char *w2 = e->type != FT_JSON_OBJECT
 				? "not an object"
-				: check_fields(e, tally_fields, sub, sizeof(sub));
+				: check_fields(e, w == W_SITES ? tally_fields
+							       : chaos_tally_fields,
+					       sub, sizeof(sub));
 
 			if (!w2)
 				w2 = check_fields(e, site_fields, sub,
@@ -205,6 +215,7 @@ const char *ft_schema_check(const struct ft_json *obj,
 		[FT_SCHEMA_CRASH] = crash_fields,
 		[FT_SCHEMA_THREAD_STACK] = stack_fields,
 		[FT_SCHEMA_SLEEP_SITES] = sleep_sites_fields,
+		[FT_SCHEMA_CHAOS_SITES] = chaos_sites_fields,
 	};
 
 	return check_fields(obj, parts[part], why, len);

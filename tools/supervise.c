@@ -300,6 +300,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	r.sleeps_changed = ft_logs_counter(&logs, "sleeps_changed");
 	r.delays = ft_report_delays(&logs);
 	r.waits_warped = ft_logs_counter(&logs, "waits_warped");
+	r.chaos_holds = ft_logs_counter(&logs, "chaos.holds");
 	if (!r.unloaded)
 		ft_report_counters(stderr, &logs, "flaketrap: ");
 	ft_logs_free(&logs);

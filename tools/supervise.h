@@ -38,6 +38,7 @@ struct ft_sv_result {
 	int unloaded;		/* CMD ran, but no process wrote a record */
 	/* What the knobs did, summed over the run's exit records. */
 	long long sleeps_seen, sleeps_changed, delays, waits_warped;
+	long long chaos_holds;
 	int stacks_asked;	/* processes asked for stacks (timeout) */
 	int stacks_given;	/* of them, those that wrote them */
 	long long ns;		/* how long CMD ran */

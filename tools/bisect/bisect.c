@@ -23,6 +23,8 @@ static void usage(FILE *f)
 "                        [--timeout DUR] [-v] [RUN OPTION]... -- CMD... {}\n"
 "       flaketrap bisect --sleeps [-o OUT] [-n SIZE] [-N MAX_ITER] [-r RUNS]\n"
 "                        [--timeout DUR] [-v] [RUN OPTION]... -- CMD...\n"
+"       flaketrap bisect --chaos [-o OUT] [-n SIZE] [-N MAX_ITER] [-r RUNS]\n"
+"                        [--timeout DUR] [-v] [RUN OPTION]... -- CMD...\n"
 "Shrink the list of test cases in CASES (one a line) to a small subset that\n"
 "still makes CMD fail. Each try writes a subset to a temporary file, puts its\n"
 "path where CMD has {} (an argument, or part of one) and runs CMD under\n"
@@ -38,6 +40,15 @@ static void usage(FILE *f)
 "(FLAKETRAP_SLEEP_ONLY set to their site ids), to the few whose shrinking\n"
 "still makes CMD fail: the sleeps used as synchronization. Each is\n"
 "printed with its function, file and line.\n"
+"\n"
+"With --chaos and no -i, the cases are the sites where chaos mode held a\n"
+"thread back: CMD runs under --chaos until it fails (up to RUNS times,\n"
+"each with a seed of its own), and that seed is kept for every later run:\n"
+"once with chaos off, which must pass, then in each try with holds only at\n"
+"a subset of the sites (FLAKETRAP_CHAOS_ONLY). The few left are the racing\n"
+"sites: each is printed with the call the hold follows or precedes, its\n"
+"function, file and line. Timing varies between runs of one seed: give -r\n"
+"RUNS (5 is a good start). With -i, --chaos is a knob like any other.\n"
 "\n"
 "  -i, --input=CASES      the cases, one a line (empty lines are left out)\n"
 "  --sleeps               bisect the sleep sites of CMD instead (no -i, no {})\n"
@@ -88,6 +99,15 @@ static int parse_num(const char *opt, const char *arg, long long min,
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether FLAKETRAP_CHAOS is on (--chaos sets it). */
+static int chaos_on(void)
+{
+	const char *v = getenv(FT_ENV_PREFIX "CHAOS"), *why;
+	int on = 0;
+
+	return v && ft_parse_switch(v, &on, &why) == 0 && on;
 }
 
 static int parse_options(struct ft_bisect *b, int argc, char **argv)
@@ -163,6 +183,9 @@ static int parse_options(struct ft_bisect *b, int argc, char **argv)
 			return -1;
 		}
 	}
+	/* --chaos (or FLAKETRAP_CHAOS=on) without cases: its sites are. */
+	if (b->mode == &ft_bisect_cases && !*b->input && chaos_on())
+		b->mode = &ft_bisect_chaos;
 	if (b->mode->check(b))
 		return -1;
 	if (optind >= argc || !dashes) {

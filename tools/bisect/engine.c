@@ -97,8 +97,11 @@ int ft_bisect_try(struct ft_bisect *b, char **keep)
 
 	for (i = 0; i < b->runs && !ft_bisect_signal; i++) {
 		b->nrun++;
-		snprintf(seed, sizeof(seed), "%llu",
-			 ft_loop_seed(b->base, b->nrun));
+		if (b->seed_fixed)
+			snprintf(seed, sizeof(seed), "%s", b->failed_seed);
+		else
+			snprintf(seed, sizeof(seed), "%llu",
+				 ft_loop_seed(b->base, b->nrun));
 		if (asprintf(&log, "%s/log-%lld", b->tmp, b->nrun) < 0)
 			ft_bisect_oom();
 		if (ft_mkdir_p(log) != 0) {
@@ -139,6 +142,8 @@ int ft_bisect_try(struct ft_bisect *b, char **keep)
 		if (r.status != 0 || r.timed_out) {
 			ft_sv_describe(&r, what, sizeof(what));
 			fprintf(stderr, "failed (%s, seed %s)\n", what, seed);
+			snprintf(b->failed_seed, sizeof(b->failed_seed), "%s",
+				 seed);
 			return 1;
 		}
 	}

@@ -71,6 +71,10 @@ struct ft_bisect {
 	char tmp[PATH_MAX];	/* a private directory for the runs */
 	unsigned long long base;
 	long long nrun, ndraw;
+	/* The seed of the last run that failed; every run's seed when
+	 * seed_fixed (a mode whose items live in one seed's choices). */
+	char failed_seed[24];
+	int seed_fixed;
 };
 
 /* Set by the signal handler: the search stops, OUT holds the best. */
@@ -124,5 +128,6 @@ int ft_bisect_search(struct ft_bisect *b);
 
 extern const struct ft_bisect_mode ft_bisect_cases;
 extern const struct ft_bisect_mode ft_bisect_sleeps;
+extern const struct ft_bisect_mode ft_bisect_chaos;
 
 #endif

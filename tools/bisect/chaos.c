@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `flaketrap bisect --chaos -- CMD...`: the items are the sites where
+ * chaos mode held a thread back (site ids of the log's chaos_sites
+ * records) in a run that failed; a run of the same seed with chaos off
+ * must pass. Every later run keeps that seed, so each thread draws the
+ * same holds at the same calls, and a subset reaches CMD as
+ * FLAKETRAP_CHAOS_ONLY: only its sites are held. Timing still varies
+ * from run to run: -r RUNS tries each subset up to RUNS times (ConTest's
+ * lesson: the noise is not monotonic). The result is each site with the
+ * call it follows or precedes, its function, file and line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../report.h"
+#include "engine.h"
+
+#define CHAOS_ONLY FT_ENV_PREFIX "CHAOS_ONLY"
+
+/* How a hold at each point of the log reads: before or after which call. */
+static const struct {
+	const char *point, *text;
+} holds[] = {
+	{ "mutex_lock", "a hold before pthread_mutex_lock" },
+	{ "mutex_unlock", "a hold after pthread_mutex_unlock" },
+	{ "rwlock_lock", "a hold before a pthread_rwlock lock" },
+	{ "rwlock_unlock", "a hold after pthread_rwlock_unlock" },
+	{ "cond_wait", "a hold before pthread_cond_wait" },
+	{ "cond_signal", "a hold after pthread_cond_signal" },
+	{ "sem_wait", "a hold before sem_wait" },
+	{ "sem_post", "a hold after sem_post" },
+	{ "thread_create", "a hold after pthread_create" },
+	{ "thread_start", "a hold as the thread starts" },
+	{ "thread_join", "a hold before pthread_join" },
+	{ "fork_parent", "a hold in the parent after fork" },
+	{ "fork_child", "a hold in the child after fork" },
+	{ "read", "a hold before a read" },
+	{ "write", "a hold after a write" },
+	{ "poll", "a hold after poll returned events" },
+};
+
+struct chaos {
+	struct ft_logs logs;		/* of the failing run */
+	const struct ft_json **sites;	/* each item's site, in logs */
+	size_t cap;
+};
+
+static int check(struct ft_bisect *b)
+{
+	(void)b;
+	if (getenv(CHAOS_ONLY)) {
+		fprintf(stderr, "flaketrap bisect: --chaos without -i sets "
+				CHAOS_ONLY " itself: leave it unset (use"
+				" --chaos-skip to leave sites out)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void take_site(struct ft_bisect *b, struct chaos *c,
+		      const struct ft_json *site, size_t *skipped)
+{
+	const char *id = ft_json_str(ft_json_get(site, "id"));
+	long long n;
+
+	if (!id || ft_json_int(ft_json_get(site, "holds"), &n) || n <= 0)
+		return;
+	/* A comma would split the id in CHAOS_ONLY. */
+	if (strchr(id, ',')) {
+		(*skipped)++;
+		return;
+	}
+	if (ft_bisect_has(b, id))
+		return;
+	if (b->nitems == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->sites = realloc(c->sites, c->cap * sizeof(*c->sites));
+		if (!c->sites)
+			ft_bisect_oom();
+	}
+	c->sites[ft_bisect_add(b, id)] = site;
+}
+
+/*
+ * Runs CMD under chaos until it fails (up to RUNS times, each with a
+ * seed of its own), keeps that seed, takes the sites where threads were
+ * held, and checks that the seed passes with chaos off.
+ */
+static int collect(struct ft_bisect *b)
+{
+	struct chaos *c = calloc(1, sizeof(*c));
+	const struct ft_json *site;
+	size_t i, skipped = 0;
+	int rc;
+
+	if (!c)
+		ft_bisect_oom();
+	b->data = c;
+	ft_logs_init(&c->logs, "flaketrap bisect");
+	unsetenv(CHAOS_ONLY);
+	rc = ft_bisect_failing_log(b, "chaos on",
+				   "CMD passes under chaos: no site to blame"
+				   " (try more runs: -r RUNS)", &c->logs);
+	if (rc)
+		return rc;
+	b->seed_fixed = 1;
+	for (i = 0; i < c->logs.nrecs; i++) {
+		if (strcmp(c->logs.recs[i].event, "chaos_sites"))
+			continue;
+		site = ft_json_get(c->logs.recs[i].json, "sites")->first;
+		for (; site; site = site->next)
+			take_site(b, c, site, &skipped);
+	}
+	if (skipped)
+		fprintf(stderr, "flaketrap bisect: %zu chaos sites left out: a"
+				" comma in their module's name\n", skipped);
+	if (b->nitems == 0) {
+		fprintf(stderr, "flaketrap bisect: CMD fails under chaos, but"
+				" no thread was held at any site: its failure"
+				" is not the chaos's\n");
+		return 1;
+	}
+	fprintf(stderr, "flaketrap bisect: %zu chaos %s where threads were"
+			" held, seed %s kept for every run\n", b->nitems,
+		b->nitems == 1 ? "site" : "sites", b->failed_seed);
+	return ft_bisect_control_run(b, "CHAOS", "off", "chaos off",
+				     "CMD fails even with chaos off"
+				     " (FLAKETRAP_CHAOS=off): its failure is"
+				     " not the chaos's");
+}
+
+static int select_sites(struct ft_bisect *b, const size_t *idx, size_t n)
+{
+	static struct ft_patterns check_only;
+	const char *why;
+	char *only = NULL;
+	size_t i, len;
+	FILE *f;
+
+	f = open_memstream(&only, &len);
+	if (!f)
+		ft_bisect_oom();
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "", b->items[idx[i]]);
+	if (fclose(f))
+		ft_bisect_oom();
+	/* The library would stop CMD with 125: a failure, for us. */
+	if (ft_patterns_parse(only, &check_only, &why)) {
+		fprintf(stderr, "\nflaketrap bisect: %zu chaos sites do not fit"
+				" in " CHAOS_ONLY ": %s\n", n, why);
+		free(only);
+		return -1;
+	}
+	setenv(CHAOS_ONLY, only, 1);
+	free(only);
+	return 0;
+}
+
+static void whole_passes(struct ft_bisect *b)
+{
+	fprintf(stderr, "flaketrap bisect: CMD passes with seed %s holding"
+			" threads at all %zu sites: its failure needs holds"
+			" at no known site (\"other\"), or timing the seed"
+			" does not fix (try -r RUNS)\n",
+		b->failed_seed, b->nitems);
+}
+
+static const char *hold_text(const char *point)
+{
+	size_t i;
+
+	for (i = 0; point && i < sizeof(holds) / sizeof(holds[0]); i++)
+		if (!strcmp(holds[i].point, point))
+			return holds[i].text;
+	return "a hold";
+}
+
+static void print(struct ft_bisect *b, const size_t *idx, size_t n)
+{
+	const struct chaos *c = b->data;
+	struct ft_symbolizer *sym = ft_sym_new();
+	const struct ft_json *site;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		site = c->sites[idx[i]];
+		printf("%s in ",
+		       hold_text(ft_json_str(ft_json_get(site, "point"))));
+		ft_report_site(stdout, site, sym);
+		printf(" makes it fail (seed %s)\n", b->failed_seed);
+	}
+	ft_sym_free(sym);
+}
+
+static void free_chaos(struct ft_bisect *b)
+{
+	struct chaos *c = b->data;
+
+	if (!c)
+		return;
+	ft_logs_free(&c->logs);
+	free(c->sites);
+	free(c);
+}
+
+const struct ft_bisect_mode ft_bisect_chaos = {
+	.noun = "chaos sites",
+	.check = check,
+	.collect = collect,
+	.select = select_sites,
+	.whole_passes = whole_passes,
+	.print = print,
+	.free = free_chaos,
+};
