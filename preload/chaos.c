@@ -236,20 +236,21 @@ static int64_t *budget_account(int64_t ns)
 
 static int budget_allows(int64_t ns, int64_t now)
 {
-	if (ns == YIELD || now >= *budget_account(ns))
+	if (ft_cfg()->chaos_budget_ppb &&
+	    (ns == YIELD || now >= *budget_account(ns)))
 		return 1;
 	atomic_fetch_add_explicit(&counters.cut, 1, memory_order_relaxed);
 	return 0;
 }
 
-/* After a hold drawn as ns that lasted held ns and ended at end. */
+/* After a hold drawn as ns that lasted held ns and ended at end (the
+ * budget is not 0: no hold is let through then). */
 static void budget_spend(int64_t ns, int64_t held, int64_t end)
 {
 	uint64_t b = ft_cfg()->chaos_budget_ppb;
 
 	*budget_account(ns) =
-		b ? end + (int64_t)((unsigned __int128)held * (FT_PPB - b) / b)
-		  : INT64_MAX;
+		end + (int64_t)((unsigned __int128)held * (FT_PPB - b) / b);
 }
 
 static void hold(int64_t ns)
