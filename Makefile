@@ -98,6 +98,9 @@ HELPER_SRC := $(wildcard test/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:test/helpers/%.c=$(B)/test/helpers/%)
 FIXTURE_SRC := $(wildcard test/fixtures/*.c)
 FIXTURE_BIN := $(FIXTURE_SRC:test/fixtures/%.c=$(B)/test/fixtures/%)
+# Race fixtures of chaos mode, measured by test/races/rates.sh (not tested).
+RACE_SRC := $(wildcard test/races/*.c)
+RACE_BIN := $(RACE_SRC:test/races/%.c=$(B)/test/races/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
@@ -171,6 +174,8 @@ $(B)/test/helpers/%: test/helpers/%.c $(B)/FLAGS
 	$(PROG_BUILD)
 $(B)/test/fixtures/%: test/fixtures/%.c $(B)/FLAGS
 	$(PROG_BUILD)
+$(B)/test/races/%: test/races/%.c $(B)/FLAGS
+	$(PROG_BUILD)
 # A program the library cannot reach: run and loop must say so.
 $(B)/test/fixtures/static-exit: test/fixtures/static-exit.c $(B)/FLAGS
 	$(PROG_BUILD) -static
@@ -201,7 +206,7 @@ $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(TOOL_LIBS)
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
-	$(REPLAY_BIN)
+	$(REPLAY_BIN) $(RACE_BIN)
 
 # The sleep family and the timed joins are libflaketrap.so's too (the
 # registry); poll and ppoll too (sleeps that chaos also asks after).

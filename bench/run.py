@@ -7,7 +7,10 @@ usage: bench/run.py [--reps N] [--heavy-reps N] [--only TEXT]
 
 libflaketrap-warp.so is taken from beside LIB: the clock and timed-wait
 rows run once with the library alone (warp off: the target) and once
-with both objects and FLAKETRAP_TIMERS=warp (shown, no target).
+with both objects and FLAKETRAP_TIMERS=warp (shown, no target). So is
+libflaketrap-chaos.so: the mutex and pipe rows run once with the library
+alone (chaos off, the object not loaded: the target) and once with both
+and FLAKETRAP_CHAOS=on (shown, no target: the holds are its point).
 
 Each benchmark program times its own work (CLOCK_MONOTONIC, start-up
 excluded) and prints nanoseconds. Every measurement is made in this run
@@ -47,6 +50,8 @@ CLOCK_READS = 10000000
 TIMED_WAITS = 1000000
 # A futex wait whose deadline is past still costs some 20 us here.
 PAST_WAITS = 50000
+MUTEX_ROUNDS = 1000000
+PIPE_ROUNDS = 200000
 SHRUNK_SLEEPS = 200000
 LOOP_RUNS = 2000
 # A zero sleep still costs the kernel's timer slack (50 us) natively.
@@ -299,6 +304,24 @@ def main():
     def with_warp(argv):
         return (lambda: (argv, env)), (lambda d: (argv, warped))
 
+    chaos_lib = os.path.join(os.path.dirname(lib), "libflaketrap-chaos.so")
+    # One seed: the same holds in every run (a thread's first starvation
+    # may last 2 s, which would make the rows mostly noise).
+    chaotic = dict(env, LD_PRELOAD=chaos_lib + ":" + lib,
+                   FLAKETRAP_CHAOS="on", FLAKETRAP_SEED="1")
+
+    def chaos_rows(mode, count, what, per):
+        # The library alone must not touch these calls (the target); with
+        # chaos on they pay a draw each and the holds (shown, no target).
+        argv = [prog("locks"), mode, str(count)]
+        return [
+            Bench("%s x%d" % (what, count), *direct(argv),
+                  target=1.05, per=(count, per)),
+            Bench("%s x%d, chaos" % (what, count),
+                  lambda: (argv, env), lambda d: (argv, chaotic),
+                  per=(count, per)),
+        ]
+
     def clock_rows(mode, count, what):
         argv = [prog("clocks"), mode, str(count)]
         return [
@@ -360,6 +383,9 @@ def main():
     ] + clock_rows("gettime", CLOCK_READS, "clock_gettime") \
       + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
       + clock_rows("cond", PAST_WAITS, "cond_timedwait, past") \
+      + chaos_rows("mutex", MUTEX_ROUNDS, "mutex lock+unlock, 2 threads",
+                   "pair") \
+      + chaos_rows("pipe", PIPE_ROUNDS, "pipe write+read", "round trip") \
       + sleep_rows()
     loop_bench = LoopBench(tool, lib, env)
     heavy = HeavyBench(prog("spawn"), lib,

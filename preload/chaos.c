@@ -54,7 +54,7 @@ static const struct {
 
 #define LADDER_RUNGS 12			/* 1 ms .. 2048 ms */
 #define STARVE_MIN_NS INT64_C(1000000)
-#define BRIEF_RUNGS 7			/* a yield, then 1 .. 32 us */
+#define BRIEF_RUNGS 11			/* a yield, then 1 .. 512 us */
 #define YIELD (-1)
 #define CHAOS_SALT 0x6368616f73212121ULL	/* "chaos!!!" */
 #define CHAOS_SITES 256

@@ -23,6 +23,9 @@ and not counted; --no-rerun counts every difference at once.
 The short form (the default, run by CI) runs the quick modules in full
 and a few classes of the slow ones; --full runs every module in full.
 
+--chaos-object loads libflaketrap-chaos.so first on the flaketrap side,
+with chaos off: its wrappers must change nothing.
+
 --knob NAME=VALUE changes the flaketrap side (FLAKETRAP_SLEEP=off unless
 given; repeatable; FLAKETRAP_* variables of the caller's environment are
 left out of both sides, and so is libflaketrap in its LD_PRELOAD), --fail-env-changed is passed to regrtest on both
@@ -500,6 +503,10 @@ def parse_args():
     p.add_argument("--knob", action="append", default=[],
                    metavar="FLAKETRAP_NAME=VALUE",
                    help="a knob of the flaketrap side (repeatable)")
+    p.add_argument("--chaos-object", action="store_true",
+                   help="load libflaketrap-chaos.so first on the flaketrap "
+                   "side, chaos off (FLAKETRAP_CHAOS unset): its wrappers "
+                   "must pass every call through unchanged")
     p.add_argument("--fail-env-changed", action="store_true",
                    help="passed to regrtest on both sides")
     p.add_argument("--rerun", action=argparse.BooleanOptionalAction,
@@ -582,8 +589,13 @@ def check(args):
     plain = Side("plain", out, lambda mod: ())
     under = Side("flaketrap", out, None)
     log_root = os.path.join(under.dir, "log")
+    # libflaketrap-chaos.so loaded before the rest, its chaos off: every
+    # lock, read and write of CPython through its pass-through wrappers.
+    chaos_object = ["sh", "-c", 'LD_PRELOAD="$0:$LD_PRELOAD" exec "$@"',
+                    os.path.join(ROOT, "preload", "libflaketrap-chaos.so")]
     under.prefix = lambda mod: [TOOL, "run"] + options + [
-        "--log=" + os.path.join(log_root, mod), "--"]
+        "--log=" + os.path.join(log_root, mod), "--"] + (
+            chaos_object if args.chaos_object else [])
     for side in (plain, under):
         try:
             shutil.rmtree(side.dir)
