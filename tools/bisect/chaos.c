@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../report.h"
-#include "engine.h"
+#include "sites.h"
 
 #define CHAOS_ONLY FT_ENV_PREFIX "CHAOS_ONLY"
 
@@ -40,12 +40,6 @@ static const struct {
 	{ "poll", "a hold after poll returned events" },
 };
 
-struct chaos {
-	struct ft_logs logs;		/* of the failing run */
-	const struct ft_json **sites;	/* each item's site, in logs */
-	size_t cap;
-};
-
 static int check(struct ft_bisect *b)
 {
 	(void)b;
@@ -58,30 +52,6 @@ static int check(struct ft_bisect *b)
 	return 0;
 }
 
-static void take_site(struct ft_bisect *b, struct chaos *c,
-		      const struct ft_json *site, size_t *skipped)
-{
-	const char *id = ft_json_str(ft_json_get(site, "id"));
-	long long n;
-
-	if (!id || ft_json_int(ft_json_get(site, "holds"), &n) || n <= 0)
-		return;
-	/* A comma would split the id in CHAOS_ONLY. */
-	if (strchr(id, ',')) {
-		(*skipped)++;
-		return;
-	}
-	if (ft_bisect_has(b, id))
-		return;
-	if (b->nitems == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 64;
-		c->sites = realloc(c->sites, c->cap * sizeof(*c->sites));
-		if (!c->sites)
-			ft_bisect_oom();
-	}
-	c->sites[ft_bisect_add(b, id)] = site;
-}
-
 /*
  * Runs CMD under chaos until it fails (up to RUNS times, each with a
  * seed of its own), keeps that seed, takes the sites where threads were
@@ -89,32 +59,17 @@ static void take_site(struct ft_bisect *b, struct chaos *c,
  */
 static int collect(struct ft_bisect *b)
 {
-	struct chaos *c = calloc(1, sizeof(*c));
-	const struct ft_json *site;
-	size_t i, skipped = 0;
+	struct ft_bisect_sites *s = ft_bisect_sites_new(b);
 	int rc;
 
-	if (!c)
-		ft_bisect_oom();
-	b->data = c;
-	ft_logs_init(&c->logs, "flaketrap bisect");
 	unsetenv(CHAOS_ONLY);
 	rc = ft_bisect_failing_log(b, "chaos on",
 				   "CMD passes under chaos: no site to blame"
-				   " (try more runs: -r RUNS)", &c->logs);
+				   " (try more runs: -r RUNS)", &s->logs);
 	if (rc)
 		return rc;
 	b->seed_fixed = 1;
-	for (i = 0; i < c->logs.nrecs; i++) {
-		if (strcmp(c->logs.recs[i].event, "chaos_sites"))
-			continue;
-		site = ft_json_get(c->logs.recs[i].json, "sites")->first;
-		for (; site; site = site->next)
-			take_site(b, c, site, &skipped);
-	}
-	if (skipped)
-		fprintf(stderr, "flaketrap bisect: %zu chaos sites left out: a"
-				" comma in their module's name\n", skipped);
+	ft_bisect_sites_take(b, s, "chaos_sites", "holds", "chaos sites");
 	if (b->nitems == 0) {
 		fprintf(stderr, "flaketrap bisect: CMD fails under chaos, but"
 				" no thread was held at any site: its failure"
@@ -132,29 +87,7 @@ static int collect(struct ft_bisect *b)
 
 static int select_sites(struct ft_bisect *b, const size_t *idx, size_t n)
 {
-	static struct ft_patterns check_only;
-	const char *why;
-	char *only = NULL;
-	size_t i, len;
-	FILE *f;
-
-	f = open_memstream(&only, &len);
-	if (!f)
-		ft_bisect_oom();
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? "," : "", b->items[idx[i]]);
-	if (fclose(f))
-		ft_bisect_oom();
-	/* The library would stop CMD with 125: a failure, for us. */
-	if (ft_patterns_parse(only, &check_only, &why)) {
-		fprintf(stderr, "\nflaketrap bisect: %zu chaos sites do not fit"
-				" in " CHAOS_ONLY ": %s\n", n, why);
-		free(only);
-		return -1;
-	}
-	setenv(CHAOS_ONLY, only, 1);
-	free(only);
-	return 0;
+	return ft_bisect_sites_select(b, idx, n, CHAOS_ONLY, "chaos sites");
 }
 
 static void whole_passes(struct ft_bisect *b)
@@ -178,7 +111,7 @@ static const char *hold_text(const char *point)
 
 static void print(struct ft_bisect *b, const size_t *idx, size_t n)
 {
-	const struct chaos *c = b->data;
+	const struct ft_bisect_sites *c = b->data;
 	struct ft_symbolizer *sym = ft_sym_new();
 	const struct ft_json *site;
 	size_t i;
@@ -193,17 +126,6 @@ static void print(struct ft_bisect *b, const size_t *idx, size_t n)
 	ft_sym_free(sym);
 }
 
-static void free_chaos(struct ft_bisect *b)
-{
-	struct chaos *c = b->data;
-
-	if (!c)
-		return;
-	ft_logs_free(&c->logs);
-	free(c->sites);
-	free(c);
-}
-
 const struct ft_bisect_mode ft_bisect_chaos = {
 	.noun = "chaos sites",
 	.check = check,
@@ -211,5 +133,5 @@ const struct ft_bisect_mode ft_bisect_chaos = {
 	.select = select_sites,
 	.whole_passes = whole_passes,
 	.print = print,
-	.free = free_chaos,
+	.free = ft_bisect_sites_free,
 };
