@@ -80,11 +80,12 @@ LIB_SRC := $(wildcard preload/*.c)
 LIB_ASM := $(wildcard preload/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
 PURE_OBJ := $(PURE_SRC:%.c=$(B)/obj/%.o)
-WARP_SRC := $(wildcard preload/warp/*.c) preload/timespec.c
+WARP_SRC := $(wildcard preload/warp/*.c) preload/timespec.c \
+	preload/extra/next.c
 WARP_OBJ := $(WARP_SRC:%.c=$(B)/pic/%.o)
 WARP_LDFLAGS := -shared -Wl,-soname,libflaketrap-warp.so \
 	-Wl,--version-script=preload/warp/exports.map -Wl,-z,defs $(LDFLAGS)
-CHAOS_SRC := $(wildcard preload/chaos/*.c)
+CHAOS_SRC := $(wildcard preload/chaos/*.c) preload/extra/next.c
 CHAOS_OBJ := $(CHAOS_SRC:%.c=$(B)/pic/%.o)
 CHAOS_LDFLAGS := -shared -Wl,-soname,libflaketrap-chaos.so \
 	-Wl,--version-script=preload/chaos/exports.map -Wl,-z,defs $(LDFLAGS)
@@ -104,8 +105,8 @@ RACE_BIN := $(RACE_SRC:test/races/%.c=$(B)/test/races/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
-	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def tools/*.h \
-	tools/bisect/*.h test/*.h)
+	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def \
+	preload/extra/*.h tools/*.h tools/bisect/*.h test/*.h)
 
 .PHONY: all check check-exports check-stable check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \

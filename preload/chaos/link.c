@@ -6,11 +6,7 @@
  * holds the next definitions and the link with libflaketrap.so, which
  * makes every decision; the wrappers are in sync.c and io.c.
  */
-#include <dlfcn.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-
+#include "../extra/next.h"
 #include "chaos.h"
 
 struct ft_next ft_next;
@@ -19,39 +15,13 @@ __thread int ft_locks_held;
 static atomic_int resolved;
 static ft_chaos_point_fn *_Atomic point_fn;
 
-static void say(const char *s)
-{
-	/* The system call itself: the missing function may be write. */
-	long ignored = syscall(SYS_write, 2, s, strlen(s));
-
-	(void)ignored;
-}
-
-static void die_missing(const char *name)
-{
-	say("flaketrap: libflaketrap-chaos.so cannot find the real ");
-	say(name);
-	say("; giving up\n");
-	abort();
-}
-
-static void *lookup(const char *name, const char *version)
-{
-	void *p = version ? dlvsym(RTLD_NEXT, name, version)
-			  : dlsym(RTLD_NEXT, name);
-
-	if (!p)
-		die_missing(name);
-	return p;
-}
-
 static void resolve(void)
 {
 	void *p;
 
 	/* Racing resolvers store the same values. */
 #define FT_NEXT(name, version)                                             \
-	p = lookup(#name, version);                                        \
+	p = ft_next_symbol("libflaketrap-chaos.so", #name, version);                                        \
 	__atomic_store_n((void **)&ft_next.name, p, __ATOMIC_RELAXED);
 #include "next.def"
 #undef FT_NEXT

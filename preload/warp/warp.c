@@ -9,11 +9,11 @@
  * Threads share the offset; it only grows, so no clock goes backwards. A
  * fork child inherits it (it is memory); a new image (exec) starts at 0.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../extra/next.h"
 #include "warp.h"
 
 struct ft_next ft_next;
@@ -27,30 +27,6 @@ static const struct ft_warp_link warp_link = {
 	FT_WARP_LINK_VERSION, &counters,
 };
 
-static void die_missing(const char *name)
-{
-	static const char msg1[] = "flaketrap: libflaketrap-warp.so cannot"
-				   " find the real ";
-	static const char msg2[] = "; giving up\n";
-	ssize_t ignored;
-
-	ignored = write(2, msg1, sizeof(msg1) - 1);
-	ignored = write(2, name, strlen(name));
-	ignored = write(2, msg2, sizeof(msg2) - 1);
-	(void)ignored;
-	abort();
-}
-
-static void *lookup(const char *name, const char *version)
-{
-	void *p = version ? dlvsym(RTLD_NEXT, name, version)
-			  : dlsym(RTLD_NEXT, name);
-
-	if (!p)
-		die_missing(name);
-	return p;
-}
-
 static void resolve(void)
 {
 	void *p;
@@ -59,11 +35,12 @@ static void resolve(void)
 		return;
 	/* Racing resolvers store the same values. */
 #define FT_NEXT(name, version)                                             \
-	p = lookup(#name, version);                                        \
+	p = ft_next_symbol("libflaketrap-warp.so", #name, version);                                        \
 	__atomic_store_n((void **)&ft_next.name, p, __ATOMIC_RELAXED);
 #include "next.def"
 #undef FT_NEXT
-	p = lookup("pthread_cond_timedwait", "GLIBC_2.2.5");
+	p = ft_next_symbol("libflaketrap-warp.so", "pthread_cond_timedwait",
+			   "GLIBC_2.2.5");
 	__atomic_store_n((void **)&ft_next.cond_timedwait_2_2_5, p,
 			 __ATOMIC_RELAXED);
 	atomic_store_explicit(&resolved, 1, memory_order_release);
