@@ -9,7 +9,8 @@
  * seed makes the same choices in each thread, in the order of its calls,
  * whatever the other threads do):
  * at each point (chaos-points.def), a chance that the thread starves for
- * 1 ms, 2 ms, ... 2 s (rr's ladder, each rung as likely) and a chance
+ * 1 ms, 2 ms, ... 2048 ms (rr's ladder, each rung as likely; up to
+ * FLAKETRAP_CHAOS_MAX) and a chance
  * that it is held briefly (a yield, or a few microseconds). After a
  * hand-off (unlock, signal, post, write, a new thread or process) the
  * other side then runs first, the order an order violation, a lost wakeup
@@ -90,6 +91,8 @@ static struct chaos_site sites[CHAOS_SITES];
 static atomic_ullong other_holds, other_held_ns;
 
 static int64_t started_ns;	/* the process's start, monotonic */
+/* Rungs of the starvation ladder not above FLAKETRAP_CHAOS_MAX. */
+static unsigned ladder_rungs = LADDER_RUNGS;
 /* CPython's PyGILState_Check, in a Python process: 1 when the calling
  * thread holds the GIL. */
 static int (*gil_held)(void);
@@ -147,6 +150,9 @@ void ft_chaos_start(void)
 	if (!ft_cfg()->chaos)
 		return;
 	started_ns = now_ns();
+	while (ladder_rungs > 1 &&
+	       STARVE_MIN_NS << (ladder_rungs - 1) > ft_cfg()->chaos_max_ns)
+		ladder_rungs--;
 	gil_held = (int (*)(void))dlsym(RTLD_DEFAULT, "PyGILState_Check");
 	__atomic_store_n(&ft_chaos_on, 1, __ATOMIC_RELEASE);
 }
@@ -202,7 +208,7 @@ static int64_t decide(enum ft_chaos_point point, uint64_t r, int locked)
 	brief = rung % BRIEF_RUNGS;
 	if (chance < points[point].starve)
 		return locked ? brief_hold(brief)
-			      : STARVE_MIN_NS << (rung % LADDER_RUNGS);
+			      : STARVE_MIN_NS << (rung % ladder_rungs);
 	if (chance < points[point].starve + points[point].brief)
 		return brief_hold(brief);
 	return 0;

@@ -608,6 +608,14 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_switch(value, &cfg->chaos, why);
 	case FT_KNOB_chaos_budget:
 		return ft_parse_fraction(value, &cfg->chaos_budget_ppb, why);
+	case FT_KNOB_chaos_max:
+		if (ft_parse_duration(value, &cfg->chaos_max_ns, why))
+			return -1;
+		if (cfg->chaos_max_ns < 1000000) {
+			*why = "shorter than the ladder's first rung, 1ms";
+			return -1;
+		}
+		return 0;
 	case FT_KNOB_chaos_only:
 		return ft_patterns_parse(value, &cfg->chaos_only, why);
 	case FT_KNOB_chaos_skip:

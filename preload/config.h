@@ -109,6 +109,7 @@ struct ft_config {
 	int64_t timer_grace_ns;
 	int chaos;
 	uint64_t chaos_budget_ppb;	/* 0 .. FT_PPB */
+	int64_t chaos_max_ns;		/* 1 ms at least */
 	int chaos_trace;
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];

@@ -91,6 +91,15 @@ test_expect_success 'a seed makes the same decisions in each thread (budget 0: n
 	logq other "$DECISIONS" >d3 && ! cmp -s d1 d3
 '
 
+test_expect_success '--chaos-max stops the starvation ladder; below 1ms: 125' '
+	$GUARD "$FLAKETRAP" run --chaos --chaos-trace --chaos-budget=0 \
+		--chaos-max=5ms --seed=77 --log=capped -- "$POINTS" calls 3 200 &&
+	test "$(logq capped "max(r[\"drawn_ns\"] for r in of(\"chaos\"))")" = 4000000 &&
+	test "$(logq replay1 "max(r[\"drawn_ns\"] for r in of(\"chaos\"))")" = 2048000000 &&
+	test_expect_code 125 "$FLAKETRAP" run --chaos --chaos-max=999us -- \
+		/bin/true 2>err && grep -F -- "--chaos-max=" err
+'
+
 test_expect_success 'threads are held, never in our own calls (the log writes)' '
 	$GUARD "$FLAKETRAP" run --chaos --chaos-trace --seed=3 --log=held -- \
 		"$POINTS" calls 2 100 &&
