@@ -7,23 +7,23 @@
  *
  * The scheme, per call, from the calling thread's own seeded stream (so a
  * seed makes the same choices in each thread, in the order of its calls,
- * whatever the other threads do):
- * at each point (chaos-points.def), a chance that the thread starves for
- * 1 ms, 2 ms, ... 2048 ms (rr's ladder, each rung as likely; up to
- * FLAKETRAP_CHAOS_MAX) and a chance
- * that it is held briefly (a yield, or a few microseconds). After a
- * hand-off (unlock, signal, post, write, a new thread or process) the
- * other side then runs first, the order an order violation, a lost wakeup
- * or a split reply needs; before a take (lock, wait, read, join) a window
- * between a check and an act opens from that side. rr picks victim
- * threads for whole periods; a hand-off is where a starvation changes
- * what another thread sees, so we spend it there.
+ * whatever the other threads do): at each point (chaos-points.def), a
+ * chance that the thread starves for 1 ms, 2 ms, ... 2048 ms (rr's
+ * ladder, each rung as likely; up to FLAKETRAP_CHAOS_MAX) and a chance
+ * that it is held briefly (a yield, or 1 us to 512 us). After a hand-off
+ * (unlock, signal, post, write, a new thread or process) the other side
+ * then runs first, the order an order violation, a lost wakeup or a split
+ * reply needs; before a take (lock, wait, read, join) a window between a
+ * check and an act opens from that side. rr picks victim threads for
+ * whole periods; a hand-off is where a starvation changes what another
+ * thread sees, so we spend it there.
+ *
  * Each thread is held at most FLAKETRAP_CHAOS_BUDGET (rr's 20%) of its
  * time: after a hold of H it runs at least H (1 - budget) / budget before
- * the next (rr: one starvation of D per 5 D), so a run takes at most
- * about 1 / (1 - budget) times as long as without chaos, and a thread's
- * first hold may be long (a race that needs a 200 ms hold early in a
- * run is reachable).
+ * the next of its kind (rr: one starvation of D per 5 D), so a run takes
+ * at most about 1 / (1 - budget) times as long as without chaos, and a
+ * thread's first starvation may be long (a race that needs a 200 ms hold
+ * early in a run is reachable).
  *
  * Holds are real: a plain nanosleep system call (never shrunk, never
  * virtual), run to its end through signals. Calls from our own libraries
