@@ -273,12 +273,15 @@ void ft_runopt_usage(FILE *f)
 
 	for (i = 0; i < FT_NKNOBS; i++) {
 		option_name(opt, sizeof(opt), ft_knobs[i].name);
-		fprintf(f, "  --%s=VALUE\n", opt);
+		fprintf(f, switch_off(i) ? "  --%s[=VALUE]\n" : "  --%s=VALUE\n",
+			opt);
 		col = 0;
 		put_wrapped(f, ft_knobs[i].help, ".\n", &col);
 		col = 0;
 		put_wrapped(f, "Expected:", "", &col);
 		put_wrapped(f, ft_knobs[i].form, ";", &col);
+		if (switch_off(i))
+			put_wrapped(f, "alone: on;", "", &col);
 		put_wrapped(f, "default:", "", &col);
 		put_wrapped(f, ft_knobs[i].def[0] ? ft_knobs[i].def : "unset",
 			    ".\n", &col);
