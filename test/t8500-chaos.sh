@@ -55,7 +55,13 @@ test_expect_success 'bad chaos values: 125, nothing run' '
 	test_expect_code 125 "$FLAKETRAP" run --chaos --chaos-budget=1.5 \
 		-- /bin/true 2>err && grep -F -- "--chaos-budget=" err &&
 	test_expect_code 125 "$FLAKETRAP" run --chaos --chaos-only="a b" \
-		-- /bin/true 2>err && grep -F -- "--chaos-only=" err
+		-- /bin/true 2>err && grep -F -- "--chaos-only=" err &&
+	for cmd in run loop bisect; do
+		test_expect_code 125 "$FLAKETRAP" $cmd --chaos off -- \
+			sh -c "echo ran" >out 2>err && test ! -s out &&
+		grep -F -- "--chaos off: a switch given alone is on, and '"'"'off'"'"' would be the command: write --chaos=off" err ||
+		return 1
+	done
 '
 
 test_expect_success 'loaded but off: every call passes through, no chaos counters' '

@@ -1009,7 +1009,9 @@ int ft_cmd_loop(int argc, char **argv)
 	}
 	pre = getenv("LD_PRELOAD");
 	lp.orig_preload = pre ? strdup(pre) : NULL;
-	rc = ft_runopt_environment(&lp.opt, &lp.cfg);
+	rc = ft_runopt_check_command(&lp.opt, "flaketrap loop", lp.argv[0]);
+	if (!rc)
+		rc = ft_runopt_environment(&lp.opt, &lp.cfg);
 	if (!rc)
 		rc = ft_sv_check_command("flaketrap loop", lp.argv[0]);
 	if (!rc && (!getcwd(lp.cwd, sizeof(lp.cwd)) ||

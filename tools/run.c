@@ -294,8 +294,10 @@ int ft_cmd_run(int argc, char **argv)
 		ft_runopt_free(&o);
 		return EXIT_TOOL_ERROR;
 	}
+	r = ft_runopt_check_command(&o, "flaketrap run", argv[optind]);
 	ft_runopt_free(&o);	/* run replays nothing */
-	r = ft_runopt_environment(&o, &cfg);
+	if (!r)
+		r = ft_runopt_environment(&o, &cfg);
 	if (r)
 		return r;
 	dir = log_dir();

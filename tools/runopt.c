@@ -43,6 +43,19 @@ void ft_runopt_init(struct ft_runopt *o)
 	memset(o, 0, sizeof(*o));
 	o->grace_text = FT_LEFTOVER_GRACE_DEFAULT;
 	o->grace_ms = 2000;
+	o->bare_switch = -1;
+}
+
+int ft_runopt_check_command(const struct ft_runopt *o, const char *cmd,
+			    const char *name)
+{
+	if (o->bare_switch < 0 || (strcmp(name, "on") && strcmp(name, "off")))
+		return 0;
+	fprintf(stderr, "%s: --%s %s: a switch given alone is on, and '%s'"
+			" would be the command: write --%s=%s\n", cmd,
+		knob_names[o->bare_switch], name, name,
+		knob_names[o->bare_switch], name);
+	return FT_EXIT_TOOL_ERROR;
 }
 
 void ft_runopt_free(struct ft_runopt *o)
@@ -174,8 +187,10 @@ int ft_runopt_handle(struct ft_runopt *o, int c, const char *arg,
 	if (c >= FT_OPT_KNOB && c < FT_OPT_KNOB + FT_NKNOBS) {
 		snprintf(name, sizeof(name), FT_ENV_PREFIX "%s",
 			 ft_knobs[c - FT_OPT_KNOB].name);
-		if (!arg)
+		if (!arg) {
 			arg = "on";	/* a switch given alone */
+			o->bare_switch = c - FT_OPT_KNOB;
+		}
 		if (check_knob_option(c - FT_OPT_KNOB, name, arg, cmd))
 			return -1;
 		setenv(name, arg, 1);

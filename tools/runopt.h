@@ -32,6 +32,7 @@ struct ft_runopt {
 	int keep_log;
 	int junk;		/* --junk: jemalloc with junk filling */
 	int allow_unloaded;	/* a run without the library may pass */
+	int bare_switch;	/* a switch knob given alone, or -1 */
 	const char *grace_text;	/* --grace as given, for messages */
 	long long grace_ms;
 	/*
@@ -75,6 +76,14 @@ int ft_parse_timeout(const char *cmd, const char *arg, int64_t *ns);
  */
 int ft_runopt_unloaded(const struct ft_runopt *o, const char *cmd,
 		       const char *what);
+
+/*
+ * CMD's first word name, checked against a switch given alone before it:
+ * `--chaos off -- CMD` would run `off`. 0, or 125 after a message naming
+ * cmd ("flaketrap loop").
+ */
+int ft_runopt_check_command(const struct ft_runopt *o, const char *cmd,
+			    const char *name);
 
 /* The help of every run option, knobs first. */
 void ft_runopt_usage(FILE *f);

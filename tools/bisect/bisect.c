@@ -242,7 +242,8 @@ static int ready(struct ft_bisect *b)
 	}
 	if (b->mode->setup && b->mode->setup(b))
 		return FT_EXIT_TOOL_ERROR;
-	if (ft_runopt_environment(&b->opt, &b->cfg))
+	if (ft_runopt_check_command(&b->opt, "flaketrap bisect", b->argv[0]) ||
+	    ft_runopt_environment(&b->opt, &b->cfg))
 		return FT_EXIT_TOOL_ERROR;
 	rc = ft_sv_check_command("flaketrap bisect", b->argv[0]);
 	if (rc)
