@@ -73,6 +73,13 @@ test_expect_success 'a leak record in the tree: summary on stderr; --fail-on-lea
 	grep -q "^leaked child x1, made by fork (1 process, 1 run)$" err &&
 	grep -q "^    #0 0x[0-9a-f]* leak_here+0x[0-9a-f]* (.*) at $SRC:$leak_line$" err &&
 	test -z "$(ls tmp)" &&
+	# Every path printed exists: the removed log is not cited.
+	! grep "jsonl" err &&
+	grep -q "^flaketrap: the logs are removed (--keep-log keeps them)$" err &&
+	$GUARD "$FLAKETRAP" run --keep-log -- sh -c "$write" 2>err &&
+	dir=$(sed -n "s/^flaketrap: the logs are kept in //p" err) &&
+	grep -q "(left by pid [0-9]* x; $dir/x.1.jsonl:1)$" err &&
+	test -f "$dir/x.1.jsonl" && rm -r "$dir" &&
 	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-on-leak -- sh -c "$write" 2>err &&
 	grep -q "^leaked child x1" err &&
 	test_expect_code 3 $GUARD "$FLAKETRAP" run --fail-env-changed -- sh -c "$write" 2>err

@@ -164,6 +164,15 @@ test_expect_success 'a failure and a leak: status 1' '
 	grep -q "2 failed (leaked: 1, exit 7: 1)" out
 '
 
+test_expect_success 'a kept run cites its logs where they are kept (log/...)' '
+	test_expect_code 3 $GUARD "$FLAKETRAP" loop -n 1 --fail-on-leak \
+		--out=cited -- "$FIXTURES/leaky" thread-running >/dev/null 2>&1 &&
+	dir=cited/$(ls cited) &&
+	cited=$(sed -n "s/.*running (in pid [0-9]* leaky; \(log\/leaky\.[0-9]*\.jsonl\):2)$/\1/p" $dir/flaketrap.txt) &&
+	test -n "$cited" && test -f "$dir/$cited" &&
+	! grep -F ".running-" $dir/flaketrap.txt
+'
+
 test_expect_success '--log=DIR keeps every run'"'"'s log, passing ones too' '
 	$GUARD "$FLAKETRAP" loop -n 3 -j 2 --log=all --out=runs7 -- sh -c "true" >out &&
 	test "$(ls all)" = "$(printf "run-1\nrun-2\nrun-3")" &&

@@ -263,6 +263,11 @@ static struct ft_log_file *new_file(struct ft_logs *l, const char *path)
 	size_t n;
 
 	f->path = xstrdup(path);
+	f->gone = l->paths_gone;
+	f->cited = f->path;
+	n = l->cite_base ? strlen(l->cite_base) : 0;
+	if (n && !strncmp(path, l->cite_base, n) && path[n] == '/')
+		f->cited = f->path + n + 1;
 	n = base ? (size_t)(base - path) : 0;
 	f->dir = base ? strndup(path, n ? n : 1) : xstrdup(".");
 	if (!f->dir) {

@@ -25,6 +25,8 @@ struct ft_log_file {
 	char *path;		/* as given, or found under a directory */
 	char *dir;		/* its directory: a run */
 	char *program;		/* from the name <program>.<pid>.jsonl */
+	int gone;		/* removed once read: never cited */
+	const char *cited;	/* path as a report cites it (in path) */
 };
 
 struct ft_record {
@@ -85,6 +87,12 @@ struct ft_logs {
 	size_t nsnapshot;
 	const char *prefix;	/* of messages on stderr */
 	int empty_ok;		/* a directory without logs is no error */
+	/* The files are removed once read (run without --keep-log): a
+	 * report cites their records by process, not by path. */
+	int paths_gone;
+	/* A directory that moves with the logs (a kept run of loop, its
+	 * flaketrap.txt there): paths under it are cited relative to it. */
+	const char *cite_base;
 };
 
 void ft_logs_init(struct ft_logs *l, const char *prefix);

@@ -477,8 +477,9 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 static void put_where(FILE *f, const struct ft_record *rec)
 {
-	fprintf(f, "pid %lld %s; %s:%lu", rec->pid, rec->file->program,
-		rec->file->path, rec->line);
+	fprintf(f, "pid %lld %s", rec->pid, rec->file->program);
+	if (!rec->file->gone)
+		fprintf(f, "; %s:%lu", rec->file->cited, rec->line);
 }
 
 static void text_instance(FILE *f, const struct ft_record *rec)

@@ -238,14 +238,21 @@ static int run_command(char **argv, int *ran)
 static int summarize(struct ft_logs *l, const char *dir, int keep_log,
 		     const struct ft_runopt *o)
 {
-	int leaked = ft_summarize(stderr, l, dir, o->grace_ms, o->grace_text,
-				  NULL);
+	struct ft_summary sum;
+	int leaked;
 
+	/* A path that will not exist is never printed. */
+	l->paths_gone = own_log && !keep_log;
+	leaked = ft_summarize(stderr, l, dir, o->grace_ms, o->grace_text,
+			      &sum);
 	if (own_log && keep_log) {
 		fprintf(stderr, "%s: the logs are kept in %s\n", progname,
 			own_log);
 		free(own_log);
 		own_log = NULL;
+	} else if (own_log && (sum.leaks || sum.crashes)) {
+		fprintf(stderr, "%s: the logs are removed (--keep-log keeps"
+				" them)\n", progname);
 	}
 	remove_own_log();
 	return leaked;

@@ -51,11 +51,13 @@ static void print_leftovers(FILE *f, const struct ft_leftover *lv, size_t n,
 		if (!rec)
 			continue;
 		bt = ft_json_get(rec->json, "backtrace");
-		fprintf(f, "    left by pid %lld %s, made by %s (%s:%lu)%s\n",
+		fprintf(f, "    left by pid %lld %s, made by %s",
 			rec->pid, rec->file->program,
-			ft_json_str(ft_json_get(rec->json, "origin")),
-			rec->file->path, rec->line,
-			bt && bt->count ? ":" : "; no backtrace");
+			ft_json_str(ft_json_get(rec->json, "origin")));
+		/* A log removed once read is not cited. */
+		if (!rec->file->gone)
+			fprintf(f, " (%s:%lu)", rec->file->cited, rec->line);
+		fprintf(f, "%s\n", bt && bt->count ? ":" : "; no backtrace");
 		if (bt)
 			ft_report_frames(f, bt, s, "      ");
 	}

@@ -192,6 +192,8 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	struct ft_logs logs;
 	struct pollfd pfd;
 	sigset_t set;
+	char *base = NULL;
+	const char *slash;
 	long long start, deadline = 0;
 	int fds[2], sfd, status = 0, err = 0, done = 0, fd;
 	pid_t pid, got;
@@ -291,6 +293,10 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 			r.stacks_given, r.stacks_asked);
 	ft_logs_init(&logs, "flaketrap");
 	logs.empty_ok = 1;
+	/* flaketrap.txt sits beside the logs it cites: loop renames both. */
+	if (spec->report && (slash = strrchr(spec->report, '/')))
+		base = strndup(spec->report, (size_t)(slash - spec->report));
+	logs.cite_base = base;
 	r.leaked = ft_summarize(stderr, &logs, spec->log_dir,
 				spec->opt->grace_ms, spec->opt->grace_text,
 				&sum);
@@ -304,6 +310,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	if (!r.unloaded)
 		ft_report_counters(stderr, &logs, "flaketrap: ");
 	ft_logs_free(&logs);
+	free(base);
 	if (spec->opt->fail_on_leak && r.status == 0 && r.leaked)
 		r.status = 3;
 	n = write(out, &r, sizeof(r));
