@@ -159,6 +159,15 @@ test_expect_success 'clean logs of the library: no leak, status 0, what the knob
 flaketrap: 1 process ended with the library: no sleep; no delay"
 '
 
+test_expect_success '--fail-on-leak: 3 on a leak, 0 on clean logs (a CI gate)' '
+	test_expect_code 3 "$FLAKETRAP" report --fail-on-leak runs >out &&
+	grep -q "^leaked child x3" out &&
+	test_expect_code 3 "$FLAKETRAP" report --fail-env-changed runs/a >/dev/null &&
+	"$FLAKETRAP" report --fail-on-leak clean >out &&
+	grep -q "^flaketrap: no leak, no crash" out &&
+	"$FLAKETRAP" report runs >/dev/null
+'
+
 test_expect_success 'C++ names demangled: a thread left by pool::Worker::spawn' '
 	cat >pool.cc <<-\EOF &&
 	#include <pthread.h>
@@ -187,7 +196,7 @@ test_expect_success 'a log that cannot be read: "nothing read", never "no leak"'
 
 test_expect_success 'usage: --help, no log given, a bad option' '
 	"$FLAKETRAP" report --help >out &&
-	grep -q "^Usage: flaketrap report \[--json\] LOG_OR_DIR" out &&
+	grep -q "^Usage: flaketrap report \[--json\] \[--fail-on-leak\] LOG_OR_DIR" out &&
 	grep -q "1 when anything was" out &&
 	test_expect_code 125 "$FLAKETRAP" report 2>err &&
 	grep -q "no log given" err &&

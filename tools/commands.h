@@ -8,6 +8,8 @@
 
 /* A flaketrap error in run (bad option or knob), as coreutils timeout. */
 #define FT_EXIT_TOOL_ERROR 125
+/* A leak (or, for report, a crash) found with --fail-on-leak. */
+#define FT_EXIT_LEAKED 3
 
 int ft_cmd_run(int argc, char **argv);
 int ft_cmd_report(int argc, char **argv);

@@ -30,7 +30,7 @@
 #include "supervise.h"
 
 #define EXIT_FAILED 1
-#define EXIT_LEAKED 3
+#define EXIT_LEAKED FT_EXIT_LEAKED
 /* Plain progress lines, when not on a terminal: one per this long. */
 #define PLAIN_EVERY_NS 5000000000LL
 #define TTY_EVERY_NS 250000000LL

@@ -988,7 +988,7 @@ void ft_report_json(FILE *f, const struct ft_report *r,
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: flaketrap report [--json] LOG_OR_DIR...\n"
+"Usage: flaketrap report [--json] [--fail-on-leak] LOG_OR_DIR...\n"
 "Read flaketrap logs (files, or directories searched for *.jsonl files)\n"
 "of any number of processes, runs and machines; group identical leaks\n"
 "(same event, origin and creation backtrace) and crashes (same signal and\n"
@@ -1002,6 +1002,8 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  --json         print one JSON document (described in the README)\n"
+"  --fail-on-leak exit 3 when a leak or a crash was found (a CI gate);\n"
+"                 --fail-env-changed is the same\n"
 "  -h, --help     show this help\n"
 "  -V, --version  show the version\n"
 "\n"
@@ -1010,13 +1012,16 @@ static void usage(FILE *f)
 "skipped; the rest is reported.\n"
 "\n"
 "Exit status: 0 when every log was read whole; 1 when anything was\n"
-"skipped; 125 for a usage error.\n");
+"skipped; with --fail-on-leak, 3 when a leak or a crash was found (before\n"
+"1); 125 for a usage error.\n");
 }
 
 int ft_cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "fail-on-leak", no_argument, NULL, 'f' },
+		{ "fail-env-changed", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1025,7 +1030,7 @@ int ft_cmd_report(int argc, char **argv)
 	struct ft_symbolizer *s;
 	struct ft_report *r;
 	struct ft_logs l;
-	int c, json = 0, i, status;
+	int c, json = 0, fail_on_leak = 0, i, status;
 
 	argv[0] = name;	/* getopt's messages name it */
 	optind = 1;
@@ -1037,6 +1042,10 @@ int ft_cmd_report(int argc, char **argv)
 		if (c == 'V') {
 			printf("flaketrap %s\n", FT_VERSION);
 			return 0;
+		}
+		if (c == 'f') {
+			fail_on_leak = 1;
+			continue;
 		}
 		if (c != 'j') {
 			fprintf(stderr, "Try 'flaketrap report --help'.\n");
@@ -1063,6 +1072,8 @@ int ft_cmd_report(int argc, char **argv)
 			ft_report_counters(stdout, &l, "flaketrap: ");
 	}
 	status = l.skipped ? 1 : 0;
+	if (fail_on_leak && (ft_report_leaks(r) || ft_report_crashes(r)))
+		status = FT_EXIT_LEAKED;
 	ft_sym_free(s);
 	ft_report_free(r);
 	ft_logs_free(&l);

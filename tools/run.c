@@ -31,7 +31,7 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 /* CMD passed but leaked, with --fail-on-leak (regrtest's "env changed"). */
-#define EXIT_LEAKED 3
+#define EXIT_LEAKED FT_EXIT_LEAKED
 
 static const char *progname = "flaketrap";
 
