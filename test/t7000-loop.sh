@@ -103,7 +103,10 @@ test_expect_success 'one run in ten fails by its seed: --until-fail stops at the
 	test "$(cat $dir/seed)" = "$(seed 3 $first)" &&
 	case $dir in runs/run-$first.seed-$(seed 3 $first)) ;; *) false ;; esac &&
 	grep -q "^unlucky seed $(seed 3 $first)$" $dir/stderr &&
-	grep -q "^first failure: run $first, seed $(seed 3 $first): exit 1; replay with $PWD/$dir/reproduce.sh" out
+	grep -q "^first failure: run $first, seed $(seed 3 $first): exit 1; replay with $PWD/$dir/reproduce.sh" out &&
+	# The failing run says what it printed last.
+	grep -A1 "^run $first (seed $(seed 3 $first)): exit 1; kept in " out >line &&
+	test "$(sed -n 2p line)" = "  | unlucky seed $(seed 3 $first)"
 '
 
 test_expect_success 'reproduce.sh holds the seed and every knob, and fails again' '

@@ -392,6 +392,55 @@ static void progress(struct loop *lp, int force)
 	fflush(lp->out);
 }
 
+/* What a failing run said last: the last lines of its stderr, as a hint. */
+#define TAIL_LINES 3
+#define TAIL_WIDTH 160
+static void put_stderr_tail(FILE *out, const char *dir)
+{
+	char *path = xasprintf("%s/stderr", dir), buf[8192];
+	const char *lines[TAIL_LINES + 1], *p, *end;
+	size_t len;
+	ssize_t n;
+	int fd, k = 0, i, j;
+	off_t size;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	if (size > (off_t)sizeof(buf) - 1)
+		lseek(fd, size - (off_t)(sizeof(buf) - 1), SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	len = (size_t)n;
+	while (len && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	/* The starts of the last TAIL_LINES lines, newest first. */
+	for (p = buf + len; k < TAIL_LINES && p > buf; k++) {
+		while (p > buf && p[-1] != '\n')
+			p--;
+		lines[k] = p;
+		if (p > buf)
+			p--;
+	}
+	for (i = k - 1; i >= 0; i--) {
+		end = strchr(lines[i], '\n');
+		j = end ? (int)(end - lines[i]) : (int)strlen(lines[i]);
+		fputs("  | ", out);
+		for (n = 0; n < j && n < TAIL_WIDTH; n++)
+			fputc(lines[i][n] >= 0x20 || lines[i][n] == '\t' ||
+				      (unsigned char)lines[i][n] >= 0x80
+				      ? lines[i][n] : '?', out);
+		fputs(n < j ? "...\n" : "\n", out);
+	}
+}
+
 /* Where a failing run is kept: OUT/run-I.seed-S, or with a suffix. */
 static char *keep_dir(struct loop *lp, const struct slot *s)
 {
@@ -508,6 +557,7 @@ static void finish_run(struct loop *lp, struct slot *s)
 		fprintf(lp->out, "run %lld (seed %s): %s%s%s%s\n", s->run,
 			s->seedtxt, what, r.leaked ? ", leaked" : "",
 			kept ? "; kept in " : "", kept ? kept : "");
+		put_stderr_tail(lp->out, kept ? kept : s->dir);
 		if (r.timed_out)
 			fprintf(lp->out, "  %d of %d processes asked gave their"
 					 " stacks (see %s/flaketrap.txt)\n",
