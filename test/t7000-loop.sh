@@ -167,6 +167,17 @@ test_expect_success 'a failure and a leak: status 1' '
 	grep -q "2 failed (leaked: 1, exit 7: 1)" out
 '
 
+test_expect_success '--max-kept: later failing runs are counted, not kept' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 5 -j 1 --max-kept=2 \
+		--out=capped -- sh -c "echo boom >&2; exit 1" >out 2>&1 &&
+	test "$(ls capped | wc -l)" = 2 &&
+	test "$(grep -c "; not kept (--max-kept reached)$" out)" = 3 &&
+	test "$(grep -c "^  | boom$" out)" = 5 &&
+	grep -q ": 0 passed, 5 failed (exit 1: 5)" out &&
+	test_expect_code 125 "$FLAKETRAP" loop --max-kept=0 -- true 2>err &&
+	grep -F -- "--max-kept=0: expected a whole number" err
+'
+
 test_expect_success 'a kept run cites its logs where they are kept (log/...)' '
 	test_expect_code 3 $GUARD "$FLAKETRAP" loop -n 1 --fail-on-leak \
 		--out=cited -- "$FIXTURES/leaky" thread-running >/dev/null 2>&1 &&

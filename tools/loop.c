@@ -37,13 +37,18 @@
 #define MAX_LOAD 1024
 
 enum { OPT_FOREVER = 0x20000, OPT_UNTIL_FAIL, OPT_KEEP_GOING, OPT_TIMEOUT,
-       OPT_LOAD, OPT_OUT, OPT_JSON };
+       OPT_LOAD, OPT_OUT, OPT_JSON, OPT_MAX_KEPT };
+
+/* Failing runs kept at most, unless --max-kept: a --forever loop of a
+ * test that fails often must not fill the disk. */
+#define MAX_KEPT_DEFAULT 100
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: flaketrap loop [-n N | --forever] [-j J] [--until-fail | --keep-going]\n"
-"                      [--timeout DUR] [--load N] [--out DIR] [--json]\n"
+"                      [--timeout DUR] [--load N] [--out DIR] [--max-kept N]\n"
+"                      [--json]\n"
 "                      [RUN OPTION]... -- CMD [ARG]...\n"
 "Run CMD under libflaketrap.so again and again, J runs at a time, each with\n"
 "its own seed, and keep what each failing run leaves: its output, its logs,\n"
@@ -66,6 +71,8 @@ static void usage(FILE *f)
 "                   one directory each: stdout, stderr, log/, flaketrap.txt\n"
 "                   (what flaketrap run would print), seed, result and\n"
 "                   reproduce.sh\n"
+"  --max-kept=N     keep at most N failing runs (default: 100); later ones\n"
+"                   are counted and named with their seed, not kept\n"
 "  --json           the summary as one JSON document on stdout (the rest\n"
 "                   goes to stderr)\n"
 "  -h, --help       show this help\n"
@@ -126,6 +133,7 @@ struct loop {
 	int tty;
 	long long max_runs;	/* -1: forever */
 	int jobs, until_fail, json, load;
+	long long max_kept, nkept;	/* failing runs kept: at most, so far */
 	int64_t timeout_ns;
 	const char *outdir;	/* NULL: a private one, made here */
 	int own_outdir;		/* removed at the end when nothing is kept */
@@ -481,7 +489,7 @@ static void finish_run(struct loop *lp, struct slot *s)
 {
 	struct ft_sv_result r;
 	char what[64], *kept = NULL, *text;
-	int bad;
+	int bad, capped;
 
 	if (ft_sv_finish(s->sv, s->fd, &r) != 0) {
 		memset(&r, 0, sizeof(r));
@@ -521,7 +529,8 @@ static void finish_run(struct loop *lp, struct slot *s)
 		lp->failed++;
 	if (bad)
 		count_kind(lp, what);
-	if (bad || lp->opt.keep_log) {
+	capped = bad && lp->nkept >= lp->max_kept;
+	if ((bad && !capped) || lp->opt.keep_log) {
 		text = xasprintf("%s\n", s->seedtxt);
 		write_text(s->dir, "seed", text);
 		free(text);
@@ -538,7 +547,8 @@ static void finish_run(struct loop *lp, struct slot *s)
 		else
 			fprintf(stderr, "flaketrap loop: cannot keep %s: %s\n",
 				s->dir, strerror(errno));
-	} else {
+		lp->nkept += kept && bad;
+	} else if (!capped) {
 		clean_slot(lp, s);
 	}
 	if (bad) {
@@ -554,10 +564,13 @@ static void finish_run(struct loop *lp, struct slot *s)
 		snprintf(f->what, sizeof(f->what), "%s", what);
 		f->kept = kept ? strdup(kept) : NULL;
 		clear_progress(lp);
-		fprintf(lp->out, "run %lld (seed %s): %s%s%s%s\n", s->run,
+		fprintf(lp->out, "run %lld (seed %s): %s%s%s%s%s\n", s->run,
 			s->seedtxt, what, r.leaked ? ", leaked" : "",
-			kept ? "; kept in " : "", kept ? kept : "");
+			kept ? "; kept in " : "", kept ? kept : "",
+			capped ? "; not kept (--max-kept reached)" : "");
 		put_stderr_tail(lp->out, kept ? kept : s->dir);
+		if (capped)
+			clean_slot(lp, s);
 		if (r.timed_out)
 			fprintf(lp->out, "  %d of %d processes asked gave their"
 					 " stacks (see %s/flaketrap.txt)\n",
@@ -892,6 +905,8 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 				     OPT_LOAD };
 	opts[n++] = (struct option){ "out", required_argument, NULL, OPT_OUT };
 	opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+	opts[n++] = (struct option){ "max-kept", required_argument, NULL,
+				     OPT_MAX_KEPT };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -951,6 +966,11 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 			continue;
 		case OPT_JSON:
 			lp->json = 1;
+			continue;
+		case OPT_MAX_KEPT:
+			if (parse_count("--max-kept", optarg, LLONG_MAX, &v))
+				return -1;
+			lp->max_kept = v;
 			continue;
 		}
 		r = ft_runopt_handle(&lp->opt, c, optarg, name);
@@ -1052,6 +1072,7 @@ int ft_cmd_loop(int argc, char **argv)
 	memset(&lp, 0, sizeof(lp));
 	ft_runopt_init(&lp.opt);
 	lp.max_runs = -1;
+	lp.max_kept = MAX_KEPT_DEFAULT;
 	lp.jobs = jobs_default();
 	if (parse_options(&lp, argc, argv)) {
 		ft_runopt_free(&lp.opt);
