@@ -178,6 +178,24 @@ test_expect_success '--max-kept: later failing runs are counted, not kept' '
 	grep -F -- "--max-kept=0: expected a whole number" err
 '
 
+test_expect_success '--failure and --ignore: which failures count, by their output' '
+	test_expect_code 0 $GUARD "$FLAKETRAP" loop -n 3 -j 1 --json \
+		--ignore="known flake" --out=ign -- \
+		sh -c "echo a known flake >&2; exit 1" >sum.json 2>err &&
+	test "$(jget sum.json "d[\"passed\"], d[\"failed\"], d[\"ignored\"]")" = "(3, 0, 3)" &&
+	grep -q ", 3 failing runs passed by --failure/--ignore$" err &&
+	test -z "$(ls ign)" &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 2 -j 1 --json \
+		--failure="^real" --out=fail -- sh -c "echo real bug; exit 1" \
+		>sum.json 2>/dev/null &&
+	test "$(jget sum.json "d[\"failed\"], d[\"ignored\"]")" = "(2, 0)" &&
+	test_expect_code 0 $GUARD "$FLAKETRAP" loop -n 2 -j 1 \
+		--failure="^real" --out=fail2 -- sh -c "echo other; exit 1" \
+		>/dev/null 2>&1 &&
+	test_expect_code 125 "$FLAKETRAP" loop --failure="(" -- true 2>err &&
+	grep -F -- "--failure=(: " err
+'
+
 test_expect_success 'a kept run cites its logs where they are kept (log/...)' '
 	test_expect_code 3 $GUARD "$FLAKETRAP" loop -n 1 --fail-on-leak \
 		--out=cited -- "$FIXTURES/leaky" thread-running >/dev/null 2>&1 &&

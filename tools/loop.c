@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@
 #define MAX_LOAD 1024
 
 enum { OPT_FOREVER = 0x20000, OPT_UNTIL_FAIL, OPT_KEEP_GOING, OPT_TIMEOUT,
-       OPT_LOAD, OPT_OUT, OPT_JSON, OPT_MAX_KEPT };
+       OPT_LOAD, OPT_OUT, OPT_JSON, OPT_MAX_KEPT, OPT_FAILURE, OPT_IGNORE };
 
 /* Failing runs kept at most, unless --max-kept: a --forever loop of a
  * test that fails often must not fill the disk. */
@@ -48,7 +49,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: flaketrap loop [-n N | --forever] [-j J] [--until-fail | --keep-going]\n"
 "                      [--timeout DUR] [--load N] [--out DIR] [--max-kept N]\n"
-"                      [--json]\n"
+"                      [--failure RE] [--ignore RE] [--json]\n"
 "                      [RUN OPTION]... -- CMD [ARG]...\n"
 "Run CMD under libflaketrap.so again and again, J runs at a time, each with\n"
 "its own seed, and keep what each failing run leaves: its output, its logs,\n"
@@ -73,6 +74,9 @@ static void usage(FILE *f)
 "                   reproduce.sh\n"
 "  --max-kept=N     keep at most N failing runs (default: 100); later ones\n"
 "                   are counted and named with their seed, not kept\n"
+"  --failure=RE     a failing run counts only when its stdout or stderr\n"
+"                   matches RE (POSIX extended); the others pass (Go's stress)\n"
+"  --ignore=RE      a failing run whose stdout or stderr matches RE passes\n"
 "  --json           the summary as one JSON document on stdout (the rest\n"
 "                   goes to stderr)\n"
 "  -h, --help       show this help\n"
@@ -134,6 +138,9 @@ struct loop {
 	long long max_runs;	/* -1: forever */
 	int jobs, until_fail, json, load;
 	long long max_kept, nkept;	/* failing runs kept: at most, so far */
+	regex_t failure, ignore;	/* --failure, --ignore */
+	int has_failure, has_ignore;
+	long long ignored;		/* failing runs --failure/--ignore let pass */
 	int64_t timeout_ns;
 	const char *outdir;	/* NULL: a private one, made here */
 	int own_outdir;		/* removed at the end when nothing is kept */
@@ -449,6 +456,38 @@ static void put_stderr_tail(FILE *out, const char *dir)
 	}
 }
 
+/* Whether the file dir/name (its last MiB) holds a line matching re. */
+static int output_matches(const char *dir, const char *name, regex_t *re)
+{
+	char *path = xasprintf("%s/%s", dir, name), *buf;
+	size_t cap = 1 << 20;
+	ssize_t n;
+	off_t size;
+	int fd, hit;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	size = lseek(fd, 0, SEEK_END);
+	lseek(fd, size > (off_t)cap ? size - (off_t)cap : 0, SEEK_SET);
+	buf = malloc(cap + 1);
+	if (!buf)
+		oom();
+	n = read(fd, buf, cap);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	hit = regexec(re, buf, 0, NULL, 0) == 0;
+	free(buf);
+	return hit;
+}
+
+static int run_matches(const struct slot *s, regex_t *re)
+{
+	return output_matches(s->dir, "stdout", re) ||
+	       output_matches(s->dir, "stderr", re);
+}
+
 /* Where a failing run is kept: OUT/run-I.seed-S, or with a suffix. */
 static char *keep_dir(struct loop *lp, const struct slot *s)
 {
@@ -519,6 +558,12 @@ static void finish_run(struct loop *lp, struct slot *s)
 	if (r.leaked)
 		lp->leaked++;
 	bad = r.status != 0 || r.timed_out;
+	/* Go's stress: only the failures that say so, or not the known ones. */
+	if (bad && ((lp->has_failure && !run_matches(s, &lp->failure)) ||
+		    (lp->has_ignore && run_matches(s, &lp->ignore)))) {
+		bad = 0;
+		lp->ignored++;
+	}
 	if (!bad)
 		lp->passed++;
 	else if (r.timed_out)
@@ -743,12 +788,13 @@ static void summary_json(struct loop *lp, double secs, int status)
 	fprintf(f, "{\"flaketrap_loop\":1,\"base_seed\":\"%llu\",", lp->base);
 	fprintf(f, "\"runs\":%lld,\"passed\":%lld,\"failed\":%lld,"
 		   "\"leak_failed\":%lld,\"leaked\":%lld,\"timed_out\":%lld,"
-		   "\"stopped\":%lld,\"interrupted\":%s,"
+		   "\"stopped\":%lld,\"ignored\":%lld,\"interrupted\":%s,"
 		   "\"seconds\":%.3f,\"runs_per_second\":%.3f,",
 		lp->runs, lp->passed,
 		lp->failed + lp->leak_failed + lp->timed_out, lp->leak_failed,
 		lp->leaked,
-		lp->timed_out, lp->stopped, got_signal ? "true" : "false",
+		lp->timed_out, lp->stopped, lp->ignored,
+		got_signal ? "true" : "false",
 		secs, secs > 0 ? (double)lp->runs / secs : 0.0);
 	fprintf(f, "\"by_result\":{");
 	for (i = 0; i < lp->nkinds; i++) {
@@ -837,6 +883,9 @@ static void summary_text(struct loop *lp, double secs)
 		lp->leaked, lp->timed_out);
 	if (lp->stopped)
 		fprintf(f, ", %lld stopped unfinished", lp->stopped);
+	if (lp->ignored)
+		fprintf(f, ", %lld failing run%s passed by --failure/--ignore",
+			lp->ignored, lp->ignored == 1 ? "" : "s");
 	fputc('\n', f);
 	summary_knobs(lp, f);
 	if (lp->nfails) {
@@ -882,6 +931,33 @@ static int parse_count(const char *opt, const char *arg, long long max,
 	return 0;
 }
 
+static int compile_re(const char *opt, const char *arg, regex_t *re,
+		      int *has)
+{
+	char why[256];
+	int err;
+
+	if (*has)
+		regfree(re);
+	*has = 0;
+	err = regcomp(re, arg, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
+	if (err) {
+		regerror(err, re, why, sizeof(why));
+		fprintf(stderr, "flaketrap loop: %s=%s: %s\n", opt, arg, why);
+		return -1;
+	}
+	*has = 1;
+	return 0;
+}
+
+static void free_patterns(struct loop *lp)
+{
+	if (lp->has_failure)
+		regfree(&lp->failure);
+	if (lp->has_ignore)
+		regfree(&lp->ignore);
+}
+
 static int parse_options(struct loop *lp, int argc, char **argv)
 {
 	static char name[] = "flaketrap loop";
@@ -907,6 +983,10 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 	opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
 	opts[n++] = (struct option){ "max-kept", required_argument, NULL,
 				     OPT_MAX_KEPT };
+	opts[n++] = (struct option){ "failure", required_argument, NULL,
+				     OPT_FAILURE };
+	opts[n++] = (struct option){ "ignore", required_argument, NULL,
+				     OPT_IGNORE };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -971,6 +1051,16 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 			if (parse_count("--max-kept", optarg, LLONG_MAX, &v))
 				return -1;
 			lp->max_kept = v;
+			continue;
+		case OPT_FAILURE:
+		case OPT_IGNORE:
+			if (compile_re(c == OPT_FAILURE ? "--failure" : "--ignore",
+				       optarg,
+				       c == OPT_FAILURE ? &lp->failure
+							: &lp->ignore,
+				       c == OPT_FAILURE ? &lp->has_failure
+							: &lp->has_ignore))
+				return -1;
 			continue;
 		}
 		r = ft_runopt_handle(&lp->opt, c, optarg, name);
@@ -1075,6 +1165,7 @@ int ft_cmd_loop(int argc, char **argv)
 	lp.max_kept = MAX_KEPT_DEFAULT;
 	lp.jobs = jobs_default();
 	if (parse_options(&lp, argc, argv)) {
+		free_patterns(&lp);
 		ft_runopt_free(&lp.opt);
 		return FT_EXIT_TOOL_ERROR;
 	}
@@ -1100,6 +1191,7 @@ int ft_cmd_loop(int argc, char **argv)
 		}
 		free(lp.orig_preload);
 		free(lp.logdir);
+		free_patterns(&lp);
 		ft_runopt_free(&lp.opt);
 		return rc;
 	}
@@ -1209,6 +1301,7 @@ int ft_cmd_loop(int argc, char **argv)
 	free(lp.orig_preload);
 	free(lp.logdir);
 	free((char *)lp.outdir);
+	free_patterns(&lp);
 	ft_runopt_free(&lp.opt);
 	return status;
 }
