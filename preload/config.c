@@ -414,16 +414,30 @@ const char *const ft_delay_names[FT_NDELAYS] = {
 	[FT_DELAY_FORK_PARENT] = "fork_parent",
 };
 
+/* The list a pattern knob fills; NULL for any other knob. */
+static struct ft_patterns *patterns_of(struct ft_config *cfg, int knob)
+{
+	switch (knob) {
+	case FT_KNOB_sleep_only:
+		return &cfg->sleep_only;
+	case FT_KNOB_sleep_skip:
+		return &cfg->sleep_skip;
+	case FT_KNOB_chaos_only:
+		return &cfg->chaos_only;
+	case FT_KNOB_chaos_skip:
+		return &cfg->chaos_skip;
+	}
+	return NULL;
+}
+
 const char *ft_config_text(const struct ft_config *cfg, int knob)
 {
-	if (knob == FT_KNOB_sleep_only)
-		return cfg->sleep_only.text;
-	if (knob == FT_KNOB_sleep_skip)
-		return cfg->sleep_skip.text;
-	if (knob == FT_KNOB_chaos_only)
-		return cfg->chaos_only.text;
-	if (knob == FT_KNOB_chaos_skip)
-		return cfg->chaos_skip.text;
+	const struct ft_patterns *ps =
+		patterns_of((struct ft_config *)cfg, knob);
+
+	/* An unset list's text is never written: its pages stay untouched. */
+	if (ps)
+		return ps->n ? ps->text : "";
 	return cfg->text[knob];
 }
 
@@ -454,7 +468,6 @@ static void clear_patterns(struct ft_patterns *ps)
 {
 	ps->n = 0;
 	ps->globs = 0;
-	ps->text[0] = '\0';
 }
 
 /* Edit distance of a[0..alen) and b, for "did you mean"; capped length. */
@@ -547,6 +560,10 @@ static void copy_text(char *dst, const char *src)
 static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		    const char **why)
 {
+	struct ft_patterns *ps = patterns_of(cfg, knob);
+
+	if (ps)
+		return ft_patterns_parse(value, ps, why);
 	switch (knob) {
 	case FT_KNOB_sleep:
 		return ft_parse_sleep(value, &cfg->sleep, why);
@@ -554,10 +571,6 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_duration(value, &cfg->sleep_min_ns, why);
 	case FT_KNOB_sleep_prob:
 		return ft_parse_fraction(value, &cfg->sleep_prob_ppb, why);
-	case FT_KNOB_sleep_only:
-		return ft_patterns_parse(value, &cfg->sleep_only, why);
-	case FT_KNOB_sleep_skip:
-		return ft_patterns_parse(value, &cfg->sleep_skip, why);
 	case FT_KNOB_seed:
 		cfg->seed_given = 1;
 		return ft_parse_seed(value, &cfg->seed, why);
@@ -616,10 +629,6 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 			return -1;
 		}
 		return 0;
-	case FT_KNOB_chaos_only:
-		return ft_patterns_parse(value, &cfg->chaos_only, why);
-	case FT_KNOB_chaos_skip:
-		return ft_patterns_parse(value, &cfg->chaos_skip, why);
 	case FT_KNOB_chaos_trace:
 		return ft_parse_switch(value, &cfg->chaos_trace, why);
 	}
@@ -639,10 +648,9 @@ int ft_config_parse(struct ft_config *cfg, char *const *envp,
 
 	ft_buf_init(&b, err, errlen);
 	memset(cfg, 0, offsetof(struct ft_config, sleep_only));
-	clear_patterns(&cfg->sleep_only);
-	clear_patterns(&cfg->sleep_skip);
-	clear_patterns(&cfg->chaos_only);
-	clear_patterns(&cfg->chaos_skip);
+	for (i = 0; i < FT_NKNOBS; i++)
+		if (patterns_of(cfg, i))
+			clear_patterns(patterns_of(cfg, i));
 	for (i = 0; i < FT_NKNOBS; i++) {
 		copy_text(cfg->text[i], ft_knobs[i].def);
 		if (ft_knobs[i].kind != FT_KIND_SEED &&

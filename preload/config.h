@@ -114,7 +114,7 @@ struct ft_config {
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 	/*
-	 * Last, and only their counts and texts cleared before a parse: 28 KiB
+	 * Last, and only their counts cleared before a parse: 56 KiB
 	 * that every process would otherwise write (page faults) at start.
 	 */
 	struct ft_patterns sleep_only;	/* n == 0: unset */
