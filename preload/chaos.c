@@ -48,7 +48,7 @@ static const struct {
 	const char *name;
 	uint32_t starve, brief;		/* chances in 1/64 */
 } points[FT_CHAOS_NPOINTS] = {
-#define FT_CHAOS_POINT(id, starve, brief) { #id, starve, brief },
+#define FT_CHAOS_POINT(id, starve, brief, hold) { #id, starve, brief },
 #include "chaos-points.def"
 #undef FT_CHAOS_POINT
 };

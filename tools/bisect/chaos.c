@@ -22,22 +22,9 @@
 static const struct {
 	const char *point, *text;
 } holds[] = {
-	{ "mutex_lock", "a hold before pthread_mutex_lock" },
-	{ "mutex_unlock", "a hold after pthread_mutex_unlock" },
-	{ "rwlock_lock", "a hold before a pthread_rwlock lock" },
-	{ "rwlock_unlock", "a hold after pthread_rwlock_unlock" },
-	{ "cond_wait", "a hold before a wait on a condition variable" },
-	{ "cond_signal", "a hold after a condition variable's signal" },
-	{ "sem_wait", "a hold before a wait on a semaphore" },
-	{ "sem_post", "a hold after sem_post" },
-	{ "thread_create", "a hold after pthread_create" },
-	{ "thread_start", "a hold as the thread starts" },
-	{ "thread_join", "a hold before pthread_join" },
-	{ "fork_parent", "a hold in the parent after fork" },
-	{ "fork_child", "a hold in the child after fork" },
-	{ "read", "a hold before a read" },
-	{ "write", "a hold after a write" },
-	{ "poll", "a hold after poll returned events" },
+#define FT_CHAOS_POINT(id, starve, brief, hold) { #id, hold },
+#include "../../preload/chaos-points.def"
+#undef FT_CHAOS_POINT
 };
 
 static int check(struct ft_bisect *b)
