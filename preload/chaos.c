@@ -10,20 +10,25 @@
  * whatever the other threads do): at each point (chaos-points.def), a
  * chance that the thread starves for 1 ms, 2 ms, ... 2048 ms (rr's
  * ladder, each rung as likely; up to FLAKETRAP_CHAOS_MAX) and a chance
- * that it is held briefly (a yield, or 1 us to 512 us). After a hand-off
- * (unlock, signal, post, write, a new thread or process) the other side
- * then runs first, the order an order violation, a lost wakeup or a split
- * reply needs; before a take (lock, wait, read, join) a window between a
- * check and an act opens from that side. rr picks victim threads for
- * whole periods; a hand-off is where a starvation changes what another
- * thread sees, so we spend it there.
+ * that it is held briefly (100, 200, 400 or 800 us). One thread at a time,
+ * the victim, is held at every point; the others only starve, and only
+ * after a hand-off (unlock, signal, post, write, a new thread or process):
+ * the other side then runs first, the order an order violation or a
+ * split reply needs. Held before a take (lock, wait, read, join), the
+ * victim opens a window between a check and an act; held after a
+ * hand-off, one between a publication and its completion. rr picks
+ * victim threads for whole periods and starves them whatever they do; we
+ * act only inside a thread's calls, at the points where it meets others.
+ * A process with one thread is held only where it meets other processes
+ * (I/O, fork): a lock held there reorders nothing.
  *
  * Each thread is held at most FLAKETRAP_CHAOS_BUDGET (rr's 20%) of its
- * time: after a hold of H it runs at least H (1 - budget) / budget before
- * the next of its kind (rr: one starvation of D per 5 D), so a run takes
- * at most about 1 / (1 - budget) times as long as without chaos, and a
- * thread's first starvation may be long (a race that needs a 200 ms hold
- * early in a run is reachable).
+ * time: after a starvation of H it runs at least H (1 - budget) / budget
+ * before the next (rr: one starvation of D per 5 D), brief holds drawing
+ * on their own credit at the same rate, so a run takes at most about
+ * 1 / (1 - budget) times as long as without chaos, and a thread's first
+ * starvation may be long (a race that needs a 200 ms hold early in a run
+ * is reachable).
  *
  * Holds are real: a plain nanosleep system call (never shrunk, never
  * virtual), run to its end through signals. Calls from our own libraries
@@ -33,7 +38,6 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -55,18 +59,41 @@ static const struct {
 
 #define LADDER_RUNGS 12			/* 1 ms .. 2048 ms */
 #define STARVE_MIN_NS INT64_C(1000000)
-#define BRIEF_RUNGS 11			/* a yield, then 1 .. 512 us */
-#define YIELD (-1)
+#define BRIEF_RUNGS 4			/* 100 .. 800 us */
+#define BRIEF_MIN_NS INT64_C(100000)
 #define CHAOS_SALT 0x6368616f73212121ULL	/* "chaos!!!" */
+#define VICTIM_SALT 0x76696374696d2121ULL	/* "victim!!" */
+/* A thread's brief holds may run ahead of its budget by this much. */
+#define BRIEF_CREDIT_NS INT64_C(2000000)
 #define CHAOS_SITES 256
 
 int ft_chaos_on;
+
+/*
+ * One thread of the process at a time is the victim (rr's word): it may be
+ * held at every point, briefly or starved; the others only starve, and
+ * only at hand-offs (just after they made something visible). With at
+ * most one thread held at take points and briefly, a window between two
+ * calls of the victim stays open while the others run through their own,
+ * where holds drawn as often on every side would close it as often as
+ * open it (PCT's priorities: with two threads, each is the victim in half
+ * the seeds). The main thread is the victim first; each new thread takes
+ * it over on a coin of its own stream, and hands it back to the main
+ * thread when it ends; in a fork child, the first thread to draw takes it
+ * on its coin.
+ */
+#define NO_VICTIM UINT64_MAX
+static _Atomic uint64_t victim;		/* an ordinal, or NO_VICTIM */
+/* Threads of this process we know of (made through pthread_create and
+ * not ended, and the first). */
+static atomic_int threads_alive = 1;
 
 struct chaos_thread {
 	uint64_t key, pos, ordinal;
 	unsigned generation;
 	int64_t next_starve_ns;		/* none before (monotonic) */
-	int64_t next_brief_ns;
+	int64_t brief_credit_ns;	/* brief holds it may still take */
+	int64_t brief_at_ns;		/* when the credit was counted */
 	volatile sig_atomic_t busy;	/* inside a point */
 };
 static __thread struct chaos_thread me;
@@ -166,12 +193,34 @@ void ft_chaos_after_fork(void)
 	if (!ft_chaos_on)
 		return;
 	started_ns = now_ns();
+	atomic_store(&victim, NO_VICTIM);
+	atomic_store(&threads_alive, 1);
 	memset(&counters, 0, sizeof(counters));
 	for (i = 0; i < CHAOS_SITES; i++)
 		if (atomic_load_explicit(&sites[i].ip, memory_order_relaxed))
 			memset(&sites[i], 0, sizeof(sites[i]));
 	atomic_store(&other_holds, 0);
 	atomic_store(&other_held_ns, 0);
+}
+
+/* async-signal-safe */
+void ft_chaos_thread_made(uint64_t ordinal)
+{
+	if (!ft_chaos_on)
+		return;
+	atomic_fetch_add(&threads_alive, 1);
+	if (ft_prng_at(ft_thread_key_of(ordinal) ^ VICTIM_SALT, 0) & 1)
+		atomic_store(&victim, ordinal);
+}
+
+/* async-signal-safe */
+void ft_chaos_thread_gone(uint64_t ordinal)
+{
+	if (!ft_chaos_on)
+		return;
+	atomic_fetch_sub(&threads_alive, 1);
+	if (ordinal != 0)
+		atomic_compare_exchange_strong(&victim, &ordinal, 0);
 }
 
 /* The calling thread's chaos stream, started anew in a new process. */
@@ -182,8 +231,14 @@ static uint64_t draw(void)
 	if (me.generation != gen || me.key == 0) {
 		me.key = ft_prng_at(ft_thread_key(&me.ordinal) ^ CHAOS_SALT, 0);
 		me.pos = 0;
+		/* A fork child's first thread (the others were made by
+		 * ft_chaos_thread_made). */
+		if (atomic_load(&victim) == NO_VICTIM &&
+		    (ft_prng_at(me.key ^ VICTIM_SALT, 0) & 1))
+			atomic_store(&victim, me.ordinal);
 		me.next_starve_ns = 0;
-		me.next_brief_ns = 0;
+		me.brief_credit_ns = BRIEF_CREDIT_NS;
+		me.brief_at_ns = 0;
 		me.generation = gen;
 	}
 	return ft_prng_at(me.key, me.pos++);
@@ -191,11 +246,52 @@ static uint64_t draw(void)
 
 static int64_t brief_hold(unsigned rung)
 {
-	return rung ? INT64_C(1000) << (rung - 1) : YIELD;
+	return BRIEF_MIN_NS << rung;
 }
 
 /*
- * The hold drawn for this call: 0 for none, YIELD, or ns. A thread that
+ * A point where a thread meets only the threads of its own process (locks,
+ * condition variables, semaphores): held while the process has no other
+ * thread, it would reorder nothing and spend the thread's budget before
+ * the threads that race are made (thousands of lock calls in an
+ * interpreter's start).
+ */
+static int among_threads(enum ft_chaos_point point)
+{
+	switch (point) {
+	case FT_CHAOS_mutex_lock:
+	case FT_CHAOS_mutex_unlock:
+	case FT_CHAOS_rwlock_lock:
+	case FT_CHAOS_rwlock_unlock:
+	case FT_CHAOS_cond_wait:
+	case FT_CHAOS_cond_signal:
+	case FT_CHAOS_sem_wait:
+	case FT_CHAOS_sem_post:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A point just after the thread made something visible to another. */
+static int handoff(enum ft_chaos_point point)
+{
+	switch (point) {
+	case FT_CHAOS_mutex_unlock:
+	case FT_CHAOS_rwlock_unlock:
+	case FT_CHAOS_cond_signal:
+	case FT_CHAOS_sem_post:
+	case FT_CHAOS_thread_create:
+	case FT_CHAOS_fork_parent:
+	case FT_CHAOS_write:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The hold drawn for this call: 0 for none, or ns. A thread that
  * holds a lock (or Python's GIL) is never starved: every thread waiting
  * for it would stall with it, and nothing would be reordered; it gets the
  * brief hold of the same draw instead.
@@ -204,12 +300,16 @@ static int64_t decide(enum ft_chaos_point point, uint64_t r, int locked)
 {
 	unsigned chance = (unsigned)(r & 63);
 	unsigned rung = (unsigned)((r >> 8) & 0xff), brief;
+	int is_victim = atomic_load_explicit(&victim, memory_order_relaxed) ==
+			me.ordinal;
+	uint32_t starve = is_victim || handoff(point) ? points[point].starve : 0;
+	uint32_t briefs = is_victim ? points[point].brief : 0;
 
 	brief = rung % BRIEF_RUNGS;
-	if (chance < points[point].starve)
+	if (chance < starve)
 		return locked ? brief_hold(brief)
 			      : STARVE_MIN_NS << (rung % ladder_rungs);
-	if (chance < points[point].starve + points[point].brief)
+	if (chance < starve + briefs)
 		return brief_hold(brief);
 	return 0;
 }
@@ -228,25 +328,46 @@ static int handoff_fd(int fd)
 }
 
 /*
- * Whether the budget lets the thread be held now: after a hold of H, it
- * runs at least H (1 - budget) / budget before the next of its kind (rr's
- * "one starvation of D per 5 D" at 20%). Starvations and brief holds keep
- * separate accounts: the brief ones, frequent at locks, must not keep a
- * thread from the starvation a rare hand-off drew. A yield costs next to
- * nothing: always.
+ * Whether the budget lets the thread be held now. A starvation of H is
+ * followed by at least H (1 - budget) / budget of running before the next
+ * (rr's "one starvation of D per 5 D" at 20%). Brief holds draw on their
+ * own credit, refilled at budget / (1 - budget) of the time the thread
+ * runs, and may run BRIEF_CREDIT_NS ahead: a few brief holds in a row
+ * (a lock, its unlock, a signal) are let through, and the frequent ones at
+ * locks never keep a thread from the starvation a rare hand-off drew.
  */
-static int64_t *budget_account(int64_t ns)
+static void brief_refill(int64_t now)
 {
-	return ns >= STARVE_MIN_NS ? &me.next_starve_ns : &me.next_brief_ns;
+	uint64_t b = ft_cfg()->chaos_budget_ppb;
+	int64_t ran = now - me.brief_at_ns;
+	__int128 credit;
+
+	me.brief_at_ns = now;
+	if (ran <= 0 || me.brief_credit_ns >= BRIEF_CREDIT_NS)
+		return;
+	credit = b >= FT_PPB ? BRIEF_CREDIT_NS
+			     : me.brief_credit_ns +
+				       (__int128)ran * b / (FT_PPB - b);
+	me.brief_credit_ns = credit > BRIEF_CREDIT_NS ? BRIEF_CREDIT_NS
+						      : (int64_t)credit;
 }
 
 static int budget_allows(int64_t ns, int64_t now)
 {
-	if (ft_cfg()->chaos_budget_ppb &&
-	    (ns == YIELD || now >= *budget_account(ns)))
-		return 1;
-	atomic_fetch_add_explicit(&counters.cut, 1, memory_order_relaxed);
-	return 0;
+	int ok;
+
+	if (!ft_cfg()->chaos_budget_ppb)
+		ok = 0;
+	else if (ns >= STARVE_MIN_NS)
+		ok = now >= me.next_starve_ns;
+	else {
+		brief_refill(now);
+		ok = me.brief_credit_ns >= ns;
+	}
+	if (!ok)
+		atomic_fetch_add_explicit(&counters.cut, 1,
+					  memory_order_relaxed);
+	return ok;
 }
 
 /* After a hold drawn as ns that lasted held ns and ended at end (the
@@ -255,7 +376,12 @@ static void budget_spend(int64_t ns, int64_t held, int64_t end)
 {
 	uint64_t b = ft_cfg()->chaos_budget_ppb;
 
-	*budget_account(ns) =
+	if (ns < STARVE_MIN_NS) {
+		me.brief_credit_ns -= held;
+		me.brief_at_ns = end;
+		return;
+	}
+	me.next_starve_ns =
 		end + (int64_t)((unsigned __int128)held * (FT_PPB - b) / b);
 }
 
@@ -263,10 +389,6 @@ static void hold(int64_t ns)
 {
 	struct timespec left;
 
-	if (ns == YIELD) {
-		sched_yield();
-		return;
-	}
 	left = ft_ns_to_ts(ns);
 	while (syscall(SYS_nanosleep, &left, &left) == -1 && errno == EINTR)
 		;
@@ -344,7 +466,7 @@ static void trace(enum ft_chaos_point point, uintptr_t site, int64_t drawn,
 	ft_buf_str(&b, ",\"point\":");
 	ft_buf_json(&b, points[point].name);
 	ft_buf_str(&b, ",\"drawn_ns\":");
-	ft_buf_i64(&b, drawn == YIELD ? 0 : drawn);
+	ft_buf_i64(&b, drawn);
 	ft_buf_str(&b, ",\"held_ns\":");
 	ft_buf_i64(&b, held);
 	if (left_out_by) {
@@ -385,7 +507,9 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 	locked = (flags & FT_CHAOS_HOLDING_LOCK) ||
 		 ((r & 63) < points[point].starve && gil_held && gil_held());
 	drawn = decide(point, r, locked);
-	if (drawn == 0 || (fd >= 0 && !handoff_fd(fd)))
+	if (drawn == 0 || (fd >= 0 && !handoff_fd(fd)) ||
+	    (among_threads(point) &&
+	     atomic_load_explicit(&threads_alive, memory_order_relaxed) < 2))
 		goto out;
 	cfg = ft_cfg();
 	t0 = now_ns();
@@ -399,8 +523,7 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 		hold(drawn);
 		t1 = now_ns();
 		held = t1 - t0;
-		if (drawn != YIELD)
-			budget_spend(drawn, held, t1);
+		budget_spend(drawn, held, t1);
 		atomic_fetch_add_explicit(&counters.holds[point], 1,
 					  memory_order_relaxed);
 		atomic_fetch_add_explicit(&counters.held_ns[point],

@@ -97,6 +97,8 @@ void ft_thread_stream_start(uint64_t ordinal);
 /* The calling thread's stream key, and in *ordinal its creation ordinal,
  * for a stream of its own (chaos). async-signal-safe */
 uint64_t ft_thread_key(uint64_t *ordinal);
+/* The key thread ordinal has (or will have) in this process. */
+uint64_t ft_thread_key_of(uint64_t ordinal);
 /* Bumped in each new process (fork child): per-thread state of an older
  * one is stale. async-signal-safe */
 unsigned ft_process_generation(void);
@@ -109,6 +111,10 @@ unsigned ft_process_generation(void);
 int ft_chaos_attach(char *err, size_t errlen);
 void ft_chaos_start(void);
 void ft_chaos_after_fork(void);
+/* Thread ordinal is about to be made, or was not made or has ended
+ * (chaos's victim). async-signal-safe */
+void ft_chaos_thread_made(uint64_t ordinal);
+void ft_chaos_thread_gone(uint64_t ordinal);
 /* Whether points are asked (chaos attached and started). */
 extern int ft_chaos_on;
 /* The point function libflaketrap-chaos.so calls; ours call it too. */

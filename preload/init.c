@@ -65,11 +65,17 @@ uint64_t ft_seed(void)
 
 static void stream_start(uint64_t ordinal)
 {
-	thread_stream.key = ft_prng_at(process_key ^ FT_THREAD_SALT, ordinal);
+	thread_stream.key = ft_thread_key_of(ordinal);
 	thread_stream.pos = 0;
 	thread_stream.ordinal = ordinal;
 	thread_stream.generation =
 		atomic_load_explicit(&process_generation, memory_order_relaxed);
+}
+
+/* async-signal-safe */
+uint64_t ft_thread_key_of(uint64_t ordinal)
+{
+	return ft_prng_at(process_key ^ FT_THREAD_SALT, ordinal);
 }
 
 uint64_t ft_thread_ordinal_next(void)

@@ -18,10 +18,18 @@
 /* The calling thread's own record (NULL for threads we did not start). */
 static __thread struct ft_rec *self_rec;
 
-static void thread_ended(void *rec)
+static void thread_ended(void *p)
 {
+	struct ft_rec *rec = p;
+
+	ft_chaos_thread_gone(rec->ordinal);
 	ft_reg_thread_finished(rec);
 	self_rec = NULL;
+}
+
+static void untracked_ended(void *ordinal)
+{
+	ft_chaos_thread_gone(*(uint64_t *)ordinal);
 }
 
 /*
@@ -92,10 +100,14 @@ static void *start_untracked(void *p)
 	void *(*fn)(void *) = blk->fn;
 	void *arg = blk->arg;
 	uint64_t ordinal = blk->ordinal;
+	void *ret;
 
 	atomic_store_explicit(&blk->taken, 0, memory_order_release);
+	pthread_cleanup_push(untracked_ended, &ordinal);
 	thread_begins(ordinal, fn);
-	return fn(arg);
+	ret = fn(arg);
+	pthread_cleanup_pop(1);
+	return ret;
 }
 
 /* Whether a thread may draw a random number or be delayed at its start. */
@@ -125,9 +137,12 @@ static int create_untracked(pthread_t *thread, const pthread_attr_t *attr,
 	blk->fn = start;
 	blk->arg = arg;
 	blk->ordinal = ft_thread_ordinal_next();
+	ft_chaos_thread_made(blk->ordinal);
 	err = ft_real.pthread_create(thread, attr, start_untracked, blk);
-	if (err != 0)
+	if (err != 0) {
+		ft_chaos_thread_gone(blk->ordinal);
 		atomic_store_explicit(&blk->taken, 0, memory_order_release);
+	}
 	return err;
 }
 
@@ -146,8 +161,10 @@ static int create(pthread_t *thread, const pthread_attr_t *attr,
 	if (attr && pthread_attr_getdetachstate(attr, &detach) == 0 &&
 	    detach == PTHREAD_CREATE_DETACHED)
 		rec->detached = 1;
+	ft_chaos_thread_made(rec->ordinal);
 	err = ft_real.pthread_create(thread, attr, start_thread, rec);
 	if (err != 0) {
+		ft_chaos_thread_gone(rec->ordinal);
 		ft_reg_free(rec);
 		return err;
 	}
