@@ -177,7 +177,8 @@ void ft_log_end(struct ft_buf *b, size_t keep);
 void ft_log_hold(void);
 void ft_log_release(void);
 /* All of it, through EINTR and short writes. async-signal-safe */
-void ft_write_all(int fd, const char *p, size_t len);
+/* 0 when all was written, else -1 with errno set. async-signal-safe */
+int ft_write_all(int fd, const char *p, size_t len);
 
 /* backtrace.c */
 void ft_unwind_load(void);

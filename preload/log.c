@@ -27,6 +27,7 @@
 
 static atomic_int start_written;
 static atomic_int exit_written;
+static atomic_int loss_told;
 static char log_path[FT_PATH_MAX + 64];
 
 /* async-signal-safe */
@@ -34,6 +35,7 @@ void ft_log_after_fork(void)
 {
 	atomic_store(&start_written, 0);
 	atomic_store(&exit_written, 0);
+	atomic_store(&loss_told, 0);
 }
 
 static int logging(void)
@@ -77,7 +79,7 @@ static void name_log_file(void)
 }
 
 /* async-signal-safe */
-void ft_write_all(int fd, const char *p, size_t len)
+int ft_write_all(int fd, const char *p, size_t len)
 {
 	ssize_t n;
 
@@ -85,11 +87,14 @@ void ft_write_all(int fd, const char *p, size_t len)
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = ENOSPC;
 		if (n <= 0)
-			return;
+			return -1;
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
 static int open_log(void)
@@ -118,13 +123,44 @@ void ft_log_release(void)
 	held_fd = -1;
 }
 
+/*
+ * A record that cannot be written is said once per process on stderr: a
+ * run whose records are lost must not pass as one with nothing to report
+ * (flaketrap run and loop check the directory first; this is for a disk
+ * that fills, descriptors that run out, a directory made read-only).
+ */
+static void tell_loss(int err)
+{
+	char text[FT_PATH_MAX + 256];
+	const char *why = strerrordesc_np(err);
+	struct ft_buf b;
+
+	if (atomic_exchange(&loss_told, 1))
+		return;
+	ft_buf_init(&b, text, sizeof(text));
+	ft_buf_str(&b, "flaketrap: cannot write the log ");
+	ft_buf_str(&b, log_path);
+	ft_buf_str(&b, ": ");
+	if (why) {
+		ft_buf_str(&b, why);
+	} else {
+		ft_buf_str(&b, "error ");
+		ft_buf_u64(&b, (uint64_t)err);
+	}
+	ft_buf_str(&b, "; records of this process are lost\n");
+	ft_write_all(2, b.p, b.len);
+}
+
 static void write_line(const struct ft_buf *line)
 {
 	int fd = held_fd >= 0 ? held_fd : open_log();
 
-	if (fd < 0)
+	if (fd < 0) {
+		tell_loss(errno);
 		return;
-	ft_write_all(fd, line->p, line->len);
+	}
+	if (ft_write_all(fd, line->p, line->len) != 0)
+		tell_loss(errno);
 	if (fd != held_fd)
 		close(fd);
 }

@@ -183,6 +183,23 @@ test_expect_success 'a static program: 125 and why, unless --allow-unloaded' '
 	grep -q ": 2 passed, 0 failed" out
 '
 
+test_expect_success 'records that cannot be written: said on stderr, never a silent pass' '
+	LD_PRELOAD="$LIB" FLAKETRAP_LOG=/proc/self /bin/true 2>err &&
+	test "$(grep -c "cannot write the log" err)" = 1 &&
+	grep -q "^flaketrap: cannot write the log /proc/self/true\.[0-9]*\.jsonl: .*; records of this process are lost$" err &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" run --fail-on-leak --log=/proc/self -- true 2>err &&
+	grep -q "^flaketrap: --log=/proc/self: cannot write there: " err &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" loop -n 1 --out=lo --log=/proc/self -- true 2>err &&
+	grep -q "^flaketrap loop: --log=/proc/self: cannot write there: " err
+'
+
+test_expect_success 'loop refuses a --log directory that holds another loop'"'"'s runs' '
+	$GUARD "$FLAKETRAP" loop -n 2 --out=lo --log=twice -- true >out &&
+	test -d twice/run-2 &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" loop -n 2 --out=lo --log=twice -- true >out 2>err &&
+	grep -q "^flaketrap loop: --log=twice already holds another loop.s runs" err
+'
+
 test_expect_success 'a --log directory with older records: only this run counts' '
 	write="env -u FLAKETRAP_LOG \"$FIXTURES/fake-leak\" >>\"\$FLAKETRAP_LOG/x.1.jsonl\"" &&
 	$GUARD "$FLAKETRAP" run --log=reused -- sh -c "$write" 2>err &&

@@ -7,6 +7,7 @@
  * reproduce.sh. --load N adds N processes that burn CPU meanwhile.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
@@ -89,8 +90,9 @@ static void usage(FILE *f)
 "--seed (or FLAKETRAP_SEED) is the base seed, random when not given and\n"
 "printed; run I gets a seed derived from it and I, so the same base seed\n"
 "gives the same seeds again. With --log=DIR every run's log is kept in\n"
-"DIR/run-I, passing runs too (for flaketrap report DIR); --keep-log keeps\n"
-"the directory of every run in --out, passing ones too.\n"
+"DIR/run-I, passing runs too (for flaketrap report DIR; a DIR that holds\n"
+"another loop's runs is refused); --keep-log keeps the directory of every\n"
+"run in --out, passing ones too.\n"
 "\n"
 "A run fails when CMD exits non-zero, is killed by a signal or times out;\n"
 "with --fail-on-leak, also when it leaks. A progress line is kept up to\n"
@@ -269,6 +271,36 @@ int ft_mkdir_p(const char *dir)
 		return -1;
 	}
 	return 0;
+}
+
+int ft_dir_writable(const char *dir)
+{
+	char *probe = xasprintf("%s/.flaketrap-probe.%d", dir, (int)getpid());
+	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int saved = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	errno = saved;
+	return fd >= 0 ? 0 : -1;
+}
+
+/* Whether dir holds the runs of an earlier loop (run-N). */
+static int holds_runs(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)))
+		found = strncmp(e->d_name, "run-", 4) == 0;
+	closedir(d);
+	return found;
 }
 
 void ft_shell_quote(FILE *f, const char *s)
@@ -1129,6 +1161,19 @@ static int prepare_dirs(struct loop *lp)
 			fprintf(stderr, "flaketrap loop: cannot make the log"
 					" directory %s: %s\n", log,
 				strerror(errno));
+			return FT_EXIT_TOOL_ERROR;
+		}
+		/* Records that cannot be written would pass as none. */
+		if (ft_dir_writable(abs) != 0) {
+			fprintf(stderr, "flaketrap loop: --log=%s: cannot write"
+					" there: %s\n", log, strerror(errno));
+			return FT_EXIT_TOOL_ERROR;
+		}
+		/* Two loops' run-1 in one directory would mix in a report. */
+		if (holds_runs(abs)) {
+			fprintf(stderr, "flaketrap loop: --log=%s already holds"
+					" another loop's runs (run-N): give a new"
+					" or empty directory\n", log);
 			return FT_EXIT_TOOL_ERROR;
 		}
 		lp->logdir = strdup(abs);

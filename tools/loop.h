@@ -17,6 +17,9 @@ void ft_remove_tree(const char *dir);
  */
 int ft_mkdir_p(const char *dir);
 
+/* Whether a file can be made in dir: 0, or -1 with errno set. */
+int ft_dir_writable(const char *dir);
+
 /* s in single quotes for sh. */
 void ft_shell_quote(FILE *f, const char *s);
 

@@ -136,6 +136,9 @@ static const char *log_dir(void)
 		    strerror(errno));
 	if (!realpath(dir, abs))
 		die("cannot resolve the log directory: %s", strerror(errno));
+	/* Records that cannot be written would pass as none. */
+	if (ft_dir_writable(abs) != 0)
+		die("--log=%s: cannot write there: %s", dir, strerror(errno));
 	setenv("FLAKETRAP_LOG", abs, 1);
 	return getenv("FLAKETRAP_LOG");
 }
