@@ -168,6 +168,27 @@ test_expect_success '--fail-on-leak: 3 on a leak, 0 on clean logs (a CI gate)' '
 	"$FLAKETRAP" report runs >/dev/null
 '
 
+test_expect_success '--junit: one failing case per distinct leak, one passing case when clean' '
+	cat >junit.py <<-\EOF &&
+	import sys, xml.etree.ElementTree as ET
+	suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+	cases = suite.findall("testcase")
+	failed = [c for c in cases if c.find("failure") is not None]
+	assert int(suite.get("tests")) == len(cases) == int(sys.argv[2]), suite.attrib
+	assert int(suite.get("failures")) == len(failed) == int(sys.argv[3]), suite.attrib
+	for c, name in zip(cases, sys.argv[4:]):
+	    assert c.get("name").startswith(name), (c.get("name"), name)
+	EOF
+	test_expect_code 3 "$FLAKETRAP" report --fail-on-leak --junit=leaks.xml runs >out &&
+	groups=$(grep -c "^leaked\|^crash" out) &&
+	"$PYTHON" junit.py leaks.xml "$groups" "$groups" "leaked child x3" &&
+	grep -q "created at:" leaks.xml &&
+	"$FLAKETRAP" report --junit=clean.xml clean >out &&
+	"$PYTHON" junit.py clean.xml 1 0 "no leak, no crash" &&
+	test_expect_code 125 "$FLAKETRAP" report --junit=no/such/dir/x.xml clean >out 2>err &&
+	grep -q "^flaketrap report: --junit=no/such/dir/x.xml: No such file or directory$" err
+'
+
 test_expect_success 'C++ names demangled: a thread left by pool::Worker::spawn' '
 	cat >pool.cc <<-\EOF &&
 	#include <pthread.h>
@@ -196,7 +217,7 @@ test_expect_success 'a log that cannot be read: "nothing read", never "no leak"'
 
 test_expect_success 'usage: --help, no log given, a bad option' '
 	"$FLAKETRAP" report --help >out &&
-	grep -q "^Usage: flaketrap report \[--json\] \[--fail-on-leak\] LOG_OR_DIR" out &&
+	grep -q "^Usage: flaketrap report \[--json\] \[--fail-on-leak\] \[--junit FILE\]" out &&
 	grep -q "1 when anything was" out &&
 	test_expect_code 125 "$FLAKETRAP" report 2>err &&
 	grep -q "no log given" err &&

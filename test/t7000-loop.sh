@@ -328,6 +328,32 @@ test_expect_success 'the summary: knobs, failure rate with its interval, what to
 	! grep -q "every run passed" out
 '
 
+test_expect_success '--junit: one case per run, the failing ones with their stderr' '
+	cat >junit.py <<-\EOF &&
+	import sys, xml.etree.ElementTree as ET
+	suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+	cases = suite.findall("testcase")
+	failed = [c for c in cases if c.find("failure") is not None]
+	assert int(suite.get("tests")) == len(cases) == 6, suite.attrib
+	assert int(suite.get("failures")) == len(failed) == 3, suite.attrib
+	assert all(c.get("name").startswith("run ") for c in cases)
+	for c in failed:
+	    f = c.find("failure")
+	    assert f.get("message") == "exit 1", f.attrib
+	    assert f.text == "odd <&> \ufffd run\n", repr(f.text)
+	EOF
+	cat >every-other.sh <<-\EOF &&
+	n=$(cat count 2>/dev/null || echo 0)
+	n=$((n + 1))
+	echo $n >count
+	[ $((n % 2)) = 0 ] && exit 0
+	printf "odd <&> \377 run\n" >&2
+	exit 1
+	EOF
+	test_expect_code 1 "$FLAKETRAP" loop -n 6 -j 1 --out=ju --junit=loop.xml -- sh "$PWD/every-other.sh" >out &&
+	"$PYTHON" junit.py loop.xml
+'
+
 test_expect_success 'bad input: exit 125, nothing run' '
 	test_expect_code 125 "$FLAKETRAP" loop true 2>err &&
 	grep -q "'"'"'--'"'"' must come before CMD" err &&

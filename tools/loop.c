@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "junit.h"
 #include "loop.h"
 #include "runopt.h"
 #include "supervise.h"
@@ -39,7 +40,8 @@
 #define MAX_LOAD 1024
 
 enum { OPT_FOREVER = 0x20000, OPT_UNTIL_FAIL, OPT_KEEP_GOING, OPT_TIMEOUT,
-       OPT_LOAD, OPT_OUT, OPT_JSON, OPT_MAX_KEPT, OPT_FAILURE, OPT_IGNORE };
+       OPT_LOAD, OPT_OUT, OPT_JSON, OPT_MAX_KEPT, OPT_FAILURE, OPT_IGNORE,
+       OPT_JUNIT };
 
 /* Failing runs kept at most, unless --max-kept: a --forever loop of a
  * test that fails often must not fill the disk. */
@@ -50,7 +52,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: flaketrap loop [-n N | --forever] [-j J] [--until-fail | --keep-going]\n"
 "                      [--timeout DUR] [--load N] [--out DIR] [--max-kept N]\n"
-"                      [--failure RE] [--ignore RE] [--json]\n"
+"                      [--failure RE] [--ignore RE] [--json] [--junit FILE]\n"
 "                      [RUN OPTION]... -- CMD [ARG]...\n"
 "Run CMD under libflaketrap.so again and again, J runs at a time, each with\n"
 "its own seed, and keep what each failing run leaves: its output, its logs,\n"
@@ -80,6 +82,8 @@ static void usage(FILE *f)
 "  --ignore=RE      a failing run whose stdout or stderr matches RE passes\n"
 "  --json           the summary as one JSON document on stdout (the rest\n"
 "                   goes to stderr)\n"
+"  --junit=FILE     also write FILE as JUnit XML (for CI): one test case per\n"
+"                   run, a failing one with the end of its stderr\n"
 "  -h, --help       show this help\n"
 "  -V, --version    show the version\n"
 "\n"
@@ -143,6 +147,8 @@ struct loop {
 	regex_t failure, ignore;	/* --failure, --ignore */
 	int has_failure, has_ignore;
 	long long ignored;		/* failing runs --failure/--ignore let pass */
+	const char *junit;		/* --junit FILE, or NULL */
+	FILE *junit_cases;		/* its test cases, one per run so far */
 	int64_t timeout_ns;
 	const char *outdir;	/* NULL: a private one, made here */
 	int own_outdir;		/* removed at the end when nothing is kept */
@@ -556,6 +562,37 @@ static void clean_slot(struct loop *lp, struct slot *s)
 		nftw(s->log, remove_file, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The run's test case: a failure holds the last 8 KiB of its stderr. */
+static void junit_run(struct loop *lp, const struct slot *s,
+		      const struct ft_sv_result *r, const char *what)
+{
+	char *path, *name, *msg, body[8192];
+	ssize_t n = 0;
+	off_t size;
+	int fd;
+
+	name = xasprintf("run %lld (seed %s)", s->run, s->seedtxt);
+	msg = what ? xasprintf("%s%s", what, r->leaked ? ", leaked" : "")
+		   : NULL;
+	if (what) {
+		path = xasprintf("%s/stderr", s->dir);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		free(path);
+		if (fd >= 0) {
+			size = lseek(fd, 0, SEEK_END);
+			lseek(fd, size > (off_t)sizeof(body)
+					  ? size - (off_t)sizeof(body) : 0,
+			      SEEK_SET);
+			n = read(fd, body, sizeof(body));
+			close(fd);
+		}
+	}
+	ft_junit_case(lp->junit_cases, "flaketrap.loop", name,
+		      (double)r->ns / 1e9, msg, body, n > 0 ? (size_t)n : 0);
+	free(name);
+	free(msg);
+}
+
 static void finish_run(struct loop *lp, struct slot *s)
 {
 	struct ft_sv_result r;
@@ -596,6 +633,8 @@ static void finish_run(struct loop *lp, struct slot *s)
 		bad = 0;
 		lp->ignored++;
 	}
+	if (lp->junit_cases)
+		junit_run(lp, s, &r, bad ? what : NULL);
 	if (!bad)
 		lp->passed++;
 	else if (r.timed_out)
@@ -993,7 +1032,7 @@ static void free_patterns(struct loop *lp)
 static int parse_options(struct loop *lp, int argc, char **argv)
 {
 	static char name[] = "flaketrap loop";
-	struct option opts[FT_RUNOPT_ENTRIES + 16];
+	struct option opts[FT_RUNOPT_ENTRIES + 20];
 	long long v;
 	size_t n = 0;
 	int c, r, dashes = 0, i, stop_rule = 0;
@@ -1019,6 +1058,8 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 				     OPT_FAILURE };
 	opts[n++] = (struct option){ "ignore", required_argument, NULL,
 				     OPT_IGNORE };
+	opts[n++] = (struct option){ "junit", required_argument, NULL,
+				     OPT_JUNIT };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -1083,6 +1124,9 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 			if (parse_count("--max-kept", optarg, LLONG_MAX, &v))
 				return -1;
 			lp->max_kept = v;
+			continue;
+		case OPT_JUNIT:
+			lp->junit = optarg;
 			continue;
 		case OPT_FAILURE:
 		case OPT_IGNORE:
@@ -1229,6 +1273,11 @@ int ft_cmd_loop(int argc, char **argv)
 	}
 	if (!rc)
 		rc = prepare_dirs(&lp);
+	if (!rc && lp.junit && !(lp.junit_cases = tmpfile())) {
+		fprintf(stderr, "flaketrap loop: --junit: %s\n",
+			strerror(errno));
+		rc = FT_EXIT_TOOL_ERROR;
+	}
 	if (rc) {
 		if (lp.own_outdir) {
 			rmdir(lp.outdir);
@@ -1338,6 +1387,18 @@ int ft_cmd_loop(int argc, char **argv)
 	summary_text(&lp, secs);
 	if (lp.json)
 		summary_json(&lp, secs, status);
+	if (lp.junit_cases) {
+		/* A gate whose file is missing must not pass. */
+		if (ft_junit_write(lp.junit, "flaketrap loop", lp.runs,
+				   lp.failed + lp.timed_out + lp.leak_failed,
+				   secs, lp.junit_cases) != 0) {
+			fprintf(stderr, "flaketrap loop: --junit=%s: %s\n",
+				lp.junit, strerror(errno));
+			if (!got_signal)
+				status = FT_EXIT_TOOL_ERROR;
+		}
+		fclose(lp.junit_cases);
+	}
 	for (i = 0; (size_t)i < lp.nfails; i++)
 		free(lp.fails[i].kept);
 	free(lp.fails);

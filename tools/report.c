@@ -4,11 +4,13 @@
  * logs and prints them as text or JSON, with file:line from libdw. Reading
  * and checking the logs is logs.c's; looking frames up is symbolize.c's.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "junit.h"
 #include "report.h"
 #include "options.h"
 
@@ -985,10 +987,64 @@ void ft_report_json(FILE *f, const struct ft_report *r,
 	fputs("]}\n", f);
 }
 
+/*
+ * One JUnit test case per distinct leak or crash (a failure holding its
+ * text, as report prints it), one for the logs that could not be read;
+ * a single passing case when there is neither.
+ */
+static int report_junit(const char *path, const struct ft_report *r,
+			struct ft_symbolizer *s)
+{
+	long long tests = 0, failures = 0;
+	char *text, *name, *nl;
+	size_t len, i;
+	FILE *cases = tmpfile(), *m;
+	int ret;
+
+	if (!cases)
+		return -1;
+	for (i = 0; i < r->ngroups; i++) {
+		m = open_memstream(&text, &len);
+		if (!m)
+			oom();
+		text_group(m, &r->groups[i], s);
+		fclose(m);
+		name = text + strspn(text, "\n");
+		nl = strchr(name, '\n');
+		if (nl)
+			*nl = '\0';
+		ft_junit_case(cases, "flaketrap.report", name, 0, name,
+			      text, len);
+		free(text);
+		tests++;
+		failures++;
+	}
+	if (r->l->skipped) {
+		if (asprintf(&text, "%zu unreadable (flaketrap report names"
+				    " each on stderr)", r->l->skipped) < 0)
+			oom();
+		ft_junit_case(cases, "flaketrap.report", "every log read whole",
+			      0, text, NULL, 0);
+		free(text);
+		tests++;
+		failures++;
+	}
+	if (!tests) {
+		ft_junit_case(cases, "flaketrap.report", "no leak, no crash",
+			      0, NULL, NULL, 0);
+		tests++;
+	}
+	ret = ft_junit_write(path, "flaketrap report", tests, failures, 0,
+			     cases);
+	fclose(cases);
+	return ret;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: flaketrap report [--json] [--fail-on-leak] LOG_OR_DIR...\n"
+"Usage: flaketrap report [--json] [--fail-on-leak] [--junit FILE]\n"
+"                        LOG_OR_DIR...\n"
 "Read flaketrap logs (files, or directories searched for *.jsonl files)\n"
 "of any number of processes, runs and machines; group identical leaks\n"
 "(same event, origin and creation backtrace) and crashes (same signal and\n"
@@ -1004,6 +1060,9 @@ static void usage(FILE *f)
 "  --json         print one JSON document (described in the README)\n"
 "  --fail-on-leak exit 3 when a leak or a crash was found (a CI gate);\n"
 "                 --fail-env-changed is the same\n"
+"  --junit=FILE   also write FILE as JUnit XML (for CI): one failing test\n"
+"                 case per distinct leak or crash, with its text, or one\n"
+"                 passing case\n"
 "  -h, --help     show this help\n"
 "  -V, --version  show the version\n"
 "\n"
@@ -1013,7 +1072,7 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 when every log was read whole; 1 when anything was\n"
 "skipped; with --fail-on-leak, 3 when a leak or a crash was found (before\n"
-"1); 125 for a usage error.\n");
+"1); 125 for a usage error or a --junit FILE that cannot be written.\n");
 }
 
 int ft_cmd_report(int argc, char **argv)
@@ -1022,6 +1081,7 @@ int ft_cmd_report(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "fail-on-leak", no_argument, NULL, 'f' },
 		{ "fail-env-changed", no_argument, NULL, 'f' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1031,6 +1091,7 @@ int ft_cmd_report(int argc, char **argv)
 	struct ft_report *r;
 	struct ft_logs l;
 	int c, json = 0, fail_on_leak = 0, i, status;
+	const char *junit = NULL;
 
 	argv[0] = name;	/* getopt's messages name it */
 	optind = 1;
@@ -1045,6 +1106,10 @@ int ft_cmd_report(int argc, char **argv)
 		}
 		if (c == 'f') {
 			fail_on_leak = 1;
+			continue;
+		}
+		if (c == 'J') {
+			junit = optarg;
 			continue;
 		}
 		if (c != 'j') {
@@ -1074,6 +1139,12 @@ int ft_cmd_report(int argc, char **argv)
 	status = l.skipped ? 1 : 0;
 	if (fail_on_leak && (ft_report_leaks(r) || ft_report_crashes(r)))
 		status = FT_EXIT_LEAKED;
+	/* A gate whose file is missing must not pass. */
+	if (junit && report_junit(junit, r, s) != 0) {
+		fprintf(stderr, "flaketrap report: --junit=%s: %s\n", junit,
+			strerror(errno));
+		status = FT_EXIT_TOOL_ERROR;
+	}
 	ft_sym_free(s);
 	ft_report_free(r);
 	ft_logs_free(&l);
