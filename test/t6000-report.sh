@@ -206,7 +206,12 @@ test_expect_success 'C++ names demangled: a thread left by pool::Worker::spawn' 
 	"$FLAKETRAP" report cxx >out &&
 	grep -q "start routine pool::Worker::run(void\*)+0x0" out &&
 	grep -q "#[0-9] 0x[0-9a-f]* pool::Worker::spawn()+0x[0-9a-f]* " out &&
-	! grep -q "_ZN4pool" out
+	! grep -q "_ZN4pool" out &&
+	GITHUB_WORKSPACE=$PWD "$FLAKETRAP" report --github cxx >out &&
+	grep -q "^::warning file=pool.cc,line=6,title=flaketrap%3A leaked thread x1%2C .*::leaked thread x1, .*%0A  created at:%0A" out &&
+	GITHUB_WORKSPACE=$PWD test_expect_code 3 "$FLAKETRAP" report --github --fail-on-leak --json cxx >out 2>err &&
+	"$PYTHON" -c "import json, sys; json.load(sys.stdin)" <out &&
+	grep -q "^::error file=pool.cc,line=6," err
 '
 
 test_expect_success 'a log that cannot be read: "nothing read", never "no leak"' '
@@ -217,7 +222,7 @@ test_expect_success 'a log that cannot be read: "nothing read", never "no leak"'
 
 test_expect_success 'usage: --help, no log given, a bad option' '
 	"$FLAKETRAP" report --help >out &&
-	grep -q "^Usage: flaketrap report \[--json\] \[--fail-on-leak\] \[--junit FILE\]" out &&
+	grep -q "^Usage: flaketrap report \[--json\] \[--fail-on-leak\] \[--junit FILE\] \[--github\]" out &&
 	grep -q "1 when anything was" out &&
 	test_expect_code 125 "$FLAKETRAP" report 2>err &&
 	grep -q "no log given" err &&

@@ -1040,10 +1040,82 @@ static int report_junit(const char *path, const struct ft_report *r,
 	return ret;
 }
 
+/* s for a GitHub workflow command: '%', CR and LF escaped, and in a
+ * property also ':' and ','. */
+static void github_text(FILE *f, const char *s, size_t len, int property)
+{
+	for (; len; s++, len--) {
+		if (*s == '%')
+			fputs("%25", f);
+		else if (*s == '\r')
+			fputs("%0D", f);
+		else if (*s == '\n')
+			fputs("%0A", f);
+		else if (property && *s == ':')
+			fputs("%3A", f);
+		else if (property && *s == ',')
+			fputs("%2C", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/*
+ * One GitHub Actions annotation per distinct leak or crash, at the first
+ * frame of its backtrace with a source line (a path under
+ * $GITHUB_WORKSPACE made relative to it, as GitHub wants): an error with
+ * --fail-on-leak or for a crash, else a warning.
+ */
+static void report_github(FILE *f, const struct ft_report *r,
+			  struct ft_symbolizer *s, int fail_on_leak)
+{
+	const char *ws = getenv("GITHUB_WORKSPACE"), *file;
+	const struct ft_json *bt, *fr;
+	struct ft_source src;
+	char *text, *title, *nl;
+	size_t len, i, k, wslen = ws ? strlen(ws) : 0;
+	FILE *m;
+
+	for (i = 0; i < r->ngroups; i++) {
+		const struct group *g = &r->groups[i];
+
+		m = open_memstream(&text, &len);
+		if (!m)
+			oom();
+		text_group(m, g, s);
+		fclose(m);
+		title = text + strspn(text, "\n");
+		nl = strchr(title, '\n');
+		fprintf(f, "::%s ", fail_on_leak || !strcmp(g->event, "crash")
+					   ? "error" : "warning");
+		bt = ft_json_get(g->recs[0]->json, "backtrace");
+		memset(&src, 0, sizeof(src));
+		for (fr = bt ? bt->first : NULL, k = 0; fr; fr = fr->next, k++)
+			if (lookup(fr, k > 0, s, &src) && src.file)
+				break;
+		if (src.file) {
+			file = src.file;
+			if (wslen && !strncmp(file, ws, wslen) &&
+			    file[wslen] == '/')
+				file += wslen + 1;
+			fputs("file=", f);
+			github_text(f, file, strlen(file), 1);
+			fprintf(f, ",line=%d,", src.line);
+		}
+		fputs("title=flaketrap%3A ", f);
+		github_text(f, title, nl ? (size_t)(nl - title) : strlen(title),
+			    1);
+		fputs("::", f);
+		github_text(f, title, strlen(title), 0);
+		fputc('\n', f);
+		free(text);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: flaketrap report [--json] [--fail-on-leak] [--junit FILE]\n"
+"Usage: flaketrap report [--json] [--fail-on-leak] [--junit FILE] [--github]\n"
 "                        LOG_OR_DIR...\n"
 "Read flaketrap logs (files, or directories searched for *.jsonl files)\n"
 "of any number of processes, runs and machines; group identical leaks\n"
@@ -1063,6 +1135,10 @@ static void usage(FILE *f)
 "  --junit=FILE   also write FILE as JUnit XML (for CI): one failing test\n"
 "                 case per distinct leak or crash, with its text, or one\n"
 "                 passing case\n"
+"  --github       also print one GitHub Actions annotation (::warning, or\n"
+"                 ::error with --fail-on-leak or for a crash) per distinct\n"
+"                 leak or crash, at the source line of its backtrace (on\n"
+"                 stderr with --json)\n"
 "  -h, --help     show this help\n"
 "  -V, --version  show the version\n"
 "\n"
@@ -1082,6 +1158,7 @@ int ft_cmd_report(int argc, char **argv)
 		{ "fail-on-leak", no_argument, NULL, 'f' },
 		{ "fail-env-changed", no_argument, NULL, 'f' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "github", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1092,6 +1169,7 @@ int ft_cmd_report(int argc, char **argv)
 	struct ft_logs l;
 	int c, json = 0, fail_on_leak = 0, i, status;
 	const char *junit = NULL;
+	int github = 0;
 
 	argv[0] = name;	/* getopt's messages name it */
 	optind = 1;
@@ -1110,6 +1188,10 @@ int ft_cmd_report(int argc, char **argv)
 		}
 		if (c == 'J') {
 			junit = optarg;
+			continue;
+		}
+		if (c == 'G') {
+			github = 1;
 			continue;
 		}
 		if (c != 'j') {
@@ -1136,6 +1218,9 @@ int ft_cmd_report(int argc, char **argv)
 		if (l.exits)
 			ft_report_counters(stdout, &l, "flaketrap: ");
 	}
+	/* Not inside the JSON document. */
+	if (github)
+		report_github(json ? stderr : stdout, r, s, fail_on_leak);
 	status = l.skipped ? 1 : 0;
 	if (fail_on_leak && (ft_report_leaks(r) || ft_report_crashes(r)))
 		status = FT_EXIT_LEAKED;
