@@ -43,7 +43,7 @@ jget () {
 	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
 }
 
-test_expect_success 'loop --help: its options and every option of run' '
+test_expect_success 'loop --help: its options, and names every option of run' '
 	"$FLAKETRAP" loop --help >out &&
 	for opt in "-n, --runs" --forever "-j, --jobs" --until-fail \
 		--keep-going --timeout= --load= --out= --json; do
@@ -51,8 +51,10 @@ test_expect_success 'loop --help: its options and every option of run' '
 	done &&
 	"$FLAKETRAP" run --help | sed -n "s/^  \(--[a-z-]*\).*/\1/p" >run-opts &&
 	test "$(wc -l <run-opts)" -ge 10 &&
+	sed -n "/^Every option of flaketrap run/,/^\$/p" out | tr " " "\n" >names &&
+	grep -q "(flaketrap run --help says what each does" out &&
 	while read opt; do
-		grep -q -- "^  $opt" out || { echo "loop lacks $opt"; return 1; }
+		grep -qx -- "$opt" names || { echo "loop lacks $opt"; return 1; }
 	done <run-opts &&
 	"$FLAKETRAP" --help | grep -q "^  loop "
 '

@@ -322,6 +322,34 @@ void ft_runopt_usage(FILE *f)
 "      such a run is an error (125): nothing was injected nor checked.\n");
 }
 
+void ft_runopt_usage_names(FILE *f)
+{
+	static const char *const others[] = {
+		"--fail-on-leak", "--fail-env-changed", "--keep-log", "--junk",
+		"--grace", "--allow-unloaded",
+	};
+	char opt[40], word[64];
+	size_t col = 0, len, i;
+
+	for (i = 0; i < FT_NKNOBS + sizeof(others) / sizeof(others[0]); i++) {
+		if (i < FT_NKNOBS) {
+			option_name(opt, sizeof(opt), ft_knobs[i].name);
+			snprintf(word, sizeof(word), "--%s", opt);
+		} else {
+			snprintf(word, sizeof(word), "%s", others[i - FT_NKNOBS]);
+		}
+		len = strlen(word);
+		if (col && col + 1 + len > 78) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fputs(col ? " " : "  ", f);
+		fputs(word, f);
+		col += len + (col ? 1 : 2);
+	}
+	fputc('\n', f);
+}
+
 __attribute__((format(printf, 1, 2)))
 static int fail(const char *fmt, ...)
 {

@@ -87,6 +87,8 @@ int ft_runopt_check_command(const struct ft_runopt *o, const char *cmd,
 
 /* The help of every run option, knobs first. */
 void ft_runopt_usage(FILE *f);
+/* Their names alone, wrapped (loop's and bisect's help point to run's). */
+void ft_runopt_usage_names(FILE *f);
 
 /*
  * After the options: checks every FLAKETRAP_* variable with the library's

@@ -64,8 +64,9 @@ static void usage(FILE *f)
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
-"Every option of flaketrap run is taken too, and applies to each run:\n");
-	ft_runopt_usage(f);
+"Every option of flaketrap run is taken too, and applies to each run\n"
+"(flaketrap run --help says what each does and takes):\n");
+	ft_runopt_usage_names(f);
 	fprintf(f,
 "\n"
 "A run fails when CMD exits non-zero, is killed by a signal or times out;\n"
