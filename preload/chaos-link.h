@@ -20,7 +20,8 @@
 #define FT_CHAOS_ATTACH "ft_chaos_attach"
 
 enum ft_chaos_point {
-#define FT_CHAOS_POINT(id, starve, brief, hold) FT_CHAOS_##id,
+#define FT_CHAOS_POINT(id, starve, victim_starve, victim_brief, hold) \
+	FT_CHAOS_##id,
 #include "chaos-points.def"
 #undef FT_CHAOS_POINT
 	FT_CHAOS_NPOINTS

@@ -12,8 +12,8 @@
  * ladder, each rung as likely; up to FLAKETRAP_CHAOS_MAX) and a chance
  * that it is held briefly (100, 200, 400 or 800 us). One thread at a time,
  * the victim, is held at every point; the others only starve, and only
- * after a hand-off (unlock, signal, post, write, a new thread or process):
- * the other side then runs first, the order an order violation or a
+ * after a rare hand-off (a signal, a post, a write, a new thread or
+ * process): the other side then runs first, the order an order violation or a
  * split reply needs. Held before a take (lock, wait, read, join), the
  * victim opens a window between a check and an act; held after a
  * hand-off, one between a publication and its completion. rr picks
@@ -50,9 +50,12 @@
 
 static const struct {
 	const char *name;
-	uint32_t starve, brief;		/* chances in 1/64 */
+	/* chances in 1/64: any thread starves; the victim starves, or is
+	 * held briefly */
+	uint32_t starve, victim_starve, victim_brief;
 } points[FT_CHAOS_NPOINTS] = {
-#define FT_CHAOS_POINT(id, starve, brief, hold) { #id, starve, brief },
+#define FT_CHAOS_POINT(id, starve, victim_starve, victim_brief, hold) \
+	{ #id, starve, victim_starve, victim_brief },
 #include "chaos-points.def"
 #undef FT_CHAOS_POINT
 };
@@ -72,7 +75,7 @@ int ft_chaos_on;
 /*
  * One thread of the process at a time is the victim (rr's word): it may be
  * held at every point, briefly or starved; the others only starve, and
- * only at hand-offs (just after they made something visible). With at
+ * only at rare hand-offs (just after they made something visible). With at
  * most one thread held at take points and briefly, a window between two
  * calls of the victim stays open while the others run through their own,
  * where holds drawn as often on every side would close it as often as
@@ -273,21 +276,17 @@ static int among_threads(enum ft_chaos_point point)
 	}
 }
 
-/* A point just after the thread made something visible to another. */
-static int handoff(enum ft_chaos_point point)
+static int is_victim(void)
 {
-	switch (point) {
-	case FT_CHAOS_mutex_unlock:
-	case FT_CHAOS_rwlock_unlock:
-	case FT_CHAOS_cond_signal:
-	case FT_CHAOS_sem_post:
-	case FT_CHAOS_thread_create:
-	case FT_CHAOS_fork_parent:
-	case FT_CHAOS_write:
-		return 1;
-	default:
-		return 0;
-	}
+	return atomic_load_explicit(&victim, memory_order_relaxed) ==
+	       me.ordinal;
+}
+
+/* In 1/64: the chance that the calling thread starves at point. */
+static uint32_t starve_chance(enum ft_chaos_point point)
+{
+	return is_victim() ? points[point].victim_starve
+			   : points[point].starve;
 }
 
 /*
@@ -300,10 +299,8 @@ static int64_t decide(enum ft_chaos_point point, uint64_t r, int locked)
 {
 	unsigned chance = (unsigned)(r & 63);
 	unsigned rung = (unsigned)((r >> 8) & 0xff), brief;
-	int is_victim = atomic_load_explicit(&victim, memory_order_relaxed) ==
-			me.ordinal;
-	uint32_t starve = is_victim || handoff(point) ? points[point].starve : 0;
-	uint32_t briefs = is_victim ? points[point].brief : 0;
+	uint32_t starve = starve_chance(point);
+	uint32_t briefs = is_victim() ? points[point].victim_brief : 0;
 
 	brief = rung % BRIEF_RUNGS;
 	if (chance < starve)
@@ -505,7 +502,7 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 	r = draw();
 	/* Asked only when it matters (it reads a thread-specific key). */
 	locked = (flags & FT_CHAOS_HOLDING_LOCK) ||
-		 ((r & 63) < points[point].starve && gil_held && gil_held());
+		 ((r & 63) < starve_chance(point) && gil_held && gil_held());
 	drawn = decide(point, r, locked);
 	if (drawn == 0 || (fd >= 0 && !handoff_fd(fd)) ||
 	    (among_threads(point) &&

@@ -22,7 +22,8 @@
 static const struct {
 	const char *point, *text;
 } holds[] = {
-#define FT_CHAOS_POINT(id, starve, brief, hold) { #id, hold },
+#define FT_CHAOS_POINT(id, starve, victim_starve, victim_brief, hold) \
+	{ #id, hold },
 #include "../../preload/chaos-points.def"
 #undef FT_CHAOS_POINT
 };
