@@ -189,7 +189,8 @@ FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wi
 
 # The fuzz targets' seed corpora and past findings, replayed in make check
 # by a plain driver (test/fuzz/replay.c): no clang needed.
-REPLAY_BIN := $(B)/test/fuzz/replay-config $(B)/test/fuzz/replay-log
+REPLAY_BIN := $(B)/test/fuzz/replay-config $(B)/test/fuzz/replay-log \
+	$(B)/test/fuzz/replay-writer
 $(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
 		$(PURE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -205,6 +206,14 @@ $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itools $(LDFLAGS) -o $@ \
 		test/fuzz/replay.c test/fuzz/fuzz-log.c $(LOG_READER_OBJ) \
 		$(TOOL_LIBS)
+
+$(B)/test/fuzz/replay-writer: test/fuzz/replay.c test/fuzz/fuzz-writer.c \
+		$(PURE_OBJ) $(B)/obj/tools/json.o $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload -Itools $(LDFLAGS) \
+		-o $@ test/fuzz/replay.c test/fuzz/fuzz-writer.c $(PURE_OBJ) \
+		$(B)/obj/tools/json.o
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
 	$(REPLAY_BIN) $(RACE_BIN)
@@ -282,7 +291,7 @@ FUZZ_FLAGS ?=
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) -Werror -g -O1 \
 	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -DFT_VERSION='"$(VERSION)"'
-FUZZ_BIN := $(B)/fuzz/fuzz-config $(B)/fuzz/fuzz-log
+FUZZ_BIN := $(B)/fuzz/fuzz-config $(B)/fuzz/fuzz-log $(B)/fuzz/fuzz-writer
 $(B)/fuzz/fuzz-config: test/fuzz/fuzz-config.c $(PURE_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
@@ -306,11 +315,18 @@ $(B)/fuzz/seeds-config.stamp: preload/config.def
 	  print $$2 "=" $$4 >f; close(f) }' $<
 	$(Q)touch $@
 
+$(B)/fuzz/fuzz-writer: test/fuzz/fuzz-writer.c $(PURE_SRC) tools/json.c \
+		$(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipreload -Itools -o $@ $< $(PURE_SRC) \
+		tools/json.c
 fuzz-build: $(FUZZ_BIN) $(B)/fuzz/config.dict $(B)/fuzz/seeds-config.stamp
 
 # Stops at the first target that crashes (its input is in build/fuzz/).
 fuzz: fuzz-build
-	@mkdir -p $(B)/fuzz/corpus-config $(B)/fuzz/corpus-log
+	@mkdir -p $(B)/fuzz/corpus-config $(B)/fuzz/corpus-log \
+		$(B)/fuzz/corpus-writer
 	$(Q)$(B)/fuzz/fuzz-config -max_total_time=$(FUZZ_SECONDS) \
 		-dict=$(B)/fuzz/config.dict -artifact_prefix=$(B)/fuzz/ \
 		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-config \
@@ -319,6 +335,10 @@ fuzz: fuzz-build
 		-max_len=16384 -close_fd_mask=2 -dict=test/fuzz/log.dict \
 		-artifact_prefix=$(B)/fuzz/ -print_final_stats=1 $(FUZZ_FLAGS) \
 		$(B)/fuzz/corpus-log test/fuzz/log test/data
+	$(Q)$(B)/fuzz/fuzz-writer -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=4096 -artifact_prefix=$(B)/fuzz/ \
+		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-writer \
+		test/fuzz/writer
 
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The fuzz targets' inputs, replayed without libFuzzer: the seed corpora
-# (test/fuzz/config, test/fuzz/log, the logs of test/data) and every input
-# a fuzzer once failed on run through the same checks as under `make fuzz`
+# (test/fuzz/config, test/fuzz/log, the logs of test/data, test/fuzz/writer)
+# and every input a fuzzer once failed on run through the same checks as
+# under `make fuzz`
 # (the targets abort on a broken invariant; SANITIZE=address,undefined
 # makes memory errors fail here too).
 . "$(dirname "$0")/lib.sh"
@@ -31,6 +32,14 @@ test_expect_success 'log reader: every seed, past finding and test log' '
 	test "$(grep -c "^ok " out)" = "$n" &&
 	# The bad lines are told, with the name the buffer was given.
 	grep -q "^fuzz-log: run/prog.42.jsonl:[0-9]*: invalid JSON" err
+'
+
+test_expect_success 'JSON string writer: every seed and past finding' '
+	"$REPLAY/replay-writer" "$FUZZ"/writer/* >out &&
+	n=$(ls "$FUZZ"/writer | wc -l) &&
+	test "$n" -ge 4 &&
+	test "$(grep -c "^ok " out)" = "$n" &&
+	tail -n 1 out | grep -qx "1\.\.$n"
 '
 
 test_done
