@@ -75,6 +75,13 @@ test_expect_success 'a module that is gone gets no file:line' '
 	grep -q "^    #0 0x[0-9a-f]* ($PWD/gone+0x[0-9a-f]*) \[module not found\]$" out
 '
 
+test_expect_success 'a module path that names a FIFO: no hang, no file:line' '
+	cp "$FIXTURES/fake-leak" ./fifo-mod && mkdir fifolog &&
+	FLAKETRAP_LOG=fifolog ./fifo-mod && rm fifo-mod && mkfifo fifo-mod &&
+	$GUARD "$FLAKETRAP" report fifolog >out &&
+	grep -q "^    #0 0x[0-9a-f]* ($PWD/fifo-mod+0x[0-9a-f]*) \[module not a regular file\]$" out
+'
+
 test_expect_success 'threads and crashes: grouped by backtrace, counted per run' '
 	"$FLAKETRAP" report "$DATA/run1" "$DATA/run2" >out 2>err &&
 	test ! -s err &&

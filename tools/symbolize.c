@@ -5,10 +5,13 @@
  * one Dwfl).
  */
 #include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbolize.h"
@@ -58,7 +61,9 @@ static void set_build_id(struct module *m)
 static struct module *open_module(struct ft_symbolizer *s, const char *path)
 {
 	struct module *m;
+	struct stat st;
 	size_t i;
+	int fd;
 
 	for (i = 0; i < s->n; i++)
 		if (!strcmp(s->mods[i].path, path))
@@ -81,16 +86,31 @@ static struct module *open_module(struct ft_symbolizer *s, const char *path)
 		m->why = "libdw failed";
 		return m;
 	}
-	if (access(path, F_OK) != 0) {
-		m->why = "module not found";
+	/*
+	 * The path comes from a log, perhaps a downloaded one: a FIFO or a
+	 * device named there must not hang the report (O_NONBLOCK opens a
+	 * FIFO at once), and only a regular file is read as a module.
+	 */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		m->why = errno == ENOENT ? "module not found"
+					 : "module not readable";
 		return m;
 	}
-	m->mod = dwfl_report_elf(m->dwfl, path, path, -1, 0, false);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		m->why = "module not a regular file";
+		return m;
+	}
+	/* On success libdwfl owns fd. */
+	m->mod = dwfl_report_elf(m->dwfl, path, path, fd, 0, false);
 	dwfl_report_end(m->dwfl, NULL, NULL);
-	if (!m->mod)
+	if (!m->mod) {
+		close(fd);
 		m->why = "module not readable as ELF";
-	else
+	} else {
 		set_build_id(m);
+	}
 	return m;
 }
 
