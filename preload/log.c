@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -97,10 +98,33 @@ int ft_write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Why the last open_log refused the file it opened, or NULL. */
+static const char *log_refused;
+
+/*
+ * In a shared log directory another user can plant a file at the next
+ * prog.PID.jsonl (pids are predictable): a FIFO would block the program
+ * in our constructor (O_NONBLOCK opens it at once, or fails with ENXIO),
+ * and a file of theirs would receive our argv and config and hold records
+ * forged as ours. Only a regular file of our own user is written.
+ */
 static int open_log(void)
 {
-	return open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-				      O_NOFOLLOW, 0644);
+	struct stat st;
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+					O_NOFOLLOW | O_NONBLOCK, 0644);
+
+	log_refused = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		log_refused = "not a regular file of this user";
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 /* The exit scan writes many records at once: one open for all of them. */
@@ -141,6 +165,8 @@ static void tell_loss(int err)
 	ft_buf_str(&b, "flaketrap: cannot write the log ");
 	ft_buf_str(&b, log_path);
 	ft_buf_str(&b, ": ");
+	if (log_refused)
+		why = log_refused;
 	if (why) {
 		ft_buf_str(&b, why);
 	} else {

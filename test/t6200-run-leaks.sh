@@ -193,6 +193,19 @@ test_expect_success 'records that cannot be written: said on stderr, never a sil
 	grep -q "^flaketrap loop: --log=/proc/self: cannot write there: " err
 '
 
+test_expect_success 'a FIFO or another user'"'"'s file planted at the log path: never blocks, never written' '
+	mkdir planted && chmod 1777 planted &&
+	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/planted" sh -c "mkfifo \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && exec /bin/true" 2>err &&
+	grep -q "^flaketrap: cannot write the log $PWD/planted/true\.[0-9]*\.jsonl: No such device or address; records of this process are lost$" err &&
+	rm -f planted/true.* &&
+	# Another user'"'"'s file: only root can make one here.
+	if [ "$(id -u)" = 0 ]; then
+		$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/planted" sh -c "touch \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && chown nobody \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && exec /bin/true" 2>err &&
+		grep -q "^flaketrap: cannot write the log $PWD/planted/true\.[0-9]*\.jsonl: not a regular file of this user; records of this process are lost$" err &&
+		test ! -s planted/true.*
+	fi
+'
+
 test_expect_success 'loop refuses a --log directory that holds another loop'"'"'s runs' '
 	$GUARD "$FLAKETRAP" loop -n 2 --out=lo --log=twice -- true >out &&
 	test -d twice/run-2 &&
