@@ -206,13 +206,21 @@ void ft_chaos_after_fork(void)
 	atomic_store(&other_held_ns, 0);
 }
 
+/* Whether thread ordinal takes the victim's part when it is made: a coin
+ * of its own stream, the same for a seed. */
+static int victim_coin(uint64_t ordinal)
+{
+	return (int)(ft_prng_at(ft_thread_key_of(ordinal) ^ VICTIM_SALT, 0) &
+		     1);
+}
+
 /* async-signal-safe */
 void ft_chaos_thread_made(uint64_t ordinal)
 {
 	if (!ft_chaos_on)
 		return;
 	atomic_fetch_add(&threads_alive, 1);
-	if (ft_prng_at(ft_thread_key_of(ordinal) ^ VICTIM_SALT, 0) & 1)
+	if (victim_coin(ordinal))
 		atomic_store(&victim, ordinal);
 }
 
@@ -237,7 +245,7 @@ static uint64_t draw(void)
 		/* A fork child's first thread (the others were made by
 		 * ft_chaos_thread_made). */
 		if (atomic_load(&victim) == NO_VICTIM &&
-		    (ft_prng_at(me.key ^ VICTIM_SALT, 0) & 1))
+		    victim_coin(me.ordinal))
 			atomic_store(&victim, me.ordinal);
 		me.next_starve_ns = 0;
 		me.brief_credit_ns = BRIEF_CREDIT_NS;
@@ -282,11 +290,10 @@ static int is_victim(void)
 	       me.ordinal;
 }
 
-/* In 1/64: the chance that the calling thread starves at point. */
-static uint32_t starve_chance(enum ft_chaos_point point)
+/* In 1/64: the chance that a thread (the victim or not) starves there. */
+static uint32_t starve_chance(enum ft_chaos_point point, int victim_now)
 {
-	return is_victim() ? points[point].victim_starve
-			   : points[point].starve;
+	return victim_now ? points[point].victim_starve : points[point].starve;
 }
 
 /*
@@ -295,12 +302,13 @@ static uint32_t starve_chance(enum ft_chaos_point point)
  * for it would stall with it, and nothing would be reordered; it gets the
  * brief hold of the same draw instead.
  */
-static int64_t decide(enum ft_chaos_point point, uint64_t r, int locked)
+static int64_t decide(enum ft_chaos_point point, uint64_t r, int victim_now,
+		      int locked)
 {
 	unsigned chance = (unsigned)(r & 63);
 	unsigned rung = (unsigned)((r >> 8) & 0xff), brief;
-	uint32_t starve = starve_chance(point);
-	uint32_t briefs = is_victim() ? points[point].victim_brief : 0;
+	uint32_t starve = starve_chance(point, victim_now);
+	uint32_t briefs = victim_now ? points[point].victim_brief : 0;
 
 	brief = rung % BRIEF_RUNGS;
 	if (chance < starve)
@@ -490,7 +498,7 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 	struct ft_sleep_call c;
 	int64_t drawn, t0, t1, held = 0;
 	uint64_t r;
-	int saved, locked, spared = 0, cut = 0;
+	int saved, locked, victim_now, spared = 0, cut = 0;
 
 	if (!__atomic_load_n(&ft_chaos_on, __ATOMIC_ACQUIRE) || me.busy ||
 	    (unsigned)point >= FT_CHAOS_NPOINTS || ft_site_ours(ra))
@@ -500,10 +508,12 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 	atomic_fetch_add_explicit(&counters.points[point], 1,
 				  memory_order_relaxed);
 	r = draw();
+	victim_now = is_victim();
 	/* Asked only when it matters (it reads a thread-specific key). */
 	locked = (flags & FT_CHAOS_HOLDING_LOCK) ||
-		 ((r & 63) < starve_chance(point) && gil_held && gil_held());
-	drawn = decide(point, r, locked);
+		 ((r & 63) < starve_chance(point, victim_now) && gil_held &&
+		  gil_held());
+	drawn = decide(point, r, victim_now, locked);
 	if (drawn == 0 || (fd >= 0 && !handoff_fd(fd)) ||
 	    (among_threads(point) &&
 	     atomic_load_explicit(&threads_alive, memory_order_relaxed) < 2))
