@@ -176,8 +176,8 @@ void ft_log_end(struct ft_buf *b, size_t keep);
 /* Keep the log open across many records (the exit scan), then close it. */
 void ft_log_hold(void);
 void ft_log_release(void);
-/* All of it, through EINTR and short writes. async-signal-safe */
-/* 0 when all was written, else -1 with errno set. async-signal-safe */
+/* All of it, through EINTR and short writes: 0, or -1 with errno set.
+ * async-signal-safe */
 int ft_write_all(int fd, const char *p, size_t len);
 
 /* backtrace.c */

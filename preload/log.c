@@ -98,29 +98,27 @@ int ft_write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Why the last open_log refused the file it opened, or NULL. */
-static const char *log_refused;
-
 /*
  * In a shared log directory another user can plant a file at the next
  * prog.PID.jsonl (pids are predictable): a FIFO would block the program
  * in our constructor (O_NONBLOCK opens it at once, or fails with ENXIO),
  * and a file of theirs would receive our argv and config and hold records
- * forged as ours. Only a regular file of our own user is written.
+ * forged as ours. Only a regular file of our own user is written; -1
+ * with errno set, or with *refused saying why the file opened is not.
  */
-static int open_log(void)
+static int open_log(const char **refused)
 {
 	struct stat st;
 	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 					O_NOFOLLOW | O_NONBLOCK, 0644);
 
-	log_refused = NULL;
+	*refused = NULL;
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != geteuid()) {
 		close(fd);
-		log_refused = "not a regular file of this user";
+		*refused = "not a regular file of this user";
 		errno = EPERM;
 		return -1;
 	}
@@ -133,9 +131,12 @@ static int held_fd = -1;
 /* async-signal-safe */
 void ft_log_hold(void)
 {
+	const char *refused;
+
+	/* Refused, each record opens again and says so. */
 	if (held_fd < 0 && logging()) {
 		ft_log_start();
-		held_fd = open_log();
+		held_fd = open_log(&refused);
 	}
 }
 
@@ -153,10 +154,10 @@ void ft_log_release(void)
  * (flaketrap run and loop check the directory first; this is for a disk
  * that fills, descriptors that run out, a directory made read-only).
  */
-static void tell_loss(int err)
+static void tell_loss(int err, const char *refused)
 {
 	char text[FT_PATH_MAX + 256];
-	const char *why = strerrordesc_np(err);
+	const char *why = refused ? refused : strerrordesc_np(err);
 	struct ft_buf b;
 	struct stat dir;
 
@@ -174,8 +175,6 @@ static void tell_loss(int err)
 	ft_buf_str(&b, "flaketrap: cannot write the log ");
 	ft_buf_str(&b, log_path);
 	ft_buf_str(&b, ": ");
-	if (log_refused)
-		why = log_refused;
 	if (why) {
 		ft_buf_str(&b, why);
 	} else {
@@ -188,14 +187,15 @@ static void tell_loss(int err)
 
 static void write_line(const struct ft_buf *line)
 {
-	int fd = held_fd >= 0 ? held_fd : open_log();
+	const char *refused = NULL;
+	int fd = held_fd >= 0 ? held_fd : open_log(&refused);
 
 	if (fd < 0) {
-		tell_loss(errno);
+		tell_loss(errno, refused);
 		return;
 	}
 	if (ft_write_all(fd, line->p, line->len) != 0)
-		tell_loss(errno);
+		tell_loss(errno, NULL);
 	if (fd != held_fd)
 		close(fd);
 }
