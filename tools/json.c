@@ -63,11 +63,7 @@ static const char *describe(struct parser *ps, char *buf, size_t len)
 
 static struct ft_json *parse_value(struct parser *ps);
 
-/*
- * Length of the well-formed UTF-8 sequence at p (1 to 4), or 0: overlong
- * forms, surrogates and code points past U+10FFFF are refused.
- */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+size_t ft_utf8_len(const unsigned char *p, const unsigned char *end)
 {
 	size_t n, i;
 	uint32_t cp;
@@ -179,7 +175,7 @@ static char *parse_string(struct parser *ps, size_t *lenp)
 			goto bad;
 		}
 		if (*ps->p != '\\') {
-			n = utf8_len(ps->p, ps->end);
+			n = ft_utf8_len(ps->p, ps->end);
 			if (!n) {
 				fail(ps, "invalid UTF-8 in a string");
 				goto bad;

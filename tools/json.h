@@ -65,6 +65,12 @@ int ft_json_int(const struct ft_json *v, long long *out);
 /* v's text when v is a string, else NULL. */
 const char *ft_json_str(const struct ft_json *v);
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (1 to 4; p < end), or 0:
+ * overlong forms, surrogates and code points past U+10FFFF are refused.
+ */
+size_t ft_utf8_len(const unsigned char *p, const unsigned char *end);
+
 /* Writes s[0..len) as a JSON string, quotes included. */
 void ft_json_put_string(FILE *f, const char *s, size_t len);
 

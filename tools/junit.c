@@ -5,37 +5,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "junit.h"
 
 /* The length of the UTF-8 sequence at p (of at most n bytes) that XML
- * 1.0 can hold, else 0. */
+ * 1.0 can hold, else 0: no control character but tab, CR and LF, and
+ * neither U+FFFE nor U+FFFF. */
 static size_t xml_char(const unsigned char *p, size_t n)
 {
-	unsigned long c;
-	size_t len, i;
+	size_t len = ft_utf8_len(p, p + n);
 
-	if (p[0] < 0x80)
+	if (len == 1)
 		return p[0] >= 0x20 || p[0] == '\t' || p[0] == '\n' ||
 		       p[0] == '\r';
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF, U+FFFE/U+FFFF. */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff ||
-	    c == 0xfffe || c == 0xffff)
+	if (len == 3 && p[0] == 0xef && p[1] == 0xbf &&
+	    (p[2] == 0xbe || p[2] == 0xbf))
 		return 0;
 	return len;
 }

@@ -324,28 +324,18 @@ void ft_runopt_usage(FILE *f)
 
 void ft_runopt_usage_names(FILE *f)
 {
-	static const char *const others[] = {
-		"--fail-on-leak", "--fail-env-changed", "--keep-log", "--junk",
-		"--grace", "--allow-unloaded",
-	};
-	char opt[40], word[64];
-	size_t col = 0, len, i;
+	struct option opts[FT_RUNOPT_ENTRIES];
+	size_t col = 0, len, n = 0, i;
 
-	for (i = 0; i < FT_NKNOBS + sizeof(others) / sizeof(others[0]); i++) {
-		if (i < FT_NKNOBS) {
-			option_name(opt, sizeof(opt), ft_knobs[i].name);
-			snprintf(word, sizeof(word), "--%s", opt);
-		} else {
-			snprintf(word, sizeof(word), "%s", others[i - FT_NKNOBS]);
-		}
-		len = strlen(word);
+	ft_runopt_table(opts, &n);
+	for (i = 0; i < n; i++) {
+		len = strlen(opts[i].name) + 2;
 		if (col && col + 1 + len > 78) {
 			fputc('\n', f);
 			col = 0;
 		}
-		fputs(col ? " " : "  ", f);
-		fputs(word, f);
-		col += len + (col ? 1 : 2);
+		fprintf(f, "%s--%s", col ? " " : "  ", opts[i].name);
+		col += len + 1;
 	}
 	fputc('\n', f);
 }
