@@ -8,14 +8,17 @@
  * preloaded library it would come first in the global scope, taking C++
  * exceptions away from libgcc_s in every program that dlopens C++ code.
  *
- * Creation backtraces (normal context) use unw_backtrace: its fast path
- * walks with a per-thread cache and no system call, where stepping a
- * cursor takes libunwind's global cache lock, and two sigprocmask calls,
- * at every frame (about 8 us per pthread_create). The price: that cache
- * lives in libunwind's thread-local storage, which glibc allocates from
- * malloc, once, in each thread that makes a thread or a child. From a
- * signal handler (crash, current stacks) a cursor is stepped instead:
- * malloc may be what the signal interrupted.
+ * Creation backtraces of threads and spawned children use unw_backtrace:
+ * its fast path walks with a per-thread cache and no system call, where
+ * stepping a cursor takes libunwind's global cache lock, and two
+ * sigprocmask calls, at every frame (about 8 us per pthread_create). The
+ * price: that cache lives in libunwind's thread-local storage, which glibc
+ * allocates from malloc, in each thread that makes a thread or a child, and
+ * reallocates the thread's TLS vector for when a later dlopen adds a module
+ * with TLS. So wherever a signal handler may be running (crash, current
+ * stacks, and the creation backtrace of fork and vfork, which POSIX lets a
+ * handler call) a cursor is stepped instead: malloc may be what the
+ * signal interrupted. libunwind says its local cursors are signal-safe.
  */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
@@ -80,12 +83,28 @@ void ft_unwind_load(void)
 			h, FT_STR(unw_tdep_getcontext));
 	}
 	atomic_store_explicit(&unw_state,
-			      unw.init_local2 && unw.step &&
-					      unw.get_reg && unw.backtrace
+			      unw.init_local2 && unw.step && unw.get_reg &&
+					      unw.backtrace && unw.getcontext
 				      ? UNW_READY
 				      : UNW_MISSING,
 			      memory_order_release);
+	/*
+	 * A cursor's first step sets up libunwind (its lock, its memory
+	 * pools, the pipe it checks addresses with): here, in normal
+	 * context, rather than in the first signal handler that unwinds.
+	 */
+	if (unw.init_local2 && unw.step && unw.get_reg && unw.getcontext) {
+		uintptr_t warm[2];
+
+		ft_backtrace_safe(warm, 2);
+	}
 	errno = saved;
+}
+
+int ft_unwind_loaded(void)
+{
+	return atomic_load_explicit(&unw_state, memory_order_acquire) ==
+	       UNW_READY;
 }
 
 static int unwind_ready(void)
@@ -255,6 +274,28 @@ __attribute__((noinline)) int ft_backtrace_safe(uintptr_t *ips, int max)
 	    unw.getcontext(&ctx) == 0 && unw.init_local2(&cur, &ctx, 0) == 0)
 		n = collect(&cur, ips, max);
 	errno = saved;
+	return n;
+}
+
+/*
+ * async-signal-safe: the caller's callers, dropping skip frames above the
+ * caller, for wrappers that a signal handler may call. Never loads
+ * libunwind: see ft_unwind_loaded.
+ */
+__attribute__((noinline)) int ft_backtrace_async(uintptr_t *ips, int max,
+						 int skip)
+{
+	uintptr_t raw[FT_BACKTRACE_MAX + 8];
+	int n = 0, got, k, want = max + skip + 2;
+
+	if (max <= 0)
+		return 0;
+	if (want > (int)(sizeof(raw) / sizeof(raw[0])))
+		want = (int)(sizeof(raw) / sizeof(raw[0]));
+	/* raw[0] is in ft_backtrace_safe, raw[1] here. */
+	got = ft_backtrace_safe(raw, want);
+	for (k = skip + 2; k < got && n < max; k++)
+		ips[n++] = raw[k];
 	return n;
 }
 

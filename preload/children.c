@@ -37,12 +37,29 @@ static void child_made(struct ft_rec *rec, pid_t pid)
 	ft_reg_link(rec, (uint64_t)pid);
 }
 
+/*
+ * fork and vfork unwind without loading libunwind: a signal handler may
+ * be what calls them, and dlopen would meet the malloc it interrupted.
+ * Loaded here only when no handler of the program is installed, so that
+ * none can be running; the sigaction and signal wrappers load it before
+ * the program's first handler goes in.
+ */
+static void unwind_for_fork(void)
+{
+	if (!ft_unwind_loaded() && ft_active() && ft_own_process() &&
+	    (ft_cfg()->leaks & FT_LEAK_CHILDREN) && ft_cfg()->backtrace > 0 &&
+	    !ft_signal_program_handlers())
+		ft_unwind_load();
+}
+
 FT_EXPORT pid_t fork(void)
 {
-	struct ft_rec *rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_FORK, 1);
+	struct ft_rec *rec;
 	pid_t pid;
 	int saved;
 
+	unwind_for_fork();
+	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_FORK, 1);
 	ft_real_ensure();
 	pid = ft_real.fork();
 	if (pid != 0) {
@@ -81,6 +98,7 @@ struct ft_vfork_start ft_vfork_prepare(void)
 	int saved = errno;
 
 	ft_real_ensure();
+	unwind_for_fork();
 	/* Skip this function and vfork.S: frame 0 is vfork's caller. */
 	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 2);
 	s.real = ft_real.vfork;

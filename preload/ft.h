@@ -164,6 +164,9 @@ void ft_exit_register(void);
 void ft_signal_init(void);
 /* Whether sig's real handler is ours, behind the program's SIG_DFL. */
 int ft_signal_managed(int sig);
+/* Whether a handler other than ours is installed on any signal, asked of
+ * the kernel: async-signal-safe. */
+int ft_signal_program_handlers(void);
 
 /* A record: begin it in mem (FT_SCRATCH_SIZE bytes), add keys, end it
  * (writes it); keep is where to cut back if it did not fit. */
@@ -197,6 +200,11 @@ void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return);
 
 /* Frames from the current one outward, by a cursor: async-signal-safe. */
 int ft_backtrace_safe(uintptr_t *ips, int max);
+/* As ft_backtrace, async-signal-safe, and empty while libunwind is not
+ * loaded (ft_unwind_loaded). */
+int ft_backtrace_async(uintptr_t *ips, int max, int skip);
+/* libunwind loaded: a backtrace can be taken in a signal handler. */
+int ft_unwind_loaded(void);
 /* As ft_frames_json, every frame a return address (frame 0 too). */
 int ft_return_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
 /* What is known of a frame (module, symbol, offset); the strings live as

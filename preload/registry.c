@@ -279,8 +279,15 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	    !(ft_cfg()->leaks & (kind == FT_REC_THREAD ? FT_LEAK_THREADS
 						       : FT_LEAK_CHILDREN)))
 		return NULL;
-	/* Before the lock: unwinding may take a while. */
-	n = ft_backtrace(frames, (int)ft_cfg()->backtrace, skip + 1);
+	/*
+	 * Before the lock: unwinding may take a while. fork and vfork may be
+	 * called from a signal handler, which must not meet malloc.
+	 */
+	if (origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK)
+		n = ft_backtrace_async(frames, (int)ft_cfg()->backtrace,
+				       skip + 1);
+	else
+		n = ft_backtrace(frames, (int)ft_cfg()->backtrace, skip + 1);
 	r = registry();
 	if (!r) {
 		errno = saved_errno;

@@ -181,6 +181,37 @@ void ft_signal_init(void)
 }
 
 /*
+ * A handler of the program may call fork, whose backtrace must then not
+ * load libunwind (dlopen, malloc): load it before the handler can run,
+ * while the program installs it. Normal context: no handler of its could
+ * be running before this first one (those set before our constructor or
+ * by a path we do not wrap are asked of the kernel:
+ * ft_signal_program_handlers).
+ */
+static void before_program_handler(sighandler_t handler)
+{
+	if (handler != SIG_DFL && handler != SIG_IGN && handler != SIG_ERR &&
+	    !ft_unwind_loaded() && ft_active() &&
+	    (ft_cfg()->leaks & FT_LEAK_CHILDREN))
+		ft_unwind_load();
+}
+
+int ft_signal_program_handlers(void)
+{
+	struct sigaction cur;
+	int sig, saved = errno, found = 0;
+
+	/* glibc refuses its own two signals (EINVAL): they never fork. */
+	for (sig = 1; sig < NSIG && !found; sig++)
+		found = ft_real.sigaction(sig, NULL, &cur) == 0 &&
+			cur.sa_handler != SIG_DFL &&
+			cur.sa_handler != SIG_IGN &&
+			cur.sa_sigaction != on_fatal_signal;
+	errno = saved;
+	return found;
+}
+
+/*
  * Still ours for real? A program may have changed it by a path we do not
  * wrap (sigset, a raw syscall): then its view is the real one again.
  */
@@ -220,6 +251,8 @@ FT_EXPORT int sigaction(int sig, const struct sigaction *act,
 {
 	struct sigaction prev, want;
 
+	if (act)
+		before_program_handler(act->sa_handler);
 	if (!keeping_views())
 		return ft_real.sigaction(sig, act, old);
 	if (!still_managed(sig)) {
@@ -249,6 +282,7 @@ FT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act, old;
 
+	before_program_handler(handler);
 	if (!keeping_views())
 		return ft_real.signal(sig, handler);
 	if (handler != SIG_DFL || !wants(sig)) {
