@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "ft.h"
 
@@ -119,7 +121,8 @@ static void fill_ours(struct sigaction *ours)
 {
 	memset(ours, 0, sizeof(*ours));
 	ours->sa_sigaction = on_fatal_signal;
-	ours->sa_flags = SA_SIGINFO | SA_RESTART;
+	/* A stack overflow leaves no stack to run on but the alternate. */
+	ours->sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigfillset(&ours->sa_mask);
 }
 
@@ -151,6 +154,34 @@ static int manage(int sig, const struct sigaction *program,
 	return 0;
 }
 
+/*
+ * The main thread's alternate signal stack, for the crash record of a
+ * stack overflow (threads made by pthread_create get theirs in threads.c).
+ * Mapped, never from the heap, with a guard page below; left alone when
+ * the program (or a runtime loaded before us) has set one already.
+ */
+#define FT_MAIN_ALTSTACK (64 * 1024)
+
+static void main_altstack(void)
+{
+	stack_t ss, old;
+	long page = sysconf(_SC_PAGESIZE);
+	char *mem;
+
+	if (sigaltstack(NULL, &old) != 0 || !(old.ss_flags & SS_DISABLE))
+		return;
+	mem = mmap(NULL, FT_MAIN_ALTSTACK + (size_t)page,
+		   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	mprotect(mem, (size_t)page, PROT_NONE);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = mem + page;
+	ss.ss_size = FT_MAIN_ALTSTACK;
+	if (sigaltstack(&ss, NULL) != 0)
+		munmap(mem, FT_MAIN_ALTSTACK + (size_t)page);
+}
+
 void ft_signal_init(void)
 {
 	struct sigaction cur, ours;
@@ -159,6 +190,8 @@ void ft_signal_init(void)
 
 	if (ft_cfg()->log_dir[0] == '\0' && !ft_cfg()->crash)
 		return;
+	if (ft_cfg()->crash)
+		main_altstack();
 	fill_ours(&ours);
 	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
 		sig = fatal_signals[i];

@@ -186,6 +186,16 @@ test_expect_success 'a crash: record with the faulting function, then the same d
 	q crash "(main_exit[\"how\"], main_exit[\"signal\"]) == (\"signal\", 11)"
 '
 
+# Our handler runs on an alternate stack: an overflowed one has no room.
+test_expect_success 'a stack overflow: a crash record, in main and in a thread' '
+	test_expect_code 139 preload FLAKETRAP_LOG=overflow "$LEAKY" overflow &&
+	q overflow "[c[\"signal_name\"] for c in of(\"crash\")] == [\"SIGSEGV\"]" &&
+	q overflow "\"overflow_stack\" in syms(of(\"crash\")[0][\"backtrace\"])" &&
+	test_expect_code 139 preload FLAKETRAP_LOG=overflow-t "$LEAKY" overflow-thread &&
+	q overflow-t "[c[\"signal_name\"] for c in of(\"crash\")] == [\"SIGSEGV\"]" &&
+	q overflow-t "\"overflow_stack\" in syms(of(\"crash\")[0][\"backtrace\"])"
+'
+
 test_expect_success 'a SIGSEGV handler of the program wins: no crash record' '
 	test_expect_code 7 preload FLAKETRAP_LOG=handled "$LEAKY" crash-handled &&
 	q handled "of(\"crash\") == [] and main_exit[\"status\"] == 7"
