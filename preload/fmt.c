@@ -133,10 +133,16 @@ void ft_buf_json(struct ft_buf *b, const char *s)
 			ft_buf_mem(b, (const char *)u, n);
 			u += n;
 		} else {
-			/* Not UTF-8: keep the byte's value, as Latin-1. */
-			esc[4] = hex[*u >> 4];
-			esc[5] = hex[*u & 15];
-			ft_buf_mem(b, esc, 6);
+			/*
+			 * Not UTF-8: the byte as a lone low surrogate,
+			 * U+DC80..U+DCFF (Python's surrogateescape, PEP 383),
+			 * which no UTF-8 text can hold: as U+00XX it would
+			 * read as a real character. Python's json.loads then
+			 * os.fsencode give the bytes back; so do our tools.
+			 */
+			ft_buf_str(b, "\\udc");
+			ft_buf_char(b, hex[*u >> 4]);
+			ft_buf_char(b, hex[*u & 15]);
 			u++;
 		}
 	}

@@ -227,7 +227,7 @@ for f in os.listdir(b\"hostile/log\"):
         if r[\"event\"] == \"sleep_sites\":
             sites += [s[\"id\"] for s in r[\"sites\"]]
 assert n >= 3, n
-assert len(sites) == 1 and sites[0].startswith(\"re\\\"ap\\t\\u00ffx+0x\"), sites
+assert len(sites) == 1 and sites[0].startswith(\"re\\\"ap\\t\\udcffx+0x\"), sites
 "
 '
 

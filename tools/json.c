@@ -204,6 +204,13 @@ static char *parse_string(struct parser *ps, size_t *lenp)
 				fail(ps, "bad \\u escape");
 				goto bad;
 			}
+			/* A byte that was not UTF-8, as the library writes
+			 * it (surrogateescape): the byte itself. */
+			if (cp >= 0xdc80 && cp <= 0xdcff) {
+				*o++ = (char)(cp & 0xff);
+				ps->p += 5;
+				continue;
+			}
 			if (cp >= 0xdc00 && cp <= 0xdfff) {
 				fail(ps, "lone low surrogate");
 				goto bad;
@@ -557,7 +564,7 @@ const char *ft_json_str(const struct ft_json *v)
 
 void ft_json_put_string(FILE *f, const char *s, size_t len)
 {
-	size_t i;
+	size_t i, n;
 
 	fputc('"', f);
 	for (i = 0; i < len; i++) {
@@ -571,8 +578,16 @@ void ft_json_put_string(FILE *f, const char *s, size_t len)
 			fputs("\\t", f);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
-		else
+		else if (c < 0x80)
 			fputc(c, f);
+		else if ((n = ft_utf8_len((const unsigned char *)s + i,
+					  (const unsigned char *)s + len))) {
+			fwrite(s + i, 1, n, f);
+			i += n - 1;
+		} else {
+			/* As the library writes it (surrogateescape). */
+			fprintf(f, "\\udc%02x", c);
+		}
 	}
 	fputc('"', f);
 }

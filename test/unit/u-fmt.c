@@ -50,8 +50,8 @@ int main(void)
 	       "valid UTF-8 kept");
 	ft_buf_init(&b, mem, sizeof(mem));
 	ft_buf_json(&b, "\xff\xc3(\xed\xa0\x80");
-	is_str(mem, "\"\\u00ff\\u00c3(\\u00ed\\u00a0\\u0080\"",
-	       "invalid UTF-8 and surrogates escaped");
+	is_str(mem, "\"\\udcff\\udcc3(\\udced\\udca0\\udc80\"",
+	       "invalid UTF-8 and surrogates escaped as U+DC80..U+DCFF");
 	ft_buf_init(&b, mem, sizeof(mem));
 	ft_buf_quoted(&b, "a b'\\\n\xe9");
 	is_str(mem, "'a b\\x27\\x5c\\x0a\\xe9'", "quoted for humans");
