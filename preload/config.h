@@ -98,6 +98,8 @@ struct ft_config {
 	uint64_t seed;
 	int seed_given;
 	char log_dir[FT_PATH_MAX];	/* empty: no log */
+	unsigned log_file_mode;		/* 0600, and the read bits the
+					 * directory gives group and others */
 	unsigned leaks;			/* FT_LEAK_* bits */
 	unsigned backtrace;		/* frames, 0 .. FT_BACKTRACE_MAX */
 	int crash;

@@ -185,6 +185,39 @@ static uint64_t draw_seed(void)
 			  (uint64_t)getpid());
 }
 
+/*
+ * A directory others can write to lets them plant files at the next
+ * prog.PID.jsonl (pids are predictable) that a report would take for ours:
+ * refused (125) when group or others may write without the sticky bit,
+ * or when it belongs to another user and we may write there. A process
+ * that runs as another user than the owner of a private directory (a
+ * child started with subprocess's user=, a daemon that dropped root)
+ * cannot write there by design and goes on, its records lost quietly.
+ */
+static int shared_log_dir(const struct stat *st, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct ft_buf b;
+
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+		why = "writable by group or others without the sticky bit";
+	else if (st->st_uid != geteuid() && access(cfg.log_dir, W_OK) == 0)
+		why = "a directory of another user";
+	if (!why) {
+		cfg.log_file_mode = 0600 | (st->st_mode & 0044);
+		return 0;
+	}
+	ft_buf_init(&b, err, errlen);
+	ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
+	ft_buf_quoted(&b, cfg.log_dir);
+	ft_buf_str(&b, ": ");
+	ft_buf_str(&b, why);
+	ft_buf_str(&b, ": another user could plant files there that a report"
+		       " would take for this program's; give a directory of"
+		       " your own");
+	return -1;
+}
+
 /* Make FLAKETRAP_LOG absolute (a test may chdir) and make sure it exists. */
 static int prepare_log_dir(char *err, size_t errlen)
 {
@@ -211,17 +244,22 @@ static int prepare_log_dir(char *err, size_t errlen)
 		}
 		strcpy(cfg.log_dir, abs);
 	}
-	/* As mkdir -p: every missing parent too. */
+	/*
+	 * As mkdir -p: every missing parent too. Private (0700, and files
+	 * 0600): argv and environment-derived config are in the records. A
+	 * directory the user made readable by others makes the files so.
+	 */
+	cfg.log_file_mode = 0600;
 	for (p = cfg.log_dir + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		e = mkdir(cfg.log_dir, 0755) == 0 || errno == EEXIST;
+		e = mkdir(cfg.log_dir, 0700) == 0 || errno == EEXIST;
 		*p = '/';
 		if (!e)
 			break;
 	}
-	if (mkdir(cfg.log_dir, 0755) == 0)
+	if (mkdir(cfg.log_dir, 0700) == 0)
 		return 0;
 	e = errno;
 	/* EEXIST for a file too: its logs would be lost without a word. */
@@ -231,7 +269,7 @@ static int prepare_log_dir(char *err, size_t errlen)
 		else if (!S_ISDIR(st.st_mode))
 			e = ENOTDIR;
 		else
-			return 0;
+			return shared_log_dir(&st, err, errlen);
 	}
 	ft_buf_init(&b, err, errlen);
 	ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");

@@ -110,7 +110,8 @@ static int open_log(const char **refused)
 {
 	struct stat st;
 	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-					O_NOFOLLOW | O_NONBLOCK, 0644);
+					O_NOFOLLOW | O_NONBLOCK,
+			ft_cfg()->log_file_mode);
 
 	*refused = NULL;
 	if (fd < 0)

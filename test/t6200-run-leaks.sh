@@ -206,6 +206,45 @@ test_expect_success 'a FIFO or another user'"'"'s file planted at the log path: 
 	fi
 '
 
+test_expect_success 'a log directory others may write to without the sticky bit: refused, 125' '
+	mkdir open grp && chmod 777 open && chmod 775 grp &&
+	for d in open grp; do
+		test_expect_code 125 $GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/$d" /bin/true 2>err &&
+		grep -q "^flaketrap: FLAKETRAP_LOG=.*$d.*: writable by group or others without the sticky bit: another user could plant files there" err &&
+		test_expect_code 125 $GUARD "$FLAKETRAP" run --log=$d -- true 2>err &&
+		grep -q "^flaketrap: --log=$d: writable by group or others without the sticky bit: " err &&
+		test_expect_code 125 $GUARD "$FLAKETRAP" loop -n 1 --out=lo --log=$d -- true 2>err &&
+		grep -q "^flaketrap loop: --log=$d: writable by group or others without the sticky bit: " err &&
+		test -z "$(ls $d)" || return 1
+	done
+'
+
+if [ "$(id -u)" = 0 ]; then
+test_expect_success 'a log directory of another user: refused, 125' '
+	mkdir theirs && chown nobody theirs && chmod 755 theirs &&
+	test_expect_code 125 $GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/theirs" /bin/true 2>err &&
+	grep -q "^flaketrap: FLAKETRAP_LOG=.*theirs.*: a directory of another user: " err &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" run --log=theirs -- true 2>err &&
+	grep -q "^flaketrap: --log=theirs: a directory of another user: " err &&
+	test -z "$(ls theirs)"
+'
+else
+	test_skip 'a log directory of another user: refused, 125' \
+		'only root can give a directory to another user'
+fi
+
+test_expect_success 'logs are private: directories 0700, files 0600, unless the directory says otherwise' '
+	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/priv/deeper" /bin/true &&
+	test "$(stat -c %a priv priv/deeper)" = "700
+700" &&
+	test "$(stat -c %a priv/deeper/true.*.jsonl)" = 600 &&
+	mkdir readable && chmod 755 readable &&
+	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/readable" /bin/true &&
+	test "$(stat -c %a readable/true.*.jsonl)" = 644 &&
+	$GUARD "$FLAKETRAP" run --keep-log --log=runlog -- true 2>err &&
+	test "$(stat -c %a runlog)" = 700
+'
+
 test_expect_success 'loop refuses a --log directory that holds another loop'"'"'s runs' '
 	$GUARD "$FLAKETRAP" loop -n 2 --out=lo --log=twice -- true >out &&
 	test -d twice/run-2 &&

@@ -262,11 +262,11 @@ int ft_mkdir_p(const char *dir)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
 			return -1;
 		*p = '/';
 	}
-	if (mkdir(path, 0755) == 0)
+	if (mkdir(path, 0700) == 0)
 		return 0;
 	if (errno != EEXIST)
 		return -1;
@@ -293,6 +293,24 @@ int ft_dir_writable(const char *dir)
 	free(probe);
 	errno = saved;
 	return fd >= 0 ? 0 : -1;
+}
+
+/*
+ * Why the library would refuse dir as FLAKETRAP_LOG (see prepare_log_dir
+ * in preload/init.c: others could plant files there that a report would
+ * take for ours), or NULL.
+ */
+const char *ft_log_dir_refusal(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return NULL;	/* said by the caller's next step */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return "writable by group or others without the sticky bit";
+	if (st.st_uid != geteuid())
+		return "a directory of another user";
+	return NULL;
 }
 
 /* Whether dir holds the runs of an earlier loop (run-N). */
@@ -714,14 +732,14 @@ static int ready_slot(struct loop *lp, struct slot *s, int index)
 				   (int)getpid(), index);
 	if (s->ready)
 		return 0;
-	if (mkdir(s->dir, 0755) != 0) {
+	if (mkdir(s->dir, 0700) != 0) {
 		fprintf(stderr, "flaketrap loop: cannot make %s: %s\n", s->dir,
 			strerror(errno));
 		return -1;
 	}
 	if (!lp->logdir) {
 		log = xasprintf("%s/log", s->dir);
-		if (mkdir(log, 0755) != 0) {
+		if (mkdir(log, 0700) != 0) {
 			fprintf(stderr, "flaketrap loop: cannot make %s: %s\n",
 				log, strerror(errno));
 			free(log);
@@ -747,7 +765,7 @@ static int start_run(struct loop *lp, struct slot *s, int index)
 	snprintf(s->seedtxt, sizeof(s->seedtxt), "%llu", s->seed);
 	if (lp->logdir) {
 		s->log = xasprintf("%s/run-%lld", lp->logdir, s->run);
-		if (mkdir(s->log, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(s->log, 0700) != 0 && errno != EEXIST) {
 			fprintf(stderr, "flaketrap loop: cannot make %s: %s\n",
 				s->log, strerror(errno));
 			free(s->log);
@@ -1165,7 +1183,7 @@ static int parse_options(struct loop *lp, int argc, char **argv)
 /* Makes --out (and --log) and checks that a run directory can be made. */
 static int prepare_dirs(struct loop *lp)
 {
-	const char *log = getenv("FLAKETRAP_LOG");
+	const char *log = getenv("FLAKETRAP_LOG"), *why;
 	char abs[PATH_MAX], *probe;
 
 	/*
@@ -1192,7 +1210,7 @@ static int prepare_dirs(struct loop *lp)
 		return FT_EXIT_TOOL_ERROR;
 	}
 	probe = xasprintf("%s/.running-%d-probe", lp->outdir, (int)getpid());
-	if (mkdir(probe, 0755) != 0) {
+	if (mkdir(probe, 0700) != 0) {
 		fprintf(stderr, "flaketrap loop: cannot write in --out"
 				" directory %s: %s\n", lp->outdir,
 			strerror(errno));
@@ -1212,6 +1230,11 @@ static int prepare_dirs(struct loop *lp)
 		if (ft_dir_writable(abs) != 0) {
 			fprintf(stderr, "flaketrap loop: --log=%s: cannot write"
 					" there: %s\n", log, strerror(errno));
+			return FT_EXIT_TOOL_ERROR;
+		}
+		if ((why = ft_log_dir_refusal(abs))) {
+			fprintf(stderr, "flaketrap loop: --log=%s: %s: %s\n",
+				log, why, FT_LOG_DIR_ADVICE);
 			return FT_EXIT_TOOL_ERROR;
 		}
 		/* Two loops' run-1 in one directory would mix in a report. */

@@ -117,7 +117,7 @@ static void remove_own_log(void)
 static const char *log_dir(void)
 {
 	const char *dir = getenv("FLAKETRAP_LOG");
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR"), *why;
 	char abs[PATH_MAX];
 
 	if (!dir || !*dir) {
@@ -139,6 +139,8 @@ static const char *log_dir(void)
 	/* Records that cannot be written would pass as none. */
 	if (ft_dir_writable(abs) != 0)
 		die("--log=%s: cannot write there: %s", dir, strerror(errno));
+	if ((why = ft_log_dir_refusal(abs)))
+		die("--log=%s: %s: %s", dir, why, FT_LOG_DIR_ADVICE);
 	setenv("FLAKETRAP_LOG", abs, 1);
 	return getenv("FLAKETRAP_LOG");
 }
