@@ -108,7 +108,7 @@ static void write_text(char *mem, int sig, const siginfo_t *si,
 		ft_frame_text(&b, ips[i], i > 0);
 		ft_buf_char(&b, '\n');
 	}
-	ft_write_all(2, b.p, b.len);
+	ft_stderr_write(b.p, b.len);
 }
 
 /* async-signal-safe */

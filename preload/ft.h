@@ -182,6 +182,11 @@ void ft_log_release(void);
 /* All of it, through EINTR and short writes: 0, or -1 with errno set.
  * async-signal-safe */
 int ft_write_all(int fd, const char *p, size_t len);
+/* What was fd 2 at start, kept to write there only while it still is. */
+void ft_stderr_note(void);
+/* To stderr, unless fd 2 is no longer the file it was at start;
+ * async-signal-safe. */
+void ft_stderr_write(const char *p, size_t len);
 
 /* backtrace.c */
 void ft_unwind_load(void);

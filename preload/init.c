@@ -419,6 +419,7 @@ static void initialize(void)
 		write_err_line(err);
 		ft_real._exit(125);
 	}
+	ft_stderr_note();
 	if (!cfg.seed_given)
 		cfg.seed = draw_seed();
 	ft_sites_configure();

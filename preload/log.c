@@ -150,6 +150,42 @@ void ft_log_release(void)
 }
 
 /*
+ * Without a log our report goes to stderr: to the file that was fd 2 when
+ * the process began. A program that closed it and reused 2 for its data
+ * (an output file, a socket) must not find our lines in there: they are
+ * then not written. Compared by device and inode, kept at start.
+ */
+static struct {
+	int open;
+	dev_t dev;
+	ino_t ino;
+} stderr_at_start;
+
+void ft_stderr_note(void)
+{
+	struct stat st;
+
+	stderr_at_start.open = fstat(2, &st) == 0;
+	if (stderr_at_start.open) {
+		stderr_at_start.dev = st.st_dev;
+		stderr_at_start.ino = st.st_ino;
+	}
+}
+
+/* async-signal-safe */
+void ft_stderr_write(const char *p, size_t len)
+{
+	struct stat st;
+	int saved = errno;
+
+	if (stderr_at_start.open && fstat(2, &st) == 0 &&
+	    st.st_dev == stderr_at_start.dev &&
+	    st.st_ino == stderr_at_start.ino)
+		ft_write_all(2, p, len);
+	errno = saved;
+}
+
+/*
  * A record that cannot be written is said once per process on stderr: a
  * run whose records are lost must not pass as one with nothing to report
  * (flaketrap run and loop check the directory first; this is for a disk
@@ -183,7 +219,7 @@ static void tell_loss(int err, const char *refused)
 		ft_buf_u64(&b, (uint64_t)err);
 	}
 	ft_buf_str(&b, "; records of this process are lost\n");
-	ft_write_all(2, b.p, b.len);
+	ft_stderr_write(b.p, b.len);
 }
 
 static void write_line(const struct ft_buf *line)

@@ -548,7 +548,7 @@ static void write_leak_text(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, "    current stack:\n");
 		text_frames(&b, l->stack->ips, l->stack->n, 1);
 	}
-	ft_write_all(2, b.p, b.len);
+	ft_stderr_write(b.p, b.len);
 }
 
 static void write_header_text(struct scan *s)
@@ -571,7 +571,7 @@ static void write_header_text(struct scan *s)
 	ft_buf_u64(&b, ft_leak_counts.threads);
 	ft_buf_str(&b, ft_leak_counts.threads == 1 ? " thread behind\n"
 						   : " threads behind\n");
-	ft_write_all(2, b.p, b.len);
+	ft_stderr_write(b.p, b.len);
 }
 
 static struct entry *index_kind(struct scan *s, int thread, size_t *count)

@@ -174,6 +174,14 @@ test_expect_success 'with a log: nothing at all on stdout or stderr' '
 	test ! -s out && test ! -s err
 '
 
+test_expect_success 'without a log: fd 2 reused for the program'"'"'s data gets none of our lines' '
+	preload "$LEAKY" reuse-stderr 2>err &&
+	test "$(cat data)" = data &&
+	test ! -s err &&
+	preload "$LEAKY" child-running 2>err &&
+	grep -q "left 1 child and 0 threads behind" err
+'
+
 test_expect_success 'nothing left behind: nothing on stderr' '
 	preload "$LEAKY" clean >out 2>err &&
 	test "$(cat out)" = "nothing left behind" && test ! -s err
