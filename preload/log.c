@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -186,6 +187,58 @@ void ft_stderr_write(const char *p, size_t len)
 }
 
 /*
+ * Beside the log, an empty prog.PID.lost says that this process could not
+ * write all its records, for flaketrap run, loop and report to count: a
+ * file with no data still fits where records no longer do (a full disk, a
+ * file size limit). Not with every descriptor taken: stderr says it then.
+ */
+static void mark_loss(void)
+{
+	char path[sizeof(log_path)];
+	size_t n = strlen(log_path);
+	int fd;
+
+	if (n < 6 || strcmp(log_path + n - 6, ".jsonl") != 0)
+		return;
+	memcpy(path, log_path, n - 6);
+	memcpy(path + n - 6, ".lost", 6);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+				O_NONBLOCK,
+		  ft_cfg()->log_file_mode);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Under a file size limit (RLIMIT_FSIZE) a write past it raises SIGXFSZ,
+ * whose default action ends the process: a record of ours must not. The
+ * signal is held around the write and the one it raised taken back (not
+ * one the program had pending already).
+ */
+static int write_record(int fd, const char *p, size_t len)
+{
+	static const struct timespec now = { 0, 0 };
+	struct rlimit lim;
+	sigset_t xfsz, old, pending;
+	int r, err, was_pending;
+
+	if (getrlimit(RLIMIT_FSIZE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+		return ft_write_all(fd, p, len);
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	sigprocmask(SIG_BLOCK, &xfsz, &old);
+	was_pending = sigpending(&pending) == 0 &&
+		      sigismember(&pending, SIGXFSZ);
+	r = ft_write_all(fd, p, len);
+	err = errno;
+	if (r != 0 && err == EFBIG && !was_pending)
+		sigtimedwait(&xfsz, NULL, &now);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return r;
+}
+
+/*
  * A record that cannot be written is said once per process on stderr: a
  * run whose records are lost must not pass as one with nothing to report
  * (flaketrap run and loop check the directory first; this is for a disk
@@ -200,6 +253,7 @@ static void tell_loss(int err, const char *refused)
 
 	if (atomic_exchange(&loss_told, 1))
 		return;
+	mark_loss();
 	/*
 	 * A process that runs as another user than the directory's owner
 	 * (a child started with subprocess's user=, a daemon that dropped
@@ -231,7 +285,7 @@ static void write_line(const struct ft_buf *line)
 		tell_loss(errno, refused);
 		return;
 	}
-	if (ft_write_all(fd, line->p, line->len) != 0)
+	if (write_record(fd, line->p, line->len) != 0)
 		tell_loss(errno, NULL);
 	if (fd != held_fd)
 		close(fd);

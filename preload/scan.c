@@ -159,6 +159,26 @@ static struct leak *add_leak(struct scan *s, enum leak_kind kind, pid_t id,
 	return l;
 }
 
+/*
+ * Every descriptor taken (by the program, or the system's): /proc cannot
+ * be read, but the wait and kill calls need none. A child of ours that
+ * has ended unreaped is 'Z'; one still there is said running ('R'),
+ * its finer state unknown; 0 when it is gone or not ours.
+ */
+static char child_state_blind(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	/* The system call: our waitid wrapper would count it. */
+	if (syscall(SYS_waitid, P_PID, (id_t)pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT, NULL) != 0)
+		return 0;	/* not our child */
+	if (si.si_pid == pid)
+		return 'Z';
+	return kill(pid, 0) == 0 ? 'R' : 0;
+}
+
 /* State letter from /proc/PID/stat, and whether its parent is us. */
 static char child_state(pid_t pid, pid_t parent)
 {
@@ -169,7 +189,8 @@ static char child_state(pid_t pid, pid_t parent)
 
 	ft_proc_path(path, sizeof(path), "/proc/", pid, "/stat");
 	if (ft_read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
+		return errno == EMFILE || errno == ENFILE ? child_state_blind(pid)
+							   : 0;
 	s = strrchr(buf, ')');
 	if (!s || s[1] != ' ' || !s[2])
 		return 0;
@@ -295,6 +316,11 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 		if (!l)
 			return;
 		l->finished = rec->id != 0 || rec->state == FT_THREAD_FINISHED;
+		/* /proc unread (descriptors exhausted): the kernel says
+		 * whether the thread is still there, with no descriptor. */
+		if (ntasks < 0 && rec->id > 0 &&
+		    syscall(SYS_tgkill, s->pid, rec->id, 0) == 0)
+			l->finished = 0;
 	}
 }
 

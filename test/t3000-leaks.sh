@@ -182,6 +182,18 @@ test_expect_success 'without a log: fd 2 reused for the program'"'"'s data gets 
 	grep -q "left 1 child and 0 threads behind" err
 '
 
+test_expect_success 'every descriptor taken: the program unchanged, the report right, the loss said' '
+	preload "$LEAKY" fds-exhausted >out 2>err &&
+	test "$(cat out)" = "descriptors exhausted" &&
+	grep -q "left 2 children and 1 thread behind" err &&
+	grep -q "^  child [0-9]* running, made by fork" err &&
+	grep -q "^  child [0-9]* zombie, made by fork" err &&
+	grep -q "^  thread [0-9]* .* running, start routine" err &&
+	preload FLAKETRAP_LOG=fdl "$LEAKY" fds-exhausted >out 2>err &&
+	test "$(cat out)" = "descriptors exhausted" &&
+	test "$(grep -c "^flaketrap: cannot write the log .*/leaky\.[0-9]*\.jsonl: Too many open files; records of this process are lost$" err)" = 1
+'
+
 test_expect_success 'nothing left behind: nothing on stderr' '
 	preload "$LEAKY" clean >out 2>err &&
 	test "$(cat out)" = "nothing left behind" && test ! -s err

@@ -193,6 +193,23 @@ test_expect_success 'records that cannot be written: said on stderr, never a sil
 	grep -q "^flaketrap loop: --log=/proc/self: cannot write there: " err
 '
 
+# A file size limit stands in for a full disk (mounting a small tmpfs
+# needs privileges CI may not have): writes past it fail with EFBIG.
+test_expect_success 'a file size limit: the program as without us, the loss marked, --fail-on-leak fails' '
+	LIMITED="ulimit -f 1; exec \"$FIXTURES/leaky\" clean" &&
+	preload FLAKETRAP_LOG="$PWD/fsz" sh -c "$LIMITED" >out 2>err &&
+	test "$(cat out)" = "nothing left behind" &&
+	grep -q "^flaketrap: cannot write the log $PWD/fsz/leaky\.[0-9]*\.jsonl: File too large; records of this process are lost$" err &&
+	test -f fsz/leaky.*.lost &&
+	test_expect_code 125 $GUARD "$FLAKETRAP" run --fail-on-leak --log=fsz2 -- sh -c "$LIMITED" >out 2>err &&
+	test "$(cat out)" = "nothing left behind" &&
+	grep -q "^flaketrap: .*/fsz2/leaky\.[0-9]*\.lost: this process could not write all its records" err &&
+	grep -q "^flaketrap: records of 1 process were lost: --fail-on-leak cannot pass this run$" err &&
+	$GUARD "$FLAKETRAP" run --log=fsz3 -- sh -c "$LIMITED" >out 2>err &&
+	test_expect_code 1 $GUARD "$FLAKETRAP" loop -n 2 --out=lo --fail-on-leak -- sh -c "$LIMITED" >out 2>err &&
+	grep -q ": 0 passed, 2 failed" out
+'
+
 test_expect_success 'a FIFO or another user'"'"'s file planted at the log path: never blocks, never written' '
 	mkdir planted && chmod 1777 planted &&
 	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/planted" sh -c "mkfifo \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && exec /bin/true" 2>err &&
@@ -202,7 +219,7 @@ test_expect_success 'a FIFO or another user'"'"'s file planted at the log path: 
 	if [ "$(id -u)" = 0 ]; then
 		$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/planted" sh -c "touch \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && chown nobody \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && exec /bin/true" 2>err &&
 		grep -q "^flaketrap: cannot write the log $PWD/planted/true\.[0-9]*\.jsonl: not a regular file of this user; records of this process are lost$" err &&
-		test ! -s planted/true.*
+		test ! -s planted/true.*.jsonl && test -f planted/true.*.lost
 	fi
 '
 

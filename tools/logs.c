@@ -555,6 +555,28 @@ static void visit_size(struct ft_logs *l, char *path, const struct stat *st)
 }
 
 /*
+ * A process's records lost: counted and said, once per run (a marker
+ * already there at the snapshot belongs to an earlier one).
+ */
+static void lost_mark(struct ft_logs *l, char *path, const struct stat *st,
+		      visit_fn *visit)
+{
+	off_t ignored;
+
+	if (visit == visit_size) {
+		visit_size(l, path, st);
+		return;
+	}
+	if (!snapshot_size(l, path, &ignored)) {
+		l->lost++;
+		log_error(l, path, 0, "this process could not write all its"
+			  " records (a full disk, a file size limit, a"
+			  " directory made unwritable)");
+	}
+	free(path);
+}
+
+/*
  * Visits the *.jsonl files under dir, in name order; returns how many.
  * quiet: an unreadable directory is not told (a snapshot).
  */
@@ -589,6 +611,10 @@ static size_t walk(struct ft_logs *l, const char *dir, int top, int quiet,
 		} else if (has_suffix(name, ".jsonl") && stat(path, &st) == 0 &&
 			   S_ISREG(st.st_mode)) {
 			visit(l, path, &st);
+			found++;
+		} else if (has_suffix(name, ".lost") && stat(path, &st) == 0 &&
+			   S_ISREG(st.st_mode)) {
+			lost_mark(l, path, &st, visit);
 			found++;
 		} else {
 			free(path);

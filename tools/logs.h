@@ -82,6 +82,9 @@ struct ft_logs {
 	struct ft_log_counter counters[FT_LOG_COUNTERS_MAX];
 	size_t ncounters;
 	size_t skipped;		/* lines and files skipped */
+	/* Processes that could not write all their records (a prog.PID.lost
+	 * beside their log, made by the library). */
+	size_t lost;
 	/* Sizes of files before a run: only what was appended is read. */
 	struct ft_log_size *snapshot;
 	size_t nsnapshot;

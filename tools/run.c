@@ -268,6 +268,7 @@ int ft_cmd_run(int argc, char **argv)
 	static char run_name[] = "flaketrap run";
 	struct option opts[FT_RUNOPT_ENTRIES + 3];
 	int c, r, status, leaked, ran = 0, logs_read;
+	size_t lost;
 	struct ft_runopt o;
 	struct ft_config cfg;
 	struct ft_logs logs;
@@ -335,6 +336,7 @@ int ft_cmd_run(int argc, char **argv)
 	 * process loaded the library (CMD not found, or static).
 	 */
 	logs_read = logs.records > 0;
+	lost = logs.lost;
 	if (logs_read) {
 		snprintf(lead, sizeof(lead), "%s: seed %llu; ", progname,
 			 seed);
@@ -347,5 +349,12 @@ int ft_cmd_run(int argc, char **argv)
 		return r;
 	if (o.fail_on_leak && status == 0 && leaked)
 		return EXIT_LEAKED;
+	/* What was not written cannot be said clean. */
+	if (o.fail_on_leak && status == 0 && lost) {
+		fprintf(stderr, "%s: records of %zu process%s were lost:"
+				" --fail-on-leak cannot pass this run\n",
+			progname, lost, lost == 1 ? "" : "es");
+		return EXIT_TOOL_ERROR;
+	}
 	return status;
 }

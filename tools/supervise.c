@@ -190,6 +190,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	struct signalfd_siginfo si;
 	struct ft_summary sum;
 	struct ft_logs logs;
+	size_t lost;
 	struct pollfd pfd;
 	sigset_t set;
 	char *base = NULL;
@@ -309,10 +310,18 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	r.chaos_holds = ft_logs_counter(&logs, "chaos.holds");
 	if (!r.unloaded)
 		ft_report_counters(stderr, &logs, "flaketrap: ");
+	lost = logs.lost;
 	ft_logs_free(&logs);
 	free(base);
 	if (spec->opt->fail_on_leak && r.status == 0 && r.leaked)
 		r.status = 3;
+	/* What was not written cannot be said clean. */
+	if (spec->opt->fail_on_leak && r.status == 0 && lost) {
+		fprintf(stderr, "flaketrap: records of %zu process%s were"
+				" lost: --fail-on-leak cannot pass this run\n",
+			lost, lost == 1 ? "" : "es");
+		r.status = FT_EXIT_TOOL_ERROR;
+	}
 	n = write(out, &r, sizeof(r));
 	(void)n;
 	fflush(NULL);
