@@ -108,7 +108,7 @@ HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def \
 	preload/extra/*.h tools/*.h tools/bisect/*.h test/*.h)
 
-.PHONY: all check check-exports check-stable check-cpython \
+.PHONY: all check check-exports check-stable check-faults check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
 	fuzz-build install uninstall clean
 
@@ -239,6 +239,11 @@ check: all test-programs check-exports
 # Each test file STABLE_RUNS times under `flaketrap loop --load 2`: shrunk
 # sleeps, random delays, two CPU burners. Our tests must never be flaky.
 STABLE_RUNS ?= 20
+# The leak and crash fixtures under descriptor, file size and address
+# space limits (also part of make check).
+check-faults: all test-programs
+	$(Q)$(PROVE) test/t9600-faults.sh
+
 check-stable: all test-programs
 	$(Q)test/check-stable.py --runs $(STABLE_RUNS)
 

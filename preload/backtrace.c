@@ -89,15 +89,11 @@ void ft_unwind_load(void)
 				      : UNW_MISSING,
 			      memory_order_release);
 	/*
-	 * A cursor's first step sets up libunwind (its lock, its memory
-	 * pools, the pipe it checks addresses with): here, in normal
-	 * context, rather than in the first signal handler that unwinds.
+	 * libunwind sets itself up at its first unwind (its lock, memory
+	 * pools mapped, the pipe it checks addresses with: two descriptors
+	 * for the process's life), which is signal-safe: not here, where the
+	 * program would hold those two descriptors from its start.
 	 */
-	if (unw.init_local2 && unw.step && unw.get_reg && unw.getcontext) {
-		uintptr_t warm[2];
-
-		ft_backtrace_safe(warm, 2);
-	}
 	errno = saved;
 }
 
