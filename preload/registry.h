@@ -50,7 +50,6 @@ struct ft_rec {
 	uint8_t linked;		/* in the hash chains */
 	uint8_t nframes;
 	uint8_t created;	/* linked by its creator */
-	uint8_t altstack;	/* a thread's start sets its alternate stack */
 	int32_t id;		/* pid (child, popen) or tid (thread) */
 	int32_t creator_tid;
 	uint32_t ordinal;	/* a thread's creation ordinal (random stream) */

@@ -50,54 +50,110 @@ static void thread_begins(uint64_t ordinal, void *(*fn)(void *))
 
 /*
  * A thread's alternate signal stack, for the crash record of a stack
- * overflow: carved from the top of its own stack (an overflow faults at
- * the bottom), so a thread costs one system call more and no memory is
- * mapped. Only threads with a stack of FT_ALTSTACK_FROM or more: on a
- * small one the program would feel the room taken.
+ * overflow: a 32 KiB slot of a pool mapped 64 slots at a time (never the
+ * heap, never the thread's own stack: a frame that large costs a thread
+ * some 50 us of page faults), taken at its start and given back at its
+ * end. Pages of a slot are touched only when a handler runs there. Past
+ * FT_ALT_CHUNKS * 64 threads alive at once, a thread has none.
  */
-#define FT_THREAD_ALTSTACK (32 * 1024)
-#define FT_ALTSTACK_FROM (1024 * 1024)
+#define FT_ALT_SIZE (32 * 1024)
+#define FT_ALT_PER_CHUNK 64
+#define FT_ALT_CHUNKS 256
 
-static int wants_altstack(const pthread_attr_t *attr)
+static char *_Atomic alt_chunks[FT_ALT_CHUNKS];
+static _Atomic uint64_t alt_used[FT_ALT_CHUNKS];
+
+static char *alt_take(void)
 {
-	pthread_attr_t dflt;
-	size_t size = 0;
+	char *base, *fresh, *none;
+	uint64_t used;
+	int c, bit;
 
-	if (!ft_cfg()->crash)
-		return 0;
-	if (attr)
-		return pthread_attr_getstacksize(attr, &size) == 0 &&
-		       size >= FT_ALTSTACK_FROM;
-	if (pthread_getattr_default_np(&dflt) != 0)
-		return 0;
-	if (pthread_attr_getstacksize(&dflt, &size) != 0)
-		size = 0;
-	pthread_attr_destroy(&dflt);
-	return size >= FT_ALTSTACK_FROM;
+	for (c = 0; c < FT_ALT_CHUNKS; c++) {
+		base = atomic_load(&alt_chunks[c]);
+		if (!base) {
+			fresh = mmap(NULL, (size_t)FT_ALT_SIZE * FT_ALT_PER_CHUNK,
+				     PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				     -1, 0);
+			if (fresh == MAP_FAILED)
+				return NULL;
+			none = NULL;
+			if (atomic_compare_exchange_strong(&alt_chunks[c], &none,
+							   fresh)) {
+				base = fresh;
+			} else {
+				munmap(fresh, (size_t)FT_ALT_SIZE *
+						      FT_ALT_PER_CHUNK);
+				base = none;
+			}
+		}
+		used = atomic_load(&alt_used[c]);
+		while (used != ~(uint64_t)0) {
+			bit = __builtin_ctzll(~used);
+			if (atomic_compare_exchange_weak(
+				    &alt_used[c], &used,
+				    used | (uint64_t)1 << bit))
+				return base + (size_t)bit * FT_ALT_SIZE;
+		}
+	}
+	return NULL;
 }
 
-__attribute__((noinline)) static void *run_on_altstack(void *(*fn)(void *),
-						       void *arg)
+static void alt_give(char *slot)
 {
-	char mem[FT_THREAD_ALTSTACK] __attribute__((aligned(64)));
+	char *base;
+	int c;
+
+	for (c = 0; c < FT_ALT_CHUNKS; c++) {
+		base = atomic_load(&alt_chunks[c]);
+		if (base && slot >= base &&
+		    slot < base + (size_t)FT_ALT_SIZE * FT_ALT_PER_CHUNK) {
+			atomic_fetch_and(&alt_used[c],
+					 ~((uint64_t)1
+					   << ((size_t)(slot - base) / FT_ALT_SIZE)));
+			return;
+		}
+	}
+}
+
+/* At the thread's end, however it ends (return, pthread_exit, cancel). */
+static void altstack_end(void *slot)
+{
+	stack_t off, cur;
+
+	memset(&off, 0, sizeof(off));
+	off.ss_flags = SS_DISABLE;
+	/* One the program set meanwhile is put back. */
+	if (sigaltstack(&off, &cur) == 0 && cur.ss_sp != slot)
+		sigaltstack(&cur, NULL);
+	alt_give(slot);
+}
+
+static void *run_on_altstack(void *(*fn)(void *), void *arg)
+{
+	char *slot = alt_take();
 	stack_t ss, cur;
 	void *ret;
 
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_sp = mem;
-	ss.ss_size = sizeof(mem);
-	/* A runtime before us (ASan) may have set one: keep it. */
-	if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE) ||
-	    sigaltstack(&ss, NULL) != 0)
+	if (!slot)
 		return fn(arg);
-	ret = fn(arg);
-	/*
-	 * mem ends with this frame, and the thread's TLS destructors run
-	 * where it was. One the program set meanwhile is put back.
-	 */
-	ss.ss_flags = SS_DISABLE;
-	if (sigaltstack(&ss, &cur) == 0 && cur.ss_sp != (void *)mem)
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = slot;
+	ss.ss_size = FT_ALT_SIZE;
+	if (sigaltstack(&ss, &cur) != 0) {
+		alt_give(slot);
+		return fn(arg);
+	}
+	/* A runtime before us (ASan) had set one: it stays. */
+	if (!(cur.ss_flags & SS_DISABLE)) {
 		sigaltstack(&cur, NULL);
+		alt_give(slot);
+		return fn(arg);
+	}
+	pthread_cleanup_push(altstack_end, slot);
+	ret = fn(arg);
+	pthread_cleanup_pop(1);
 	return ret;
 }
 
@@ -116,7 +172,7 @@ static void *start_thread(void *p)
 	self_rec = rec;
 	pthread_cleanup_push(thread_ended, rec);
 	thread_begins(rec->ordinal, fn);
-	ret = rec->altstack ? run_on_altstack(fn, arg) : fn(arg);
+	ret = ft_cfg()->crash ? run_on_altstack(fn, arg) : fn(arg);
 	pthread_cleanup_pop(1);
 	return ret;
 }
@@ -216,7 +272,6 @@ static int create(pthread_t *thread, const pthread_attr_t *attr,
 	if (attr && pthread_attr_getdetachstate(attr, &detach) == 0 &&
 	    detach == PTHREAD_CREATE_DETACHED)
 		rec->detached = 1;
-	rec->altstack = (uint8_t)wants_altstack(attr);
 	ft_chaos_thread_made(rec->ordinal);
 	err = ft_real.pthread_create(thread, attr, start_thread, rec);
 	if (err != 0) {
