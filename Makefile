@@ -296,7 +296,8 @@ FUZZ_FLAGS ?=
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) -Werror -g -O1 \
 	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -DFT_VERSION='"$(VERSION)"'
-FUZZ_BIN := $(B)/fuzz/fuzz-config $(B)/fuzz/fuzz-log $(B)/fuzz/fuzz-writer
+FUZZ_BIN := $(B)/fuzz/fuzz-config $(B)/fuzz/fuzz-log $(B)/fuzz/fuzz-writer \
+	$(B)/fuzz/fuzz-symbolize
 $(B)/fuzz/fuzz-config: test/fuzz/fuzz-config.c $(PURE_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
@@ -326,12 +327,18 @@ $(B)/fuzz/fuzz-writer: test/fuzz/fuzz-writer.c $(PURE_SRC) tools/json.c \
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipreload -Itools -o $@ $< $(PURE_SRC) \
 		tools/json.c
+$(B)/fuzz/fuzz-symbolize: test/fuzz/fuzz-symbolize.c tools/symbolize.c \
+		$(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itools -o $@ $< tools/symbolize.c \
+		$(TOOL_LIBS)
 fuzz-build: $(FUZZ_BIN) $(B)/fuzz/config.dict $(B)/fuzz/seeds-config.stamp
 
 # Stops at the first target that crashes (its input is in build/fuzz/).
 fuzz: fuzz-build
 	@mkdir -p $(B)/fuzz/corpus-config $(B)/fuzz/corpus-log \
-		$(B)/fuzz/corpus-writer
+		$(B)/fuzz/corpus-writer $(B)/fuzz/corpus-symbolize
 	$(Q)$(B)/fuzz/fuzz-config -max_total_time=$(FUZZ_SECONDS) \
 		-dict=$(B)/fuzz/config.dict -artifact_prefix=$(B)/fuzz/ \
 		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-config \
@@ -344,6 +351,10 @@ fuzz: fuzz-build
 		-max_len=4096 -artifact_prefix=$(B)/fuzz/ \
 		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-writer \
 		test/fuzz/writer
+	$(Q)$(B)/fuzz/fuzz-symbolize -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=511 -timeout=10 -artifact_prefix=$(B)/fuzz/ \
+		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-symbolize \
+		test/fuzz/symbolize
 
 # Installs what is missing, and nothing when all is there.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
