@@ -1,0 +1,52 @@
+#!/bin/sh
+# The library beside the other tools that watch a program: valgrind's
+# memcheck (with our suppression file), and programs built with gcc's
+# AddressSanitizer or ThreadSanitizer, whose runtimes make threads of their
+# own and check their place among the loaded libraries. Each part is
+# skipped, with the reason, where its tool is missing.
+. "$(dirname "$0")/lib.sh"
+
+SUPP=$ROOT/preload/flaketrap.supp
+COEXIST=$FIXTURES/coexist
+LEAKY=$FIXTURES/leaky
+FLAKETRAP_STACK_TIMEOUT=300s
+export FLAKETRAP_STACK_TIMEOUT
+
+if command -v valgrind >/dev/null 2>&1; then
+	test_set_prereq VALGRIND
+else
+	test_missing_prereq VALGRIND "valgrind is not installed (make deps)"
+fi
+
+# q DIR EXPR: logq, and the result must be True (else the first records).
+q () {
+	got=$(logq "$1" "$2") || return 1
+	[ "$got" = True ] || { echo "$2: $got"; logq "$1" "recs[:20]"; return 1; }
+}
+
+# memcheck LOGDIR CMD...: CMD under valgrind's memcheck with the library
+# in it (valgrind passes its environment on to the program, LD_PRELOAD
+# included; the knobs must be there too: valgrind follows no exec, so
+# `valgrind env VAR=.. CMD` would check env and run CMD plainly) and its
+# log in LOGDIR; any error is exit status 99.
+memcheck () {
+	dir=$1
+	shift
+	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$dir" valgrind -q \
+		--error-exitcode=99 --suppressions="$SUPP" "$@"
+}
+
+test_expect_success VALGRIND 'memcheck: threads and a fork child under the library, no error' '
+	memcheck vg "$COEXIST" >out &&
+	test "$(cat out)" = "coexist done" &&
+	q vg "[r[\"argv\"] for r in starts if r[\"_file\"].startswith(\"coexist.\")] == [[\"$COEXIST\"]] * 2" &&
+	q vg "[e[\"leaks\"] for e in exits] == [{\"children\": 0, \"threads\": 0}] * 2"
+'
+
+test_expect_success VALGRIND 'memcheck: the exit scan and a running thread'"'"'s stack, no error' '
+	memcheck vgleak "$LEAKY" thread-running &&
+	q vgleak "[(t[\"state\"], t[\"origin\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"pthread_create\")]" &&
+	q vgleak "\"block_in_distinct_worker\" in syms(of(\"leaked_thread\")[0][\"stack\"])"
+'
+
+test_done
