@@ -18,6 +18,19 @@ else
 	test_missing_prereq VALGRIND "valgrind is not installed (make deps)"
 fi
 
+# The fixture built with gcc's AddressSanitizer (LeakSanitizer on, as by
+# default), where the runtime is installed and works on this machine.
+if cc -fsanitize=address -g -pthread -o coexist-asan \
+	"$TEST_DIRECTORY/fixtures/coexist.c" >asan.err 2>&1 &&
+   ./coexist-asan >asan.out 2>>asan.err &&
+   test "$(cat asan.out)" = "coexist done"; then
+	test_set_prereq ASAN
+	ASAN_RUNTIME=$(cc -print-file-name=libasan.so)
+else
+	test_missing_prereq ASAN "cc -fsanitize=address: $(tail -n 1 asan.err)"
+fi
+unset ASAN_OPTIONS
+
 # q DIR EXPR: logq, and the result must be True (else the first records).
 q () {
 	got=$(logq "$1" "$2") || return 1
@@ -47,6 +60,23 @@ test_expect_success VALGRIND 'memcheck: the exit scan and a running thread'"'"'s
 	memcheck vgleak "$LEAKY" thread-running &&
 	q vgleak "[(t[\"state\"], t[\"origin\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"pthread_create\")]" &&
 	q vgleak "\"block_in_distinct_worker\" in syms(of(\"leaked_thread\")[0][\"stack\"])"
+'
+
+# A creation backtrace steps a cursor when a sanitizer defines
+# __tls_get_addr: unw_backtrace's thread-local cache made gcc 12's
+# LeakSanitizer scan a bogus range and die at exit.
+test_expect_success ASAN 'ASan runtime first, then the library: threads, fork, LeakSanitizer, exit 0' '
+	$GUARD env LD_PRELOAD="$ASAN_RUNTIME:$LIB" FLAKETRAP_LOG=asan1 ./coexist-asan >out 2>err &&
+	test "$(cat out)" = "coexist done" &&
+	test ! -s err &&
+	q asan1 "[e[\"leaks\"] for e in exits] == [{\"children\": 0, \"threads\": 0}] * 2"
+'
+
+test_expect_success ASAN 'the library first, the link order check off: the same' '
+	$GUARD env LD_PRELOAD="$LIB" ASAN_OPTIONS=verify_asan_link_order=0 FLAKETRAP_LOG=asan2 ./coexist-asan >out 2>err &&
+	test "$(cat out)" = "coexist done" &&
+	test ! -s err &&
+	q asan2 "[e[\"leaks\"] for e in exits] == [{\"children\": 0, \"threads\": 0}] * 2"
 '
 
 test_done
