@@ -79,4 +79,26 @@ test_expect_success ASAN 'the library first, the link order check off: the same'
 	q asan2 "[e[\"leaks\"] for e in exits] == [{\"children\": 0, \"threads\": 0}] * 2"
 '
 
+# The library comes first in LD_PRELOAD: run turns ASan's link order
+# check off (the runtime refused to start: "ASan runtime does not come
+# first in initial library list"), after the user's own flags.
+test_expect_success ASAN 'flaketrap run on an ASan program: it runs, LeakSanitizer too, no leak' '
+	$GUARD "$FLAKETRAP" run --fail-on-leak -- ./coexist-asan >out 2>err &&
+	test "$(cat out)" = "coexist done" &&
+	grep -q "^flaketrap: seed [0-9]*; 2 processes ended with the library" err &&
+	test "$(wc -l <err)" = 1
+'
+
+test_expect_success ASAN 'loop too; the user'"'"'s ASAN_OPTIONS are kept, and their own link order choice' '
+	ASAN_OPTIONS=exitcode=42 $GUARD "$FLAKETRAP" loop -n 2 -j 1 --fail-on-leak --out=runs -- ./coexist-asan >out &&
+	grep -q "^flaketrap loop: 2 runs .*: 2 passed, 0 failed, 0 leaked" out &&
+	ASAN_OPTIONS=exitcode=42 "$FLAKETRAP" run -- sh -c "echo \$ASAN_OPTIONS" >out 2>/dev/null &&
+	test "$(cat out)" = "exitcode=42:verify_asan_link_order=0" &&
+	ASAN_OPTIONS=verify_asan_link_order=1 "$FLAKETRAP" run -- sh -c "echo \$ASAN_OPTIONS" >out 2>/dev/null &&
+	test "$(cat out)" = "verify_asan_link_order=1" &&
+	test_expect_code 125 env ASAN_OPTIONS=verify_asan_link_order=1 $GUARD "$FLAKETRAP" run -- ./coexist-asan 2>err &&
+	grep -q "ASan runtime does not come first" err &&
+	grep -q "no process loaded the library" err
+'
+
 test_done
