@@ -4,6 +4,7 @@
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
 DESTDIR ?=
 INSTALL ?= install
 CC      ?= cc
@@ -357,8 +358,9 @@ fuzz: fuzz-build
 		test/fuzz/symbolize
 
 # Installs what is missing, and nothing when all is there.
+# valgrind: t3300 runs the library under memcheck (skipped without it).
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
-	python3 perl faketime libpython3.11-testsuite
+	python3 perl faketime libpython3.11-testsuite valgrind
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
 # heavy for every CI run.
 FUZZ_PACKAGES := clang libclang-rt-dev
@@ -381,13 +383,17 @@ install: all
 	$(INSTALL) -D -m 644 $(WARP) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so
 	$(INSTALL) -D -m 644 $(CHAOS) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so
 	$(INSTALL) -D -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/flaketrap
+	$(INSTALL) -D -m 644 preload/flaketrap.supp \
+		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so \
-		$(DESTDIR)$(BINDIR)/flaketrap
+		$(DESTDIR)$(BINDIR)/flaketrap \
+		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp
 	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
+	-rmdir $(DESTDIR)$(DATADIR)/flaketrap 2>/dev/null
 
 clean:
 	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL)

@@ -19,6 +19,15 @@
  * stacks, and the creation backtrace of fork and vfork, which POSIX lets a
  * handler call) a cursor is stepped instead: malloc may be what the
  * signal interrupted. libunwind says its local cursors are signal-safe.
+ *
+ * A cursor is stepped for creation backtraces too when something other
+ * than the dynamic loader defines __tls_get_addr: the sanitizer runtimes
+ * (ASan, LSan, TSan, ...) do, to track each module's dynamic TLS, and
+ * gcc 12's guesses the size of a block from the 16 bytes before it when it
+ * starts 16 bytes into a page, as libunwind's 16-byte cache pointer block
+ * may in ASan's heap: LeakSanitizer then scanned a bogus range at exit and
+ * died of SIGSEGV ("Tracer caught signal 11"), failing every threaded
+ * ASan program. A cursor never touches libunwind's TLS.
  */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
@@ -30,6 +39,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -53,6 +63,21 @@ static struct {
 
 enum { UNW_NOT_TRIED, UNW_LOADING, UNW_READY, UNW_MISSING };
 static atomic_int unw_state;
+/* unw_backtrace may be used: __tls_get_addr is the dynamic loader's. */
+static int unw_trace_ok;
+
+/* Does the dynamic loader define the __tls_get_addr in use? */
+static int tls_get_addr_is_loaders(void)
+{
+	void *sym = dlsym(RTLD_DEFAULT, "__tls_get_addr");
+	Dl_info info;
+
+	if (!sym)
+		return 1;	/* no module with dynamic TLS can be loaded */
+	/* AT_BASE: where the kernel mapped the program's interpreter. */
+	return dladdr(sym, &info) != 0 &&
+	       (uintptr_t)info.dli_fbase == (uintptr_t)getauxval(AT_BASE);
+}
 
 /* Not async-signal-safe (dlopen): call it from normal context only. */
 void ft_unwind_load(void)
@@ -81,6 +106,7 @@ void ft_unwind_load(void)
 			h, "unw_backtrace");
 		unw.getcontext = (__typeof__(unw.getcontext))dlsym(
 			h, FT_STR(unw_tdep_getcontext));
+		unw_trace_ok = tls_get_addr_is_loaders();
 	}
 	atomic_store_explicit(&unw_state,
 			      unw.init_local2 && unw.step && unw.get_reg &&
@@ -129,6 +155,7 @@ static int collect(unw_cursor_t *cur, uintptr_t *ips, int max)
 __attribute__((noinline)) int ft_backtrace(uintptr_t *ips, int max, int skip)
 {
 	void *raw[FT_BACKTRACE_MAX + 8];
+	uintptr_t stepped[FT_BACKTRACE_MAX + 8];
 	int saved = errno, n = 0, got, k, want = max + skip + 1;
 
 	if (max <= 0)
@@ -136,6 +163,16 @@ __attribute__((noinline)) int ft_backtrace(uintptr_t *ips, int max, int skip)
 	ft_unwind_load();
 	if (!unwind_ready())
 		return 0;
+	if (!unw_trace_ok) {
+		/* See the top: stepped[0] is in ft_backtrace_safe. */
+		if (want + 1 > (int)(sizeof(stepped) / sizeof(stepped[0])))
+			want = (int)(sizeof(stepped) / sizeof(stepped[0])) - 1;
+		got = ft_backtrace_safe(stepped, want + 1);
+		for (k = skip + 2; k < got && n < max; k++)
+			ips[n++] = stepped[k];
+		errno = saved;
+		return n;
+	}
 	if (want > (int)(sizeof(raw) / sizeof(raw[0])))
 		want = (int)(sizeof(raw) / sizeof(raw[0]));
 	/* raw[0] is in ft_backtrace itself: unw_backtrace starts there. */

@@ -16,6 +16,7 @@
 
 #include "fmt.h"
 #include "ft.h"
+#include "proc.h"
 #include "prng.h"
 
 enum { UNINIT, INITIALIZING, ACTIVE, INERT };
@@ -397,11 +398,60 @@ int ft_own_process(void)
 	return 0;
 }
 
+/*
+ * The FLAKETRAP_ entries of the environment the kernel gave the process,
+ * in a mapping of *len bytes the caller unmaps; NULL when /proc cannot
+ * tell. For a wrapper called before libc has set environ: from a function
+ * of the program's .preinit_array, which runs before any library's
+ * initializer (the sanitizer runtimes start there: gcc links
+ * libasan_preinit.o and libtsan_preinit.o into the program, clang its whole
+ * runtime). The strings are still where the kernel put them, between
+ * env_start and env_end of /proc/self/stat: nothing has run yet that
+ * could have moved them.
+ */
+static char **initial_environ(size_t *len)
+{
+	static const char prefix[] = FT_ENV_PREFIX;
+	const size_t plen = sizeof(prefix) - 1;
+	const char *p, *s, *start, *end;
+	char buf[1024], **env;
+	size_t n = 0, i = 0;
+	int field;
+
+	if (ft_read_file("/proc/self/stat", buf, sizeof(buf)) <= 0 ||
+	    !(s = strrchr(buf, ')')))
+		return NULL;
+	/* Past the state letter (field 3) to field 50, env_start. */
+	for (s += 3, field = 4; field < 50; field++) {
+		while (*s == ' ')
+			s++;
+		while (*s && *s != ' ')
+			s++;
+	}
+	start = (const char *)ft_parse_long(&s);
+	end = (const char *)ft_parse_long(&s);
+	if (!start || end <= start)
+		return NULL;
+	for (p = start; p < end; p += strnlen(p, (size_t)(end - p)) + 1)
+		n += strncmp(p, prefix, plen) == 0;
+	*len = (n + 1) * sizeof(*env);
+	env = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (env == MAP_FAILED)
+		return NULL;
+	for (p = start; p < end && i < n; p += strnlen(p, (size_t)(end - p)) + 1)
+		if (strncmp(p, prefix, plen) == 0)
+			env[i++] = (char *)p;
+	env[i] = NULL;
+	return env;
+}
+
 static void initialize(void)
 {
 	extern char **environ;
-	char err[1024];
-	int expected = UNINIT;
+	char err[1024], **env = environ;
+	size_t env_len = 0;
+	int expected = UNINIT, bad;
 	int saved_errno = errno;
 
 	if (!atomic_compare_exchange_strong(&state, &expected, INITIALIZING))
@@ -412,8 +462,12 @@ static void initialize(void)
 		errno = saved_errno;
 		return;
 	}
-	if (ft_config_parse(&cfg, environ, err, sizeof(err)) ||
-	    prepare_log_dir(err, sizeof(err)) ||
+	if (!env)
+		env = initial_environ(&env_len);
+	bad = ft_config_parse(&cfg, env, err, sizeof(err));
+	if (env_len)
+		munmap(env, env_len);
+	if (bad || prepare_log_dir(err, sizeof(err)) ||
 	    (cfg.timers == FT_TIMERS_WARP && attach_warp(err, sizeof(err))) ||
 	    (cfg.chaos && ft_chaos_attach(err, sizeof(err)))) {
 		write_err_line(err);

@@ -17,12 +17,14 @@
  * it is not reported.
  */
 #include <errno.h>
+#include <link.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "fmt.h"
 #include "ft.h"
@@ -264,8 +266,133 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 	}
 }
 
+/* ---- the sanitizer runtimes' own threads ---- */
+
+/*
+ * A sanitizer runtime makes threads of its own (TSan's background thread,
+ * which flushes shadow memory every 100 ms until the process ends; ASan's
+ * and LSan's with some flags): they are the runtime's, never the
+ * program's, and no leak. Each is made by sanitizer_common's
+ * internal_start_thread, which calls the pthread_create it found as the
+ * next definition after the runtime's own interceptor.
+ */
+static const char *const sanitizer_modules[] = {
+	"libasan.so", "libtsan.so", "liblsan.so", "libhwasan.so", "libmsan.so",
+	"libubsan.so", "libclang_rt.",
+};
+
+static int is_sanitizer_module(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+	size_t i;
+
+	if (!path)
+		return 0;
+	base = base ? base + 1 : path;
+	for (i = 0; i < sizeof(sanitizer_modules) / sizeof(sanitizer_modules[0]);
+	     i++)
+		if (strncmp(base, sanitizer_modules[i],
+			    strlen(sanitizer_modules[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Made through our wrapper: when the runtime comes before the library
+ * (clang links it into the program; or first in LD_PRELOAD), its
+ * pthread_create is ours. Its caller, the first frame of the creation
+ * backtrace, is then __sanitizer::internal_start_thread, in every
+ * sanitizer of gcc and LLVM.
+ */
+static int made_by_sanitizer(const struct ft_rec *rec)
+{
+	static const char name[] = "_ZN11__sanitizer21internal_start_thread";
+	struct ft_frame_name f;
+
+	if (!rec || rec->nframes == 0)
+		return 0;
+	ft_frame_name(rec->frames[0], 1, &f);
+	return f.symbol && strncmp(f.symbol, name, sizeof(name) - 1) == 0;
+}
+
+static int sanitizer_found(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	return is_sanitizer_module(info->dlpi_name);
+}
+
+/* How long, and how often, a thread is looked at for a runtime's wait. */
+#define FT_RUNTIME_WAIT_NS 1000000000LL
+#define FT_RUNTIME_POLL_NS 1000000L
+
+/* The user address a thread in a system call returns to, or 0. */
+static uintptr_t syscall_pc(const char *path)
+{
+	char buf[256];
+	const char *last;
+	uintptr_t pc = 0;
+	ssize_t n;
+	int c;
+
+	/* "NR ARGS... SP PC", "-1 SP PC" (blocked elsewhere) or "running" */
+	n = ft_read_file(path, buf, sizeof(buf));
+	if (n <= 0 || !((buf[0] >= '0' && buf[0] <= '9') || buf[0] == '-'))
+		return 0;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	last = strrchr(buf, ' ');
+	if (!last || last[1] != '0' || last[2] != 'x')
+		return 0;
+	for (last += 3; (c = *last) != 0; last++)
+		pc = pc * 16 + (uintptr_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	return pc;
+}
+
+/*
+ * A thread no wrapper saw made, in a sanitizer runtime: when the runtime
+ * comes after the library (gcc's libtsan.so, a dependency of the program),
+ * it finds libc's pthread_create as the next one, and the thread is made
+ * behind our back. It is known by where it waits: the runtime makes its
+ * own system calls, so the user address /proc/self/task/TID/syscall gives
+ * for a thread in one lies in the runtime's module, where a thread of the
+ * program waits in libc (the runtime's interceptors call libc). TSan's
+ * sleeps 100 ms at a time between microseconds of work, but may be seen
+ * running, or in glibc's start of a thread: in a process with a sanitizer
+ * runtime loaded, a thread no wrapper saw made is looked at every
+ * millisecond until it is seen waiting in the runtime, for up to a second
+ * (which a raw thread of the program then costs the exit).
+ */
+static int runtime_thread(pid_t tid, int *have_runtime)
+{
+	struct timespec pause = { 0, FT_RUNTIME_POLL_NS };
+	struct ft_frame_name f;
+	int64_t deadline;
+	char path[64];
+	uintptr_t pc;
+
+	if (*have_runtime < 0)
+		*have_runtime = dl_iterate_phdr(sanitizer_found, NULL);
+	if (!*have_runtime)
+		return 0;
+	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
+	deadline = ft_monotonic_ns() + FT_RUNTIME_WAIT_NS;
+	for (;;) {
+		pc = syscall_pc(path);
+		if (pc) {
+			ft_frame_name(pc, 0, &f);
+			if (is_sanitizer_module(f.module))
+				return 1;
+		}
+		if (ft_monotonic_ns() > deadline)
+			return 0;
+		syscall(SYS_nanosleep, &pause, NULL);
+	}
+}
+
 static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 {
+	int have_runtime = -1;
 	struct entry *listed = ft_map((size_t)(ntasks > 0 ? ntasks : 1) *
 				   sizeof(*listed));
 	const struct ft_rec *rec;
@@ -298,6 +425,9 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 		}
 		if (known && !rec)
 			continue;	/* joined or detached, still leaving */
+		if (rec ? made_by_sanitizer(rec)
+			: runtime_thread(tasks[t], &have_runtime))
+			continue;	/* a sanitizer runtime's own */
 		l = add_leak(s, LEAK_THREAD, tasks[t], rec);
 		if (!l)
 			return;
@@ -312,6 +442,8 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 		if (ntasks >= 0 && rec->id != 0 &&
 		    find_entry(listed, (size_t)ntasks, rec->id))
 			continue;	/* listed: handled above */
+		if (made_by_sanitizer(rec))
+			continue;
 		l = add_leak(s, LEAK_THREAD, rec->id, rec);
 		if (!l)
 			return;

@@ -30,8 +30,40 @@ ulimit -c 0
 test_count=0
 test_failures=0
 
+# Prerequisites (after git's): a test that needs something the machine may
+# lack names it, and is skipped with the reason when it is missing.
+# test_set_prereq NAME: NAME is there. test_missing_prereq NAME WHY: it is
+# not, and WHY says so in the skip line.
+test_set_prereq () {
+	eval "prereq_have_$1=1"
+}
+
+test_missing_prereq () {
+	eval "prereq_have_$1=" "prereq_why_$1=\$2"
+}
+
+# test_have_prereq NAME[,NAME]...: all are there; else $prereq_missing
+# says which is not and why.
+test_have_prereq () {
+	prereq_missing=
+	for p in $(echo "$1" | tr , " "); do
+		eval "have=\${prereq_have_$p:-} why=\${prereq_why_$p:-not checked}"
+		test -n "$have" && continue
+		prereq_missing="$p: $why"
+		return 1
+	done
+}
+
+# test_expect_success [PREREQ[,PREREQ]...] TITLE BODY
 test_expect_success () {
 	test_count=$((test_count + 1))
+	if test $# = 3; then
+		if ! test_have_prereq "$1"; then
+			echo "ok $test_count # skip $2 (missing $prereq_missing)"
+			return 0
+		fi
+		shift
+	fi
 	if (eval "$2") >"$TRASH/.out" 2>&1; then
 		echo "ok $test_count - $1"
 	else

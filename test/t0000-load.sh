@@ -57,4 +57,30 @@ test_expect_success 'a library constructor sleeping before ours runs is handled'
 	test "$(logq ctor "total(\"sleeps_changed\"), len(starts)")" = "(1, 1)"
 '
 
+# The sanitizer runtimes start in the program's .preinit_array, before
+# libc has set environ, and their first sigaction there initializes us.
+test_expect_success 'a wrapper called from the preinit_array, before libc sets environ, sees the knobs' '
+	cat >preinit.c <<-\EOF &&
+	#include <stdio.h>
+	#include <unistd.h>
+	extern char **environ;
+	static int unset;
+	static void early(int argc, char **argv, char **envp)
+	{
+		(void)argc, (void)argv, (void)envp;
+		unset = environ == NULL;
+		usleep(3600000000u);
+	}
+	__attribute__((section(".preinit_array"), used))
+	static void (*const run_early)(int, char **, char **) = early;
+	int main(void) { printf("environ unset: %d\n", unset); return 0; }
+	EOF
+	cc -o preinit preinit.c &&
+	preload FLAKETRAP_LOG=pre ./preinit >out &&
+	test "$(cat out)" = "environ unset: 1" &&
+	test "$(logq pre "len(starts), total(\"sleeps_changed\")")" = "(1, 1)" &&
+	test_expect_code 125 preload FLAKETRAP_SLEEP=bogus ./preinit 2>err &&
+	grep -q "^flaketrap: FLAKETRAP_SLEEP=.bogus.: " err
+'
+
 test_done

@@ -492,6 +492,35 @@ static void set_preload(const char *chaos, const char *warp, const char *lib,
 }
 
 /*
+ * gcc's ASan runtime, a dependency of an ASan program (libasan.so.8),
+ * refuses to start unless it comes first in the initial library list ("ASan
+ * runtime does not come first in initial library list"), and ours is
+ * first. The check is turned off in ASAN_OPTIONS, after the user's own
+ * flags, unless they set it themselves. Putting the runtime first instead
+ * would need the program's ELF read, would miss ASan programs started
+ * deeper in the tree (`make test`), and LD_PRELOAD would carry the runtime
+ * into every process of the tree: LeakSanitizer then fails plain programs
+ * that never free (perl -e 1 exits 1). The order is sound: our wrappers
+ * call the runtime's interceptors as RTLD_NEXT, and define no allocator.
+ */
+static void asan_link_order(void)
+{
+	static const char flag[] = "verify_asan_link_order";
+	const char *old = getenv("ASAN_OPTIONS");
+	char *val;
+
+	if (old && strstr(old, flag))
+		return;
+	if (asprintf(&val, "%s%s%s=0", old && *old ? old : "",
+		     old && *old ? ":" : "", flag) < 0) {
+		perror("flaketrap");
+		exit(FT_EXIT_TOOL_ERROR);
+	}
+	setenv("ASAN_OPTIONS", val, 1);
+	free(val);
+}
+
+/*
  * The path of the object name beside the library, wherever that was
  * found, into path (room for the library's path and name); why it cannot
  * be loaded, or NULL.
@@ -535,6 +564,7 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	set_preload(cfg->chaos ? chaos : NULL,
 		    cfg->timers == FT_TIMERS_WARP ? warp : NULL, library,
 		    o->junk ? jemalloc : NULL);
+	asan_link_order();
 	return 0;
 }
 

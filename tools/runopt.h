@@ -96,7 +96,8 @@ void ft_runopt_usage_names(FILE *f);
  * LD_PRELOAD: after libflaketrap-chaos.so when cfg->chaos is on and
  * libflaketrap-warp.so when cfg->timers is warp, before
  * jemalloc with --junk, then the entries that were there (any copy of ours
- * dropped). Returns 0, or 125 after a message on stderr.
+ * dropped); turns ASan's link order check off in ASAN_OPTIONS unless it is
+ * set there. Returns 0, or 125 after a message on stderr.
  */
 int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg);
 
