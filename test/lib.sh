@@ -73,12 +73,6 @@ test_expect_success () {
 	fi
 }
 
-# test_skip DESCRIPTION REASON: a test this machine cannot run, said so.
-test_skip () {
-	test_count=$((test_count + 1))
-	echo "ok $test_count - $1 # skip $2"
-}
-
 # test_expect_code CODE CMD...: CMD exits with exactly CODE.
 test_expect_code () {
 	want=$1

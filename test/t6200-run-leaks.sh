@@ -237,7 +237,12 @@ test_expect_success 'a log directory others may write to without the sticky bit:
 '
 
 if [ "$(id -u)" = 0 ]; then
-test_expect_success 'a log directory of another user: refused, 125' '
+	test_set_prereq ROOT
+else
+	test_missing_prereq ROOT "only root can give a directory to another user"
+fi
+
+test_expect_success ROOT 'a log directory of another user: refused, 125' '
 	mkdir theirs && chown nobody theirs && chmod 755 theirs &&
 	test_expect_code 125 $GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/theirs" /bin/true 2>err &&
 	grep -q "^flaketrap: FLAKETRAP_LOG=.*theirs.*: a directory of another user: " err &&
@@ -245,10 +250,6 @@ test_expect_success 'a log directory of another user: refused, 125' '
 	grep -q "^flaketrap: --log=theirs: a directory of another user: " err &&
 	test -z "$(ls theirs)"
 '
-else
-	test_skip 'a log directory of another user: refused, 125' \
-		'only root can give a directory to another user'
-fi
 
 test_expect_success 'logs are private: directories 0700, files 0600, unless the directory says otherwise' '
 	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/priv/deeper" /bin/true &&
