@@ -210,10 +210,16 @@ test_expect_success 'a file size limit: the program as without us, the loss mark
 	grep -q ": 0 passed, 2 failed" out
 '
 
-test_expect_success 'a FIFO or another user'"'"'s file planted at the log path: never blocks, never written' '
+test_expect_success 'a FIFO, a symbolic link or another user'"'"'s file planted at the log path: never blocks, never written' '
 	mkdir planted && chmod 1777 planted &&
 	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/planted" sh -c "mkfifo \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && exec /bin/true" 2>err &&
 	grep -q "^flaketrap: cannot write the log $PWD/planted/true\.[0-9]*\.jsonl: No such device or address; records of this process are lost$" err &&
+	rm -f planted/true.* &&
+	# A symbolic link to a file of the victim'"'"'s: never followed.
+	echo precious >victim &&
+	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/planted" sh -c "ln -s \"$PWD/victim\" \"\$FLAKETRAP_LOG/true.\$\$.jsonl\" && exec /bin/true" 2>err &&
+	grep -q "^flaketrap: cannot write the log $PWD/planted/true\.[0-9]*\.jsonl: Too many levels of symbolic links; records of this process are lost$" err &&
+	test "$(cat victim)" = precious &&
 	rm -f planted/true.* &&
 	# Another user'"'"'s file: only root can make one here.
 	if [ "$(id -u)" = 0 ]; then
