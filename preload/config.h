@@ -100,6 +100,9 @@ struct ft_config {
 	char log_dir[FT_PATH_MAX];	/* empty: no log */
 	unsigned log_file_mode;		/* 0600, and the read bits the
 					 * directory gives group and others */
+	/* Another user's directory this process cannot write to (a child
+	 * started with subprocess's user=): records lost quietly. */
+	int log_unreachable;
 	unsigned leaks;			/* FT_LEAK_* bits */
 	unsigned backtrace;		/* frames, 0 .. FT_BACKTRACE_MAX */
 	int crash;

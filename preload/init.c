@@ -204,6 +204,8 @@ static int shared_log_dir(const struct stat *st, char *err, size_t errlen)
 		why = "writable by group or others without the sticky bit";
 	else if (st->st_uid != geteuid() && access(cfg.log_dir, W_OK) == 0)
 		why = "a directory of another user";
+	else if (st->st_uid != geteuid())
+		cfg.log_unreachable = 1;
 	if (!why) {
 		cfg.log_file_mode = 0600 | (st->st_mode & 0044);
 		return 0;
@@ -217,6 +219,27 @@ static int shared_log_dir(const struct stat *st, char *err, size_t errlen)
 		       " would take for this program's; give a directory of"
 		       " your own");
 	return -1;
+}
+
+/*
+ * Whether the log directory, out of this process's reach, lies behind a
+ * directory of another user: the nearest one that stat can see. A private
+ * (0700) directory of the user who started the run hides the log from a
+ * process that runs as another user, as it should.
+ */
+static int behind_other_user(void)
+{
+	char path[FT_PATH_MAX], *slash;
+	struct stat st;
+
+	strcpy(path, cfg.log_dir);
+	while (stat(path, &st) != 0) {
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			return 0;
+		*slash = '\0';
+	}
+	return st.st_uid != geteuid();
 }
 
 /* Make FLAKETRAP_LOG absolute (a test may chdir) and make sure it exists. */
@@ -263,6 +286,10 @@ static int prepare_log_dir(char *err, size_t errlen)
 	if (mkdir(cfg.log_dir, 0700) == 0)
 		return 0;
 	e = errno;
+	if ((e == EACCES || e == EPERM) && behind_other_user()) {
+		cfg.log_unreachable = 1;
+		return 0;
+	}
 	/* EEXIST for a file too: its logs would be lost without a word. */
 	if (e == EEXIST) {
 		if (stat(cfg.log_dir, &st) != 0)

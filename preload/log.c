@@ -253,15 +253,16 @@ static void tell_loss(int err, const char *refused)
 
 	if (atomic_exchange(&loss_told, 1))
 		return;
-	mark_loss();
 	/*
 	 * A process that runs as another user than the directory's owner
 	 * (a child started with subprocess's user=, a daemon that dropped
 	 * root) cannot write there by design; its stderr is the program's
 	 * own, which a test may compare: its records are lost quietly.
 	 */
-	if (stat(ft_cfg()->log_dir, &dir) == 0 && dir.st_uid != geteuid())
+	if (ft_cfg()->log_unreachable ||
+	    (stat(ft_cfg()->log_dir, &dir) == 0 && dir.st_uid != geteuid()))
 		return;
+	mark_loss();
 	ft_buf_init(&b, text, sizeof(text));
 	ft_buf_str(&b, "flaketrap: cannot write the log ");
 	ft_buf_str(&b, log_path);

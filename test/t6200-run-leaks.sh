@@ -257,6 +257,17 @@ test_expect_success ROOT 'a log directory of another user: refused, 125' '
 	test -z "$(ls theirs)"
 '
 
+# subprocess's user=, a daemon that drops root: the run's private log
+# directory is out of such a process's reach, by design.
+test_expect_success ROOT 'a process of another user, the log out of its reach: goes on, quiet' '
+	mkdir -p private/made && chmod 700 private &&
+	for dir in "$PWD/private" "$PWD/private/made" "$PWD/private/new"; do
+		$GUARD setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$dir" "$FIXTURES/leaky" child-running >out 2>err &&
+		test ! -s err || { cat err; return 1; }
+	done
+'
+
 test_expect_success 'logs are private: directories 0700, files 0600, unless the directory says otherwise' '
 	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG="$PWD/priv/deeper" /bin/true &&
 	test "$(stat -c %a priv priv/deeper)" = "700
