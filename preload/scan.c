@@ -390,6 +390,37 @@ static int runtime_thread(pid_t tid, int *have_runtime)
 	}
 }
 
+/*
+ * io_uring's workers (iou-wrk-*, iou-sqp-*) are listed in /proc/self/task
+ * but are kernel threads: they run no user code, answer no signal (a
+ * stack request would wait for FLAKETRAP_STACK_TIMEOUT) and end with the
+ * ring. The kernel marks them PF_IO_WORKER in the flags of their stat
+ * (field 9). No leak.
+ */
+#define FT_PF_IO_WORKER 0x10
+
+static int kernel_worker(pid_t tid)
+{
+	char path[64], buf[1024];
+	const char *p;
+	long flags;
+	int field;
+
+	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/stat");
+	if (ft_read_file(path, buf, sizeof(buf)) <= 0 ||
+	    !(p = strrchr(buf, ')')))
+		return 0;
+	/* Past the state letter (field 3) to field 9, flags. */
+	for (p += 3, field = 4; field < 9; field++) {
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	flags = ft_parse_long(&p);
+	return flags > 0 && (flags & FT_PF_IO_WORKER);
+}
+
 static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 {
 	int have_runtime = -1;
@@ -425,6 +456,8 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 		}
 		if (known && !rec)
 			continue;	/* joined or detached, still leaving */
+		if (!rec && kernel_worker(tasks[t]))
+			continue;	/* io_uring's, the kernel's own */
 		if (rec ? made_by_sanitizer(rec)
 			: runtime_thread(tasks[t], &have_runtime))
 			continue;	/* a sanitizer runtime's own */

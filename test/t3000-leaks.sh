@@ -194,6 +194,23 @@ test_expect_success 'every descriptor taken: the program unchanged, the report r
 	test "$(grep -c "^flaketrap: cannot write the log .*/leaky\.[0-9]*\.jsonl: Too many open files; records of this process are lost$" err)" = 1
 '
 
+"$HELPERS/uring" >uring.out 2>&1
+case $? in
+0) test_set_prereq IO_URING ;;
+*) test_missing_prereq IO_URING "$(head -n 1 uring.out)" ;;
+esac
+
+# A stack request to them would wait out FLAKETRAP_STACK_TIMEOUT (300 s
+# here: the hang guard would end the test first).
+test_expect_success IO_URING 'io_uring'"'"'s kernel workers are no leak, and no stack is asked of them' '
+	test "$(cat uring.out)" = "workers 2" &&
+	preload "$HELPERS/uring" >out 2>err &&
+	test "$(cat out)" = "workers 2" && test ! -s err &&
+	preload FLAKETRAP_LOG=uring FLAKETRAP_STACK_TIMEOUT=300s "$HELPERS/uring" >out 2>err &&
+	test "$(cat out)" = "workers 2" &&
+	q uring "of(\"leaked_thread\") == [] and main_exit[\"leaks\"] == {\"children\": 0, \"threads\": 0}"
+'
+
 test_expect_success 'nothing left behind: nothing on stderr' '
 	preload "$LEAKY" clean >out 2>err &&
 	test "$(cat out)" = "nothing left behind" && test ! -s err
