@@ -239,4 +239,14 @@ test_expect_success 'usage: --help, no log given, a bad option' '
 	"$FLAKETRAP" --help | grep -q "^  report "
 '
 
+test_expect_success 'our own frames stay in the log, out of what report prints' '
+	preload FLAKETRAP_LOG=ownframes "$FIXTURES/leaky" thread-running &&
+	"$PYTHON" "$TEST_DIRECTORY/logq.py" ownframes "any(\"libflaketrap\" in fr.get(\"module\", \"\") for r in recs for fr in r.get(\"backtrace\", []))" >inlog &&
+	test "$(cat inlog)" = True &&
+	"$FLAKETRAP" report ownframes >out &&
+	grep -q "created at:" out &&
+	! grep -q "libflaketrap\|main_trampoline" out &&
+	grep -q "^    #0 " out
+'
+
 test_done

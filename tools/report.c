@@ -430,6 +430,25 @@ static void put_frame_line(FILE *f, const struct ft_json *frame, size_t i,
 	fputc('\n', f);
 }
 
+/*
+ * A frame of flaketrap's own libraries (libflaketrap*.so: the trampoline
+ * under main, a thread's start, a wrapper), kept in the log for us and
+ * left out of what report prints, as the sanitizers hide their
+ * interceptors: between the program's frames and libc's they say nothing
+ * to the person fixing the test.
+ */
+static int own_frame(const struct ft_json *frame)
+{
+	const char *module = get_str(frame, "module");
+	const char *base;
+
+	if (!module)
+		return 0;
+	base = strrchr(module, '/');
+	base = base ? base + 1 : module;
+	return !strncmp(base, "libflaketrap", 12);
+}
+
 void ft_report_frames(FILE *f, const struct ft_json *frames,
 		      struct ft_symbolizer *s, const char *indent)
 {
@@ -437,7 +456,8 @@ void ft_report_frames(FILE *f, const struct ft_json *frames,
 	size_t i = 0;
 
 	for (fr = frames->first; fr; fr = fr->next)
-		put_frame_line(f, fr, i++, s, indent);
+		if (!own_frame(fr))
+			put_frame_line(f, fr, i++, s, indent);
 }
 
 /* A routine's name: its symbol, else from debug information, else ip. */
