@@ -443,18 +443,10 @@ static char **initial_environ(size_t *len)
 	const char *p, *s, *start, *end;
 	char buf[1024], **env;
 	size_t n = 0, i = 0;
-	int field;
 
 	if (ft_read_file("/proc/self/stat", buf, sizeof(buf)) <= 0 ||
-	    !(s = strrchr(buf, ')')))
+	    !(s = ft_stat_field(buf, 50)))	/* env_start, env_end */
 		return NULL;
-	/* Past the state letter (field 3) to field 50, env_start. */
-	for (s += 3, field = 4; field < 50; field++) {
-		while (*s == ' ')
-			s++;
-		while (*s && *s != ' ')
-			s++;
-	}
 	start = (const char *)ft_parse_long(&s);
 	end = (const char *)ft_parse_long(&s);
 	if (!start || end <= start)

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -53,6 +54,27 @@ ssize_t ft_read_file(const char *path, char *buf, size_t len)
 	close(fd);
 	buf[got] = '\0';
 	return got;
+}
+
+const char *ft_stat_field(const char *stat, int n)
+{
+	const char *p = strrchr(stat, ')');
+	int field;
+
+	if (!p || n < 3)
+		return NULL;
+	p++;
+	for (field = 3; field <= n; field++) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return NULL;
+		if (field == n)
+			return p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return NULL;
 }
 
 long ft_parse_long(const char **s)

@@ -12,6 +12,12 @@ void *ft_map(size_t len);
 void ft_proc_path(char *out, size_t len, const char *a, long n, const char *b);
 /* The start of a small file, NUL-terminated; its length or -1. */
 ssize_t ft_read_file(const char *path, char *buf, size_t len);
+/*
+ * Field n (1-based, as proc(5) numbers them; 3 or more) of the text of a
+ * /proc/.../stat file, past the command name, which may hold spaces and
+ * parentheses; NULL when the text has no such field.
+ */
+const char *ft_stat_field(const char *stat, int n);
 /* A decimal number at *s after spaces; *s moves past it. */
 long ft_parse_long(const char **s);
 int64_t ft_monotonic_ns(void);

@@ -193,11 +193,10 @@ static char child_state(pid_t pid, pid_t parent)
 	if (ft_read_file(path, buf, sizeof(buf)) <= 0)
 		return errno == EMFILE || errno == ENFILE ? child_state_blind(pid)
 							   : 0;
-	s = strrchr(buf, ')');
-	if (!s || s[1] != ' ' || !s[2])
+	if (!(s = ft_stat_field(buf, 3)))
 		return 0;
-	state = s[2];
-	s += 3;
+	state = *s;
+	s++;
 	ppid = ft_parse_long(&s);
 	return ppid == parent ? state : 0;
 }
@@ -404,19 +403,11 @@ static int kernel_worker(pid_t tid)
 	char path[64], buf[1024];
 	const char *p;
 	long flags;
-	int field;
 
 	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/stat");
 	if (ft_read_file(path, buf, sizeof(buf)) <= 0 ||
-	    !(p = strrchr(buf, ')')))
+	    !(p = ft_stat_field(buf, 9)))
 		return 0;
-	/* Past the state letter (field 3) to field 9, flags. */
-	for (p += 3, field = 4; field < 9; field++) {
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
-	}
 	flags = ft_parse_long(&p);
 	return flags > 0 && (flags & FT_PF_IO_WORKER);
 }
