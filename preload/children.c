@@ -44,10 +44,15 @@ static void child_made(struct ft_rec *rec, pid_t pid)
  * none can be running; the sigaction and signal wrappers load it before
  * the program's first handler goes in.
  */
+int ft_fork_backtraces(void)
+{
+	return ft_active() && ft_own_process() &&
+	       (ft_cfg()->leaks & FT_LEAK_CHILDREN) && ft_cfg()->backtrace > 0;
+}
+
 static void unwind_for_fork(void)
 {
-	if (!ft_unwind_loaded() && ft_active() && ft_own_process() &&
-	    (ft_cfg()->leaks & FT_LEAK_CHILDREN) && ft_cfg()->backtrace > 0 &&
+	if (!ft_unwind_loaded() && ft_fork_backtraces() &&
 	    !ft_signal_program_handlers())
 		ft_unwind_load();
 }

@@ -164,8 +164,8 @@ void ft_exit_register(void);
 void ft_signal_init(void);
 /* Whether sig's real handler is ours, behind the program's SIG_DFL. */
 int ft_signal_managed(int sig);
-/* Whether a handler other than ours is installed on any signal, asked of
- * the kernel: async-signal-safe. */
+/* Whether a handler other than ours is, or may be, installed on any
+ * signal (asked of the kernel until one is seen): async-signal-safe. */
 int ft_signal_program_handlers(void);
 
 /* A record: begin it in mem (FT_SCRATCH_SIZE bytes), add keys, end it
@@ -187,6 +187,9 @@ void ft_stderr_note(void);
 /* To stderr, unless fd 2 is no longer the file it was at start;
  * async-signal-safe. */
 void ft_stderr_write(const char *p, size_t len);
+
+/* children.c: fork and vfork take a creation backtrace in this process. */
+int ft_fork_backtraces(void);
 
 /* backtrace.c */
 void ft_unwind_load(void);

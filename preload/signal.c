@@ -221,25 +221,34 @@ void ft_signal_init(void)
  * by a path we do not wrap are asked of the kernel:
  * ft_signal_program_handlers).
  */
+/* Once a handler of the program is seen, one may always be running:
+ * fork asks the kernel no more. */
+static atomic_int program_handler_seen;
+
 static void before_program_handler(sighandler_t handler)
 {
-	if (handler != SIG_DFL && handler != SIG_IGN && handler != SIG_ERR &&
-	    !ft_unwind_loaded() && ft_active() &&
-	    (ft_cfg()->leaks & FT_LEAK_CHILDREN))
+	if (handler == SIG_DFL || handler == SIG_IGN || handler == SIG_ERR)
+		return;
+	atomic_store(&program_handler_seen, 1);
+	if (!ft_unwind_loaded() && ft_fork_backtraces())
 		ft_unwind_load();
 }
 
 int ft_signal_program_handlers(void)
 {
 	struct sigaction cur;
-	int sig, saved = errno, found = 0;
+	int sig, saved = errno, found;
 
+	if (atomic_load(&program_handler_seen))
+		return 1;
 	/* glibc refuses its own two signals (EINVAL): they never fork. */
-	for (sig = 1; sig < NSIG && !found; sig++)
+	for (sig = 1, found = 0; sig < NSIG && !found; sig++)
 		found = ft_real.sigaction(sig, NULL, &cur) == 0 &&
 			cur.sa_handler != SIG_DFL &&
 			cur.sa_handler != SIG_IGN &&
 			cur.sa_sigaction != on_fatal_signal;
+	if (found)
+		atomic_store(&program_handler_seen, 1);
 	errno = saved;
 	return found;
 }
