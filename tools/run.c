@@ -31,7 +31,6 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 /* CMD passed but leaked, with --fail-on-leak (regrtest's "env changed"). */
-#define EXIT_LEAKED FT_EXIT_LEAKED
 
 static const char *progname = "flaketrap";
 
@@ -349,14 +348,8 @@ int ft_cmd_run(int argc, char **argv)
 	if (ran && !logs_read && (r = ft_runopt_unloaded(&o, run_name,
 							 argv[optind])))
 		return r;
-	if (o.fail_on_leak && status == 0 && leaked)
-		return EXIT_LEAKED;
-	/* What was not written cannot be said clean. */
-	if (o.fail_on_leak && status == 0 && lost) {
-		fprintf(stderr, "%s: records of %zu process%s were lost:"
-				" --fail-on-leak cannot pass this run\n",
-			progname, lost, lost == 1 ? "" : "es");
-		return EXIT_TOOL_ERROR;
-	}
+	if (o.fail_on_leak)
+		return ft_fail_on_leak_status(stderr, progname, status, leaked,
+					      lost);
 	return status;
 }

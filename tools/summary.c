@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "leftovers.h"
 #include "report.h"
 #include "summary.h"
@@ -92,4 +93,20 @@ int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 	ft_report_free(r);
 	ft_leftovers_free(lv, n);
 	return leaked;
+}
+
+int ft_fail_on_leak_status(FILE *f, const char *prefix, int status,
+			   int leaked, size_t lost)
+{
+	if (status != 0)
+		return status;
+	if (leaked)
+		return FT_EXIT_LEAKED;
+	if (lost) {
+		fprintf(f, "%s: records of %zu process%s were lost:"
+			   " --fail-on-leak cannot pass this run\n",
+			prefix, lost, lost == 1 ? "" : "es");
+		return FT_EXIT_TOOL_ERROR;
+	}
+	return 0;
 }

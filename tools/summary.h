@@ -28,4 +28,13 @@ int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 		 long long grace_ms, const char *grace_text,
 		 struct ft_summary *s);
 
+/*
+ * The status of a run under --fail-on-leak: CMD's own when it failed, 3
+ * (FT_EXIT_LEAKED) when it leaked, 125 when records of lost processes
+ * were not written (what was not written cannot be said clean: said on
+ * f after prefix), else 0.
+ */
+int ft_fail_on_leak_status(FILE *f, const char *prefix, int status,
+			   int leaked, size_t lost);
+
 #endif

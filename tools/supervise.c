@@ -313,15 +313,9 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	lost = logs.lost;
 	ft_logs_free(&logs);
 	free(base);
-	if (spec->opt->fail_on_leak && r.status == 0 && r.leaked)
-		r.status = 3;
-	/* What was not written cannot be said clean. */
-	if (spec->opt->fail_on_leak && r.status == 0 && lost) {
-		fprintf(stderr, "flaketrap: records of %zu process%s were"
-				" lost: --fail-on-leak cannot pass this run\n",
-			lost, lost == 1 ? "" : "es");
-		r.status = FT_EXIT_TOOL_ERROR;
-	}
+	if (spec->opt->fail_on_leak)
+		r.status = ft_fail_on_leak_status(stderr, "flaketrap",
+						  r.status, r.leaked, lost);
 	n = write(out, &r, sizeof(r));
 	(void)n;
 	fflush(NULL);
