@@ -34,6 +34,7 @@ has its own, smaller count of runs (--heavy-reps, default 3).
 import argparse
 import glob
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -73,9 +74,18 @@ def base_env():
             if k != "LD_PRELOAD" and not k.startswith("FLAKETRAP_")}
 
 
+# Minor page faults of the last run_ns (its process and the children it
+# waited for, start-up included): a fork's cost on a VM is mostly these.
+last_faults = 0
+
+
 def run_ns(argv, env):
+    global last_faults
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
     p = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
+    last_faults = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt \
+        - before
     if p.returncode != 0 or not p.stdout.strip().isdigit():
         sys.stderr.write("bench: %s failed (status %d)\n%s%s" %
                          (" ".join(argv), p.returncode, p.stdout, p.stderr))
@@ -87,7 +97,7 @@ class Bench:
     """One row: a program run plainly and under the library."""
 
     def __init__(self, name, plain, with_lib, target=None, absolute=None,
-                 per=None, logdir=False):
+                 per=None, logdir=False, faults=False):
         self.name = name
         self.plain = plain          # () -> argv, env
         self.with_lib = with_lib    # (logdir or None) -> argv, env
@@ -96,6 +106,7 @@ class Bench:
         self.per = per              # (count, unit) for the per-item cost
         self.logdir = logdir
         self.samples = ([], [])
+        self.faults = ([], []) if faults else None
         self.note = ""
 
     def noisy(self, side):
@@ -119,12 +130,11 @@ class Bench:
         for i in range(reps):
             # Alternate who goes first: a drift in the machine's load
             # then weighs on both sides alike.
-            if i % 2 == 0:
-                self.samples[0].append(run_ns(*self.plain()))
-                self.samples[1].append(self.measure_with())
-            else:
-                self.samples[1].append(self.measure_with())
-                self.samples[0].append(run_ns(*self.plain()))
+            for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+                self.samples[side].append(
+                    self.measure_with() if side else run_ns(*self.plain()))
+                if self.faults:
+                    self.faults[side].append(last_faults)
 
 
 def log_note(d):
@@ -373,10 +383,10 @@ def main():
         sleep_row("select", SELECT_SLEEPS),
         Bench("pthread_create+join x%d" % THREADS,
               *direct([prog("threads"), str(THREADS)]),
-              target=1.15, per=(THREADS, "thread")),
+              target=1.05, per=(THREADS, "thread"), faults=True),
         Bench("fork+waitpid x%d" % FORKS,
               *direct([prog("forks"), str(FORKS)]),
-              target=1.05, per=(FORKS, "fork")),
+              target=1.10, per=(FORKS, "fork"), faults=True),
         Bench(exit_name + ", log", *spawned(exit_argv, logged=True),
               absolute=50e6, logdir=True),
         Bench(exit_name + ", stderr", *spawned(exit_argv), absolute=50e6),
@@ -447,6 +457,13 @@ def main():
             noisy = True
         print(row % (b.name, fmt_time(plain), fmt_time(with_lib), measure,
                      by_min, target, result))
+        if b.faults:
+            count, unit = b.per
+            per_unit = [statistics.median(side) / count for side in b.faults]
+            print(row % ("  page faults per " + unit,
+                         "%.1f" % per_unit[0], "%.1f" % per_unit[1],
+                         "%+.1f" % (per_unit[1] - per_unit[0]), "-", "-",
+                         "info"))
         if b.per:
             count, unit = b.per
             notes.append("%s: %.1f us per %s plainly, %+.1f us with the "
