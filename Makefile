@@ -53,7 +53,7 @@ else ifneq ($(SANITIZE_PRELOAD),)
 $(error SANITIZE_PRELOAD must be undefined or address)
 endif
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
-LIB_LDFLAGS := -shared -Wl,-soname,libflaketrap.so \
+LIB_LDFLAGS := -shared -Wl,-soname,libflaketrap.so -Wl,-z,now \
 	-Wl,--version-script=preload/exports.map -Wl,-z,defs $(LDFLAGS)
 LIB_LIBS := -ldl -pthread
 

@@ -120,7 +120,7 @@ void ft_unwind_load(void)
 	 * for the process's life), which is signal-safe: not here, where the
 	 * program would hold those two descriptors from its start.
 	 */
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 int ft_unwind_loaded(void)
@@ -170,7 +170,7 @@ __attribute__((noinline)) int ft_backtrace(uintptr_t *ips, int max, int skip)
 		got = ft_backtrace_safe(stepped, want + 1);
 		for (k = skip + 2; k < got && n < max; k++)
 			ips[n++] = stepped[k];
-		errno = saved;
+		ft_errno_keep(saved);
 		return n;
 	}
 	if (want > (int)(sizeof(raw) / sizeof(raw[0])))
@@ -179,7 +179,7 @@ __attribute__((noinline)) int ft_backtrace(uintptr_t *ips, int max, int skip)
 	got = unw.backtrace(raw, want);
 	for (k = skip + 1; k < got && n < max; k++)
 		ips[n++] = (uintptr_t)raw[k];
-	errno = saved;
+	ft_errno_keep(saved);
 	return n;
 }
 
@@ -202,7 +202,7 @@ int ft_backtrace_signal(void *ucontext, uintptr_t *ips, int max)
 		n = 1;
 	}
 #endif
-	errno = saved;
+	ft_errno_keep(saved);
 	return n;
 }
 
@@ -286,7 +286,7 @@ int ft_backtrace_crash(void *ucontext, uintptr_t *ips, int max)
 			;
 	}
 	n = (int)(got / sizeof(ips[0]));
-	errno = saved;
+	ft_errno_keep(saved);
 	return n ? n : ft_backtrace_signal(ucontext, ips, max);
 }
 
@@ -306,7 +306,7 @@ __attribute__((noinline)) int ft_backtrace_safe(uintptr_t *ips, int max)
 	if (max > 0 && unwind_ready() && unw.getcontext &&
 	    unw.getcontext(&ctx) == 0 && unw.init_local2(&cur, &ctx, 0) == 0)
 		n = collect(&cur, ips, max);
-	errno = saved;
+	ft_errno_keep(saved);
 	return n;
 }
 
@@ -687,7 +687,7 @@ void ft_frame_name(uintptr_t ip, int is_return, struct ft_frame_name *out)
 		out->symbol = info.dli_sname;
 		out->offset = ip - map->l_addr;
 	}
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 /* "module+0x1234": the module's file name and the offset of ip in it. */

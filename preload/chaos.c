@@ -545,7 +545,7 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 		      spared ? "patterns" : cut ? "budget" : NULL);
 out:
 	me.busy = 0;
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 /* ,"chaos":{...} inside the exit record's counters. async-signal-safe */

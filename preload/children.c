@@ -60,17 +60,22 @@ static void unwind_for_fork(void)
 FT_EXPORT pid_t fork(void)
 {
 	struct ft_rec *rec;
+	uint64_t ordinal = 0;
 	pid_t pid;
 	int saved;
 
 	unwind_for_fork();
 	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_FORK, 1);
 	ft_real_ensure();
+	if (ft_active())
+		ordinal = ft_fork_prepare();
 	pid = ft_real.fork();
+	if (pid == 0 && ft_active())
+		ft_fork_child(ordinal);
 	if (pid != 0) {
 		saved = errno;
 		child_made(rec, pid);
-		errno = saved;
+		ft_errno_keep(saved);
 	}
 	/* In the child the registry page is already zero: rec is not ours. */
 	if (pid == 0)
@@ -108,7 +113,7 @@ struct ft_vfork_start ft_vfork_prepare(void)
 	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 2);
 	s.real = ft_real.vfork;
 	s.return_slot = &vfork_return;
-	errno = saved;
+	ft_errno_keep(saved);
 	return s;
 }
 
@@ -124,7 +129,7 @@ uintptr_t ft_vfork_done(pid_t pid)
 		child_made(vfork_pending, pid);
 		vfork_pending = NULL;
 	}
-	errno = saved;
+	ft_errno_keep(saved);
 	return vfork_return;
 }
 #endif
@@ -189,7 +194,7 @@ FT_EXPORT int system(const char *command)
 	ret = ft_real.system(command);
 	saved = errno;
 	ft_reg_free(rec);
-	errno = saved;
+	ft_errno_keep(saved);
 	return ret;
 }
 
@@ -290,7 +295,7 @@ FT_EXPORT FILE *popen(const char *command, const char *type)
 		munmap(before, FT_POPEN_PIDS * sizeof(pid_t));
 	if (after)
 		munmap(after, FT_POPEN_PIDS * sizeof(pid_t));
-	errno = saved;
+	ft_errno_keep(saved);
 	return f;
 }
 
@@ -303,7 +308,7 @@ FT_EXPORT int pclose(FILE *stream)
 	saved = errno;
 	/* Reaped, or already reaped by another wait: gone either way. */
 	ft_reg_remove_popen((uint64_t)(uintptr_t)stream);
-	errno = saved;
+	ft_errno_keep(saved);
 	return ret;
 }
 
@@ -328,7 +333,7 @@ FT_EXPORT pid_t wait(int *wstatus)
 	saved = errno;
 	if (pid > 0)
 		reaped(pid, *st);
-	errno = saved;
+	ft_errno_keep(saved);
 	return pid;
 }
 
@@ -344,7 +349,7 @@ FT_EXPORT pid_t waitpid(pid_t which, int *wstatus, int options)
 	saved = errno;
 	if (pid > 0)
 		reaped(pid, *st);
-	errno = saved;
+	ft_errno_keep(saved);
 	return pid;
 }
 
@@ -360,7 +365,7 @@ FT_EXPORT pid_t wait3(int *wstatus, int options, struct rusage *usage)
 	saved = errno;
 	if (pid > 0)
 		reaped(pid, *st);
-	errno = saved;
+	ft_errno_keep(saved);
 	return pid;
 }
 
@@ -377,7 +382,7 @@ FT_EXPORT pid_t wait4(pid_t which, int *wstatus, int options,
 	saved = errno;
 	if (pid > 0)
 		reaped(pid, *st);
-	errno = saved;
+	ft_errno_keep(saved);
 	return pid;
 }
 
@@ -397,6 +402,6 @@ FT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)
 	    (in->si_code == CLD_EXITED || in->si_code == CLD_KILLED ||
 	     in->si_code == CLD_DUMPED))
 		ft_reg_remove(FT_REC_CHILD, (uint64_t)in->si_pid);
-	errno = saved;
+	ft_errno_keep(saved);
 	return ret;
 }

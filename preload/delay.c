@@ -30,13 +30,13 @@ void ft_delay(enum ft_delay_kind kind)
 	if (d->hi_ns > d->lo_ns)
 		ns += (int64_t)ft_prng_below_incl(ft_random(),
 						  (uint64_t)(d->hi_ns - d->lo_ns));
-	atomic_fetch_add_explicit(&ft_counters.delays[kind], 1,
+	atomic_fetch_add_explicit(&ft_process.counters.delays[kind], 1,
 				  memory_order_relaxed);
-	atomic_fetch_add_explicit(&ft_counters.delay_ns[kind],
+	atomic_fetch_add_explicit(&ft_process.counters.delay_ns[kind],
 				  (unsigned long long)ns, memory_order_relaxed);
 	saved = errno;
 	left = ft_ns_to_ts(ns);
 	while (syscall(SYS_nanosleep, &left, &left) == -1 && errno == EINTR)
 		;
-	errno = saved;
+	ft_errno_keep(saved);
 }

@@ -156,5 +156,5 @@ void ft_dump_stacks(void *ucontext)
 		return;
 	dump(ucontext);
 	atomic_store(&dumping, 0);
-	errno = saved;
+	ft_errno_keep(saved);
 }

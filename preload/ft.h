@@ -8,6 +8,7 @@
 #ifndef FT_H
 #define FT_H
 
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
@@ -35,11 +37,17 @@ int __libc_start_main(ft_main_fn *main, int argc, char **argv,
 		      void (*init)(void), void (*fini)(void),
 		      void (*rtld_fini)(void), void *stack_end);
 
+/* Old names of signal() that our feature macros hide; sigset is
+ * deprecated, and still used. */
+sighandler_t bsd_signal(int sig, sighandler_t handler);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 struct ft_real {
 #define FT_REAL(name, kind) __typeof__(&name) name;
 #include "real.def"
 #undef FT_REAL
 };
+#pragma GCC diagnostic pop
 
 /* The next definitions of the wrapped functions; valid once ft_ready(). */
 extern struct ft_real ft_real;
@@ -84,7 +92,41 @@ struct ft_counters {
 	atomic_ullong delays[FT_NDELAYS];	/* injected, per kind */
 	atomic_ullong delay_ns[FT_NDELAYS];	/* their drawn lengths */
 };
-extern struct ft_counters ft_counters;
+struct ft_leak_counts {
+	unsigned children;
+	unsigned threads;
+};
+
+/*
+ * What a fork child rewrites of our state (reset as it starts, set as it
+ * ends), alone on one page: each page a fork child writes is a page the
+ * kernel copies for it (some 13 us on our VM), paid by every fork of a
+ * test suite. Each part belongs to the file named.
+ */
+struct ft_process_state {
+	/* init.c: whose state this is, and its random streams */
+	pid_t owner;
+	uint64_t key;
+	atomic_uint generation;
+	atomic_ullong forks;
+	atomic_ullong threads_made;
+	struct ft_counters counters;
+	/* The forking thread's stream restarts as thread 0 when it next
+	 * draws (not in the fork: its own page is one more to copy). */
+	atomic_int fork_thread_pending;
+	/* registry.c: this process has made a record (a fork child's
+	 * registry is zeroed, and reading it maps a page) */
+	atomic_int registry_used;
+	/* log.c: the records written once per process */
+	atomic_int start_written;
+	atomic_int exit_written;
+	atomic_int loss_told;
+	/* scan.c: the exit scan */
+	atomic_int scan_done;
+	atomic_int exiting;
+	struct ft_leak_counts leak_counts;
+} __attribute__((aligned(4096)));
+extern struct ft_process_state ft_process;
 
 /* The next 64 random bits of the calling thread's seeded stream.
  * async-signal-safe */
@@ -133,6 +175,54 @@ static inline int ft_delay_on(enum ft_delay_kind kind)
 	return ft_cfg()->delay[kind].hi_ns != 0;
 }
 
+/*
+ * Put errno back as the caller saw it, storing only when it changed:
+ * errno is in the thread's own page, and a page that a parent writes
+ * between fork and its child's exit is copied (some 40 us on a VM).
+ */
+static inline void ft_errno_keep(int saved)
+{
+	if (errno != saved)
+		errno = saved;
+}
+
+/*
+ * A system call made here rather than through libc's syscall(): -errno on
+ * failure, errno untouched. For the paths every fork child takes (its
+ * start and its exit): a fork child maps no page of libc's code until it
+ * runs it, and each one it runs, or writes (errno), is one more page
+ * fault per fork. async-signal-safe
+ */
+static inline long ft_raw_syscall(long nr, long a, long b, long c, long d,
+				  long e)
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	int saved = errno;
+	long ret = syscall(nr, a, b, c, d, e);
+
+	if (ret == -1) {
+		ret = -errno;
+		ft_errno_keep(saved);
+	}
+	return ret;
+#endif
+}
+
+static inline pid_t ft_getpid(void)
+{
+	return (pid_t)ft_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0);
+}
+
 /* The seed in use (given or drawn at start). */
 uint64_t ft_seed(void);
 
@@ -140,12 +230,15 @@ uint64_t ft_seed(void);
 char **ft_argv(void);
 
 /*
- * 1 in the process our state belongs to. A fork child that no atfork handler
- * saw (_Fork, a raw fork or clone) gets its state reset here and owns it
- * from then on. 0 in a vfork child: it shares the parent's memory and must
- * not touch our state. async-signal-safe
+ * 1 in the process our state belongs to. A fork child that our fork
+ * wrapper did not see (_Fork, a raw fork or clone) gets its state reset
+ * here and owns it from then on. 0 in a vfork child: it shares the
+ * parent's memory and must not touch our state. async-signal-safe
  */
 int ft_own_process(void);
+/* The fork wrapper's: before the real fork, and in its child. */
+uint64_t ft_fork_prepare(void);	/* the fork's ordinal, for its child */
+void ft_fork_child(uint64_t ordinal);
 
 /* log.c: JSON Lines to FLAKETRAP_LOG; every function is async-signal-safe. */
 void ft_log_start(void);
@@ -164,8 +257,9 @@ void ft_exit_register(void);
 void ft_signal_init(void);
 /* Whether sig's real handler is ours, behind the program's SIG_DFL. */
 int ft_signal_managed(int sig);
-/* Whether a handler other than ours is, or may be, installed on any
- * signal (asked of the kernel until one is seen): async-signal-safe. */
+/* Whether a handler other than ours is, or may have been, installed on
+ * any signal (the kernel asked once, for those set before our
+ * constructor; the wrappers tell of later ones): async-signal-safe. */
 int ft_signal_program_handlers(void);
 
 /* A record: begin it in mem (FT_SCRATCH_SIZE bytes), add keys, end it
@@ -263,11 +357,6 @@ void ft_scan_after_fork(void);
 /* The process has begun to end (exit called, or main returned). */
 void ft_note_exiting(void);
 int ft_is_exiting(void);
-struct ft_leak_counts {
-	unsigned children;
-	unsigned threads;
-};
-extern struct ft_leak_counts ft_leak_counts;
 
 /* dump.c: stacks on request (flaketrap loop --timeout). */
 /* Whether si is a request for stacks (sigqueue with FT_DUMP_REQUEST). */

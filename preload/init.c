@@ -33,10 +33,6 @@ static char **saved_argv;
  * not shift another's.
  */
 #define FT_THREAD_SALT 0x7468726561647321ULL	/* "threads!" */
-static uint64_t process_key;
-static atomic_uint process_generation;
-static atomic_ullong forks;
-static atomic_ullong threads_made;
 
 struct ft_stream {
 	uint64_t key;
@@ -46,7 +42,7 @@ struct ft_stream {
 };
 static __thread struct ft_stream thread_stream;
 
-struct ft_counters ft_counters;
+struct ft_process_state ft_process;
 const struct ft_warp_link *ft_warp;
 
 const struct ft_config *ft_cfg(void)
@@ -70,19 +66,31 @@ static void stream_start(uint64_t ordinal)
 	thread_stream.pos = 0;
 	thread_stream.ordinal = ordinal;
 	thread_stream.generation =
-		atomic_load_explicit(&process_generation, memory_order_relaxed);
+		atomic_load_explicit(&ft_process.generation, memory_order_relaxed);
 }
 
 /* async-signal-safe */
 uint64_t ft_thread_key_of(uint64_t ordinal)
 {
-	return ft_prng_at(process_key ^ FT_THREAD_SALT, ordinal);
+	return ft_prng_at(ft_process.key ^ FT_THREAD_SALT, ordinal);
 }
 
 uint64_t ft_thread_ordinal_next(void)
 {
-	return atomic_fetch_add_explicit(&threads_made, 1,
+	return atomic_fetch_add_explicit(&ft_process.threads_made, 1,
 					 memory_order_relaxed) + 1;
+}
+
+/*
+ * A thread whose stream belongs to an older process: the thread that
+ * forked this one is thread 0, as in its fork; one we did not start takes
+ * the next ordinal. async-signal-safe
+ */
+static void stream_restart(void)
+{
+	stream_start(atomic_exchange(&ft_process.fork_thread_pending, 0)
+			     ? 0
+			     : ft_thread_ordinal_next());
 }
 
 /* async-signal-safe */
@@ -94,14 +102,14 @@ void ft_thread_stream_start(uint64_t ordinal)
 /* async-signal-safe */
 unsigned ft_process_generation(void)
 {
-	return atomic_load_explicit(&process_generation, memory_order_relaxed);
+	return atomic_load_explicit(&ft_process.generation, memory_order_relaxed);
 }
 
 /* async-signal-safe */
 uint64_t ft_thread_key(uint64_t *ordinal)
 {
 	if (thread_stream.generation != ft_process_generation())
-		stream_start(ft_thread_ordinal_next());
+		stream_restart();
 	*ordinal = thread_stream.ordinal;
 	return thread_stream.key;
 }
@@ -115,8 +123,8 @@ uint64_t ft_random(void)
 	/* A thread we did not start (or that predates this process's key)
 	 * takes the next ordinal when it first draws. */
 	if (thread_stream.generation !=
-	    atomic_load_explicit(&process_generation, memory_order_relaxed))
-		stream_start(ft_thread_ordinal_next());
+	    atomic_load_explicit(&ft_process.generation, memory_order_relaxed))
+		stream_restart();
 	return ft_prng_at(thread_stream.key, thread_stream.pos++);
 }
 
@@ -138,10 +146,10 @@ static uint64_t argv_hash(char **argv)
 /* The key of an exec'd image, set in the thread that runs main (0). */
 static void image_stream_start(void)
 {
-	process_key = ft_prng_at(cfg.seed, argv_hash(saved_argv));
-	atomic_fetch_add_explicit(&process_generation, 1,
+	ft_process.key = ft_prng_at(cfg.seed, argv_hash(saved_argv));
+	atomic_fetch_add_explicit(&ft_process.generation, 1,
 				  memory_order_relaxed);
-	atomic_store_explicit(&threads_made, 0, memory_order_relaxed);
+	atomic_store_explicit(&ft_process.threads_made, 0, memory_order_relaxed);
 	stream_start(0);
 }
 
@@ -347,26 +355,31 @@ static int attach_warp(char *err, size_t errlen)
 	return 0;
 }
 
-static void atfork_prepare(void)
-{
-	atomic_fetch_add_explicit(&forks, 1, memory_order_relaxed);
-}
-
 /*
  * The process our state belongs to, and a page the kernel zeroes in a fork
  * child (MADV_WIPEONFORK) but shares with a vfork child: together they tell
- * the three apart without any atfork handler.
+ * the three apart without any atfork handler. The page also counts the
+ * forks: fork write-protects every other page of the parent, so a count
+ * there costs the parent no page fault per fork.
  */
-static pid_t owner;
-static volatile char *fork_marker;
+struct fork_page {
+	volatile char marker;
+	atomic_ullong forks;
+};
+static struct fork_page *fork_page;
+
+static atomic_ullong *forks_counter(void)
+{
+	return fork_page ? &fork_page->forks : &ft_process.forks;
+}
 
 static void mark_process(void)
 {
 	void *page;
 
-	owner = getpid();
+	ft_process.owner = ft_getpid();
 	/* Only the log and the signal views need to tell; spare the rest. */
-	if (!fork_marker && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
+	if (!fork_page && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
 		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (page == MAP_FAILED)
@@ -375,35 +388,39 @@ static void mark_process(void)
 			munmap(page, 4096);
 			return;
 		}
-		fork_marker = page;
+		fork_page = page;
 	}
-	if (fork_marker)
-		*fork_marker = 1;
+	if (fork_page)
+		fork_page->marker = 1;
 }
 
-/* A new process: plain stores only (fork child, async-signal-safe). */
-static void reset_process(void)
+/*
+ * A new process, the ordinal-th fork of its parent (0: a child our fork
+ * wrapper did not make, whose ordinal is unknown). Plain stores only
+ * (fork child, async-signal-safe).
+ */
+static void reset_process(uint64_t ordinal)
 {
 	mark_process();
 	int i;
 
-	process_key = ft_prng_at(process_key,
-				 atomic_load_explicit(&forks,
-						      memory_order_relaxed));
-	atomic_store(&forks, 0);
-	atomic_store(&threads_made, 0);
-	atomic_fetch_add(&process_generation, 1);
+	ft_process.key = ft_prng_at(ft_process.key, ordinal);
+	atomic_store(forks_counter(), 0);
+	atomic_store(&ft_process.threads_made, 0);
+	atomic_store(&ft_process.registry_used, 0);
 	/* The forking thread is the child's first and only thread. */
-	stream_start(0);
-	atomic_store(&ft_counters.sleeps_seen, 0);
-	atomic_store(&ft_counters.sleeps_changed, 0);
-	atomic_store(&ft_counters.requested_ns, 0);
-	atomic_store(&ft_counters.slept_ns, 0);
+	atomic_store(&ft_process.fork_thread_pending, 1);
+	atomic_fetch_add(&ft_process.generation, 1);
+	atomic_store(&ft_process.counters.sleeps_seen, 0);
+	atomic_store(&ft_process.counters.sleeps_changed, 0);
+	atomic_store(&ft_process.counters.requested_ns, 0);
+	atomic_store(&ft_process.counters.slept_ns, 0);
 	for (i = 0; i < FT_NDELAYS; i++) {
-		atomic_store(&ft_counters.delays[i], 0);
-		atomic_store(&ft_counters.delay_ns[i], 0);
+		atomic_store(&ft_process.counters.delays[i], 0);
+		atomic_store(&ft_process.counters.delay_ns[i], 0);
 	}
-	if (ft_warp) {
+	/* cfg first: ft_warp's page may be one a fork child never reads. */
+	if (cfg.timers == FT_TIMERS_WARP && ft_warp) {
 		atomic_store(&ft_warp->counters->waits_warped, 0);
 		atomic_store(&ft_warp->counters->warped_ns, 0);
 	}
@@ -413,13 +430,33 @@ static void reset_process(void)
 	ft_scan_after_fork();
 }
 
+/*
+ * Called by the fork wrapper around the real fork, rather than through
+ * pthread_atfork: glibc runs atfork handlers a few frames deeper, and the
+ * stack page that touches is one more page copied in parent and child.
+ * A child made without our wrapper (_Fork, a raw clone) is told by
+ * ft_own_process. async-signal-safe
+ */
+uint64_t ft_fork_prepare(void)
+{
+	return atomic_fetch_add_explicit(forks_counter(), 1,
+					 memory_order_relaxed) + 1;
+}
+
+void ft_fork_child(uint64_t ordinal)
+{
+	/* A program's own atfork handler may have met a wrapper already. */
+	if (ft_getpid() != ft_process.owner)
+		reset_process(ordinal);
+}
+
 /* async-signal-safe */
 int ft_own_process(void)
 {
-	if (getpid() == owner)
+	if (ft_getpid() == ft_process.owner)
 		return 1;
-	if (fork_marker && *fork_marker == 0) {
-		reset_process();
+	if (fork_page && fork_page->marker == 0) {
+		reset_process(0);
 		return 1;
 	}
 	return 0;
@@ -478,7 +515,7 @@ static void initialize(void)
 	ft_real_ensure();
 	if (getauxval(AT_SECURE) || shadowed_by_other_copy()) {
 		atomic_store_explicit(&state, INERT, memory_order_release);
-		errno = saved_errno;
+		ft_errno_keep(saved_errno);
 		return;
 	}
 	if (!env)
@@ -498,11 +535,10 @@ static void initialize(void)
 	ft_sites_configure();
 	image_stream_start();
 	mark_process();
-	pthread_atfork(atfork_prepare, NULL, reset_process);
 	ft_log_after_fork();
 	ft_signal_init();
 	atomic_store_explicit(&state, ACTIVE, memory_order_release);
-	errno = saved_errno;
+	ft_errno_keep(saved_errno);
 }
 
 int ft_active(void)

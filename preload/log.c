@@ -27,17 +27,14 @@
 #define FT_STR(x) FT_STR_(x)
 
 
-static atomic_int start_written;
-static atomic_int exit_written;
-static atomic_int loss_told;
 static char log_path[FT_PATH_MAX + 64];
 
 /* async-signal-safe */
 void ft_log_after_fork(void)
 {
-	atomic_store(&start_written, 0);
-	atomic_store(&exit_written, 0);
-	atomic_store(&loss_told, 0);
+	atomic_store(&ft_process.start_written, 0);
+	atomic_store(&ft_process.exit_written, 0);
+	atomic_store(&ft_process.loss_told, 0);
 }
 
 static int logging(void)
@@ -183,7 +180,7 @@ void ft_stderr_write(const char *p, size_t len)
 	    st.st_dev == stderr_at_start.dev &&
 	    st.st_ino == stderr_at_start.ino)
 		ft_write_all(2, p, len);
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 /*
@@ -251,7 +248,7 @@ static void tell_loss(int err, const char *refused)
 	struct ft_buf b;
 	struct stat dir;
 
-	if (atomic_exchange(&loss_told, 1))
+	if (atomic_exchange(&ft_process.loss_told, 1))
 		return;
 	/*
 	 * A process that runs as another user than the directory's owner
@@ -407,11 +404,11 @@ void ft_log_start(void)
 	int saved = errno;
 
 	if (!logging() ||
-	    atomic_load_explicit(&start_written, memory_order_acquire))
+	    atomic_load_explicit(&ft_process.start_written, memory_order_acquire))
 		return;
 	sigfillset(&all);
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
-	if (!atomic_exchange(&start_written, 1)) {
+	if (!atomic_exchange(&ft_process.start_written, 1)) {
 		name_log_file();
 		mem = scratch_get();
 		if (mem) {
@@ -420,7 +417,7 @@ void ft_log_start(void)
 		}
 	}
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 /* "delays":{"waitpid":{"count":N,"ns":T},...,"total_ns":T}, inside
@@ -432,11 +429,11 @@ static void write_delays(struct ft_buf *b)
 
 	ft_buf_str(b, ",\"delays\":{");
 	for (i = 0; i < FT_NDELAYS; i++) {
-		ns = atomic_load(&ft_counters.delay_ns[i]);
+		ns = atomic_load(&ft_process.counters.delay_ns[i]);
 		total += ns;
 		ft_buf_json(b, ft_delay_names[i]);
 		ft_buf_str(b, ":{\"count\":");
-		ft_buf_u64(b, atomic_load(&ft_counters.delays[i]));
+		ft_buf_u64(b, atomic_load(&ft_process.counters.delays[i]));
 		ft_buf_str(b, ",\"ns\":");
 		ft_buf_u64(b, ns);
 		ft_buf_str(b, "},");
@@ -451,16 +448,17 @@ void ft_log_exit(const char *how, int code)
 {
 	struct ft_buf b;
 	char *mem;
-	int saved = errno;
+	int saved;
 
-	if (!logging() || atomic_exchange(&exit_written, 1))
+	if (!logging() || atomic_exchange(&ft_process.exit_written, 1))
 		return;
+	saved = errno;
 	ft_log_start();
 	ft_sites_log();
 	ft_chaos_log();
 	mem = scratch_get();
 	if (!mem) {
-		errno = saved;
+		ft_errno_keep(saved);
 		return;
 	}
 	begin(&b, mem, "exit");
@@ -473,13 +471,13 @@ void ft_log_exit(const char *how, int code)
 	else
 		ft_buf_i64(&b, code);
 	ft_buf_str(&b, ",\"counters\":{\"sleeps_seen\":");
-	ft_buf_u64(&b, atomic_load(&ft_counters.sleeps_seen));
+	ft_buf_u64(&b, atomic_load(&ft_process.counters.sleeps_seen));
 	ft_buf_str(&b, ",\"sleeps_changed\":");
-	ft_buf_u64(&b, atomic_load(&ft_counters.sleeps_changed));
+	ft_buf_u64(&b, atomic_load(&ft_process.counters.sleeps_changed));
 	ft_buf_str(&b, ",\"requested_ns\":");
-	ft_buf_u64(&b, atomic_load(&ft_counters.requested_ns));
+	ft_buf_u64(&b, atomic_load(&ft_process.counters.requested_ns));
 	ft_buf_str(&b, ",\"slept_ns\":");
-	ft_buf_u64(&b, atomic_load(&ft_counters.slept_ns));
+	ft_buf_u64(&b, atomic_load(&ft_process.counters.slept_ns));
 	write_delays(&b);
 	ft_buf_str(&b, ",\"waits_warped\":");
 	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->waits_warped)
@@ -489,14 +487,14 @@ void ft_log_exit(const char *how, int code)
 			       : 0);
 	ft_chaos_counters_json(&b);
 	ft_buf_str(&b, "},\"leaks\":{\"children\":");
-	ft_buf_u64(&b, ft_leak_counts.children);
+	ft_buf_u64(&b, ft_process.leak_counts.children);
 	ft_buf_str(&b, ",\"threads\":");
-	ft_buf_u64(&b, ft_leak_counts.threads);
+	ft_buf_u64(&b, ft_process.leak_counts.threads);
 	ft_buf_char(&b, '}');
 	finish(&b, b.len);
 	write_line(&b);
 	scratch_put(mem);
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 /* async-signal-safe */
@@ -514,5 +512,5 @@ void ft_log_end(struct ft_buf *b, size_t keep)
 	finish(b, keep);
 	if (logging())
 		write_line(b);
-	errno = saved;
+	ft_errno_keep(saved);
 }

@@ -52,7 +52,10 @@ void ft_real_ensure(void)
 	__atomic_store_n((void **)&ft_real.name, p, __ATOMIC_RELAXED);
 #define REQUIRED 1
 #define OPTIONAL 0
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include "real.def"
+#pragma GCC diagnostic pop
 #undef REQUIRED
 #undef OPTIONAL
 #undef FT_REAL

@@ -10,13 +10,16 @@
  * vfork child shares the memory and must not write: callers check
  * ft_own_process() first.
  *
- * Every change holds one futex lock. A signal handler that interrupts its
- * own thread inside the lock (waitpid in a SIGCHLD handler, while the
- * thread was in fork) must not wait for itself: a thread-local flag tells,
- * and that change is skipped. Skipping is safe: the exit scan checks every
- * child against /proc, and the children sweep frees what was not removed.
- * (Blocking signals around the lock instead costs two system calls each
- * time.) Critical sections never block otherwise.
+ * Every change holds one lock. A signal handler that interrupts its own
+ * thread inside the lock (waitpid in a SIGCHLD handler, while the thread
+ * was in fork) must not wait for itself: the lock word holds its owner's
+ * pthread_self(), taken in one compare-and-swap, and that change is
+ * skipped. Skipping is safe: the exit scan checks every child against
+ * /proc, and the children sweep frees what was not removed. (Blocking
+ * signals around the lock instead costs two system calls each time; a
+ * thread-local "holding" flag was a write to the thread's own page, which
+ * fork's parent then copies: see ft_errno_keep.) Critical sections never
+ * block otherwise.
  */
 #include <errno.h>
 #include <sched.h>
@@ -37,7 +40,9 @@
 #define FT_REG_SWEEP_STEP 256
 
 struct ft_reg_header {
-	atomic_int lock;	/* 0 free, 1 taken, 2 taken with waiters */
+	_Atomic uintptr_t owner;	/* pthread_self() of the holder, or 0 */
+	atomic_uint waiters;		/* threads in or near futex_wait */
+	atomic_uint wake_seq;		/* the futex word: bumped to wake */
 	uint32_t free_head;	/* index + 1 */
 	uint32_t high_water;	/* records ever used */
 	uint32_t live;
@@ -104,32 +109,33 @@ static uint32_t index_of(const struct ft_rec *r)
 	return (uint32_t)(((const char *)r - pool) / rec_size);
 }
 
-/* This thread is inside the lock (a signal handler may find it set). */
-static __thread volatile sig_atomic_t holding;
-
 /*
  * Take the lock; 0 when this thread holds it already (we are in a signal
  * handler that interrupted it). Keeps errno: the wrappers' callers see
- * only the real call's.
+ * only the real call's. A waiter reads wake_seq before it looks at the
+ * owner again, so an unlock between the two makes its futex_wait return
+ * at once (sequentially consistent atomics throughout).
  */
 static int lock(struct ft_reg_header *r)
 {
-	int c = 0, saved_errno = errno;
+	uintptr_t self = (uintptr_t)pthread_self(), free_;
+	int saved_errno = errno;
+	unsigned seq;
 
-	if (holding)
-		return 0;
-	holding = 1;
-	atomic_signal_fence(memory_order_seq_cst);
-	if (!atomic_compare_exchange_strong(&r->lock, &c, 1)) {
-		if (c != 2)
-			c = atomic_exchange(&r->lock, 2);
-		while (c != 0) {
-			syscall(SYS_futex, &r->lock, FUTEX_WAIT_PRIVATE, 2,
-				NULL, NULL, 0);
-			c = atomic_exchange(&r->lock, 2);
-		}
+	for (;;) {
+		free_ = 0;
+		if (atomic_compare_exchange_strong(&r->owner, &free_, self))
+			break;
+		if (free_ == self)
+			return 0;
+		seq = atomic_load(&r->wake_seq);
+		atomic_fetch_add(&r->waiters, 1);
+		if (atomic_load(&r->owner) != 0)
+			syscall(SYS_futex, &r->wake_seq, FUTEX_WAIT_PRIVATE,
+				seq, NULL, NULL, 0);
+		atomic_fetch_sub(&r->waiters, 1);
 	}
-	errno = saved_errno;
+	ft_errno_keep(saved_errno);
 	return 1;
 }
 
@@ -137,12 +143,13 @@ static void unlock(struct ft_reg_header *r)
 {
 	int saved_errno = errno;
 
-	if (atomic_exchange(&r->lock, 0) == 2)
-		syscall(SYS_futex, &r->lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL,
-			0);
-	atomic_signal_fence(memory_order_seq_cst);
-	holding = 0;
-	errno = saved_errno;
+	atomic_store(&r->owner, 0);
+	if (atomic_load(&r->waiters) != 0) {
+		atomic_fetch_add(&r->wake_seq, 1);
+		syscall(SYS_futex, &r->wake_seq, FUTEX_WAKE_PRIVATE, 1, NULL,
+			NULL, 0);
+	}
+	ft_errno_keep(saved_errno);
 }
 
 static uint32_t bucket(enum ft_rec_kind kind, uint64_t key)
@@ -252,6 +259,10 @@ static struct ft_rec *alloc_locked(struct ft_reg_header *r,
 		return NULL;
 	}
 	r->live++;
+	/* Stored once: a page the parent writes after each fork is copied. */
+	if (!atomic_load_explicit(&ft_process.registry_used,
+				  memory_order_relaxed))
+		atomic_store(&ft_process.registry_used, 1);
 	memset(rec, 0, offsetof(struct ft_rec, frames));
 	rec->kind = (uint8_t)kind;
 	if (kind == FT_REC_CHILD)
@@ -281,20 +292,24 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		return NULL;
 	/*
 	 * Before the lock: unwinding may take a while. fork and vfork may be
-	 * called from a signal handler, which must not meet malloc.
+	 * called from a signal handler, which must not meet malloc: they step
+	 * a cursor (some 20 us and two system calls a frame) once the program
+	 * has a handler, and take unw_backtrace's cached walk (0.2 us) while
+	 * it has none.
 	 */
-	if (origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK)
+	if ((origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK) &&
+	    ft_signal_program_handlers())
 		n = ft_backtrace_async(frames, (int)ft_cfg()->backtrace,
 				       skip + 1);
 	else
 		n = ft_backtrace(frames, (int)ft_cfg()->backtrace, skip + 1);
 	r = registry();
 	if (!r) {
-		errno = saved_errno;
+		ft_errno_keep(saved_errno);
 		return NULL;
 	}
 	if (!lock(r)) {
-		errno = saved_errno;
+		ft_errno_keep(saved_errno);
 		return NULL;
 	}
 	if (r->ended > r->sweep_above + FT_REG_SWEEP_STEP) {
@@ -317,7 +332,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		rec->nframes = (uint8_t)n;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(uintptr_t));
 	}
-	errno = saved_errno;
+	ft_errno_keep(saved_errno);
 	return rec;
 }
 
@@ -501,6 +516,10 @@ size_t ft_reg_count(void)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 
+	/* Not a look at a fork child's zeroed registry: one page less. */
+	if (!atomic_load_explicit(&ft_process.registry_used,
+				  memory_order_relaxed))
+		return 0;
 	return r ? r->live : 0;
 }
 

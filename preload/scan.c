@@ -17,6 +17,7 @@
  * it is not reported.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -36,29 +37,26 @@
  * the registry holds 128K; beyond this a task's list is cut. */
 #define FT_MAX_CHILDREN 262144
 
-static atomic_int scan_done;
-static atomic_int exiting;
-struct ft_leak_counts ft_leak_counts;
 
 /* async-signal-safe */
 void ft_scan_after_fork(void)
 {
-	atomic_store(&scan_done, 0);
-	atomic_store(&exiting, 0);
-	ft_leak_counts.children = 0;
-	ft_leak_counts.threads = 0;
+	atomic_store(&ft_process.scan_done, 0);
+	atomic_store(&ft_process.exiting, 0);
+	ft_process.leak_counts.children = 0;
+	ft_process.leak_counts.threads = 0;
 }
 
 /* Not in a vfork child: the flag is in its parent's memory. */
 void ft_note_exiting(void)
 {
 	if (ft_own_process())
-		atomic_store(&exiting, 1);
+		atomic_store(&ft_process.exiting, 1);
 }
 
 int ft_is_exiting(void)
 {
-	return atomic_load(&exiting);
+	return atomic_load(&ft_process.exiting);
 }
 
 /* ---- sorted lookups by pid or tid ---- */
@@ -206,10 +204,10 @@ static int no_children(void)
 {
 	siginfo_t info;
 
-	return syscall(SYS_waitid, P_ALL, 0, &info,
-		       WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT,
-		       NULL) != 0 &&
-	       errno == ECHILD;
+	return ft_raw_syscall(SYS_waitid, P_ALL, 0, (long)&info,
+			      WEXITED | WSTOPPED | WCONTINUED | WNOHANG |
+				      WNOWAIT,
+			      0) == -ECHILD;
 }
 
 static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
@@ -747,11 +745,11 @@ static void write_header_text(struct scan *s)
 		ft_buf_char(&b, ')');
 	}
 	ft_buf_str(&b, " left ");
-	ft_buf_u64(&b, ft_leak_counts.children);
-	ft_buf_str(&b, ft_leak_counts.children == 1 ? " child and "
+	ft_buf_u64(&b, ft_process.leak_counts.children);
+	ft_buf_str(&b, ft_process.leak_counts.children == 1 ? " child and "
 						    : " children and ");
-	ft_buf_u64(&b, ft_leak_counts.threads);
-	ft_buf_str(&b, ft_leak_counts.threads == 1 ? " thread behind\n"
+	ft_buf_u64(&b, ft_process.leak_counts.threads);
+	ft_buf_str(&b, ft_process.leak_counts.threads == 1 ? " thread behind\n"
 						   : " threads behind\n");
 	ft_stderr_write(b.p, b.len);
 }
@@ -791,7 +789,13 @@ static int nothing_to_scan(void)
 
 	/* /proc/self/task links ".", ".." and one entry per thread. */
 	return ft_reg_count() == 0 && no_children() &&
-	       stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+#ifdef SYS_newfstatat
+	       ft_raw_syscall(SYS_newfstatat, AT_FDCWD,
+			      (long)"/proc/self/task", (long)&st, 0, 0) == 0 &&
+#else
+	       stat("/proc/self/task", &st) == 0 &&
+#endif
+	       st.st_nlink == 3;
 }
 
 /* async-signal-safe */
@@ -802,11 +806,14 @@ void ft_exit_scan(void)
 	pid_t *tasks;
 	long ntasks;
 	size_t i, cap;
-	int saved = errno, logging;
+	int saved, logging;
 
-	if (!what || !ft_own_process() || atomic_exchange(&scan_done, 1) ||
-	    nothing_to_scan())
+	/* errno is not even read before the scan is known to be needed: in a
+	 * fork child that is one page of libc's code less. */
+	if (!what || !ft_own_process() ||
+	    atomic_exchange(&ft_process.scan_done, 1) || nothing_to_scan())
 		return;
+	saved = errno;
 	memset(&s, 0, sizeof(s));
 	s.pid = getpid();
 	s.self_tid = (pid_t)syscall(SYS_gettid);
@@ -827,7 +834,7 @@ void ft_exit_scan(void)
 	s.line = ft_map(FT_SCRATCH_SIZE);
 	if (!tasks || !s.leaks || !s.line || (s.nsnap && !s.children) ||
 	    (s.nsnap && !s.threads)) {
-		errno = saved;
+		ft_errno_keep(saved);
 		return;
 	}
 	ntasks = ft_list_tasks(tasks, 65536);
@@ -837,9 +844,9 @@ void ft_exit_scan(void)
 		scan_threads(&s, tasks, ntasks);
 	for (i = 0; i < s.nleaks; i++) {
 		if (s.leaks[i].kind == LEAK_CHILD)
-			ft_leak_counts.children++;
+			ft_process.leak_counts.children++;
 		else
-			ft_leak_counts.threads++;
+			ft_process.leak_counts.threads++;
 	}
 	collect_stacks(&s);
 	if (!logging && s.nleaks)
@@ -855,5 +862,5 @@ void ft_exit_scan(void)
 	ft_log_release();
 	/* The mappings go with the process; a late stack answer may still
 	 * write to reqs. */
-	errno = saved;
+	ft_errno_keep(saved);
 }

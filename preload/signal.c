@@ -89,7 +89,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 	    (ft_dump_requested(si) || ignored_by_default(sig))) {
 		if (ft_dump_requested(si) && ft_own_process())
 			ft_dump_stacks(uctx);
-		errno = saved;
+		ft_errno_keep(saved);
 		return;
 	}
 	/* A vfork child has its own dispositions but its parent's memory. */
@@ -114,7 +114,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 	sigdelset(&uc->uc_sigmask, sig);
 	if (!(is_fault(sig) && si && si->si_code > 0))
 		raise(sig);
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 static void fill_ours(struct sigaction *ours)
@@ -222,8 +222,11 @@ void ft_signal_init(void)
  * ft_signal_program_handlers).
  */
 /* Once a handler of the program is seen, one may always be running:
- * fork asks the kernel no more. */
+ * fork asks the kernel no more. The kernel is asked once, for handlers
+ * set before our constructor; later ones go through the wrappers below
+ * (sigaction, signal, sigset, sysv_signal, bsd_signal). */
 static atomic_int program_handler_seen;
+static atomic_int kernel_asked;
 
 static void before_program_handler(sighandler_t handler)
 {
@@ -241,6 +244,9 @@ int ft_signal_program_handlers(void)
 
 	if (atomic_load(&program_handler_seen))
 		return 1;
+	if (atomic_load(&kernel_asked))
+		return 0;
+	atomic_store(&kernel_asked, 1);
 	/* glibc refuses its own two signals (EINVAL): they never fork. */
 	for (sig = 1, found = 0; sig < NSIG && !found; sig++)
 		found = ft_real.sigaction(sig, NULL, &cur) == 0 &&
@@ -249,8 +255,50 @@ int ft_signal_program_handlers(void)
 			cur.sa_sigaction != on_fatal_signal;
 	if (found)
 		atomic_store(&program_handler_seen, 1);
-	errno = saved;
+	ft_errno_keep(saved);
 	return found;
+}
+
+/*
+ * The other ways to set a handler only tell before_program_handler (fork's
+ * backtrace then takes the signal-safe walk); what they set is the real
+ * view, as for a raw system call (still_managed).
+ */
+static int is_handler(sighandler_t disp)
+{
+	return disp != SIG_HOLD;
+}
+
+FT_EXPORT sighandler_t sigset(int sig, sighandler_t disp)
+{
+	if (is_handler(disp))
+		before_program_handler(disp);
+	return ft_real.sigset(sig, disp);
+}
+
+FT_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
+{
+	before_program_handler(handler);
+	return ft_real.sysv_signal(sig, handler);
+}
+
+/* What signal() is with strict X/Open feature macros (signal.h). */
+FT_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler)
+{
+	before_program_handler(handler);
+	return ft_real.__sysv_signal(sig, handler);
+}
+
+FT_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+	before_program_handler(handler);
+	return ft_real.bsd_signal(sig, handler);
+}
+
+FT_EXPORT sighandler_t ssignal(int sig, sighandler_t handler)
+{
+	before_program_handler(handler);
+	return ft_real.ssignal(sig, handler);
 }
 
 /*

@@ -34,15 +34,15 @@ static int64_t account(struct ft_sleep_call *call, int64_t req_ns,
 {
 	if (ft_cfg()->log_dir[0] == '\0')
 		return changed ? slept_ns : -1;
-	atomic_fetch_add_explicit(&ft_counters.sleeps_seen, 1,
+	atomic_fetch_add_explicit(&ft_process.counters.sleeps_seen, 1,
 				  memory_order_relaxed);
 	if (changed)
-		atomic_fetch_add_explicit(&ft_counters.sleeps_changed, 1,
+		atomic_fetch_add_explicit(&ft_process.counters.sleeps_changed, 1,
 					  memory_order_relaxed);
-	atomic_fetch_add_explicit(&ft_counters.requested_ns,
+	atomic_fetch_add_explicit(&ft_process.counters.requested_ns,
 				  (unsigned long long)req_ns,
 				  memory_order_relaxed);
-	atomic_fetch_add_explicit(&ft_counters.slept_ns,
+	atomic_fetch_add_explicit(&ft_process.counters.slept_ns,
 				  (unsigned long long)slept_ns,
 				  memory_order_relaxed);
 	ft_sleep_end(call, req_ns, slept_ns, changed);
@@ -97,7 +97,7 @@ static int returned_at_once(int64_t got)
 	if (got >= FT_AT_ONCE_BELOW_NS)
 		return 0;
 	ft_real.poll(NULL, 0, 0);
-	errno = saved;
+	ft_errno_keep(saved);
 	return 1;
 }
 
@@ -149,7 +149,7 @@ FT_EXPORT unsigned int sleep(unsigned int seconds)
 	rem = ft_ns_to_ts(want);
 	if (sleep_ns(got, want, &rem) == -1)
 		return (unsigned int)rem.tv_sec;
-	errno = saved;
+	ft_errno_keep(saved);
 	return 0;
 }
 
@@ -197,7 +197,7 @@ static int abstime_sleep(clockid_t clk, const struct timespec *req,
 	int saved = errno;
 
 	if (ft_clock(clk, &now) != 0) {
-		errno = saved;
+		ft_errno_keep(saved);
 		return ft_real.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
 	}
 	now_ns = ft_ts_to_ns(&now);

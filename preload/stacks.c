@@ -48,7 +48,7 @@ static void on_stack_signal(int sig, siginfo_t *si, void *uc)
 			NULL, 0);
 		break;
 	}
-	errno = saved;
+	ft_errno_keep(saved);
 }
 
 /* The signal mask on the line of /proc/.../status that starts with key. */

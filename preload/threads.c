@@ -409,6 +409,6 @@ FT_EXPORT int timer_create(clockid_t clock, struct sigevent *sevp,
 		munmap(before, FT_TASKS_MAX * sizeof(pid_t));
 	if (after)
 		munmap(after, FT_TASKS_MAX * sizeof(pid_t));
-	errno = saved;
+	ft_errno_keep(saved);
 	return ret;
 }

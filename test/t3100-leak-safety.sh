@@ -61,8 +61,17 @@ test_expect_success 'fork in a signal handler that interrupts malloc: no abort, 
 	sigfork_runs FLAKETRAP_SLEEP=off FLAKETRAP_LOG=sigfork "$HELPERS/sigfork" sigaction 20
 '
 
-test_expect_success 'fork in a handler set by a path we do not wrap: no abort, no hang' '
+test_expect_success 'fork in a handler set with sigset: no abort, no hang' '
 	sigfork_runs FLAKETRAP_SLEEP=off "$HELPERS/sigfork" sigset 20
+'
+
+# Fork takes unw_backtrace's cached walk while no handler is set; a handler
+# set later, by any name of signal(), switches it to the signal-safe one.
+test_expect_success 'fork in handlers set after a first fork, by each name of signal(): no abort, no hang' '
+	for how in sigaction sigset sysv_signal bsd_signal; do
+		sigfork_runs FLAKETRAP_SLEEP=off "$HELPERS/sigfork" $how-late 20 ||
+		return 1
+	done
 '
 
 test_expect_success 'a child forked in a signal handler has its creation backtrace' '

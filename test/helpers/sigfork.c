@@ -4,9 +4,12 @@
  * a SIGALRM timer's handler forks (the child _exits at once) N times and
  * the main loop mallocs and frees meanwhile, reaping with WNOHANG.
  *
- *   sigfork sigaction N  handler set with sigaction (a wrapper we keep)
- *   sigfork sigset N     handler set with sigset (a glibc path we do not
- *                        wrap)
+ *   sigfork sigaction N    handler set with sigaction
+ *   sigfork sigset N       with sigset
+ *   sigfork sysv_signal N  with sysv_signal
+ *   sigfork bsd_signal N   with bsd_signal
+ *   sigfork HOW-late N     HOW, after a first fork from main (which the
+ *                          library takes while no handler is set)
  *
  * The last fork's child is left running, blocked on a pipe, and never
  * reaped: the leak whose creation backtrace the test reads. It ends when
@@ -20,15 +23,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t forks, want;
+static volatile sig_atomic_t forks, want, rearm;
 static int hold[2];
+
+sighandler_t bsd_signal(int sig, sighandler_t handler);
 
 static void on_alarm(int sig)
 {
 	char byte;
 	pid_t pid;
 
-	(void)sig;
+	if (rearm)
+		sysv_signal(sig, on_alarm);
 	if (forks >= want)
 		return;
 	pid = fork();
@@ -52,20 +58,41 @@ int main(int argc, char **argv)
 	void *keep[64] = {0};
 	unsigned x = 1;
 	int i, reaped = 0;
+	size_t len;
+	char how[32];
+	pid_t first;
 
 	if (argc != 3 || pipe(hold) != 0)
 		return 2;
 	want = atoi(argv[2]);
-	if (strcmp(argv[1], "sigaction") == 0) {
+	len = strlen(argv[1]);
+	if (len >= sizeof(how))
+		return 2;
+	memcpy(how, argv[1], len + 1);
+	if (len > 5 && strcmp(how + len - 5, "-late") == 0) {
+		how[len - 5] = '\0';
+		first = fork();
+		if (first == 0)
+			_exit(0);
+		if (first < 0 || waitpid(first, NULL, 0) != first)
+			return 1;
+	}
+	if (strcmp(how, "sigaction") == 0) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_alarm;
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGALRM, &sa, NULL);
-	} else if (strcmp(argv[1], "sigset") == 0) {
+	} else if (strcmp(how, "sigset") == 0) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 		sigset(SIGALRM, on_alarm);
 #pragma GCC diagnostic pop
+	} else if (strcmp(how, "sysv_signal") == 0) {
+		/* Reset to SIG_DFL as it runs: set again each time. */
+		rearm = 1;
+		sysv_signal(SIGALRM, on_alarm);
+	} else if (strcmp(how, "bsd_signal") == 0) {
+		bsd_signal(SIGALRM, on_alarm);
 	} else {
 		return 2;
 	}
