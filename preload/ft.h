@@ -236,6 +236,8 @@ char **ft_argv(void);
  * parent's memory and must not touch our state. async-signal-safe
  */
 int ft_own_process(void);
+/* The calling thread's tid, cached; only where ft_own_process(). */
+pid_t ft_gettid(void);
 /* The fork wrapper's: before the real fork, and in its child. */
 uint64_t ft_fork_prepare(void);	/* the fork's ordinal, for its child */
 void ft_fork_child(uint64_t ordinal);

@@ -431,6 +431,26 @@ static void reset_process(uint64_t ordinal)
 }
 
 /*
+ * Asked of the kernel once per thread and process (a fork child's thread
+ * has a new tid; its process a new generation). Not in a vfork child,
+ * whose thread-local storage is its parent thread's. async-signal-safe
+ */
+static __thread pid_t tid_cache;
+static __thread unsigned tid_generation;
+
+pid_t ft_gettid(void)
+{
+	unsigned generation = atomic_load_explicit(&ft_process.generation,
+						   memory_order_relaxed);
+
+	if (tid_cache == 0 || tid_generation != generation) {
+		tid_cache = (pid_t)ft_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0);
+		tid_generation = generation;
+	}
+	return tid_cache;
+}
+
+/*
  * Called by the fork wrapper around the real fork, rather than through
  * pthread_atfork: glibc runs atfork handlers a few frames deeper, and the
  * stack page that touches is one more page copied in parent and child.

@@ -327,7 +327,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	unlock(r);
 	if (rec) {
 		rec->origin = (uint8_t)origin;
-		rec->creator_tid = (int32_t)syscall(SYS_gettid);
+		rec->creator_tid = (int32_t)ft_gettid();
 		rec->created_ns = now_ns();
 		rec->nframes = (uint8_t)n;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(uintptr_t));
@@ -521,6 +521,17 @@ size_t ft_reg_count(void)
 				  memory_order_relaxed))
 		return 0;
 	return r ? r->live : 0;
+}
+
+size_t ft_reg_count_unended(void)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+
+	if (!atomic_load_explicit(&ft_process.registry_used,
+				  memory_order_relaxed) ||
+	    !r)
+		return 0;
+	return r->live - r->ended;
 }
 
 

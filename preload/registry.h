@@ -99,5 +99,9 @@ void ft_reg_libc_thread(pid_t tid);
 /* Give threads just made up to max_ns to note their tid. */
 void ft_reg_wait_thread_ids(int64_t max_ns);
 size_t ft_reg_count(void);
+/* Those that are not ended threads (kept only until the kernel no longer
+ * lists them): children and threads that may still run. Unlocked: the
+ * exit scan's first look. */
+size_t ft_reg_count_unended(void);
 
 #endif

@@ -779,16 +779,18 @@ static struct entry *index_kind(struct scan *s, int thread, size_t *count)
 }
 
 /*
- * Surely nothing to report, seen without mapping anything: the registry is
- * empty, there is no child, and this is the only thread. The common end of
- * a fork child, which every fork of a test suite pays.
+ * Surely nothing to report, seen without mapping anything: the registry
+ * holds nothing but ended threads (kept until the kernel no longer lists
+ * them), there is no child, and this is the only thread. The common end
+ * of a fork child, which every fork of a test suite pays, and of a test
+ * that joined and reaped all it made.
  */
 static int nothing_to_scan(void)
 {
 	struct stat st;
 
 	/* /proc/self/task links ".", ".." and one entry per thread. */
-	return ft_reg_count() == 0 && no_children() &&
+	return ft_reg_count_unended() == 0 && no_children() &&
 #ifdef SYS_newfstatat
 	       ft_raw_syscall(SYS_newfstatat, AT_FDCWD,
 			      (long)"/proc/self/task", (long)&st, 0, 0) == 0 &&

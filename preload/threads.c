@@ -164,8 +164,7 @@ static void *start_thread(void *p)
 	void *arg = (void *)rec->arg, *ret;
 
 	atomic_store_explicit((_Atomic int32_t *)&rec->id,
-			      (int32_t)syscall(SYS_gettid),
-			      memory_order_release);
+			      (int32_t)ft_gettid(), memory_order_release);
 	/* The creator links the record: before pthread_create returns, no
 	 * other thread knows this one's pthread_t; this one detaching
 	 * itself goes by self_rec. */
