@@ -7,16 +7,23 @@
  * current stack taken, a child's command line read). The children end
  * when this process has ended (the pipe's last writer gone), unreaped.
  * `spawn exit` times the exit from the outside.
+ *
+ * exit-threads COUNT CHILDREN clean: the same threads and children, all
+ * ended, joined and reaped before "ready": an exit with nothing to report,
+ * the common case.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
 
 static int never_written;
 static pthread_barrier_t started;
+static pthread_t *threads;
+static long nthreads;
 
 static void fail(const char *what, int err)
 {
@@ -41,6 +48,23 @@ __attribute__((noinline)) static void start_one(const pthread_attr_t *attr)
 
 	if (err)
 		fail("pthread_create", err);
+	threads[nthreads++] = t;
+}
+
+/* Every thread and child gone: EOF on the pipe ends them all. */
+static void end_all(int write_end)
+{
+	long i;
+	int err;
+
+	close(write_end);
+	for (i = 0; i < nthreads; i++) {
+		err = pthread_join(threads[i], NULL);
+		if (err)
+			fail("pthread_join", err);
+	}
+	while (wait(NULL) > 0)
+		;
 }
 
 /* Small stacks: a thousand threads, memory spared; the stack size does not
@@ -76,17 +100,22 @@ __attribute__((noinline)) static void start_child(int write_end)
 int main(int argc, char **argv)
 {
 	long count, children = 0, i;
-	int fds[2];
+	int fds[2], clean;
 	char c;
 	ssize_t n;
 
-	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: exit-threads COUNT [CHILDREN]\n");
+	clean = argc == 4 && strcmp(argv[3], "clean") == 0;
+	if (argc < 2 || argc > 4 || (argc == 4 && !clean)) {
+		fprintf(stderr,
+			"usage: exit-threads COUNT [CHILDREN [clean]]\n");
 		return 2;
 	}
 	count = bench_count("exit-threads", argv[1]);
-	if (argc == 3 && strcmp(argv[2], "0") != 0)
+	if (argc >= 3 && strcmp(argv[2], "0") != 0)
 		children = bench_count("exit-threads", argv[2]);
+	threads = calloc((size_t)count, sizeof(*threads));
+	if (!threads)
+		fail("calloc", errno);
 	if (pipe(fds) != 0)
 		fail("pipe", errno);
 	never_written = fds[0];
@@ -96,6 +125,8 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&started, NULL, (unsigned)count + 1);
 	start_all(count);
 	pthread_barrier_wait(&started);
+	if (clean)
+		end_all(fds[1]);
 	if (write(1, "ready\n", 6) != 6)
 		fail("write", errno);
 	do

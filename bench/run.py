@@ -390,6 +390,9 @@ def main():
         Bench(exit_name + ", log", *spawned(exit_argv, logged=True),
               absolute=50e6, logdir=True),
         Bench(exit_name + ", stderr", *spawned(exit_argv), absolute=50e6),
+        Bench(exit_name + " all ended, log",
+              *spawned(exit_argv + ["clean"], logged=True), absolute=1e6,
+              logdir=True),
     ] + clock_rows("gettime", CLOCK_READS, "clock_gettime") \
       + clock_rows("poll", TIMED_WAITS, "poll, ready, 1 s") \
       + clock_rows("cond", PAST_WAITS, "cond_timedwait, past") \

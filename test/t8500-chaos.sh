@@ -79,7 +79,9 @@ test_expect_success 'every point counted, per kind, exactly' '
 
 # The decisions of a run: per thread, its call number, point and hold.
 # Main's join is left out: whether the thread it joins has ended yet (and
-# given the victim's part back) is timing.
+# given the victim's part back) is timing. Main may then draw nothing at
+# all: the process's key, and so its draws, hash the fixture's path, which
+# is where the checkout lies.
 DECISIONS="sorted((r[\"thread\"], r[\"call\"], r[\"point\"], r[\"drawn_ns\"]) for r in of(\"chaos\") if r[\"point\"] != \"thread_join\")"
 
 test_expect_success 'a seed makes the same decisions in each thread (budget 0: none held)' '
@@ -91,7 +93,7 @@ test_expect_success 'a seed makes the same decisions in each thread (budget 0: n
 	logq replay1 "$DECISIONS" >d1 && logq replay2 "$DECISIONS" >d2 &&
 	cmp d1 d2 &&
 	test "$(logq replay1 "len(of(\"chaos\")) > 50")" = True &&
-	test "$(logq replay1 "sorted(set(r[\"thread\"] for r in of(\"chaos\")))")" = "[0, 1, 2, 3]" &&
+	test "$(logq replay1 "sorted(set(r[\"thread\"] for r in of(\"chaos\")) - {0})")" = "[1, 2, 3]" &&
 	test "$(logq replay1 "set(r[\"left_out_by\"] for r in of(\"chaos\"))")" = "{'"'"'budget'"'"'}" &&
 	test "$(logq replay1 "sum(e[\"counters\"][\"chaos\"][\"holds\"] for e in exits)")" = 0 &&
 	$GUARD "$FLAKETRAP" run --chaos --chaos-trace --chaos-budget=0 \

@@ -28,6 +28,13 @@ static int hold[2];
 
 sighandler_t bsd_signal(int sig, sighandler_t handler);
 
+/*
+ * sysv_signal's handler is reset as it runs and does not block its signal:
+ * a periodic timer could kill the process before the handler sets itself
+ * again. Then the timer fires once and the handler arms it again, last.
+ */
+static const struct itimerval once = {{0, 0}, {0, 2000}};
+
 static void on_alarm(int sig)
 {
 	char byte;
@@ -37,6 +44,8 @@ static void on_alarm(int sig)
 		sysv_signal(sig, on_alarm);
 	if (forks >= want)
 		return;
+	if (rearm)
+		setitimer(ITIMER_REAL, &once, NULL);
 	pid = fork();
 	if (pid == 0) {
 		if (forks == want - 1) {
@@ -96,7 +105,7 @@ int main(int argc, char **argv)
 	} else {
 		return 2;
 	}
-	setitimer(ITIMER_REAL, &every, NULL);
+	setitimer(ITIMER_REAL, rearm ? &once : &every, NULL);
 	while (forks < want) {
 		x = x * 1103515245u + 12345u;
 		free(keep[x % 64]);
