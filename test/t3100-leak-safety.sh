@@ -49,7 +49,7 @@ test_expect_success 'a SIGCHLD handler reaping while its thread forks: no deadlo
 # 20 forks from the handler in each, while main mallocs.
 sigfork_runs () {
 	i=0
-	while test $i -lt 60; do
+	while test $i -lt "${SIGFORK_RUNS:-60}"; do
 		preload "$@" >out 2>err || return 1
 		test "$(cat out)" = "forked 20" || return 1
 		i=$((i + 1))
@@ -69,7 +69,8 @@ test_expect_success 'fork in a handler set with sigset: no abort, no hang' '
 # set later, by any name of signal(), switches it to the signal-safe one.
 test_expect_success 'fork in handlers set after a first fork, by each name of signal(): no abort, no hang' '
 	for how in sigaction sigset sysv_signal bsd_signal; do
-		sigfork_runs FLAKETRAP_SLEEP=off "$HELPERS/sigfork" $how-late 20 ||
+		SIGFORK_RUNS=20 sigfork_runs FLAKETRAP_SLEEP=off \
+			"$HELPERS/sigfork" $how-late 20 ||
 		return 1
 	done
 '
