@@ -276,30 +276,18 @@ FT_EXPORT sighandler_t sigset(int sig, sighandler_t disp)
 	return ft_real.sigset(sig, disp);
 }
 
-FT_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
-{
-	before_program_handler(handler);
-	return ft_real.sysv_signal(sig, handler);
-}
-
+#define FT_OTHER_SIGNAL(name)                                         \
+	FT_EXPORT sighandler_t name(int sig, sighandler_t handler)    \
+	{                                                             \
+		before_program_handler(handler);                      \
+		return ft_real.name(sig, handler);                    \
+	}
+FT_OTHER_SIGNAL(sysv_signal)
 /* What signal() is with strict X/Open feature macros (signal.h). */
-FT_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler)
-{
-	before_program_handler(handler);
-	return ft_real.__sysv_signal(sig, handler);
-}
-
-FT_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
-{
-	before_program_handler(handler);
-	return ft_real.bsd_signal(sig, handler);
-}
-
-FT_EXPORT sighandler_t ssignal(int sig, sighandler_t handler)
-{
-	before_program_handler(handler);
-	return ft_real.ssignal(sig, handler);
-}
+FT_OTHER_SIGNAL(__sysv_signal)
+FT_OTHER_SIGNAL(bsd_signal)
+FT_OTHER_SIGNAL(ssignal)
+#undef FT_OTHER_SIGNAL
 
 /*
  * Still ours for real? A program may have changed it by a path we do not
