@@ -648,6 +648,21 @@ int ft_return_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
 	return frames_json(b, ips, n, 1);
 }
 
+/*
+ * A frame in this library (a wrapper, our thread start, main_trampoline):
+ * text for people leaves it out, as the sanitizers hide their
+ * interceptors; the log keeps it, with its module.
+ */
+int ft_frame_ours(uintptr_t ip, int is_return)
+{
+	struct link_map *map;
+	Dl_info info, self;
+
+	return lookup(ip, is_return, &info, &map) &&
+	       dladdr((void *)ft_frame_ours, &self) &&
+	       info.dli_fbase == self.dli_fbase;
+}
+
 /* "sym+0x1a (/path/module+0x1234)", or what of it is known. */
 void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return)
 {

@@ -301,6 +301,8 @@ void ft_frame_json(struct ft_buf *b, uintptr_t ip, int is_return);
  * number. */
 int ft_frames_json(struct ft_buf *b, const uintptr_t *ips, int n);
 void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return);
+/* Whether ip is in this library's own code. async-signal-safe as above */
+int ft_frame_ours(uintptr_t ip, int is_return);
 
 /* Frames from the current one outward, by a cursor: async-signal-safe. */
 int ft_backtrace_safe(uintptr_t *ips, int max);

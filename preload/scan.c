@@ -662,20 +662,26 @@ static void write_leak_json(struct scan *s, const struct leak *l)
 	ft_log_end(&b, keep);
 }
 
+/* The first 8 frames that are not ours (see ft_frame_ours). */
 static void text_frames(struct ft_buf *b, const uintptr_t *ips, int n,
 			int first_exact)
 {
-	int i;
+	int i, shown = 0, is_return;
 
-	for (i = 0; i < n && i < 8; i++) {
+	for (i = 0; i < n; i++) {
+		is_return = !(first_exact && i == 0);
+		if (ft_frame_ours(ips[i], is_return))
+			continue;
+		if (shown == 8) {
+			ft_buf_str(b, "    ...\n");
+			break;
+		}
 		ft_buf_str(b, "    #");
-		ft_buf_u64(b, (uint64_t)i);
+		ft_buf_u64(b, (uint64_t)shown++);
 		ft_buf_char(b, ' ');
-		ft_frame_text(b, ips[i], !(first_exact && i == 0));
+		ft_frame_text(b, ips[i], is_return);
 		ft_buf_char(b, '\n');
 	}
-	if (n > 8)
-		ft_buf_str(b, "    ...\n");
 }
 
 static void write_leak_text(struct scan *s, const struct leak *l)

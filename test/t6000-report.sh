@@ -249,4 +249,13 @@ test_expect_success 'our own frames stay in the log, out of what report prints' 
 	grep -q "^    #0 " out
 '
 
+test_expect_success 'the library on stderr (no log) leaves our own frames out too' '
+	for scenario in thread-running child-running; do
+		preload "$FIXTURES/leaky" $scenario 2>err &&
+		grep -q "created at:" err &&
+		! grep -q "libflaketrap\|main_trampoline" err &&
+		grep -q "^    #0 " err || return 1
+	done
+'
+
 test_done
