@@ -44,8 +44,6 @@ static void on_alarm(int sig)
 		sysv_signal(sig, on_alarm);
 	if (forks >= want)
 		return;
-	if (rearm)
-		setitimer(ITIMER_REAL, &once, NULL);
 	pid = fork();
 	if (pid == 0) {
 		if (forks == want - 1) {
@@ -58,6 +56,9 @@ static void on_alarm(int sig)
 	}
 	if (pid > 0)
 		forks++;
+	/* Last: no second alarm comes while this one runs (no nesting). */
+	if (rearm)
+		setitimer(ITIMER_REAL, &once, NULL);
 }
 
 int main(int argc, char **argv)
