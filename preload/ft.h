@@ -355,6 +355,8 @@ size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
 
 /* scan.c: the tids of this process; how many, -1 without /proc. */
 long ft_list_tasks(pid_t *tids, size_t max);
+/* The same, reading the directory through buf (len bytes). */
+long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len);
 /* scan.c: the exit scan, once per process. async-signal-safe */
 void ft_exit_scan(void);
 void ft_scan_after_fork(void);

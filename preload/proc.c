@@ -92,6 +92,12 @@ long ft_parse_long(const char **s)
 long ft_list_tasks(pid_t *tids, size_t max)
 {
 	char buf[4096];
+
+	return ft_list_tasks_in(tids, max, buf, sizeof(buf));
+}
+
+long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len)
+{
 	struct dirent64 *d;
 	long n, i;
 	size_t count = 0;
@@ -100,7 +106,7 @@ long ft_list_tasks(pid_t *tids, size_t max)
 
 	if (fd < 0)
 		return -1;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+	while ((n = syscall(SYS_getdents64, fd, buf, len)) > 0) {
 		for (i = 0; i < n; i += d->d_reclen) {
 			d = (struct dirent64 *)(buf + i);
 			s = d->d_name;

@@ -38,6 +38,8 @@
  * last sweep, plus this.
  */
 #define FT_REG_SWEEP_STEP 256
+/* Beyond this many tasks the sweep asks the kernel about each record. */
+#define FT_SWEEP_TASKS 4096
 
 struct ft_reg_header {
 	_Atomic uintptr_t owner;	/* pthread_self() of the holder, or 0 */
@@ -51,6 +53,10 @@ struct ft_reg_header {
 	uint32_t children;	/* FT_REC_CHILD records */
 	uint32_t children_sweep_above;
 	uint32_t heads[FT_REG_BUCKETS];
+	/* The ended-thread sweep's view of /proc/self/task, under the lock:
+	 * not on the stack of a thread that may have a small one. */
+	pid_t sweep_tids[FT_SWEEP_TASKS];
+	char sweep_dents[2048];
 };
 
 static struct ft_reg_header *_Atomic reg;
@@ -203,19 +209,70 @@ static struct ft_rec *find_locked(struct ft_reg_header *r,
 	return NULL;
 }
 
-/* Free the ended threads the kernel no longer lists. */
+/* Shell sort: no libc sort (glibc's qsort may malloc). */
+static void sort_tids(pid_t *tids, long n)
+{
+	static const long gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+	long g, i, j;
+	size_t k;
+	pid_t t;
+
+	for (k = 0; k < sizeof(gaps) / sizeof(gaps[0]); k++) {
+		g = gaps[k];
+		for (i = g; i < n; i++) {
+			t = tids[i];
+			for (j = i; j >= g && tids[j - g] > t; j -= g)
+				tids[j] = tids[j - g];
+			tids[j] = t;
+		}
+	}
+}
+
+static int listed(const pid_t *tids, long n, pid_t tid)
+{
+	long lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (tids[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && tids[lo] == tid;
+}
+
+/*
+ * Free the ended threads the kernel no longer lists: one listing of
+ * /proc/self/task for the 256 or more records (a tgkill probe each was
+ * most of a thread's cost), a probe each only when the listing fails or
+ * may be cut.
+ */
 static void sweep_ended_locked(struct ft_reg_header *r)
 {
 	pid_t pid = getpid();
 	struct ft_rec *rec;
 	uint32_t i;
+	long n;
+	int gone;
 
+	n = ft_list_tasks_in(r->sweep_tids, FT_SWEEP_TASKS, r->sweep_dents,
+			     sizeof(r->sweep_dents));
+	if (n >= FT_SWEEP_TASKS)
+		n = -1;
+	if (n > 0)
+		sort_tids(r->sweep_tids, n);
 	for (i = 0; i < r->high_water; i++) {
 		rec = rec_at(i);
-		if (rec->kind == FT_REC_THREAD && rec->created &&
-		    rec->state == FT_THREAD_ENDED && rec->id != 0 &&
-		    syscall(SYS_tgkill, pid, rec->id, 0) != 0 &&
-		    errno == ESRCH)
+		if (rec->kind != FT_REC_THREAD || !rec->created ||
+		    rec->state != FT_THREAD_ENDED || rec->id == 0)
+			continue;
+		if (n >= 0)
+			gone = !listed(r->sweep_tids, n, rec->id);
+		else
+			gone = syscall(SYS_tgkill, pid, rec->id, 0) != 0 &&
+			       errno == ESRCH;
+		if (gone)
 			free_locked(r, rec);
 	}
 }
