@@ -311,6 +311,30 @@ __attribute__((noinline)) int ft_backtrace_safe(uintptr_t *ips, int max)
 }
 
 /*
+ * The current stack, frame 0 in this library, as ft_backtrace_safe gives
+ * it: by unw_backtrace's cached walk (0.2 us) while no handler of the
+ * program can be running, for it has none (ft_signal_program_handlers),
+ * else by stepping the cursor (some 20 us and two system calls a frame).
+ * async-signal-safe
+ */
+__attribute__((noinline)) int ft_backtrace_quick(uintptr_t *ips, int max)
+{
+	void *raw[64];
+	int saved = errno, n, k;
+
+	if (max > (int)(sizeof(raw) / sizeof(raw[0])))
+		max = (int)(sizeof(raw) / sizeof(raw[0]));
+	if (max <= 0 || !unwind_ready() || !unw_trace_ok ||
+	    ft_signal_program_handlers())
+		return ft_backtrace_safe(ips, max);
+	n = unw.backtrace(raw, max);
+	for (k = 0; k < n; k++)
+		ips[k] = (uintptr_t)raw[k];
+	ft_errno_keep(saved);
+	return n;
+}
+
+/*
  * async-signal-safe: the caller's callers, dropping skip frames above the
  * caller, for wrappers that a signal handler may call. Never loads
  * libunwind: see ft_unwind_loaded.

@@ -147,7 +147,7 @@ static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
 	c->nframes = 0;
 	if (!frames && !in_skipped(ra))
 		return;
-	n = ft_backtrace_safe(raw, FT_UNWIND_MAX);
+	n = ft_backtrace_quick(raw, FT_UNWIND_MAX);
 	for (i = 0; i < n && in_skipped(raw[i]); i++)
 		;
 	if (i == n) {
