@@ -88,6 +88,21 @@ long ft_parse_long(const char **s)
 	return v;
 }
 
+uintptr_t ft_parse_hex(const char **s)
+{
+	uintptr_t v = 0;
+	int c;
+
+	while (**s == ' ')
+		(*s)++;
+	if ((*s)[0] != '0' || (*s)[1] != 'x')
+		return 0;
+	for (*s += 2; ((c = **s) >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+	     (*s)++)
+		v = v * 16 + (uintptr_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	return v;
+}
+
 /* The tids of this process, into tids; how many, or -1 without /proc. */
 long ft_list_tasks(pid_t *tids, size_t max)
 {

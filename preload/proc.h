@@ -20,6 +20,9 @@ ssize_t ft_read_file(const char *path, char *buf, size_t len);
 const char *ft_stat_field(const char *stat, int n);
 /* A decimal number at *s after spaces; *s moves past it. */
 long ft_parse_long(const char **s);
+/* "0x" and lower-case hex digits after spaces, as /proc writes them; 0
+ * without the "0x". */
+uintptr_t ft_parse_hex(const char **s);
 int64_t ft_monotonic_ns(void);
 
 #endif

@@ -328,9 +328,7 @@ static uintptr_t syscall_pc(const char *path)
 {
 	char buf[256];
 	const char *last;
-	uintptr_t pc = 0;
 	ssize_t n;
-	int c;
 
 	/* "NR ARGS... SP PC", "-1 SP PC" (blocked elsewhere) or "running" */
 	n = ft_read_file(path, buf, sizeof(buf));
@@ -339,11 +337,7 @@ static uintptr_t syscall_pc(const char *path)
 	if (buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	last = strrchr(buf, ' ');
-	if (!last || last[1] != '0' || last[2] != 'x')
-		return 0;
-	for (last += 3; (c = *last) != 0; last++)
-		pc = pc * 16 + (uintptr_t)(c <= '9' ? c - '0' : c - 'a' + 10);
-	return pc;
+	return last ? ft_parse_hex(&last) : 0;
 }
 
 /*

@@ -158,9 +158,8 @@ static const char *in_interruptible_call(pid_t tid)
 {
 	char path[64], buf[256];
 	const char *p = buf;
-	long nr, fd = 0;
+	long nr, fd;
 	size_t i;
-	int c;
 
 	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
 	if (ft_read_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
@@ -180,8 +179,7 @@ static const char *in_interruptible_call(pid_t tid)
 	/* The first argument, in hex: the descriptor. */
 	if (p[0] != ' ' || p[1] != '0' || p[2] != 'x')
 		return NULL;
-	for (p += 3; (c = *p) != 0 && c != ' '; p++)
-		fd = fd * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+	fd = (long)ft_parse_hex(&p);
 	return socket_with_timeout((int)fd)
 		       ? "the thread waits on a socket with a timeout, which"
 			 " a signal would end with EINTR"
