@@ -311,33 +311,44 @@ __attribute__((noinline)) int ft_backtrace_safe(uintptr_t *ips, int max)
 }
 
 /*
- * The current stack, frame 0 in this library, as ft_backtrace_safe gives
- * it: by unw_backtrace's cached walk (0.2 us) while no handler of the
- * program can be running, for it has none (ft_signal_program_handlers),
- * else by stepping the cursor (some 20 us and two system calls a frame).
+ * The current stack, frame 0 in this function, either way: by
+ * unw_backtrace's cached walk (0.2 us) while no handler of the program can
+ * be running, for it has none (ft_signal_program_handlers), else by
+ * stepping the cursor (some 20 us and two system calls a frame).
  * async-signal-safe
  */
+#define FT_QUICK_MAX (FT_BACKTRACE_MAX + 8)
 __attribute__((noinline)) int ft_backtrace_quick(uintptr_t *ips, int max)
 {
-	void *raw[64];
+	union {
+		void *walked[FT_QUICK_MAX];
+		uintptr_t stepped[FT_QUICK_MAX + 1];
+	} raw;
 	int saved = errno, n, k;
 
-	if (max > (int)(sizeof(raw) / sizeof(raw[0])))
-		max = (int)(sizeof(raw) / sizeof(raw[0]));
-	if (max <= 0 || !unwind_ready() || !unw_trace_ok ||
-	    ft_signal_program_handlers())
-		return ft_backtrace_safe(ips, max);
-	n = unw.backtrace(raw, max);
+	if (max > FT_QUICK_MAX)
+		max = FT_QUICK_MAX;
+	if (max <= 0)
+		return 0;
+	if (!unwind_ready() || !unw_trace_ok ||
+	    ft_signal_program_handlers()) {
+		/* stepped[0] is in ft_backtrace_safe: dropped. */
+		n = ft_backtrace_safe(raw.stepped, max + 1);
+		for (k = 1; k < n; k++)
+			ips[k - 1] = raw.stepped[k];
+		return n > 0 ? n - 1 : 0;
+	}
+	n = unw.backtrace(raw.walked, max);
 	for (k = 0; k < n; k++)
-		ips[k] = (uintptr_t)raw[k];
+		ips[k] = (uintptr_t)raw.walked[k];
 	ft_errno_keep(saved);
 	return n;
 }
 
 /*
  * async-signal-safe: the caller's callers, dropping skip frames above the
- * caller, for wrappers that a signal handler may call. Never loads
- * libunwind: see ft_unwind_loaded.
+ * caller, for wrappers that a signal handler may call (fork, vfork).
+ * Never loads libunwind: see ft_unwind_loaded.
  */
 __attribute__((noinline)) int ft_backtrace_async(uintptr_t *ips, int max,
 						 int skip)
@@ -349,8 +360,8 @@ __attribute__((noinline)) int ft_backtrace_async(uintptr_t *ips, int max,
 		return 0;
 	if (want > (int)(sizeof(raw) / sizeof(raw[0])))
 		want = (int)(sizeof(raw) / sizeof(raw[0]));
-	/* raw[0] is in ft_backtrace_safe, raw[1] here. */
-	got = ft_backtrace_safe(raw, want);
+	/* raw[0] is in ft_backtrace_quick, raw[1] here. */
+	got = ft_backtrace_quick(raw, want);
 	for (k = skip + 2; k < got && n < max; k++)
 		ips[n++] = raw[k];
 	return n;
@@ -679,12 +690,15 @@ int ft_return_frames_json(struct ft_buf *b, const uintptr_t *ips, int n)
  */
 int ft_frame_ours(uintptr_t ip, int is_return)
 {
+	static void *_Atomic self_base;
 	struct link_map *map;
 	Dl_info info, self;
+	void *base = atomic_load(&self_base);
 
-	return lookup(ip, is_return, &info, &map) &&
-	       dladdr((void *)ft_frame_ours, &self) &&
-	       info.dli_fbase == self.dli_fbase;
+	if (!base && dladdr((void *)ft_frame_ours, &self))
+		atomic_store(&self_base, base = self.dli_fbase);
+	return base && lookup(ip, is_return, &info, &map) &&
+	       info.dli_fbase == base;
 }
 
 /* "sym+0x1a (/path/module+0x1234)", or what of it is known. */

@@ -306,7 +306,8 @@ int ft_frame_ours(uintptr_t ip, int is_return);
 
 /* Frames from the current one outward, by a cursor: async-signal-safe. */
 int ft_backtrace_safe(uintptr_t *ips, int max);
-/* The same, by the cached walk while the program has no signal handler. */
+/* The same (frame 0 in it), by the cached walk while the program has no
+ * signal handler. */
 int ft_backtrace_quick(uintptr_t *ips, int max);
 /* As ft_backtrace, async-signal-safe, and empty while libunwind is not
  * loaded (ft_unwind_loaded). */

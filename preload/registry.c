@@ -349,13 +349,10 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		return NULL;
 	/*
 	 * Before the lock: unwinding may take a while. fork and vfork may be
-	 * called from a signal handler, which must not meet malloc: they step
-	 * a cursor (some 20 us and two system calls a frame) once the program
-	 * has a handler, and take unw_backtrace's cached walk (0.2 us) while
-	 * it has none.
+	 * called from a signal handler, which must not meet malloc or dlopen
+	 * (ft_backtrace_async picks the walk that is safe then).
 	 */
-	if ((origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK) &&
-	    ft_signal_program_handlers())
+	if (origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK)
 		n = ft_backtrace_async(frames, (int)ft_cfg()->backtrace,
 				       skip + 1);
 	else
