@@ -20,38 +20,31 @@ else
 	test_missing_prereq VALGRIND "valgrind is not installed (make deps)"
 fi
 
-# The fixture built with gcc's AddressSanitizer (LeakSanitizer on, as by
-# default), where the runtime is installed and works on this machine.
-if cc -fsanitize=address -g -pthread -o coexist-asan \
-	"$TEST_DIRECTORY/fixtures/coexist.c" >asan.err 2>&1 &&
-   ./coexist-asan >asan.out 2>>asan.err &&
-   test "$(cat asan.out)" = "coexist done"; then
-	test_set_prereq ASAN
-	ASAN_RUNTIME=$(cc -print-file-name=libasan.so)
-else
-	test_missing_prereq ASAN "cc -fsanitize=address: $(tail -n 1 asan.err)"
-fi
+# sanitized PREREQ PROGRAM COMPILER SANITIZER: the fixture built into
+# PROGRAM with COMPILER -fsanitize=SANITIZER; PREREQ where it builds and
+# runs as it should on this machine, else the reason it is missing.
+sanitized () {
+	if "$3" -fsanitize="$4" -g -pthread -o "$2" \
+		"$TEST_DIRECTORY/fixtures/coexist.c" >"$2.err" 2>&1 &&
+	   "./$2" >"$2.out" 2>>"$2.err" &&
+	   test "$(cat "$2.out")" = "coexist done"; then
+		test_set_prereq "$1"
+	else
+		test_missing_prereq "$1" "$3 -fsanitize=$4: $(tail -n 1 "$2.err")"
+	fi
+}
 
-# gcc's ThreadSanitizer (libtsan.so, a dependency of the program, after the
+# gcc's AddressSanitizer (LeakSanitizer on, as by default); gcc's
+# ThreadSanitizer (libtsan.so, a dependency of the program, after the
 # library in the search order) and clang's (linked into the program).
-if cc -fsanitize=thread -g -pthread -o coexist-tsan \
-	"$TEST_DIRECTORY/fixtures/coexist.c" >tsan.err 2>&1 &&
-   ./coexist-tsan >tsan.out 2>>tsan.err &&
-   test "$(cat tsan.out)" = "coexist done"; then
-	test_set_prereq TSAN
-	TSAN_RUNTIME=$(cc -print-file-name=libtsan.so)
+sanitized ASAN coexist-asan cc address
+ASAN_RUNTIME=$(cc -print-file-name=libasan.so)
+sanitized TSAN coexist-tsan cc thread
+TSAN_RUNTIME=$(cc -print-file-name=libtsan.so)
+if command -v clang >/dev/null 2>&1; then
+	sanitized CLANG_TSAN coexist-clang-tsan clang thread
 else
-	test_missing_prereq TSAN "cc -fsanitize=thread: $(tail -n 1 tsan.err)"
-fi
-if ! command -v clang >/dev/null 2>&1; then
 	test_missing_prereq CLANG_TSAN "clang is not installed (make fuzz-deps)"
-elif clang -fsanitize=thread -g -pthread -o coexist-clang-tsan \
-	"$TEST_DIRECTORY/fixtures/coexist.c" >ctsan.err 2>&1 &&
-   ./coexist-clang-tsan >ctsan.out 2>>ctsan.err &&
-   test "$(cat ctsan.out)" = "coexist done"; then
-	test_set_prereq CLANG_TSAN
-else
-	test_missing_prereq CLANG_TSAN "clang -fsanitize=thread: $(tail -n 1 ctsan.err)"
 fi
 
 # q DIR EXPR: logq, and the result must be True (else the first records).
