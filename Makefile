@@ -5,6 +5,8 @@ PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+BASH_COMPLETION_DIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 INSTALL ?= install
 CC      ?= cc
@@ -27,6 +29,9 @@ ifeq ($(DEVELOPER),1)
 ALL_CFLAGS += -Werror
 endif
 ALL_CFLAGS += -DFT_VERSION='"$(VERSION)"'
+# Where an installed tool looks for its library when it is not beside it
+# (Debian's multiarch LIBDIR is not the tool's ../lib).
+ALL_CFLAGS += -DFT_LIBDIR='"$(LIBDIR)"'
 
 # SANITIZE=address,undefined instruments the tool, the unit tests and the
 # fuzz replays (never the preload: a sanitizer runtime cannot be preloaded
@@ -111,7 +116,7 @@ HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 
 .PHONY: all check check-exports check-stable check-faults check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
-	fuzz-build install uninstall clean
+	fuzz-build install uninstall clean deb deb-deps check-deb
 
 all: $(LIB) $(WARP) $(CHAOS) $(TOOL)
 
@@ -358,9 +363,10 @@ fuzz: fuzz-build
 		test/fuzz/symbolize
 
 # Installs what is missing, and nothing when all is there.
-# valgrind: t3300 runs the library under memcheck (skipped without it).
+# valgrind: t3300 runs the library under memcheck (skipped without it);
+# bash-completion: t9100 runs our completion with its helpers.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
-	python3 perl faketime libpython3.11-testsuite valgrind
+	python3 perl faketime libpython3.11-testsuite valgrind bash-completion
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
 # heavy for every CI run.
 FUZZ_PACKAGES := clang libclang-rt-dev
@@ -385,15 +391,48 @@ install: all
 	$(INSTALL) -D -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/flaketrap
 	$(INSTALL) -D -m 644 preload/flaketrap.supp \
 		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp
+	$(INSTALL) -D -m 644 tools/flaketrap.bash-completion \
+		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so \
 		$(DESTDIR)$(BINDIR)/flaketrap \
-		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp
+		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp \
+		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
 	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR)/flaketrap 2>/dev/null
+
+# A Debian package (debian/), built from the files git tracks as they are
+# in the work tree (uncommitted changes included, untracked files not), in
+# a copy under $(B)/deb so that the build never sees $(B) or a local
+# config.mak; then lintian, which fails on an error.
+PACKAGING_PACKAGES := debhelper dpkg-dev lintian
+DEB_TREE := $(B)/deb/flaketrap-$(VERSION)
+DEB_FILE := $(B)/deb/flaketrap_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb-deps:
+	@$(MAKE) --no-print-directory deps \
+		DEB_PACKAGES='$(PACKAGING_PACKAGES) libunwind-dev libdw-dev'
+deb:
+	rm -rf $(B)/deb && mkdir -p $(DEB_TREE)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		tree=$$(git stash create) && \
+		git archive --format=tar $${tree:-HEAD} | tar -x -C $(DEB_TREE); \
+	else \
+		tar -c --exclude=./$(B) --exclude=./config.mak . | \
+			tar -x -C $(DEB_TREE); \
+	fi
+	cd $(DEB_TREE) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --info $(DEB_FILE)
+	@echo "deb: $(DEB_FILE)"
+
+# Installs the package (as root, with apt to pull its dependencies), runs
+# the installed command under its installed library, and removes it.
+check-deb: deb
+	apt-get install -y -qq ./$(DEB_FILE)
+	test/check-deb.sh
+	apt-get remove -y -qq flaketrap
 
 clean:
 	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL)
