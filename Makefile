@@ -92,7 +92,7 @@ CHAOS_LDFLAGS := -shared -Wl,-soname,libflaketrap-chaos.so \
 	-Wl,--version-script=preload/chaos/exports.map -Wl,-z,defs $(LDFLAGS)
 # The tool's own pure modules, linked by the unit tests too.
 TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
-TOOL_SRC := $(wildcard tools/*.c tools/bisect/*.c)
+TOOL_SRC := $(wildcard tools/*.c tools/*/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard test/unit/u-*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
@@ -107,7 +107,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def \
-	preload/extra/*.h tools/*.h tools/bisect/*.h test/*.h)
+	preload/extra/*.h tools/*.h tools/*/*.h test/*.h)
 
 .PHONY: all check check-exports check-stable check-faults check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \

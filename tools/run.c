@@ -22,7 +22,7 @@
 
 #include "../preload/config.h"
 #include "commands.h"
-#include "loop.h"
+#include "files.h"
 #include "report.h"
 #include "runopt.h"
 #include "summary.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../commands.h"
-#include "../loop.h"
+#include "../files.h"
 #include "../supervise.h"
 #include "engine.h"
 
