@@ -198,8 +198,8 @@ $(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
 		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
-LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema logs report junit \
-	symbolize options)
+LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema logs junit \
+	symbolize options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/report/*.c))
 $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(LOG_READER_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
