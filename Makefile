@@ -198,8 +198,9 @@ $(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
 		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
-LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema logs junit \
-	symbolize options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/report/*.c))
+LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema junit symbolize \
+	options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/logs/*.c \
+	tools/report/*.c))
 $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(LOG_READER_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
