@@ -91,7 +91,9 @@ CHAOS_OBJ := $(CHAOS_SRC:%.c=$(B)/pic/%.o)
 CHAOS_LDFLAGS := -shared -Wl,-soname,libflaketrap-chaos.so \
 	-Wl,--version-script=preload/chaos/exports.map -Wl,-z,defs $(LDFLAGS)
 # The tool's own pure modules, linked by the unit tests too.
-TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
+JSON_SRC := tools/json.c tools/json-names.c tools/json-tree.c
+JSON_OBJ := $(JSON_SRC:%.c=$(B)/obj/%.o)
+TOOL_PURE_OBJ := $(JSON_OBJ) $(B)/obj/tools/junk.o
 TOOL_SRC := $(wildcard tools/*.c tools/*/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard test/unit/u-*.c)
@@ -198,8 +200,8 @@ $(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
 		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
-LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema junit symbolize \
-	options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/logs/*.c \
+LOG_READER_OBJ := $(JSON_OBJ) $(patsubst %,$(B)/obj/tools/%.o,schema junit \
+	symbolize options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/logs/*.c \
 	tools/report/*.c))
 $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(LOG_READER_OBJ) $(HEADERS)
@@ -210,12 +212,12 @@ $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(TOOL_LIBS)
 
 $(B)/test/fuzz/replay-writer: test/fuzz/replay.c test/fuzz/fuzz-writer.c \
-		$(PURE_OBJ) $(B)/obj/tools/json.o $(HEADERS)
+		$(PURE_OBJ) $(JSON_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload -Itools $(LDFLAGS) \
 		-o $@ test/fuzz/replay.c test/fuzz/fuzz-writer.c $(PURE_OBJ) \
-		$(B)/obj/tools/json.o
+		$(JSON_OBJ)
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
 	$(REPLAY_BIN) $(RACE_BIN)
@@ -323,12 +325,12 @@ $(B)/fuzz/seeds-config.stamp: preload/config.def
 	  print $$2 "=" $$4 >f; close(f) }' $<
 	$(Q)touch $@
 
-$(B)/fuzz/fuzz-writer: test/fuzz/fuzz-writer.c $(PURE_SRC) tools/json.c \
+$(B)/fuzz/fuzz-writer: test/fuzz/fuzz-writer.c $(PURE_SRC) $(JSON_SRC) \
 		$(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipreload -Itools -o $@ $< $(PURE_SRC) \
-		tools/json.c
+		$(JSON_SRC)
 $(B)/fuzz/fuzz-symbolize: test/fuzz/fuzz-symbolize.c tools/symbolize.c \
 		$(HEADERS)
 	@mkdir -p $(dir $@)
