@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * flaketrap: the command's entry point. It dispatches to run (run.c),
- * loop (loop.c), bisect (bisect.c), report (report.c) and children
+ * loop (loop/), bisect (bisect/), report (report/) and children
  * (children.c).
  *
  * Exit status of run (as coreutils timeout): the command's own; 128+N when

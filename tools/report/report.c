@@ -2,7 +2,7 @@
 /*
  * `flaketrap report`: groups the leak and crash records of any number of
  * logs and prints them as text or JSON, with file:line from libdw. Reading
- * and checking the logs is logs.c's; looking frames up is symbolize.c's.
+ * and checking the logs is logs/'s; looking frames up is symbolize.c's.
  */
 #include <errno.h>
 #include <getopt.h>
