@@ -201,8 +201,8 @@ $(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
 		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
 LOG_READER_OBJ := $(JSON_OBJ) $(patsubst %,$(B)/obj/tools/%.o,schema junit \
-	symbolize options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/logs/*.c \
-	tools/report/*.c))
+	symbolize options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/logs/*.c) \
+	$(filter-out tools/report/report.c,$(wildcard tools/report/*.c)))
 $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(LOG_READER_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -255,6 +255,16 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	return 0;
 }
 
+void ft_print_version(void)
+{
+	char lib[PATH_MAX];
+
+	printf("flaketrap %s\n", FT_VERSION);
+	/* Not found: find_library has said where it looked, on stderr. */
+	printf("library: %s\n", find_library(lib, sizeof(lib)) == 0
+					 ? lib : "not found");
+}
+
 const char *ft_runopt_library(void)
 {
 	return library;

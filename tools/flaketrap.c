@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "runopt.h"
 
 static void usage_main(FILE *f)
 {
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("flaketrap %s\n", FT_VERSION);
+		ft_print_version();
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))

@@ -11,6 +11,7 @@
 
 #include "../commands.h"
 #include "state.h"
+#include "../runopt.h"
 
 enum { OPT_FOREVER = 0x20000, OPT_UNTIL_FAIL, OPT_KEEP_GOING, OPT_TIMEOUT,
        OPT_LOAD, OPT_OUT, OPT_JSON, OPT_MAX_KEPT, OPT_FAILURE, OPT_IGNORE,
@@ -173,7 +174,7 @@ int ft_loop_options(struct loop *lp, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("flaketrap %s\n", FT_VERSION);
+			ft_print_version();
 			exit(0);
 		case 'n':
 			if (parse_count("-n", optarg, LLONG_MAX, &v))

@@ -13,6 +13,7 @@
 #include "../options.h"
 #include "../report.h"
 #include "ci.h"
+#include "../runopt.h"
 
 static void usage(FILE *f)
 {
@@ -81,7 +82,7 @@ int ft_cmd_report(int argc, char **argv)
 			return 0;
 		}
 		if (c == 'V') {
-			printf("flaketrap %s\n", FT_VERSION);
+			ft_print_version();
 			return 0;
 		}
 		if (c == 'f') {
