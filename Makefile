@@ -96,8 +96,10 @@ CHAOS_OBJ := $(CHAOS_SRC:%.c=$(B)/pic/%.o)
 CHAOS_LDFLAGS := -shared -Wl,-soname,libflaketrap-chaos.so \
 	-Wl,--version-script=preload/chaos/exports.map -Wl,-z,defs $(LDFLAGS)
 # The tool's own pure modules, linked by the unit tests too.
-TOOL_PURE_OBJ := $(B)/obj/tools/json.o $(B)/obj/tools/junk.o
-TOOL_SRC := $(wildcard tools/*.c tools/bisect/*.c)
+JSON_SRC := tools/json.c tools/json-names.c tools/json-tree.c
+JSON_OBJ := $(JSON_SRC:%.c=$(B)/obj/%.o)
+TOOL_PURE_OBJ := $(JSON_OBJ) $(B)/obj/tools/junk.o
+TOOL_SRC := $(wildcard tools/*.c tools/*/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard test/unit/u-*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
@@ -112,7 +114,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def \
-	preload/extra/*.h tools/*.h tools/bisect/*.h test/*.h)
+	preload/extra/*.h tools/*.h tools/*/*.h test/*.h)
 
 .PHONY: all check check-exports check-stable check-faults check-cpython \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
@@ -203,8 +205,9 @@ $(B)/test/fuzz/replay-config: test/fuzz/replay.c test/fuzz/fuzz-config.c \
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload $(LDFLAGS) -o $@ \
 		test/fuzz/replay.c test/fuzz/fuzz-config.c $(PURE_OBJ)
-LOG_READER_OBJ := $(patsubst %,$(B)/obj/tools/%.o,json schema logs report junit \
-	symbolize options)
+LOG_READER_OBJ := $(JSON_OBJ) $(patsubst %,$(B)/obj/tools/%.o,schema junit \
+	symbolize options) $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/logs/*.c) \
+	$(filter-out tools/report/report.c,$(wildcard tools/report/*.c)))
 $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(LOG_READER_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -214,12 +217,12 @@ $(B)/test/fuzz/replay-log: test/fuzz/replay.c test/fuzz/fuzz-log.c \
 		$(TOOL_LIBS)
 
 $(B)/test/fuzz/replay-writer: test/fuzz/replay.c test/fuzz/fuzz-writer.c \
-		$(PURE_OBJ) $(B)/obj/tools/json.o $(HEADERS)
+		$(PURE_OBJ) $(JSON_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipreload -Itools $(LDFLAGS) \
 		-o $@ test/fuzz/replay.c test/fuzz/fuzz-writer.c $(PURE_OBJ) \
-		$(B)/obj/tools/json.o
+		$(JSON_OBJ)
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
 	$(REPLAY_BIN) $(RACE_BIN)
@@ -327,12 +330,12 @@ $(B)/fuzz/seeds-config.stamp: preload/config.def
 	  print $$2 "=" $$4 >f; close(f) }' $<
 	$(Q)touch $@
 
-$(B)/fuzz/fuzz-writer: test/fuzz/fuzz-writer.c $(PURE_SRC) tools/json.c \
+$(B)/fuzz/fuzz-writer: test/fuzz/fuzz-writer.c $(PURE_SRC) $(JSON_SRC) \
 		$(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipreload -Itools -o $@ $< $(PURE_SRC) \
-		tools/json.c
+		$(JSON_SRC)
 $(B)/fuzz/fuzz-symbolize: test/fuzz/fuzz-symbolize.c tools/symbolize.c \
 		$(HEADERS)
 	@mkdir -p $(dir $@)

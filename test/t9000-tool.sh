@@ -25,6 +25,28 @@ test_expect_success '--help and --version' '
 	"$FLAKETRAP" run --version >out2 && cmp out out2
 '
 
+test_expect_success '--version names the library each command would preload' '
+	"$FLAKETRAP" --version >out &&
+	lib=$(sed -n "s/^library: //p" out) &&
+	test "$lib" = "$(cd "$ROOT/preload" && pwd -P)/libflaketrap.so" &&
+	for c in run loop bisect report children; do
+		"$FLAKETRAP" $c --version >out.$c && cmp out out.$c || return 1
+	done &&
+	FLAKETRAP_LIB=$PWD/nowhere.so "$FLAKETRAP" --version >out 2>err &&
+	grep -qx "library: not found" out &&
+	grep -q "FLAKETRAP_LIB=$PWD/nowhere.so" err
+'
+
+test_expect_success 'bisect: --log naming a file is refused (125) before CMD runs' '
+	printf "not a log\\n" >afile &&
+	test_expect_code 125 "$FLAKETRAP" bisect --sleeps --log=afile -- \
+		sh -c "echo ran >ran" 2>err &&
+	test ! -e ran &&
+	test "$(wc -l <err)" = 1 &&
+	grep -q "^flaketrap bisect: --log=afile: Not a directory" err &&
+	test "$(cat afile)" = "not a log"
+'
+
 test_expect_success 'run --help lists one option per knob, and exit statuses' '
 	"$FLAKETRAP" run --help >out &&
 	for opt in --sleep= --sleep-min= --sleep-prob= --seed= --log=; do

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "proc.h"
+#include "runopt.h"
 
 static void usage(FILE *f)
 {
@@ -47,7 +48,7 @@ int ft_cmd_children(int argc, char **argv)
 	}
 	if (argc == 2 && (!strcmp(argv[1], "-V") ||
 			  !strcmp(argv[1], "--version"))) {
-		printf("flaketrap %s\n", FT_VERSION);
+		ft_print_version();
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--"))

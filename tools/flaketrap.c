@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * flaketrap: the command's entry point. It dispatches to run (run.c),
- * loop (loop.c), bisect (bisect.c), report (report.c) and children
+ * loop (loop/), bisect (bisect/), report (report/) and children
  * (children.c).
  *
  * Exit status of run (as coreutils timeout): the command's own; 128+N when
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "runopt.h"
 
 static void usage_main(FILE *f)
 {
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("flaketrap %s\n", FT_VERSION);
+		ft_print_version();
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Strict JSON: a recursive-descent parser into a tree of ft_json nodes, and
- * a writer. Errors name the byte column, so a bad log line can be found.
+ * Strict JSON: a recursive-descent parser into a tree of ft_json nodes.
+ * Errors name the byte column, so a bad log line can be found. The tree's
+ * accessors and the writer are json-tree.c's; the check of duplicate
+ * member names is json-names.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "json-names.h"
 
 struct parser {
 	const unsigned char *start, *p, *end;
@@ -295,81 +298,13 @@ static struct ft_json *parse_number(struct parser *ps)
 	return v;
 }
 
-/*
- * The member names of a large object, hashed: a line of a hundred thousand
- * members is checked for duplicates in linear time, not quadratic (13 s).
- */
-struct name_index {
-	const struct ft_json **slot;
-	size_t cap;		/* a power of two; 0: no index */
-};
-
-/* Objects with fewer members are searched member by member. */
-#define INDEX_FROM 16
-
-static size_t name_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	while (n--) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
-static const struct ft_json **index_find(const struct name_index *ix,
-					 const char *name, size_t len)
-{
-	size_t i = name_hash(name, len) & (ix->cap - 1);
-
-	for (; ix->slot[i]; i = (i + 1) & (ix->cap - 1))
-		if (ix->slot[i]->name_len == len &&
-		    !memcmp(ix->slot[i]->name, name, len))
-			break;
-	return &ix->slot[i];
-}
-
-/* Indexes the members of obj, in a table at most half full after n more. */
-static int index_build(struct name_index *ix, const struct ft_json *obj)
-{
-	const struct ft_json *m;
-	size_t cap = 64;
-
-	while (cap < 4 * (obj->count + 1))
-		cap *= 2;
-	free(ix->slot);
-	ix->slot = calloc(cap, sizeof(*ix->slot));
-	ix->cap = ix->slot ? cap : 0;
-	if (!ix->slot)
-		return -1;
-	for (m = obj->first; m; m = m->next)
-		*index_find(ix, m->name, m->name_len) = m;
-	return 0;
-}
-
-static int duplicate(struct name_index *ix, const struct ft_json *obj,
-		     const char *name, size_t len)
-{
-	const struct ft_json *m;
-
-	if (obj->count >= INDEX_FROM &&
-	    (ix->cap >= 2 * (obj->count + 1) || index_build(ix, obj) == 0))
-		return *index_find(ix, name, len) != NULL;
-	/* Small, or no memory for an index: the slow way. */
-	for (m = obj->first; m; m = m->next)
-		if (m->name_len == len && !memcmp(m->name, name, len))
-			return 1;
-	return 0;
-}
-
 /* An array or an object: p is on its opening bracket. */
 static struct ft_json *parse_container(struct parser *ps)
 {
 	int is_obj = *ps->p == '{';
 	char close = is_obj ? '}' : ']', what[16];
 	struct ft_json *v, *item, **tail;
-	struct name_index ix = { NULL, 0 };
+	struct ft_json_names ix = { NULL, 0 };
 	const unsigned char *name_at;
 	char *name = NULL;
 	size_t name_len = 0;
@@ -398,7 +333,7 @@ static struct ft_json *parse_container(struct parser *ps)
 			name = parse_string(ps, &name_len);
 			if (!name)
 				goto bad;
-			if (duplicate(&ix, v, name, name_len)) {
+			if (ft_json_names_has(&ix, v, name, name_len)) {
 				ps->p = name_at;
 				fail(ps, "duplicate member \"%.40s\"", name);
 				goto bad;
@@ -420,8 +355,7 @@ static struct ft_json *parse_container(struct parser *ps)
 		*tail = item;
 		tail = &item->next;
 		v->count++;
-		if (ix.cap)
-			*index_find(&ix, item->name, item->name_len) = item;
+		ft_json_names_add(&ix, item);
 		skip_ws(ps);
 		if (ps->p < ps->end && *ps->p == ',') {
 			ps->p++;
@@ -431,7 +365,7 @@ static struct ft_json *parse_container(struct parser *ps)
 		if (ps->p < ps->end && *ps->p == close) {
 			ps->p++;
 			ps->depth--;
-			free(ix.slot);
+			ft_json_names_free(&ix);
 			return v;
 		}
 		fail(ps, "expected ',' or '%c', found %s", close,
@@ -439,7 +373,7 @@ static struct ft_json *parse_container(struct parser *ps)
 		goto bad;
 	}
 bad:
-	free(ix.slot);
+	ft_json_names_free(&ix);
 	free(name);
 	ft_json_free(v);
 	return NULL;
@@ -514,117 +448,3 @@ struct ft_json *ft_json_parse(const char *s, size_t len, char *err,
 	return v;
 }
 
-void ft_json_free(struct ft_json *v)
-{
-	struct ft_json *next;
-
-	for (; v; v = next) {
-		next = v->next;
-		ft_json_free(v->first);
-		free(v->text);
-		free(v->name);
-		free(v);
-	}
-}
-
-const struct ft_json *ft_json_get(const struct ft_json *obj,
-				  const char *name)
-{
-	const struct ft_json *m;
-	size_t len = strlen(name);
-
-	if (!obj || obj->type != FT_JSON_OBJECT)
-		return NULL;
-	for (m = obj->first; m; m = m->next)
-		if (m->name_len == len && !memcmp(m->name, name, len))
-			return m;
-	return NULL;
-}
-
-int ft_json_int(const struct ft_json *v, long long *out)
-{
-	char *end;
-	long long n;
-
-	if (!v || v->type != FT_JSON_NUMBER ||
-	    strpbrk(v->text, ".eE"))
-		return -1;
-	errno = 0;
-	n = strtoll(v->text, &end, 10);
-	if (errno || *end)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-const char *ft_json_str(const struct ft_json *v)
-{
-	return v && v->type == FT_JSON_STRING ? v->text : NULL;
-}
-
-void ft_json_put_string(FILE *f, const char *s, size_t len)
-{
-	size_t i, n;
-
-	fputc('"', f);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else if (c < 0x80)
-			fputc(c, f);
-		else if ((n = ft_utf8_len((const unsigned char *)s + i,
-					  (const unsigned char *)s + len))) {
-			fwrite(s + i, 1, n, f);
-			i += n - 1;
-		} else {
-			/* As the library writes it (surrogateescape). */
-			fprintf(f, "\\udc%02x", c);
-		}
-	}
-	fputc('"', f);
-}
-
-void ft_json_put(FILE *f, const struct ft_json *v)
-{
-	const struct ft_json *m;
-
-	switch (v->type) {
-	case FT_JSON_NULL:
-		fputs("null", f);
-		break;
-	case FT_JSON_FALSE:
-		fputs("false", f);
-		break;
-	case FT_JSON_TRUE:
-		fputs("true", f);
-		break;
-	case FT_JSON_NUMBER:
-		fputs(v->text, f);
-		break;
-	case FT_JSON_STRING:
-		ft_json_put_string(f, v->text, v->len);
-		break;
-	case FT_JSON_ARRAY:
-	case FT_JSON_OBJECT:
-		fputc(v->type == FT_JSON_ARRAY ? '[' : '{', f);
-		for (m = v->first; m; m = m->next) {
-			if (m != v->first)
-				fputc(',', f);
-			if (v->type == FT_JSON_OBJECT) {
-				ft_json_put_string(f, m->name, m->name_len);
-				fputc(':', f);
-			}
-			ft_json_put(f, m);
-		}
-		fputc(v->type == FT_JSON_ARRAY ? ']' : '}', f);
-		break;
-	}
-}

@@ -22,7 +22,7 @@
 
 #include "../preload/config.h"
 #include "commands.h"
-#include "loop.h"
+#include "files.h"
 #include "report.h"
 #include "runopt.h"
 #include "summary.h"
@@ -291,7 +291,7 @@ int ft_cmd_run(int argc, char **argv)
 			return 0;
 		}
 		if (c == 'V') {
-			printf("flaketrap %s\n", FT_VERSION);
+			ft_print_version();
 			return 0;
 		}
 		r = ft_runopt_handle(&o, c, optarg, "flaketrap run");

@@ -101,6 +101,12 @@ void ft_runopt_usage_names(FILE *f);
  */
 int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg);
 
+/*
+ * --version: the version, and the library the commands would preload
+ * (found as ft_runopt_environment finds it), on stdout.
+ */
+void ft_print_version(void);
+
 /* The library's path, once ft_runopt_environment has found it. */
 const char *ft_runopt_library(void);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Record checks of schema 1, for logs.c: one table of keys per event. */
+/* Record checks of schema 1, for logs/record.c: one table of keys per event. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libdw lookups for report.c. One Dwfl per module, each reported at base 0,
- * so a logged offset is an address in it as is (modules would overlap in
- * one Dwfl).
+ * libdw lookups for report (report/frames.c). One Dwfl per module, each
+ * reported at base 0, so a logged offset is an address in it as is
+ * (modules would overlap in one Dwfl).
  */
 #include <elfutils/libdwfl.h>
 #include <errno.h>

@@ -2,8 +2,8 @@
 /*
  * libFuzzer target: the log reader of `flaketrap report`. The input is the
  * contents of one log file: split into lines, each parsed (tools/json.c),
- * checked against the schema (tools/schema.c) and kept (tools/logs.c),
- * then grouped and printed as text and as JSON (tools/report.c), without
+ * checked against the schema (tools/schema.c) and kept (tools/logs/),
+ * then grouped and printed as text and as JSON (tools/report/), without
  * symbolizer (no module named in the input is opened). The JSON report
  * must parse again.
  *

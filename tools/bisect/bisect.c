@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../commands.h"
-#include "../loop.h"
+#include "../files.h"
 #include "../supervise.h"
 #include "engine.h"
+#include "../runopt.h"
 
 enum { OPT_TIMEOUT = 0x20000, OPT_SLEEPS };
 
@@ -144,7 +146,7 @@ static int parse_options(struct ft_bisect *b, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("flaketrap %s\n", FT_VERSION);
+			ft_print_version();
 			exit(0);
 		case 'i':
 			b->input = optarg;
@@ -232,8 +234,19 @@ static void on_signal(int sig)
 static int ready(struct ft_bisect *b)
 {
 	const char *tmpdir = getenv("TMPDIR");
+	const char *log = getenv("FLAKETRAP_LOG");
+	struct stat st;
 	int rc;
 
+	/*
+	 * Each run logs in a directory of bisect's own, but a --log naming a
+	 * file is a mistake said before anything runs, as run and loop do.
+	 */
+	if (log && *log && stat(log, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "flaketrap bisect: --log=%s: %s\n", log,
+			strerror(ENOTDIR));
+		return FT_EXIT_TOOL_ERROR;
+	}
 	snprintf(b->tmp, sizeof(b->tmp), "%s/flaketrap-bisect.XXXXXX",
 		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(b->tmp)) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../commands.h"
+#include "../files.h"
 #include "../loop.h"
 #include "../supervise.h"
 #include "engine.h"
