@@ -362,6 +362,18 @@ fuzz: fuzz-build
 		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-symbolize \
 		test/fuzz/symbolize
 
+# The manual's generated parts: the knob tables (from preload/config.def)
+# and the options of flaketrap run (from its --help). make docs rewrites
+# them in place; check-docs fails, with the difference, when the committed
+# pages differ (test/t9200-docs.sh runs the same checks in make check).
+PYTHON ?= /usr/bin/python3
+.PHONY: docs check-docs
+docs: $(TOOL)
+	$(Q)$(PYTHON) docs/gen.py --tool $(TOOL)
+check-docs: $(TOOL)
+	$(Q)$(PYTHON) docs/gen.py --check --tool $(TOOL)
+	$(Q)$(PYTHON) docs/check-links.py
+
 # Installs what is missing, and nothing when all is there.
 # valgrind: t3300 runs the library under memcheck (skipped without it);
 # bash-completion: t9100 runs our completion with its helpers.

@@ -184,7 +184,7 @@ test_expect_success 'docs/knobs.md documents every knob, as --help does' '
 		"$ROOT/preload/config.def") &&
 	test "$(echo $names | wc -w)" -ge 5 &&
 	for name in $names; do
-		grep -q "^| \`FLAKETRAP_$name\` |" "$ROOT/docs/knobs.md" || {
+		grep -q "^| \[\`FLAKETRAP_$name\`\](#" "$ROOT/docs/knobs.md" || {
 			echo "docs/knobs.md lacks FLAKETRAP_$name"; return 1; }
 	done
 '
