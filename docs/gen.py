@@ -244,6 +244,8 @@ def man_run_options(knobs, run_options):
 PARTS = [
     ('docs/knobs.md', 'knobs', md_knobs),
     ('docs/commands.md', 'run-options', md_run_extras),
+    ('man/libflaketrap.7', 'knobs', man_knobs),
+    ('man/flaketrap.1', 'run-options', man_run_options),
 ]
 
 
