@@ -365,11 +365,37 @@ fuzz: fuzz-build
 		-print_final_stats=1 $(FUZZ_FLAGS) $(B)/fuzz/corpus-symbolize \
 		test/fuzz/symbolize
 
+# The manual's generated parts: the knob tables (from preload/config.def)
+# and the options of flaketrap run (from its --help). make docs rewrites
+# them in place; check-docs fails, with the difference, when the committed
+# pages differ (test/t9200-docs.sh runs the same checks in make check).
+# The manual pages render with no warning of groff's or man's.
+PYTHON ?= /usr/bin/python3
+MAN_PAGES := man/flaketrap.1 man/libflaketrap.7
+.PHONY: docs check-docs install-man uninstall-man
+docs: $(TOOL)
+	$(Q)$(PYTHON) docs/gen.py --tool $(TOOL)
+check-docs: $(TOOL)
+	$(Q)$(PYTHON) docs/gen.py --check --tool $(TOOL)
+	$(Q)$(PYTHON) docs/check-links.py
+	$(Q)test/check-man.sh $(MAN_PAGES)
+
+# Called by install: each page in its section under MANDIR.
+install-man:
+	$(INSTALL) -D -m 644 man/flaketrap.1 $(DESTDIR)$(MANDIR)/man1/flaketrap.1
+	$(INSTALL) -D -m 644 man/libflaketrap.7 \
+		$(DESTDIR)$(MANDIR)/man7/libflaketrap.7
+uninstall-man:
+	rm -f $(DESTDIR)$(MANDIR)/man1/flaketrap.1 \
+		$(DESTDIR)$(MANDIR)/man7/libflaketrap.7
+
 # Installs what is missing, and nothing when all is there.
 # valgrind: t3300 runs the library under memcheck (skipped without it);
 # bash-completion: t9100 runs our completion with its helpers.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
 	python3 perl faketime libpython3.11-testsuite valgrind bash-completion
+# groff-base and man-db: the manual pages' check (t9200, make check-docs).
+DEB_PACKAGES += groff-base man-db
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
 # heavy for every CI run.
 FUZZ_PACKAGES := clang libclang-rt-dev

@@ -139,7 +139,7 @@ test_expect_success TSAN 'the TSan runtime first in LD_PRELOAD: no leak either' 
 
 # A finished thread: with the library first, TSan holds back our stack
 # signal while a thread waits in its interceptor, so a running one would
-# give no stack (README). With the runtime first, the start routine is
+# give no stack (docs/sanitizers.md). With the runtime first, the start routine is
 # TSan's, and its pthread_create interceptor the first frame.
 test_expect_success TSAN 'a thread the TSan program never joins is still reported, alone' '
 	cc -D_GNU_SOURCE -fsanitize=thread -g -pthread -o leaky-tsan "$TEST_DIRECTORY/fixtures/leaky.c" &&

@@ -59,7 +59,7 @@ test_expect_success 'loop --help: its options, and names every option of run' '
 	"$FLAKETRAP" --help | grep -q "^  loop "
 '
 
-test_expect_success 'the README documents every option of loop and bisect' '
+test_expect_success 'docs/commands.md documents every option of loop and bisect' '
 	knobs=$(sed -n "s/^FT_KNOB([a-z_]*, \"\([A-Z_]*\)\".*/--\1/p" "$ROOT/preload/config.def" |
 		tr "A-Z_" "a-z-") &&
 	for cmd in loop bisect; do
@@ -68,8 +68,8 @@ test_expect_success 'the README documents every option of loop and bisect' '
 		while read opt; do
 			case " --help --version $(echo $knobs) " in
 			*" $opt "*) continue ;; esac
-			grep -q -- "\`$opt" "$ROOT/README.md" || {
-				echo "README lacks $cmd $opt"; return 1; }
+			grep -q -- "\`$opt" "$ROOT/docs/commands.md" || {
+				echo "docs/commands.md lacks $cmd $opt"; return 1; }
 		done <opts || return 1
 	done
 '

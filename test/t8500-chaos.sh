@@ -4,7 +4,7 @@
 # makes (read from the trace), that fork- and signal-heavy programs end
 # under the hang guard, the site bisect --chaos names for a program whose
 # failure only a hold at one site can cause, bad values. How often chaos
-# exposes a race is measured, not tested (test/races/, README).
+# exposes a race is measured, not tested (test/races/, docs/chaos.md).
 . "$(dirname "$0")/lib.sh"
 
 CHAOS=$ROOT/preload/libflaketrap-chaos.so

@@ -5,8 +5,8 @@
  * must leave each the same as without it. One thread and one fork come
  * first, unmeasured: glibc sizes a thread's descriptor (its DTV) by the
  * number of loaded modules with thread-local storage, and allocates
- * libunwind's per-thread cache in the first thread that unwinds (README,
- * Limits); what is measured is what each call costs.
+ * libunwind's per-thread cache in the first thread that unwinds
+ * (docs/limits.md); what is measured is what each call costs.
  */
 #include <malloc.h>
 #include <pthread.h>

@@ -4,7 +4,7 @@
 # shell loop), under `flaketrap loop --load 2` (the library, sleeps off,
 # two busy processes beside), and under `flaketrap loop --chaos`. One
 # table row per fixture, "k/N" in each column. A measurement, not a test:
-# the figures vary between machines and runs (README, Chaos mode).
+# the figures vary between machines and runs (docs/chaos.md).
 # Needs `make all test-programs`.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
