@@ -413,7 +413,7 @@ deps:
 			apt-get install -y -qq $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
-install: all
+install: all install-man
 	$(INSTALL) -D -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so
 	$(INSTALL) -D -m 644 $(WARP) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so
 	$(INSTALL) -D -m 644 $(CHAOS) $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so
@@ -423,7 +423,7 @@ install: all
 	$(INSTALL) -D -m 644 tools/flaketrap.bash-completion \
 		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
 
-uninstall:
+uninstall: uninstall-man
 	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-warp.so \
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so \

@@ -16,7 +16,8 @@ test_expect_success 'make install puts each file in its place' '
 		lib/flaketrap/libflaketrap-warp.so \
 		lib/flaketrap/libflaketrap-chaos.so \
 		share/flaketrap/flaketrap.supp \
-		share/bash-completion/completions/flaketrap; do
+		share/bash-completion/completions/flaketrap \
+		share/man/man1/flaketrap.1 share/man/man7/libflaketrap.7; do
 		test -f "dest/usr/local/$f" || { echo "missing $f"; return 1; }
 	done &&
 	test -x dest/usr/local/bin/flaketrap

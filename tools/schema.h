@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shape of schema-1 records (the README's log section): which keys
+ * The shape of schema-1 records (docs/log-schema.md): which keys
  * each event must or may have, and their types.
  * Keys not listed are accepted (a newer library may add them).
  */

@@ -32,7 +32,7 @@ static void usage(FILE *f)
 "Each directory holding logs counts as one run.\n"
 "\n"
 "Options:\n"
-"  --json         print one JSON document (described in the README)\n"
+"  --json         print one JSON document (docs/commands.md)\n"
 "  --fail-on-leak exit 3 when a leak or a crash was found (a CI gate);\n"
 "                 --fail-env-changed is the same\n"
 "  --junit=FILE   also write FILE as JUnit XML (for CI): one failing test\n"
