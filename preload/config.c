@@ -262,7 +262,11 @@ int ft_parse_timers(const char *s, int *mode, const char **why)
 		*mode = FT_TIMERS_WARP;
 		return 0;
 	}
-	*why = "neither off nor warp";
+	if (strcmp(s, "idle") == 0) {
+		*mode = FT_TIMERS_IDLE;
+		return 0;
+	}
+	*why = "neither off, warp nor idle";
 	return -1;
 }
 

@@ -90,6 +90,7 @@ extern const char *const ft_delay_names[FT_NDELAYS];
 #define FT_TEXT_MAX 96
 #define FT_TIMERS_OFF 0
 #define FT_TIMERS_WARP 1
+#define FT_TIMERS_IDLE 2
 
 struct ft_config {
 	struct ft_sleep_policy sleep;
@@ -141,7 +142,7 @@ int ft_parse_count(const char *s, unsigned max, unsigned *n, const char **why);
 /* DUR, A..B or off; "0" and "0..0" are off too. */
 int ft_parse_delay(const char *s, struct ft_delay *d, const char **why);
 int ft_parse_switch(const char *s, int *on, const char **why);
-/* "off" or "warp": FT_TIMERS_OFF or FT_TIMERS_WARP. */
+/* "off", "warp" or "idle": FT_TIMERS_OFF, _WARP or _IDLE. */
 int ft_parse_timers(const char *s, int *mode, const char **why);
 /* A catchable signal: name with or without SIG, RTMIN+N, RTMAX-N, a number,
  * or "off" (0). */

@@ -346,8 +346,11 @@ static int attach_warp(char *err, size_t errlen)
 		return warp_error(err, errlen,
 				  "libflaketrap-warp.so must come before"
 				  " libflaketrap.so in LD_PRELOAD");
-	ft_warp = ((ft_warp_attach_fn *)attach)(FT_WARP_LINK_VERSION,
-						cfg.timer_grace_ns);
+	ft_warp = ((ft_warp_attach_fn *)attach)(
+		FT_WARP_LINK_VERSION, cfg.timers == FT_TIMERS_IDLE
+					      ? FT_WARP_RULE_IDLE
+					      : FT_WARP_RULE_EXPOSE,
+		cfg.timer_grace_ns);
 	if (!ft_warp)
 		return warp_error(err, errlen,
 				  "libflaketrap-warp.so and libflaketrap.so"
@@ -420,9 +423,11 @@ static void reset_process(uint64_t ordinal)
 		atomic_store(&ft_process.counters.delay_ns[i], 0);
 	}
 	/* cfg first: ft_warp's page may be one a fork child never reads. */
-	if (cfg.timers == FT_TIMERS_WARP && ft_warp) {
+	if (cfg.timers != FT_TIMERS_OFF && ft_warp) {
 		atomic_store(&ft_warp->counters->waits_warped, 0);
 		atomic_store(&ft_warp->counters->warped_ns, 0);
+		atomic_store(&ft_warp->counters->waits_real, 0);
+		atomic_store(&ft_warp->counters->idle_scans, 0);
 	}
 	ft_sites_after_fork();
 	ft_chaos_after_fork();
@@ -544,7 +549,7 @@ static void initialize(void)
 	if (env_len)
 		munmap(env, env_len);
 	if (bad || prepare_log_dir(err, sizeof(err)) ||
-	    (cfg.timers == FT_TIMERS_WARP && attach_warp(err, sizeof(err))) ||
+	    (cfg.timers != FT_TIMERS_OFF && attach_warp(err, sizeof(err))) ||
 	    (cfg.chaos && ft_chaos_attach(err, sizeof(err)))) {
 		write_err_line(err);
 		ft_real._exit(125);

@@ -485,6 +485,12 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_str(&b, ",\"warped_ns\":");
 	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->warped_ns)
 			       : 0);
+	ft_buf_str(&b, ",\"waits_real\":");
+	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->waits_real)
+			       : 0);
+	ft_buf_str(&b, ",\"idle_scans\":");
+	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->idle_scans)
+			       : 0);
 	ft_chaos_counters_json(&b);
 	ft_buf_str(&b, "},\"leaks\":{\"children\":");
 	ft_buf_u64(&b, ft_process.leak_counts.children);

@@ -12,13 +12,27 @@
 #include <stdint.h>
 
 /* Bumped whenever struct ft_warp_link or the call below change. */
-#define FT_WARP_LINK_VERSION 1
+#define FT_WARP_LINK_VERSION 2
 #define FT_WARP_ATTACH "ft_warp_attach"
 
 /* Counters of this process, reset by libflaketrap.so in a fork child. */
 struct ft_warp_counters {
 	atomic_ullong waits_warped;	/* waits ended by a jump of the clock */
 	atomic_ullong warped_ns;	/* what the jumps added to the clock */
+	/* rule warp: timed waits on a lock, condition, semaphore or join
+	 * longer than the grace, left to wait for real */
+	atomic_ullong waits_real;
+	/* rule idle: looks at the process tree's threads, each a grace
+	 * after the last, by the waiter with the earliest deadline */
+	atomic_ullong idle_scans;
+};
+
+/* The rules of FLAKETRAP_TIMERS: which timed waits may jump the clock. */
+enum ft_warp_rule {
+	/* warp: an event loop's wait or a sleep, after the grace */
+	FT_WARP_RULE_EXPOSE = 1,
+	/* idle: any timed wait, the earliest, once the tree is blocked */
+	FT_WARP_RULE_IDLE = 2,
 };
 
 struct ft_warp_link {
@@ -27,10 +41,10 @@ struct ft_warp_link {
 };
 
 /*
- * Turn the warp on with this grace; NULL when version is not the warp
+ * Turn the warp on with this rule (enum ft_warp_rule) and grace; NULL when version is not the warp
  * object's (the two objects come from different builds).
  */
-typedef const struct ft_warp_link *ft_warp_attach_fn(int version,
+typedef const struct ft_warp_link *ft_warp_attach_fn(int version, int rule,
 						     int64_t grace_ns);
 
 #endif

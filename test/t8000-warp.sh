@@ -1,16 +1,21 @@
 #!/bin/sh
-# FLAKETRAP_TIMERS=warp: the virtual clock of libflaketrap-warp.so. Every
-# check holds whatever the load: hour-long waits return (under the hang
-# guard), the clocks say the hour passed, the counters say the clock
+# FLAKETRAP_TIMERS=warp and idle: the virtual clock of libflaketrap-warp.so.
+# Every check holds whatever the load: hour-long waits return (under the
+# hang guard), the clocks say the hour passed, the counters say the clock
 # jumped. Nothing here waits for real on a timer it then measures.
 . "$(dirname "$0")/lib.sh"
 
 WARP=$ROOT/preload/libflaketrap-warp.so
 HOUR=3600000000000
 
-# warp [NAME=VALUE]... CMD...: CMD with both libraries, the warp on.
+# warp [NAME=VALUE]... CMD...: CMD with both libraries, the rule warp on.
 warp () {
 	$GUARD env LD_PRELOAD="$WARP:$LIB" FLAKETRAP_TIMERS=warp "$@"
+}
+
+# idle [NAME=VALUE]... CMD...: the same under the rule idle.
+idle () {
+	$GUARD env LD_PRELOAD="$WARP:$LIB" FLAKETRAP_TIMERS=idle "$@"
 }
 
 test_expect_success 'the warp object exports each wrapper at libc'"'"'s versions' '
@@ -48,7 +53,7 @@ test_expect_success 'FLAKETRAP_TIMERS and FLAKETRAP_TIMER_GRACE reject bad value
 	for v in "" on WARP 1; do
 		test_expect_code 125 env FLAKETRAP_TIMERS="$v" \
 			LD_PRELOAD="$LIB" /bin/true 2>err &&
-		grep -F "expected off or warp" err &&
+		grep -F "expected off, warp or idle" err &&
 		test_expect_code 125 "$FLAKETRAP" run --timers="$v" /bin/true || return 1
 	done &&
 	test_expect_code 125 env FLAKETRAP_TIMER_GRACE=1 LD_PRELOAD="$LIB" \
@@ -59,13 +64,50 @@ test_expect_success 'FLAKETRAP_TIMERS and FLAKETRAP_TIMER_GRACE reject bad value
 # the real time between its start and exit records (both real clocks).
 VIRTUAL="main_exit[\"counters\"][\"warped_ns\"] + main_exit[\"time_ns\"] - [s for s in starts if s[\"pid\"] == root][0][\"time_ns\"]"
 
-for case in descriptors deadlines mutex more sleeps clocks fork exec; do
-	test_expect_success "each wait of an hour returns at its deadline: $case" '
-		warp FLAKETRAP_LOG=$case "$HELPERS/warp" $case &&
-		test "$(logq $case "main_exit[\"counters\"][\"waits_warped\"] > 0")" = True &&
-		test "$(logq $case "$VIRTUAL >= $HOUR")" = True
+# Under warp, an event loop's waits and the sleeps; under idle, every timed
+# wait of a process whose other threads are blocked.
+for case in warp:descriptors warp:sleeps warp:clocks warp:fork warp:exec \
+	idle:descriptors idle:deadlines idle:mutex idle:more idle:fork; do
+	rule=${case%%:*} case=${case#*:}
+	test_expect_success "each wait of an hour returns at its deadline: $case ($rule)" '
+		$rule FLAKETRAP_LOG=$rule-$case "$HELPERS/warp" $case &&
+		test "$(logq $rule-$case "main_exit[\"counters\"][\"waits_warped\"] > 0")" = True &&
+		test "$(logq $rule-$case "$VIRTUAL >= $HOUR")" = True
 	'
 done
+
+test_expect_success 'under warp, waits on locks and conditions wait for real' '
+	warp FLAKETRAP_LOG=real "$FIXTURES/timed-waits" watchdog >out &&
+	grep -x "watchdog: quiet" out &&
+	test "$(logq real "total(\"waits_real\") >= 1, total(\"waits_warped\")")" = "(True, 0)"
+'
+
+test_expect_success 'a watchdog beside a thread that works does not fire (idle)' '
+	idle FLAKETRAP_LOG=quiet "$FIXTURES/timed-waits" watchdog >out &&
+	grep -x "watchdog: quiet" out &&
+	test "$(logq quiet "total(\"waits_warped\")")" = 0
+'
+
+test_expect_success 'two waiters wake in the order of their deadlines (idle)' '
+	idle FLAKETRAP_LOG=order "$FIXTURES/timed-waits" order >out &&
+	sed -n "s/^\(1s\|10s\): woke \([12]\) at \([0-9.]*\)$/\1 \2 \3/p" out >woke &&
+	test "$(cut -d" " -f1-2 woke | tr "\n" " ")" = "1s 1 10s 2 " &&
+	awk "\$1 == \"1s\" && (\$3 < 1 || \$3 >= 10) { exit 1 }
+	     \$1 == \"10s\" && \$3 < 10 { exit 1 }" woke &&
+	test "$(logq order "total(\"waits_warped\")")" = 2
+'
+
+test_expect_success 'a parent waiting on a working child does not jump (idle)' '
+	idle FLAKETRAP_LOG=parent "$FIXTURES/timed-waits" parent >out &&
+	grep -x "parent: the child answered" out
+'
+
+test_expect_success 'a hang beside a watchdog is reported in virtual time (idle)' '
+	test_expect_code 4 idle FLAKETRAP_LOG=stuck \
+		"$FIXTURES/timed-waits" stuck >out &&
+	grep "^hang guard: no progress in 60 s" out &&
+	test "$(logq stuck "total(\"waits_warped\")")" = 1
+'
 
 test_expect_success 'ready descriptors are returned, and the clock stays' '
 	warp FLAKETRAP_LOG=ready "$HELPERS/warp" ready &&
@@ -159,15 +201,23 @@ run_warp () {
 	$GUARD "$FLAKETRAP" run --timers=warp --log="$dir" -- "$@"
 }
 
-test_expect_success 'python asyncio.sleep(3600) returns; time.monotonic agrees' '
-	run_warp asleep "$PYTHON" -c "
+run_idle () {
+	dir=$1
+	shift
+	$GUARD "$FLAKETRAP" run --timers=idle --log="$dir" -- "$@"
+}
+
+for rule in warp idle; do
+	test_expect_success "python asyncio.sleep(3600) returns; time.monotonic agrees ($rule)" '
+		run_$rule asleep-$rule "$PYTHON" -c "
 import asyncio, time
 t = time.monotonic()
 asyncio.run(asyncio.sleep(3600))
 assert time.monotonic() - t >= 3600, time.monotonic() - t" &&
-	test "$(logq asleep "main_exit[\"counters\"][\"waits_warped\"] >= 1")" = True &&
-	test "$(logq asleep "$VIRTUAL >= $HOUR")" = True
-'
+		test "$(logq asleep-$rule "main_exit[\"counters\"][\"waits_warped\"] >= 1")" = True &&
+		test "$(logq asleep-$rule "$VIRTUAL >= $HOUR")" = True
+	'
+done
 
 test_expect_success 'flaketrap loop --timers=warp: every run warps' '
 	$GUARD "$FLAKETRAP" loop -n 2 -j 1 --timers=warp --log=looped -- \
@@ -190,8 +240,17 @@ test_expect_success 'the asyncio race fixture: the loop'"'"'s waits warp' '
 	test "$(logq race "$VIRTUAL >= $HOUR")" = True
 '
 
-test_expect_success 'python time.sleep and threading waits of an hour return' '
-	run_warp pysync "$PYTHON" -c "
+test_expect_success 'python faulthandler reports a hang at once (idle)' '
+	test_expect_code 1 $GUARD "$FLAKETRAP" run --timers=idle --sleep=off \
+		--log=faulthandler -- "$PYTHON" -c "
+import faulthandler, threading
+faulthandler.dump_traceback_later(120, exit=True)
+threading.Event().wait()" 2>err &&
+	grep -F "Timeout (0:02:00)!" err
+'
+
+test_expect_success 'python time.sleep and threading waits of an hour return (idle)' '
+	run_idle pysync "$PYTHON" -c "
 import threading, time
 t = time.monotonic(); w = time.time()
 time.sleep(3600)

@@ -238,9 +238,11 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	rc = find_library(library, sizeof(library));
 	if (rc)
 		return rc;
-	if (cfg->timers == FT_TIMERS_WARP &&
+	if (cfg->timers != FT_TIMERS_OFF &&
 	    (why = beside_library(warp, FT_WARP_NAME)))
-		return fail("%s (needed by --timers=warp): %s", warp, why);
+		return fail("%s (needed by --timers=%s): %s", warp,
+			    cfg->timers == FT_TIMERS_IDLE ? "idle" : "warp",
+			    why);
 	if (cfg->chaos && (why = beside_library(chaos, FT_CHAOS_NAME)))
 		return fail("%s (needed by --chaos): %s", chaos, why);
 	if (o->junk && ft_junk_setup(jemalloc, err, sizeof(err)))
@@ -249,7 +251,7 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	if (o->junk && (why = unusable_library(jemalloc)))
 		return fail("%s (needed by --junk): %s", jemalloc, why);
 	set_preload(cfg->chaos ? chaos : NULL,
-		    cfg->timers == FT_TIMERS_WARP ? warp : NULL, library,
+		    cfg->timers != FT_TIMERS_OFF ? warp : NULL, library,
 		    o->junk ? jemalloc : NULL);
 	asan_link_order();
 	return 0;

@@ -17,19 +17,8 @@ static int cond_clock_ok(clockid_t clk)
 	return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC;
 }
 
-#define FT_TIMED(call_next, timeout_value, ...)                            \
-	do {                                                               \
-		struct timespec real;                                      \
-		int64_t target;                                            \
-		int w, r;                                                  \
-		if (!ft_warp_on() ||                                       \
-		    (w = ft_warp_deadline(__VA_ARGS__, &real, &target)) < 0) \
-			return call_next(abs);                             \
-		r = call_next(&real);                                      \
-		if (w && r == (timeout_value))                             \
-			ft_warp_jump(target);                              \
-		return r;                                                  \
-	} while (0)
+#define FT_TIMED(call_next, timeout_value, clk, abs) \
+	FT_TIMED_WAIT(call_next, 0, timeout_value, clk, abs)
 
 FT_WRAP(cnd_timedwait)
 	__attribute__((symver("cnd_timedwait@@GLIBC_2.34"),

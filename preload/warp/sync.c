@@ -2,11 +2,13 @@
 /*
  * Waits with an absolute deadline: pthread_cond_timedwait (both glibc
  * versions), pthread_cond_clockwait, sem_timedwait, sem_clockwait,
- * pthread_mutex_timedlock, pthread_mutex_clocklock (more in more.c). The program computes
- * its deadline from a warped clock: the real deadline is that minus the
- * offset. A deadline further than the grace waits the grace for real;
- * when that times out, the clock jumps to the deadline and the call
- * returns its timeout. Invalid deadlines and clocks go on unchanged.
+ * pthread_mutex_timedlock, pthread_mutex_clocklock (more in more.c). The
+ * program computes its deadline from a warped clock: the real deadline is
+ * that minus the offset. They bound a wait for another thread (watchdogs,
+ * CPython's GIL, Event.wait(timeout)) rather than sleep: under the rule
+ * warp they wait for real; under the rule idle the clock jumps to their
+ * deadline only when the whole tree is blocked (idle.c). Invalid
+ * deadlines and clocks go on unchanged.
  */
 #include <errno.h>
 
@@ -25,12 +27,14 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		return -1;
 	d = ft_ts_to_ns(abs);
 	left = d - ft_ns_add(now, off);
-	if (left <= ft_warp_grace() || (*target = ft_warp_target(left)) < 0) {
-		*real = ft_ns_to_ts(d > off ? d - off : 0);
+	*real = ft_ns_to_ts(d > off ? d - off : 0);
+	if (left <= ft_warp_grace())
+		return 0;
+	if (ft_warp_rule() != FT_WARP_RULE_IDLE) {
+		ft_warp_count_real();
 		return 0;
 	}
-	*real = ft_ns_to_ts(ft_ns_add(now, ft_warp_grace()));
-	return 1;
+	return (*target = ft_warp_target(left)) >= 0;
 }
 
 /*
@@ -51,17 +55,9 @@ int w_pthread_cond_timedwait(pthread_cond_t *restrict c,
 			     pthread_mutex_t *restrict m,
 			     const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (w = ft_warp_deadline(cond_clock(c), abs, &real, &target)) < 0)
-		return ft_next.pthread_cond_timedwait(c, m, abs);
-	r = ft_next.pthread_cond_timedwait(c, m, &real);
-	if (w && r == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.pthread_cond_timedwait(c, m, t)
+	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, cond_clock(c), abs);
+#undef NEXT
 }
 
 /*
@@ -75,17 +71,9 @@ int w_cond_timedwait_2_2_5(pthread_cond_t *restrict c,
 			   pthread_mutex_t *restrict m,
 			   const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (w = ft_warp_deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
-		return ft_next.cond_timedwait_2_2_5(c, m, abs);
-	r = ft_next.cond_timedwait_2_2_5(c, m, &real);
-	if (w && r == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.cond_timedwait_2_2_5(c, m, t)
+	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, CLOCK_REALTIME, abs);
+#undef NEXT
 }
 
 FT_WRAP(pthread_cond_clockwait)
@@ -95,18 +83,11 @@ int w_pthread_cond_clockwait(pthread_cond_t *restrict c,
 			     pthread_mutex_t *restrict m, clockid_t clk,
 			     const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
-	    (w = ft_warp_deadline(clk, abs, &real, &target)) < 0)
-		return ft_next.pthread_cond_clockwait(c, m, clk, abs);
-	r = ft_next.pthread_cond_clockwait(c, m, clk, &real);
-	if (w && r == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.pthread_cond_clockwait(c, m, clk, t)
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+		return NEXT(abs);
+	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, clk, abs);
+#undef NEXT
 }
 
 FT_WRAP(sem_timedwait)
@@ -114,17 +95,9 @@ FT_WRAP(sem_timedwait)
 		       symver("sem_timedwait@GLIBC_2.2.5")));
 int w_sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (w = ft_warp_deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
-		return ft_next.sem_timedwait(sem, abs);
-	r = ft_next.sem_timedwait(sem, &real);
-	if (w && r == -1 && errno == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.sem_timedwait(sem, t)
+	FT_TIMED_WAIT(NEXT, 1, 0, CLOCK_REALTIME, abs);
+#undef NEXT
 }
 
 FT_WRAP(sem_clockwait)
@@ -133,18 +106,11 @@ FT_WRAP(sem_clockwait)
 int w_sem_clockwait(sem_t *restrict sem, clockid_t clk,
 		    const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
-	    (w = ft_warp_deadline(clk, abs, &real, &target)) < 0)
-		return ft_next.sem_clockwait(sem, clk, abs);
-	r = ft_next.sem_clockwait(sem, clk, &real);
-	if (w && r == -1 && errno == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.sem_clockwait(sem, clk, t)
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+		return NEXT(abs);
+	FT_TIMED_WAIT(NEXT, 1, 0, clk, abs);
+#undef NEXT
 }
 
 FT_WRAP(pthread_mutex_timedlock)
@@ -153,17 +119,9 @@ FT_WRAP(pthread_mutex_timedlock)
 int w_pthread_mutex_timedlock(pthread_mutex_t *restrict m,
 			      const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (w = ft_warp_deadline(CLOCK_REALTIME, abs, &real, &target)) < 0)
-		return ft_next.pthread_mutex_timedlock(m, abs);
-	r = ft_next.pthread_mutex_timedlock(m, &real);
-	if (w && r == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.pthread_mutex_timedlock(m, t)
+	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, CLOCK_REALTIME, abs);
+#undef NEXT
 }
 
 FT_WRAP(pthread_mutex_clocklock)
@@ -172,16 +130,9 @@ FT_WRAP(pthread_mutex_clocklock)
 int w_pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clk,
 			      const struct timespec *restrict abs)
 {
-	struct timespec real;
-	int64_t target;
-	int w, r;
-
-	if (!ft_warp_on() ||
-	    (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC) ||
-	    (w = ft_warp_deadline(clk, abs, &real, &target)) < 0)
-		return ft_next.pthread_mutex_clocklock(m, clk, abs);
-	r = ft_next.pthread_mutex_clocklock(m, clk, &real);
-	if (w && r == ETIMEDOUT)
-		ft_warp_jump(target);
-	return r;
+#define NEXT(t) ft_next.pthread_mutex_clocklock(m, clk, t)
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+		return NEXT(abs);
+	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, clk, abs);
+#undef NEXT
 }

@@ -23,6 +23,37 @@ static int grace_ms(void)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
+/* A slice of the idle rule as a poll/epoll timeout: whole ms, rounded up. */
+static int slice_ms(int64_t ns)
+{
+	return (int)((ns + 999999) / 1000000);
+}
+
+/*
+ * The idle rule's loop for a wait on descriptors: call (which may use
+ * ns_, the slice) until it returns anything but 0, a timeout, or the
+ * deadline target is reached; errno as the caller left it on a timeout.
+ */
+#define IDLE_FDS(r, target, call)                                          \
+	do {                                                               \
+		struct ft_idle idle_;                                      \
+		int64_t ns_;                                               \
+		int saved_ = errno;                                        \
+		(r) = 0;                                                   \
+		ft_idle_start(&idle_, (target));                           \
+		while (ft_idle_slice(&idle_, &ns_))                        \
+			if (((r) = (call)) != 0)                           \
+				break;                                     \
+		ft_idle_stop(&idle_);                                      \
+		if ((r) == 0)                                              \
+			errno = saved_;                                    \
+	} while (0)
+
+static int idle_rule(void)
+{
+	return ft_warp_rule() == FT_WARP_RULE_IDLE;
+}
+
 /* A wait whose timeout (ms) is worth warping; its target then. */
 static int warp_ms(int timeout, int64_t *target)
 {
@@ -50,6 +81,11 @@ int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 
 	if (!ft_warp_on() || !warp_ms(timeout, &target))
 		return ft_next.epoll_wait(ep, events, max, timeout);
+	if (idle_rule()) {
+		IDLE_FDS(r, target, ft_next.epoll_wait(ep, events, max,
+						       slice_ms(ns_)));
+		return r;
+	}
 	r = ft_next.epoll_wait(ep, events, max, grace_ms());
 	if (r == 0)
 		ft_warp_jump(target);
@@ -65,6 +101,11 @@ int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 
 	if (!ft_warp_on() || !warp_ms(timeout, &target))
 		return ft_next.epoll_pwait(ep, events, max, timeout, mask);
+	if (idle_rule()) {
+		IDLE_FDS(r, target, ft_next.epoll_pwait(ep, events, max,
+							slice_ms(ns_), mask));
+		return r;
+	}
 	r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
 	if (r == 0)
 		ft_warp_jump(target);
@@ -81,6 +122,13 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 
 	if (!ft_warp_on() || !warp_ts(timeout, &target))
 		return ft_next.epoll_pwait2(ep, events, max, timeout, mask);
+	if (idle_rule()) {
+		IDLE_FDS(r, target,
+			 ft_next.epoll_pwait2(ep, events, max,
+					      (grace = ft_ns_to_ts(ns_), &grace),
+					      mask));
+		return r;
+	}
 	grace = ft_ns_to_ts(ft_warp_grace());
 	r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
 	if (r == 0)
@@ -102,6 +150,11 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	} else {
 		if (!warp_ms(timeout, &target))
 			return ft_next.poll(fds, nfds, timeout);
+		if (idle_rule()) {
+			IDLE_FDS(r, target,
+				 ft_next.poll(fds, nfds, slice_ms(ns_)));
+			return r;
+		}
 		r = ft_next.poll(fds, nfds, grace_ms());
 	}
 	if (r == 0)
@@ -125,12 +178,49 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	} else {
 		if (!warp_ts(timeout, &target))
 			return ft_next.ppoll(fds, nfds, timeout, mask);
+		if (idle_rule()) {
+			IDLE_FDS(r, target,
+				 ft_next.ppoll(fds, nfds,
+					       (grace = ft_ns_to_ts(ns_), &grace),
+					       mask));
+			return r;
+		}
 		grace = ft_ns_to_ts(ft_warp_grace());
 		r = ft_next.ppoll(fds, nfds, &grace, mask);
 	}
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
+}
+
+/*
+ * The sets a select is given, kept so that each slice of the idle rule
+ * waits on them again (a select that times out empties them).
+ */
+struct fd_sets {
+	fd_set r, w, e;
+};
+
+static void sets_keep(struct fd_sets *k, fd_set *r, fd_set *w, fd_set *e)
+{
+	if (r)
+		k->r = *r;
+	if (w)
+		k->w = *w;
+	if (e)
+		k->e = *e;
+}
+
+/* Puts the kept sets back before a slice. */
+static void sets_back(const struct fd_sets *k, fd_set *r, fd_set *w,
+		     fd_set *e)
+{
+	if (r)
+		*r = k->r;
+	if (w)
+		*w = k->w;
+	if (e)
+		*e = k->e;
 }
 
 /* select/pselect without any set is a sleep (as libflaketrap.so sees it). */
@@ -162,6 +252,22 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	}
 	if (left <= ft_warp_grace() || (target = ft_warp_target(left)) < 0)
 		return ft_next.select(nfds, rfds, wfds, efds, timeout);
+	if (idle_rule()) {
+		struct fd_sets kept;
+
+		sets_keep(&kept, rfds, wfds, efds);
+		IDLE_FDS(r, target,
+			 (sets_back(&kept, rfds, wfds, efds),
+			  ft_next.select(nfds, rfds, wfds, efds,
+					 (tv = ft_ns_to_tv(ns_), &tv))));
+		e = errno;
+		/* Linux leaves the unslept time: of the caller's deadline. */
+		left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
+					  ft_warp_offset());
+		*timeout = ft_ns_to_tv(r == 0 || left < 0 ? 0 : left);
+		errno = e;
+		return r;
+	}
 	tv = ft_ns_to_tv(ft_warp_grace());
 	r = ft_next.select(nfds, rfds, wfds, efds, &tv);
 	e = errno;
@@ -195,6 +301,19 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		if (!warp_ts(timeout, &target))
 			return ft_next.pselect(nfds, rfds, wfds, efds,
 					       timeout, mask);
+		if (idle_rule()) {
+			struct fd_sets kept;
+
+			sets_keep(&kept, rfds, wfds, efds);
+			IDLE_FDS(r, target,
+				 (sets_back(&kept, rfds, wfds, efds),
+				  ft_next.pselect(
+						 nfds, rfds, wfds, efds,
+						 (grace = ft_ns_to_ts(ns_),
+						  &grace),
+						 mask)));
+			return r;
+		}
 		grace = ft_ns_to_ts(ft_warp_grace());
 		r = ft_next.pselect(nfds, rfds, wfds, efds, &grace, mask);
 	}

@@ -21,6 +21,7 @@ struct ft_next ft_next;
 static atomic_int resolved;
 static atomic_int attached;
 static int64_t grace_ns;
+static int rule;
 static atomic_llong offset_ns;
 static struct ft_warp_counters counters;
 static const struct ft_warp_link warp_link = {
@@ -52,6 +53,23 @@ int ft_warp_on(void)
 		return 1;
 	resolve();
 	return 0;
+}
+
+int ft_warp_rule(void)
+{
+	return rule;
+}
+
+void ft_warp_count_real(void)
+{
+	atomic_fetch_add_explicit(&counters.waits_real, 1,
+				  memory_order_relaxed);
+}
+
+void ft_warp_count_idle_scan(void)
+{
+	atomic_fetch_add_explicit(&counters.idle_scans, 1,
+				  memory_order_relaxed);
 }
 
 int64_t ft_warp_grace(void)
@@ -124,15 +142,17 @@ void ft_warp_jump(int64_t target)
 	errno = saved;
 }
 
-FT_EXPORT const struct ft_warp_link *ft_warp_attach(int version,
+FT_EXPORT const struct ft_warp_link *ft_warp_attach(int version, int how,
 						    int64_t grace);
 
 /* Called once by libflaketrap.so, from its initialization. */
-const struct ft_warp_link *ft_warp_attach(int version, int64_t grace)
+const struct ft_warp_link *ft_warp_attach(int version, int how, int64_t grace)
 {
-	if (version != FT_WARP_LINK_VERSION)
+	if (version != FT_WARP_LINK_VERSION ||
+	    (how != FT_WARP_RULE_EXPOSE && how != FT_WARP_RULE_IDLE))
 		return NULL;
 	resolve();
+	rule = how;
 	grace_ns = grace;
 	atomic_store_explicit(&attached, 1, memory_order_release);
 	return &warp_link;

@@ -7,6 +7,7 @@
 #ifndef FT_WARP_H
 #define FT_WARP_H
 
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -83,12 +84,91 @@ void ft_warp_jump(int64_t target);
 
 /*
  * For a wait until abs (the program's deadline, virtual) on clk: the
- * real deadline in *real. Returns 1 when the wait is warped (*real is the
- * end of the grace, *target set), 0 when it is not (the deadline turned
- * back into a real one), -1 to pass the call on untouched (invalid
- * deadline, a clock without an offset).
+ * real deadline in *real. Returns 0 when the wait waits for real (*real:
+ * the deadline turned back into a real one; always so under the rule
+ * warp), 1 when the idle rule waits it (*target: its virtual monotonic
+ * deadline), -1 to pass the call on untouched (invalid deadline, a clock
+ * without an offset).
  */
 int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		     struct timespec *real, int64_t *target);
+
+/*
+ * The body of a wrapper of a wait until abs on clk, whatever the rule:
+ * call_next(ts) calls the next definition with the deadline ts; ERRNO_STYLE
+ * is 1 when the call reports its timeout as -1 with errno ETIMEDOUT
+ * (semaphores), 0 when it returns timeout_value (pthread, C11). Under the
+ * rule warp the wait goes on for real, to the program's deadline turned
+ * back into a real one; under the rule idle it waits in slices until the
+ * deadline or an idle tree. The caller's errno is kept, as libc keeps it,
+ * but for a semaphore's own error.
+ */
+#define FT_TIMED_WAIT(call_next, errno_style, timeout_value, clk, abs)     \
+	do {                                                               \
+		struct timespec real_;                                     \
+		struct ft_idle idle_;                                      \
+		int64_t target_, ns_;                                      \
+		int w_, r_, timed_out_ = 1, saved_;                        \
+		if (!ft_warp_on() ||                                       \
+		    (w_ = ft_warp_deadline((clk), (abs), &real_, &target_)) < 0) \
+			return call_next(abs);                             \
+		if (w_ == 0)                                               \
+			return call_next(&real_);                          \
+		saved_ = errno;                                            \
+		r_ = (errno_style) ? -1 : (timeout_value);                 \
+		ft_idle_start(&idle_, target_);                            \
+		while (ft_idle_slice(&idle_, &ns_)) {                      \
+			real_ = ft_ns_to_ts(                               \
+				ft_ns_add(ft_warp_real(clk), ns_));        \
+			r_ = call_next(&real_);                            \
+			timed_out_ = (errno_style)                         \
+				? r_ == -1 && errno == ETIMEDOUT           \
+				: r_ == (timeout_value);                   \
+			if (!timed_out_)                                   \
+				break;                                     \
+		}                                                          \
+		ft_idle_stop(&idle_);                                      \
+		if ((errno_style) && r_ == -1)                             \
+			errno = timed_out_ ? ETIMEDOUT : errno;            \
+		else                                                       \
+			errno = saved_;                                    \
+		return r_;                                                 \
+	} while (0)
+
+/* The rule in force: FT_WARP_RULE_EXPOSE or FT_WARP_RULE_IDLE. */
+int ft_warp_rule(void);
+
+/* A timed wait of the rule warp that waits for real: counted. */
+void ft_warp_count_real(void);
+
+/* One look at the tree by the idle rule: counted. */
+void ft_warp_count_idle_scan(void);
+
+/*
+ * A timed wait under the idle rule (idle.c): registered with its deadline
+ * (virtual monotonic ns), it waits for real in slices:
+ *
+ *	ft_idle_start(&w, target);
+ *	while (ft_idle_slice(&w, &ns))
+ *		if ((r = wait for ns of real time) != its timeout)
+ *			break;
+ *	ft_idle_stop(&w);
+ *
+ * ft_idle_slice returns 0 once the deadline is reached, by real time or
+ * by the jump it made when the tree was idle (the call then returns its
+ * timeout), else 1 with the next slice's length in *ns.
+ */
+struct ft_idle {
+	int64_t target;
+	pid_t tid;
+	int slot;	/* -1: the table was full; waits, never jumps */
+	int streak;	/* looks in a row that found the tree idle */
+	uint64_t runtime;	/* at the last look, of the process's threads */
+	int sliced;
+};
+
+void ft_idle_start(struct ft_idle *w, int64_t target);
+int ft_idle_slice(struct ft_idle *w, int64_t *ns);
+void ft_idle_stop(struct ft_idle *w);
 
 #endif

@@ -248,7 +248,7 @@ static void test_config(void)
 	ok(cfg.timers == FT_TIMERS_WARP && cfg.timer_grace_ns == 0,
 	   "warp with no grace");
 	is_int(parse_env(badwarp, &cfg, err, sizeof(err)), -1, "bad timers");
-	ok(strstr(err, "neither off nor warp; expected off or warp") != NULL,
+	ok(strstr(err, "neither off, warp nor idle; expected off, warp or idle") != NULL,
 	   "says why and what: %s", err);
 	is_int(parse_env(bad, &cfg, err, 16), -1, "small error buffer");
 	is_int((int)strlen(err), 15, "message cut, still terminated");

@@ -206,7 +206,8 @@ static int known_counter(const char *name)
 {
 	static const char *const known[] = {
 		"sleeps_seen", "sleeps_changed", "requested_ns", "slept_ns",
-		"waits_warped", "warped_ns", "delays.total_ns",
+		"waits_warped", "warped_ns", "waits_real", "idle_scans",
+		"delays.total_ns",
 	};
 	size_t i;
 
@@ -270,6 +271,10 @@ void ft_report_counters(FILE *f, const struct ft_logs *l, const char *lead)
 		ft_report_put_ns(f, ft_logs_counter(l, "warped_ns"));
 		fputs(" skipped)", f);
 	}
+	n = ft_logs_counter(l, "waits_real");
+	if (n)
+		fprintf(f, "; %lld lock or condition %s waited for real", n,
+			n == 1 ? "wait" : "waits");
 	n = ft_logs_counter(l, "chaos.points");
 	if (n) {
 		fprintf(f, "; chaos: %lld of %lld %s held (",
