@@ -19,8 +19,9 @@ const struct ft_knob ft_knobs[FT_NKNOBS] = {
 };
 
 /* FLAKETRAP_LIB and FLAKETRAP_JEMALLOC tell the tool where the libraries
- * are. */
-const char *const ft_other_names[] = { "LIB", "JEMALLOC", NULL };
+ * are; the tool sets FLAKETRAP_TIMERS_TREE for the warp object. */
+const char *const ft_other_names[] = { "LIB", "JEMALLOC", "TIMERS_TREE",
+				       NULL };
 
 static int is_digit(char c)
 {

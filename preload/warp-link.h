@@ -33,11 +33,36 @@ enum ft_warp_rule {
 	FT_WARP_RULE_EXPOSE = 1,
 	/* idle: any timed wait, the earliest, once the tree is blocked */
 	FT_WARP_RULE_IDLE = 2,
+	/* with idle: sleeps are left whole (FLAKETRAP_SLEEP=off), so they
+	 * are the idle rule's waits too */
+	FT_WARP_IDLE_SLEEPS = 0x100,
 };
 
 struct ft_warp_link {
 	int version;
 	struct ft_warp_counters *counters;
+};
+
+/*
+ * The clock of a process tree under the idle rule: a file the tool makes
+ * for each run (mkstemp, then ftruncate to sizeof(struct ft_warp_tree)),
+ * named by FLAKETRAP_TIMERS_TREE, and mapped shared by every process of
+ * the run that has the warp object: one offset for the tree, and every
+ * waiter of the tree in one table, so that only the earliest deadline of
+ * the tree jumps the clock.
+ */
+#define FT_WARP_TREE_ENV "FLAKETRAP_TIMERS_TREE"
+#define FT_WARP_TREE_SLOTS 1024
+
+struct ft_warp_slot {
+	atomic_int tid;		/* 0: free */
+	atomic_int pid;
+	atomic_llong target;	/* deadline, virtual monotonic ns */
+};
+
+struct ft_warp_tree {
+	atomic_llong offset_ns;
+	struct ft_warp_slot slots[FT_WARP_TREE_SLOTS];
 };
 
 /*

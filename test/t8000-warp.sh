@@ -102,6 +102,19 @@ test_expect_success 'a parent waiting on a working child does not jump (idle)' '
 	grep -x "parent: the child answered" out
 '
 
+test_expect_success 'one clock for the run: a parent waits for its sleeping child (idle)' '
+	$GUARD "$FLAKETRAP" run --timers=idle --sleep=off --log=child-sleeps \
+		-- "$FIXTURES/timed-waits" child-sleeps >out &&
+	grep "^parent: the child answered at" out &&
+	test "$(logq child-sleeps "total(\"waits_warped\") >= 1")" = True
+'
+
+test_expect_success 'each run of loop has its own clock (idle)' '
+	$GUARD "$FLAKETRAP" loop -n 4 -j 2 --timers=idle --sleep=off \
+		-- "$FIXTURES/timed-waits" child-sleeps >out 2>&1 &&
+	grep -F "4 passed" out
+'
+
 test_expect_success 'a hang beside a watchdog is reported in virtual time (idle)' '
 	test_expect_code 4 idle FLAKETRAP_LOG=stuck \
 		"$FIXTURES/timed-waits" stuck >out &&

@@ -26,6 +26,7 @@
 #include "report.h"
 #include "runopt.h"
 #include "summary.h"
+#include "timers.h"
 
 #define EXIT_TOOL_ERROR FT_EXIT_TOOL_ERROR
 #define EXIT_CANNOT_RUN 126
@@ -167,6 +168,7 @@ static int run_command(char **argv, int *ran)
 	static const int ignored[] = { SIGINT, SIGQUIT };
 	struct sigaction fwd, ign, old_fwd[4], old_ign[2];
 	sigset_t block, old_mask;
+	char clock_file[PATH_MAX];
 	int fds[2], status, err = 0;
 	pid_t pid, got;
 	size_t i;
@@ -174,6 +176,8 @@ static int run_command(char **argv, int *ran)
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		die("pipe: %s", strerror(errno));
+	if (ft_timers_tree_make(clock_file, sizeof(clock_file)) != 0)
+		exit(FT_EXIT_TOOL_ERROR);
 	/*
 	 * Handlers in place before the fork, signals held until `child` is
 	 * known: a SIGTERM at any moment reaches CMD, never orphans it.
@@ -223,6 +227,7 @@ static int run_command(char **argv, int *ran)
 	while ((got = waitpid(-1, &status, 0)) != pid)
 		if (got < 0 && errno != EINTR)
 			die("waitpid: %s", strerror(errno));
+	ft_timers_tree_remove(clock_file);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	child = 0;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "report.h"
 #include "summary.h"
 #include "supervise.h"
+#include "timers.h"
 
 /* How the library's records of a request begin (preload/dump.c). */
 #define DUMP_END "{\"event\":\"stack_dump\","
@@ -193,7 +195,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	size_t lost;
 	struct pollfd pfd;
 	sigset_t set;
-	char *base = NULL;
+	char *base = NULL, clock_file[PATH_MAX];
 	const char *slash;
 	long long start, deadline = 0;
 	int fds[2], sfd, status = 0, err = 0, done = 0, fd;
@@ -226,7 +228,8 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	/* Only a run that may be asked for its stacks takes the handler. */
 	if (spec->timeout_ns > 0)
 		setenv("FLAKETRAP_STACK_REQUESTS", "on", 1);
-	if (sfd < 0 || pipe2(fds, O_CLOEXEC) != 0)
+	if (sfd < 0 || pipe2(fds, O_CLOEXEC) != 0 ||
+	    ft_timers_tree_make(clock_file, sizeof(clock_file)) != 0)
 		_exit(FT_EXIT_TOOL_ERROR);
 	start = now_ns();
 	pid = fork();
@@ -280,6 +283,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 			}
 	}
 	r.ns = now_ns() - start;
+	ft_timers_tree_remove(clock_file);
 	if (WIFSIGNALED(status)) {
 		r.exit_code = -1;
 		r.signal = WTERMSIG(status);

@@ -29,24 +29,64 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "warp.h"
 
-#define IDLE_SLOTS 256
+#define IDLE_SLOTS 256 /* of a process with no tree file */
 /* Bounds on one look, so a huge tree costs a bounded time per grace. */
 #define TREE_PROCESSES 256
 #define DIRENT_BYTES 4096
 #define IDLE_MIN_SLICE 50000 /* ns */
 
-struct idle_slot {
-	atomic_int tid;		/* 0: free */
-	atomic_int pid;		/* whose table: a fork child's copy is stale */
-	atomic_llong target;	/* deadline, virtual monotonic ns */
-};
+/*
+ * The waiters: the process's own table, or its tree's, shared with every
+ * process of the run (FLAKETRAP_TIMERS_TREE). In its own table a slot of
+ * another pid is a fork child's stale copy of its parent's.
+ */
+static struct ft_warp_slot own_slots[IDLE_SLOTS];
+static struct ft_warp_slot *slots = own_slots;
+static int nslots = IDLE_SLOTS;
+static int shared;
 
-static struct idle_slot slots[IDLE_SLOTS];
+struct ft_warp_tree *ft_idle_tree_attach(void)
+{
+	const char *path = getenv(FT_WARP_TREE_ENV);
+	struct ft_warp_tree *tree;
+	struct stat st;
+	int fd;
+
+	if (!path || !*path)
+		return NULL;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() ||
+	    (size_t)st.st_size < sizeof(struct ft_warp_tree)) {
+		close(fd);
+		return NULL;
+	}
+	tree = mmap(NULL, sizeof(*tree), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+	close(fd);
+	if (tree == MAP_FAILED)
+		return NULL;
+	slots = tree->slots;
+	nslots = FT_WARP_TREE_SLOTS;
+	shared = 1;
+	return tree;
+}
+
+/* Whether the process of a slot is gone (its slot then is free). */
+static int gone(pid_t pid)
+{
+	return syscall(SYS_kill, pid, 0) != 0 && errno == ESRCH;
+}
 
 static pid_t raw_getpid(void)
 {
@@ -69,14 +109,13 @@ void ft_idle_start(struct ft_idle *w, int64_t target)
 	w->runtime = 0;
 	w->tid = raw_gettid();
 	w->slot = -1;
-	for (i = 0; i < IDLE_SLOTS; i++) {
-		/* A fork child inherits its parent's table: slots of another
-		 * process are free. */
+	for (i = 0; i < nslots; i++) {
 		int cur = atomic_load_explicit(&slots[i].tid,
 					       memory_order_acquire);
 
-		if (cur != 0 && atomic_load_explicit(&slots[i].pid,
-						     memory_order_relaxed) != pid)
+		if (cur != 0 && !shared &&
+		    atomic_load_explicit(&slots[i].pid, memory_order_relaxed) !=
+			    pid)
 			atomic_compare_exchange_strong(&slots[i].tid, &cur, 0);
 		free_tid = 0;
 		if (atomic_compare_exchange_strong(&slots[i].tid, &free_tid,
@@ -98,12 +137,17 @@ void ft_idle_stop(struct ft_idle *w)
 				      memory_order_release);
 }
 
-/* Whether tid is a waiter of this process (its state then does not count). */
-static int registered(pid_t tid, pid_t pid)
+/*
+ * Whether thread tid of process pid is a waiter (its state then does not
+ * count): known of this process, or of any with the tree's table.
+ */
+static int registered(pid_t tid, pid_t pid, pid_t self)
 {
 	int i;
 
-	for (i = 0; i < IDLE_SLOTS; i++)
+	if (!shared && pid != self)
+		return 0;
+	for (i = 0; i < nslots; i++)
 		if (atomic_load_explicit(&slots[i].tid, memory_order_acquire) ==
 			    (int)tid &&
 		    atomic_load_explicit(&slots[i].pid, memory_order_relaxed) ==
@@ -112,24 +156,36 @@ static int registered(pid_t tid, pid_t pid)
 	return 0;
 }
 
-/* Whether w has the earliest deadline of the process (ties: lowest slot). */
+/*
+ * Whether w has the earliest deadline of the process, or of the tree with
+ * its table (ties: the lowest slot).
+ */
 static int earliest(const struct ft_idle *w, pid_t pid)
 {
 	int i;
 
-	for (i = 0; i < IDLE_SLOTS; i++) {
+	for (i = 0; i < nslots; i++) {
 		int64_t t;
+		int tid = atomic_load_explicit(&slots[i].tid,
+					       memory_order_acquire);
+		pid_t owner;
 
-		if (i == w->slot ||
-		    atomic_load_explicit(&slots[i].tid, memory_order_acquire) ==
-			    0 ||
-		    atomic_load_explicit(&slots[i].pid, memory_order_relaxed) !=
-			    pid)
+		if (i == w->slot || tid == 0)
+			continue;
+		owner = atomic_load_explicit(&slots[i].pid,
+					     memory_order_relaxed);
+		if (owner != pid && !shared)
 			continue;
 		t = atomic_load_explicit(&slots[i].target,
 					 memory_order_acquire);
-		if (t < w->target || (t == w->target && i < w->slot))
-			return 0;
+		if (t > w->target || (t == w->target && i > w->slot))
+			continue;
+		/* A process killed in its wait leaves its slot behind. */
+		if (owner != pid && gone(owner)) {
+			atomic_compare_exchange_strong(&slots[i].tid, &tid, 0);
+			continue;
+		}
+		return 0;
 	}
 	return 1;
 }
@@ -226,7 +282,8 @@ static char thread_state(pid_t pid, long tid)
 struct tree {
 	pid_t pids[TREE_PROCESSES];
 	int n;
-	uint64_t runtime;	/* of this process's threads but its waiters */
+	/* of the threads but the waiters: this process's, or the tree's */
+	uint64_t runtime;
 };
 
 static void add_children(struct tree *t, pid_t pid, long tid)
@@ -282,12 +339,12 @@ static int process_busy(struct tree *t, pid_t pid, pid_t self)
 			for (; *name >= '0' && *name <= '9'; name++)
 				tid = tid * 10 + (*name - '0');
 			add_children(t, pid, tid);
-			if (pid == self && registered((pid_t)tid, self))
+			if (registered((pid_t)tid, pid, self))
 				continue;
 			st = thread_state(pid, tid);
 			if (st == 'R' || st == 'D')
 				busy = 1;
-			if (pid == self)
+			if (pid == self || shared)
 				t->runtime += thread_runtime(pid, tid);
 		}
 	}
@@ -416,4 +473,36 @@ int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 	if (left < *ns)
 		*ns = left;
 	return 1;
+}
+
+int ft_warp_idle_sleep(int64_t target, int64_t *left)
+{
+	struct ft_idle w;
+	struct timespec slice;
+	int64_t ns;
+	int r = 0, saved = errno;
+
+	ft_idle_start(&w, target);
+	while (ft_idle_slice(&w, &ns)) {
+		slice = ft_ns_to_ts(ns);
+		/* The kernel's own sleep: libflaketrap.so would count each
+		 * slice as a sleep of the program. */
+		if (syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &slice,
+			    NULL) != 0 &&
+		    errno == EINTR) {
+			r = -1;
+			break;
+		}
+	}
+	ft_idle_stop(&w);
+	if (r == 0) {
+		errno = saved;
+		return 0;
+	}
+	*left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
+				   ft_warp_offset());
+	if (*left < 0)
+		*left = 0;
+	errno = EINTR;
+	return -1;
 }

@@ -5,10 +5,30 @@
  * clock jumps to the end the program asked for, so every clock says the
  * whole sleep passed. An interrupted sleep moves the clock by the part
  * it reports as slept. async-signal-safe, as sleep and nanosleep are.
+ *
+ * Under the idle rule with FLAKETRAP_SLEEP=off, a sleep is one of the
+ * rule's waits instead (idle.c): it lasts until its end comes for real or
+ * the tree is idle and its end is the earliest.
  */
 #include <errno.h>
 
 #include "warp.h"
+
+/*
+ * A relative sleep of ns as one of the idle rule's waits: 1 when it
+ * slept to its end, -1 (errno EINTR, *left the virtual ns left) when a
+ * signal cut it, 0 when it is not the rule's (not the idle rule, sleeps
+ * changed by FLAKETRAP_SLEEP, or a sleep for ever): the caller goes on.
+ */
+static int idle_sleep_ns(int64_t ns, int64_t *left)
+{
+	int64_t target;
+
+	if (!ft_warp_idle_sleeps() || ns <= 0 ||
+	    (target = ft_warp_target(ns)) < 0)
+		return 0;
+	return ft_warp_idle_sleep(target, left) == 0 ? 1 : -1;
+}
 
 FT_WRAP(nanosleep) __attribute__((symver("nanosleep@@GLIBC_2.2.5")));
 int w_nanosleep(const struct timespec *req, struct timespec *rem)
@@ -18,6 +38,12 @@ int w_nanosleep(const struct timespec *req, struct timespec *rem)
 
 	if (!ft_warp_on() || !req || !ft_ts_valid(req))
 		return ft_next.nanosleep(req, rem);
+	r = idle_sleep_ns(ft_ts_to_ns(req), &target);
+	if (r != 0) {
+		if (r < 0 && rem)
+			*rem = ft_ns_to_ts(target);
+		return r < 0 ? -1 : 0;
+	}
 	target = ft_warp_target(ft_ts_to_ns(req));
 	r = ft_next.nanosleep(req, rem);
 	e = errno;
@@ -34,9 +60,22 @@ unsigned int w_sleep(unsigned int seconds)
 {
 	int64_t target;
 	unsigned int left;
+	int r;
 
 	if (!ft_warp_on() || seconds == 0)
 		return ft_next.sleep(seconds);
+	{
+		int e = errno;
+
+		r = idle_sleep_ns((int64_t)seconds * FT_NS_PER_S, &target);
+		errno = e; /* glibc's sleep keeps it */
+		if (r > 0)
+			return 0;
+		/* As glibc's sleep: the seconds left, rounded. */
+		if (r < 0)
+			return (unsigned int)((target + FT_NS_PER_S / 2) /
+					      FT_NS_PER_S);
+	}
 	target = ft_warp_target((int64_t)seconds * FT_NS_PER_S);
 	left = ft_next.sleep(seconds);
 	if (target >= 0 && left <= seconds)
@@ -52,6 +91,9 @@ int w_usleep(useconds_t usec)
 
 	if (!ft_warp_on() || usec == 0)
 		return ft_next.usleep(usec);
+	r = idle_sleep_ns((int64_t)usec * 1000, &target);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	target = ft_warp_target((int64_t)usec * 1000);
 	r = ft_next.usleep(usec);
 	if (r == 0)
@@ -72,6 +114,15 @@ static int abs_sleep(clockid_t clk, const struct timespec *req,
 		return ft_next.clock_nanosleep(clk, TIMER_ABSTIME, req, rem);
 	d = ft_ts_to_ns(req);
 	left = d - ft_ns_add(now, off);
+	if (ft_warp_idle_sleeps()) {
+		int e = errno;
+
+		r = left > 0 ? idle_sleep_ns(left, &target) : 1;
+		if (r != 0) {
+			errno = e;
+			return r < 0 ? EINTR : 0;
+		}
+	}
 	real = ft_ns_to_ts(d > off ? d - off : 0);
 	target = ft_warp_target(left > 0 ? left : 0);
 	r = ft_next.clock_nanosleep(clk, TIMER_ABSTIME, &real, rem);
@@ -94,6 +145,17 @@ int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 		return ft_next.clock_nanosleep(clk, flags, req, rem);
 	if (flags & TIMER_ABSTIME)
 		return abs_sleep(clk, req, rem);
+	{
+		int e = errno;
+
+		r = idle_sleep_ns(ft_ts_to_ns(req), &target);
+		if (r != 0) {
+			if (r < 0 && rem)
+				*rem = ft_ns_to_ts(target);
+			errno = e;
+			return r < 0 ? EINTR : 0;
+		}
+	}
 	target = ft_warp_target(ft_ts_to_ns(req));
 	r = ft_next.clock_nanosleep(clk, flags, req, rem);
 	if (r == 0)
@@ -111,6 +173,17 @@ int w_thrd_sleep(const struct timespec *dur, struct timespec *rem)
 
 	if (!ft_warp_on() || !dur || !ft_ts_valid(dur))
 		return ft_next.thrd_sleep(dur, rem);
+	{
+		int e = errno;
+
+		r = idle_sleep_ns(ft_ts_to_ns(dur), &target);
+		errno = e; /* thrd_sleep tells by its value alone */
+		if (r != 0) {
+			if (r < 0 && rem)
+				*rem = ft_ns_to_ts(target);
+			return r < 0 ? -1 : 0;
+		}
+	}
 	target = ft_warp_target(ft_ts_to_ns(dur));
 	r = ft_next.thrd_sleep(dur, rem);
 	if (r == 0)

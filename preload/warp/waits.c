@@ -54,6 +54,22 @@ static int idle_rule(void)
 	return ft_warp_rule() == FT_WARP_RULE_IDLE;
 }
 
+/*
+ * poll, ppoll, select or pselect without descriptors, a sleep of ns: under
+ * the idle rule with sleeps left whole, one of its waits (0 at its end,
+ * -1 with errno EINTR and *left when a signal cut it); else 1: the
+ * caller goes on.
+ */
+static int idle_no_fds(int64_t ns, int64_t *left)
+{
+	int64_t target;
+
+	if (!ft_warp_idle_sleeps() || ns <= 0 ||
+	    (target = ft_warp_target(ns)) < 0)
+		return 1;
+	return ft_warp_idle_sleep(target, left);
+}
+
 /* A wait whose timeout (ms) is worth warping; its target then. */
 static int warp_ms(int timeout, int64_t *target)
 {
@@ -145,6 +161,8 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	if (!ft_warp_on() || timeout <= 0)
 		return ft_next.poll(fds, nfds, timeout);
 	if (nfds == 0) {
+		if ((r = idle_no_fds((int64_t)timeout * 1000000, &target)) <= 0)
+			return r;
 		target = ft_warp_target((int64_t)timeout * 1000000);
 		r = ft_next.poll(fds, nfds, timeout);
 	} else {
@@ -173,6 +191,11 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	if (!ft_warp_on() || !timeout || !ft_ts_valid(timeout))
 		return ft_next.ppoll(fds, nfds, timeout, mask);
 	if (nfds == 0) {
+		/* The mask is the caller's during the sleep: a signal it
+		 * leaves open must end it, as ppoll's own would. */
+		if (!mask &&
+		    (r = idle_no_fds(ft_ts_to_ns(timeout), &target)) <= 0)
+			return r;
 		target = ft_warp_target(ft_ts_to_ns(timeout));
 		r = ft_next.ppoll(fds, nfds, timeout, mask);
 	} else {
@@ -241,6 +264,11 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		return ft_next.select(nfds, rfds, wfds, efds, timeout);
 	left = ft_tv_to_ns(timeout);
 	if (no_sets(nfds, rfds, wfds, efds)) {
+		if ((r = idle_no_fds(left, &target)) <= 0) {
+			/* Linux leaves the unslept time. */
+			*timeout = ft_ns_to_tv(r == 0 ? 0 : target);
+			return r;
+		}
 		target = ft_warp_target(left);
 		r = ft_next.select(nfds, rfds, wfds, efds, timeout);
 		e = errno;
@@ -295,6 +323,9 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	if (!ft_warp_on() || !timeout || nfds < 0 || !ft_ts_valid(timeout))
 		return ft_next.pselect(nfds, rfds, wfds, efds, timeout, mask);
 	if (no_sets(nfds, rfds, wfds, efds)) {
+		if (!mask &&
+		    (r = idle_no_fds(ft_ts_to_ns(timeout), &target)) <= 0)
+			return r;
 		target = ft_warp_target(ft_ts_to_ns(timeout));
 		r = ft_next.pselect(nfds, rfds, wfds, efds, timeout, mask);
 	} else {

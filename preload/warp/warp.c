@@ -22,7 +22,10 @@ static atomic_int resolved;
 static atomic_int attached;
 static int64_t grace_ns;
 static int rule;
-static atomic_llong offset_ns;
+static int idle_sleeps;
+/* The process's own clock, or its tree's (ft_warp_tree_attach). */
+static atomic_llong own_offset_ns;
+static atomic_llong *offset_ns = &own_offset_ns;
 static struct ft_warp_counters counters;
 static const struct ft_warp_link warp_link = {
 	FT_WARP_LINK_VERSION, &counters,
@@ -60,6 +63,11 @@ int ft_warp_rule(void)
 	return rule;
 }
 
+int ft_warp_idle_sleeps(void)
+{
+	return idle_sleeps;
+}
+
 void ft_warp_count_real(void)
 {
 	atomic_fetch_add_explicit(&counters.waits_real, 1,
@@ -79,7 +87,7 @@ int64_t ft_warp_grace(void)
 
 int64_t ft_warp_offset(void)
 {
-	return atomic_load_explicit(&offset_ns, memory_order_acquire);
+	return atomic_load_explicit(offset_ns, memory_order_acquire);
 }
 
 int ft_warp_wall_clock(clockid_t clk)
@@ -129,7 +137,7 @@ void ft_warp_jump(int64_t target)
 		return;
 	want = target - ft_warp_real(CLOCK_MONOTONIC);
 	while (want > cur &&
-	       !atomic_compare_exchange_weak_explicit(&offset_ns, &cur, want,
+	       !atomic_compare_exchange_weak_explicit(offset_ns, &cur, want,
 						      memory_order_acq_rel,
 						      memory_order_acquire))
 		;
@@ -149,10 +157,18 @@ FT_EXPORT const struct ft_warp_link *ft_warp_attach(int version, int how,
 const struct ft_warp_link *ft_warp_attach(int version, int how, int64_t grace)
 {
 	if (version != FT_WARP_LINK_VERSION ||
-	    (how != FT_WARP_RULE_EXPOSE && how != FT_WARP_RULE_IDLE))
+	    (how != FT_WARP_RULE_EXPOSE && how != FT_WARP_RULE_IDLE &&
+	     how != (FT_WARP_RULE_IDLE | FT_WARP_IDLE_SLEEPS)))
 		return NULL;
 	resolve();
-	rule = how;
+	rule = how & ~FT_WARP_IDLE_SLEEPS;
+	idle_sleeps = (how & FT_WARP_IDLE_SLEEPS) != 0;
+	if (rule == FT_WARP_RULE_IDLE) {
+		struct ft_warp_tree *tree = ft_idle_tree_attach();
+
+		if (tree)
+			offset_ns = &tree->offset_ns;
+	}
 	grace_ns = grace;
 	atomic_store_explicit(&attached, 1, memory_order_release);
 	return &warp_link;

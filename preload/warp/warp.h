@@ -138,6 +138,16 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 /* The rule in force: FT_WARP_RULE_EXPOSE or FT_WARP_RULE_IDLE. */
 int ft_warp_rule(void);
 
+/* Whether sleeps are the idle rule's waits (idle, FLAKETRAP_SLEEP=off). */
+int ft_warp_idle_sleeps(void);
+
+/*
+ * Under the idle rule with sleeps left whole: a sleep until target (virtual
+ * monotonic ns), slept in slices of the idle rule. 0 at its end; -1 with
+ * errno EINTR when a signal cut it, *left then the virtual ns left.
+ */
+int ft_warp_idle_sleep(int64_t target, int64_t *left);
+
 /* A timed wait of the rule warp that waits for real: counted. */
 void ft_warp_count_real(void);
 
@@ -166,6 +176,12 @@ struct ft_idle {
 	uint64_t runtime;	/* at the last look, of the process's threads */
 	int sliced;
 };
+
+/*
+ * Maps the tree's clock file FLAKETRAP_TIMERS_TREE names, if any, and takes
+ * its table of waiters; the caller then takes its offset. NULL without one.
+ */
+struct ft_warp_tree *ft_idle_tree_attach(void);
 
 void ft_idle_start(struct ft_idle *w, int64_t target);
 int ft_idle_slice(struct ft_idle *w, int64_t *ns);
