@@ -117,6 +117,7 @@ HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/extra/*.h tools/*.h tools/*/*.h test/*.h)
 
 .PHONY: all check check-exports check-stable check-faults check-cpython \
+	check-cpython-timers \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
 	fuzz-build install uninstall clean deb deb-deps check-deb
 
@@ -282,6 +283,14 @@ demo: all $(B)/test/fixtures/sleep-sync
 CPYTHON_CHECK_FLAGS := $(if $(filter-out 0,$(FULL)),--full)
 check-cpython: all
 	$(Q)/usr/bin/python3 test/cpython/check.py $(CPYTHON_CHECK_FLAGS)
+
+# Virtual time on CPython's event-loop and timed-wait modules, in full:
+# plainly and under each rule (--sleep=off), side by side with wall times.
+check-cpython-timers: all
+	$(Q)/usr/bin/python3 test/cpython/check.py --timers=warp \
+		--out $(B)/cpython-warp
+	$(Q)/usr/bin/python3 test/cpython/check.py --timers=idle \
+		--out $(B)/cpython-idle
 
 # Timings are measured, never tested: bench is in neither all nor check.
 # Its programs are plain optimized builds, as a program under test would be.

@@ -23,6 +23,11 @@ and not counted; --no-rerun counts every difference at once.
 The short form (the default, run by CI) runs the quick modules in full
 and a few classes of the slow ones; --full runs every module in full.
 
+--timers RULE is the check of virtual time (make check-cpython-timers):
+the modules of event loops and timed waits (WARP_MODULES, every one in
+full), the flaketrap side with FLAKETRAP_TIMERS=RULE (warp or idle) and
+FLAKETRAP_SLEEP=off; each side's wall time is in the table.
+
 --chaos-object loads libflaketrap-chaos.so first on the flaketrap side,
 with chaos off: its wrappers must change nothing.
 
@@ -82,6 +87,18 @@ MODULES = [
     ("test_faulthandler", None),
     ("test_atexit", None),
     ("test_asyncio.test_subprocess", None),
+]
+
+# The modules of --timers: asyncio's event loops, threads' timed waits,
+# executors, queues, the scheduler, selectors and servers, each in full.
+WARP_MODULES = [
+    ("test_asyncio", None),
+    ("test_threading", None),
+    ("test_concurrent_futures", None),
+    ("test_queue", None),
+    ("test_sched", None),
+    ("test_selectors", None),
+    ("test_socketserver", None),
 ]
 
 # regrtest's result line of a test file, in -j mode: "[1/1] test_os passed",
@@ -362,10 +379,13 @@ def differing(plain, under, modules):
             if plain.results[mod].key() != under.results[mod].key()]
 
 
-def print_table(plain, under, modules):
+def print_table(plain, under, modules, timed=False):
     """A module whose sides differed and were the same when run again
-    (MODULE.again) is flaky, not counted; one that differed twice is."""
+    (MODULE.again) is flaky, not counted; one that differed twice is.
+    timed: each side's wall time too."""
     rows = [("module", "plain", under.name, "differ?")]
+    if timed:
+        rows[0] += ("plain s", under.name + " s")
     differ = 0
     flaky = []
     for mod, _ in modules:
@@ -381,7 +401,9 @@ def print_table(plain, under, modules):
                 verdict = "DIFFER"
                 differ += 1
         rows.append((mod, a.cell(), b.cell(), verdict))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        if timed:
+            rows[-1] += ("%.0f" % a.seconds, "%.0f" % b.seconds)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if i == 0:
@@ -503,6 +525,9 @@ def parse_args():
     p.add_argument("--knob", action="append", default=[],
                    metavar="FLAKETRAP_NAME=VALUE",
                    help="a knob of the flaketrap side (repeatable)")
+    p.add_argument("--timers", choices=("warp", "idle"),
+                   help="the check of virtual time: WARP_MODULES in full, "
+                   "the flaketrap side with FLAKETRAP_TIMERS=RULE")
     p.add_argument("--chaos-object", action="store_true",
                    help="load libflaketrap-chaos.so first on the flaketrap "
                    "side, chaos off (FLAKETRAP_CHAOS unset): its wrappers "
@@ -530,7 +555,7 @@ def parse_args():
     if args.timeout is None:
         args.timeout = 1800 if args.full else 600
     if args.rerun is None:
-        args.rerun = not args.knob
+        args.rerun = not args.knob or bool(args.timers)
     if args.timeout <= 0 or args.jobs <= 0:
         die("--timeout and --jobs must be positive")
     return args
@@ -559,11 +584,14 @@ def check(args):
     for spec in args.knob:
         name, value, option = knob_option(spec)
         knobs[name] = (value, option)
+    if args.timers:
+        knobs["FLAKETRAP_TIMERS"] = (args.timers, "--timers=" + args.timers)
     options = [o for _, o in knobs.values()]
-    modules = [(m, None if args.full else pats) for m, pats in MODULES
+    listed = WARP_MODULES if args.timers else MODULES
+    modules = [(m, None if args.full else pats) for m, pats in listed
                if (not args.only or m in args.only)
                and (args.full or pats is not LONG_ONLY)]
-    unknown = set(args.only) - {m for m, _ in MODULES}
+    unknown = set(args.only) - {m for m, _ in listed}
     if unknown:
         die("--only: not in the list: %s" % ", ".join(sorted(unknown)))
     if not os.access(TOOL, os.X_OK):
@@ -623,7 +651,7 @@ def check(args):
         run_all([plain, under], again, args, env, AGAIN)
     elapsed = time.monotonic() - start
     print()
-    differ = print_table(plain, under, modules)
+    differ = print_table(plain, under, modules, timed=bool(args.timers))
     valid = summarize_logs(log_root, modules +
                            [(m + AGAIN, p) for m, p in again])
     valid = write_report(log_root, os.path.join(under.dir, "report.txt")) \
