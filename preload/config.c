@@ -622,6 +622,8 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_timers(value, &cfg->timers, why);
 	case FT_KNOB_timer_grace:
 		return ft_parse_duration(value, &cfg->timer_grace_ns, why);
+	case FT_KNOB_timer_guard:
+		return ft_parse_duration(value, &cfg->timer_guard_ns, why);
 	case FT_KNOB_chaos:
 		return ft_parse_switch(value, &cfg->chaos, why);
 	case FT_KNOB_chaos_budget:

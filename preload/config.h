@@ -113,6 +113,7 @@ struct ft_config {
 	struct ft_delay delay[FT_NDELAYS];
 	int timers;			/* FT_TIMERS_* */
 	int64_t timer_grace_ns;
+	int64_t timer_guard_ns;
 	int chaos;
 	uint64_t chaos_budget_ppb;	/* 0 .. FT_PPB */
 	int64_t chaos_max_ns;		/* 1 ms at least */

@@ -348,11 +348,11 @@ static int attach_warp(char *err, size_t errlen)
 				  " libflaketrap.so in LD_PRELOAD");
 	ft_warp = ((ft_warp_attach_fn *)attach)(
 		FT_WARP_LINK_VERSION,
-		cfg.timers != FT_TIMERS_IDLE ? FT_WARP_RULE_EXPOSE
-		: cfg.sleep.mode == FT_SLEEP_OFF
-			? FT_WARP_RULE_IDLE | FT_WARP_IDLE_SLEEPS
-			: FT_WARP_RULE_IDLE,
-		cfg.timer_grace_ns);
+		(cfg.timers == FT_TIMERS_IDLE ? FT_WARP_RULE_IDLE
+					      : FT_WARP_RULE_EXPOSE) |
+			(cfg.sleep.mode == FT_SLEEP_OFF ? FT_WARP_IDLE_SLEEPS
+							: 0),
+		cfg.timer_grace_ns, cfg.timer_guard_ns);
 	if (!ft_warp)
 		return warp_error(err, errlen,
 				  "libflaketrap-warp.so and libflaketrap.so"

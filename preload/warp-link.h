@@ -33,8 +33,9 @@ enum ft_warp_rule {
 	FT_WARP_RULE_EXPOSE = 1,
 	/* idle: any timed wait, the earliest, once the tree is blocked */
 	FT_WARP_RULE_IDLE = 2,
-	/* with idle: sleeps are left whole (FLAKETRAP_SLEEP=off), so they
-	 * are the idle rule's waits too */
+	/* sleeps are left whole (FLAKETRAP_SLEEP=off), so they are the
+	 * idle rule's waits too: all under idle, the hang guards' length
+	 * and more under warp */
 	FT_WARP_IDLE_SLEEPS = 0x100,
 };
 
@@ -66,10 +67,12 @@ struct ft_warp_tree {
 };
 
 /*
- * Turn the warp on with this rule (enum ft_warp_rule) and grace; NULL when version is not the warp
+ * Turn the warp on with this rule (enum ft_warp_rule), grace and guard
+ * (FLAKETRAP_TIMER_GUARD); NULL when version is not the warp
  * object's (the two objects come from different builds).
  */
 typedef const struct ft_warp_link *ft_warp_attach_fn(int version, int rule,
-						     int64_t grace_ns);
+						     int64_t grace_ns,
+						     int64_t guard_ns);
 
 #endif

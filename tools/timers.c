@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The clock file of a run under --timers=idle (preload/warp-link.h): one
+ * The clock file of a run under --timers (preload/warp-link.h): one
  * per run, so that every process of the run's tree shares one clock and
  * one table of waiters, and no two runs (loop's) share theirs.
  */
@@ -14,13 +14,14 @@
 #include "../preload/warp-link.h"
 #include "timers.h"
 
-static int idle_rule(void)
+/* warp's hang guards wait under the idle rule too. */
+static int timers_on(void)
 {
 	const char *v = getenv("FLAKETRAP_TIMERS"), *why;
 	int mode;
 
 	return v && ft_parse_timers(v, &mode, &why) == 0 &&
-	       mode == FT_TIMERS_IDLE;
+	       mode != FT_TIMERS_OFF;
 }
 
 int ft_timers_tree_make(char *path, size_t len)
@@ -31,7 +32,7 @@ int ft_timers_tree_make(char *path, size_t len)
 	int fd = -1;
 
 	*path = '\0';
-	if (!idle_rule())
+	if (!timers_on())
 		return 0;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && fd < 0; i++) {
 		const char *dir = dirs[i] ? dirs[i] : tmpdir;
@@ -43,14 +44,14 @@ int ft_timers_tree_make(char *path, size_t len)
 		fd = mkstemp(path);
 	}
 	if (fd < 0) {
-		fprintf(stderr, "flaketrap: --timers=idle: cannot make the"
+		fprintf(stderr, "flaketrap: --timers: cannot make the"
 				" clock file of the run: %s\n",
 			strerror(errno));
 		*path = '\0';
 		return -1;
 	}
 	if (ftruncate(fd, (off_t)sizeof(struct ft_warp_tree)) != 0) {
-		fprintf(stderr, "flaketrap: --timers=idle: %s: %s\n", path,
+		fprintf(stderr, "flaketrap: --timers: %s: %s\n", path,
 			strerror(errno));
 		close(fd);
 		unlink(path);

@@ -440,7 +440,7 @@ static int tree_busy(pid_t self, uint64_t *runtime)
 	for (i = 0; i < t.n && !busy; i++)
 		busy = process_busy(&t, t.pids[i], self);
 	*runtime = t.runtime;
-	return busy;
+	return busy || ft_idle_tcp_in_flight(t.pids, t.n);
 }
 
 int ft_idle_slice(struct ft_idle *w, int64_t *ns)
@@ -462,7 +462,11 @@ int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 		else
 			w->streak++;
 		w->runtime = runtime;
-		if (w->streak >= 2) {
+		/* The interval timer comes first if it is earlier: its
+		 * signal then ends the next slice, as it would have. */
+		if (w->streak >= 2 && ft_warp_itimer_fire_before(w->target)) {
+			w->streak = 0;
+		} else if (w->streak >= 2) {
 			ft_warp_jump(w->target);
 			return 0;
 		}

@@ -24,7 +24,7 @@ static int idle_sleep_ns(int64_t ns, int64_t *left)
 {
 	int64_t target;
 
-	if (!ft_warp_idle_sleeps() || ns <= 0 ||
+	if (!ft_warp_idle_sleeps() || ns <= 0 || !ft_warp_idle_wait(ns) ||
 	    (target = ft_warp_target(ns)) < 0)
 		return 0;
 	return ft_warp_idle_sleep(target, left) == 0 ? 1 : -1;

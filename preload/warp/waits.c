@@ -49,9 +49,11 @@ static int slice_ms(int64_t ns)
 			errno = saved_;                                    \
 	} while (0)
 
-static int idle_rule(void)
+/* Whether the wait until target is the idle rule's (see warp.h). */
+static int idle_rule(int64_t target)
 {
-	return ft_warp_rule() == FT_WARP_RULE_IDLE;
+	return ft_warp_idle_wait(target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
+						    ft_warp_offset()));
 }
 
 /*
@@ -64,7 +66,7 @@ static int idle_no_fds(int64_t ns, int64_t *left)
 {
 	int64_t target;
 
-	if (!ft_warp_idle_sleeps() || ns <= 0 ||
+	if (!ft_warp_idle_sleeps() || ns <= 0 || !ft_warp_idle_wait(ns) ||
 	    (target = ft_warp_target(ns)) < 0)
 		return 1;
 	return ft_warp_idle_sleep(target, left);
@@ -97,12 +99,14 @@ int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 
 	if (!ft_warp_on() || !warp_ms(timeout, &target))
 		return ft_next.epoll_wait(ep, events, max, timeout);
-	if (idle_rule()) {
+	if (idle_rule(target)) {
 		IDLE_FDS(r, target, ft_next.epoll_wait(ep, events, max,
 						       slice_ms(ns_)));
 		return r;
 	}
-	r = ft_next.epoll_wait(ep, events, max, grace_ms());
+	do
+		r = ft_next.epoll_wait(ep, events, max, grace_ms());
+	while (r == 0 && ft_warp_itimer_fire_before(target));
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -117,12 +121,14 @@ int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 
 	if (!ft_warp_on() || !warp_ms(timeout, &target))
 		return ft_next.epoll_pwait(ep, events, max, timeout, mask);
-	if (idle_rule()) {
+	if (idle_rule(target)) {
 		IDLE_FDS(r, target, ft_next.epoll_pwait(ep, events, max,
 							slice_ms(ns_), mask));
 		return r;
 	}
-	r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
+	do
+		r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
+	while (r == 0 && ft_warp_itimer_fire_before(target));
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -138,7 +144,7 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 
 	if (!ft_warp_on() || !warp_ts(timeout, &target))
 		return ft_next.epoll_pwait2(ep, events, max, timeout, mask);
-	if (idle_rule()) {
+	if (idle_rule(target)) {
 		IDLE_FDS(r, target,
 			 ft_next.epoll_pwait2(ep, events, max,
 					      (grace = ft_ns_to_ts(ns_), &grace),
@@ -146,7 +152,9 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 		return r;
 	}
 	grace = ft_ns_to_ts(ft_warp_grace());
-	r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
+	do
+		r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
+	while (r == 0 && ft_warp_itimer_fire_before(target));
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -168,12 +176,14 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	} else {
 		if (!warp_ms(timeout, &target))
 			return ft_next.poll(fds, nfds, timeout);
-		if (idle_rule()) {
+		if (idle_rule(target)) {
 			IDLE_FDS(r, target,
 				 ft_next.poll(fds, nfds, slice_ms(ns_)));
 			return r;
 		}
-		r = ft_next.poll(fds, nfds, grace_ms());
+		do
+			r = ft_next.poll(fds, nfds, grace_ms());
+		while (r == 0 && ft_warp_itimer_fire_before(target));
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -201,7 +211,7 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	} else {
 		if (!warp_ts(timeout, &target))
 			return ft_next.ppoll(fds, nfds, timeout, mask);
-		if (idle_rule()) {
+		if (idle_rule(target)) {
 			IDLE_FDS(r, target,
 				 ft_next.ppoll(fds, nfds,
 					       (grace = ft_ns_to_ts(ns_), &grace),
@@ -209,7 +219,9 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 			return r;
 		}
 		grace = ft_ns_to_ts(ft_warp_grace());
-		r = ft_next.ppoll(fds, nfds, &grace, mask);
+		do
+			r = ft_next.ppoll(fds, nfds, &grace, mask);
+		while (r == 0 && ft_warp_itimer_fire_before(target));
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -257,7 +269,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	     fd_set *restrict efds, struct timeval *restrict timeout)
 {
 	struct timeval tv;
-	int64_t target, left, used;
+	int64_t target, left;
 	int r, e;
 
 	if (!ft_warp_on() || !timeout || nfds < 0 || !ft_tv_valid(timeout))
@@ -280,7 +292,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	}
 	if (left <= ft_warp_grace() || (target = ft_warp_target(left)) < 0)
 		return ft_next.select(nfds, rfds, wfds, efds, timeout);
-	if (idle_rule()) {
+	if (idle_rule(target)) {
 		struct fd_sets kept;
 
 		sets_keep(&kept, rfds, wfds, efds);
@@ -296,16 +308,28 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		errno = e;
 		return r;
 	}
-	tv = ft_ns_to_tv(ft_warp_grace());
-	r = ft_next.select(nfds, rfds, wfds, efds, &tv);
+	{
+		struct fd_sets kept;
+
+		sets_keep(&kept, rfds, wfds, efds);
+		for (;;) {
+			tv = ft_ns_to_tv(ft_warp_grace());
+			r = ft_next.select(nfds, rfds, wfds, efds, &tv);
+			if (r != 0 || !ft_warp_itimer_fire_before(target))
+				break;
+			sets_back(&kept, rfds, wfds, efds);
+		}
+	}
 	e = errno;
 	if (r == 0) {
 		ft_warp_jump(target);
 		timeout->tv_sec = timeout->tv_usec = 0;
 	} else {
-		/* Linux leaves the unslept time: of the caller's timeout. */
-		used = ft_warp_grace() - ft_tv_to_ns(&tv);
-		*timeout = ft_ns_to_tv(left - (used > 0 ? used : 0));
+		/* Linux leaves the unslept time: of the caller's deadline,
+		 * on the clock an interval timer may have moved. */
+		left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
+					  ft_warp_offset());
+		*timeout = ft_ns_to_tv(left > 0 ? left : 0);
 	}
 	errno = e;
 	return r;
@@ -332,7 +356,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		if (!warp_ts(timeout, &target))
 			return ft_next.pselect(nfds, rfds, wfds, efds,
 					       timeout, mask);
-		if (idle_rule()) {
+		if (idle_rule(target)) {
 			struct fd_sets kept;
 
 			sets_keep(&kept, rfds, wfds, efds);
@@ -345,8 +369,20 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 						 mask)));
 			return r;
 		}
-		grace = ft_ns_to_ts(ft_warp_grace());
-		r = ft_next.pselect(nfds, rfds, wfds, efds, &grace, mask);
+		{
+			struct fd_sets kept;
+
+			sets_keep(&kept, rfds, wfds, efds);
+			for (;;) {
+				grace = ft_ns_to_ts(ft_warp_grace());
+				r = ft_next.pselect(nfds, rfds, wfds, efds,
+						    &grace, mask);
+				if (r != 0 ||
+				    !ft_warp_itimer_fire_before(target))
+					break;
+				sets_back(&kept, rfds, wfds, efds);
+			}
+		}
 	}
 	if (r == 0)
 		ft_warp_jump(target);

@@ -22,6 +22,7 @@ static atomic_int resolved;
 static atomic_int attached;
 static int64_t grace_ns;
 static int rule;
+static int64_t guard_ns;
 static int idle_sleeps;
 /* The process's own clock, or its tree's (ft_warp_tree_attach). */
 static atomic_llong own_offset_ns;
@@ -61,6 +62,11 @@ int ft_warp_on(void)
 int ft_warp_rule(void)
 {
 	return rule;
+}
+
+int ft_warp_idle_wait(int64_t left)
+{
+	return rule == FT_WARP_RULE_IDLE || left >= guard_ns;
 }
 
 int ft_warp_idle_sleeps(void)
@@ -151,25 +157,29 @@ void ft_warp_jump(int64_t target)
 }
 
 FT_EXPORT const struct ft_warp_link *ft_warp_attach(int version, int how,
-						    int64_t grace);
+						    int64_t grace,
+						    int64_t guard);
 
 /* Called once by libflaketrap.so, from its initialization. */
-const struct ft_warp_link *ft_warp_attach(int version, int how, int64_t grace)
+const struct ft_warp_link *ft_warp_attach(int version, int how, int64_t grace,
+					  int64_t guard)
 {
 	if (version != FT_WARP_LINK_VERSION ||
-	    (how != FT_WARP_RULE_EXPOSE && how != FT_WARP_RULE_IDLE &&
-	     how != (FT_WARP_RULE_IDLE | FT_WARP_IDLE_SLEEPS)))
+	    ((how & ~FT_WARP_IDLE_SLEEPS) != FT_WARP_RULE_EXPOSE &&
+	     (how & ~FT_WARP_IDLE_SLEEPS) != FT_WARP_RULE_IDLE))
 		return NULL;
 	resolve();
 	rule = how & ~FT_WARP_IDLE_SLEEPS;
 	idle_sleeps = (how & FT_WARP_IDLE_SLEEPS) != 0;
-	if (rule == FT_WARP_RULE_IDLE) {
+	{
+		/* warp's hang guards wait under the idle rule too. */
 		struct ft_warp_tree *tree = ft_idle_tree_attach();
 
 		if (tree)
 			offset_ns = &tree->offset_ns;
 	}
 	grace_ns = grace;
+	guard_ns = guard;
 	atomic_store_explicit(&attached, 1, memory_order_release);
 	return &warp_link;
 }

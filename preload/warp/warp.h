@@ -138,6 +138,19 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 /* The rule in force: FT_WARP_RULE_EXPOSE or FT_WARP_RULE_IDLE. */
 int ft_warp_rule(void);
 
+/*
+ * The program's real-time interval timer (itimer.c) expires at or before
+ * target (virtual monotonic ns): moves the clock to its expiry, has the
+ * kernel fire it now, and returns 1; else 0.
+ */
+int ft_warp_itimer_fire_before(int64_t target);
+
+/*
+ * Whether a timed wait of left ns waits under the idle rule: every one
+ * under idle, a hang guard (at least FLAKETRAP_TIMER_GUARD) under warp.
+ */
+int ft_warp_idle_wait(int64_t left);
+
 /* Whether sleeps are the idle rule's waits (idle, FLAKETRAP_SLEEP=off). */
 int ft_warp_idle_sleeps(void);
 
@@ -182,6 +195,9 @@ struct ft_idle {
  * its table of waiters; the caller then takes its offset. NULL without one.
  */
 struct ft_warp_tree *ft_idle_tree_attach(void);
+
+/* Whether the processes pids[0..n) hold a TCP socket with bytes in flight. */
+int ft_idle_tcp_in_flight(const pid_t *pids, int n);
 
 void ft_idle_start(struct ft_idle *w, int64_t target);
 int ft_idle_slice(struct ft_idle *w, int64_t *ns);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The real-time interval timer (setitimer(ITIMER_REAL), alarm) on the
+ * virtual clock. The kernel counts it in real time, so a wait the clock
+ * jumps past its expiry would end before the timer's signal came: an
+ * event loop waiting 60 s for a SIGALRM armed 10 ms ahead would time out
+ * instead (asyncio's signal tests). So the timer's expiry is kept here in
+ * virtual time, and a jump that would pass it goes only as far as the
+ * expiry and has the kernel fire the timer at once: the wait then ends by
+ * the signal (EINTR), as it would have. The kernel's timer stays the
+ * program's: getitimer reads it, a fork child has none, an exec keeps it
+ * (its new image then sees it fire in real time).
+ */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include "warp.h"
+
+static atomic_llong due;	/* virtual monotonic ns; 0: disarmed */
+static atomic_llong interval;	/* ns; 0: once */
+static atomic_int armed_by;	/* the process that armed it */
+
+static int64_t tv_ns(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * FT_NS_PER_S + (int64_t)tv->tv_usec * 1000;
+}
+
+static int64_t virtual_now(void)
+{
+	return ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), ft_warp_offset());
+}
+
+static void note(int64_t value, int64_t every)
+{
+	atomic_store_explicit(&interval, every, memory_order_relaxed);
+	atomic_store_explicit(&armed_by, (int)syscall(SYS_getpid),
+			      memory_order_relaxed);
+	atomic_store_explicit(&due, value ? ft_ns_add(virtual_now(), value)
+					  : 0,
+			      memory_order_release);
+}
+
+FT_WRAP(setitimer) __attribute__((symver("setitimer@@GLIBC_2.2.5")));
+int w_setitimer(__itimer_which_t which, const struct itimerval *restrict new,
+		struct itimerval *restrict old)
+{
+	int r;
+
+	r = ft_next.setitimer(which, new, old);
+	if (r == 0 && which == ITIMER_REAL && new && ft_warp_on())
+		note(tv_ns(&new->it_value), tv_ns(&new->it_interval));
+	return r;
+}
+
+FT_WRAP(alarm) __attribute__((symver("alarm@@GLIBC_2.2.5")));
+unsigned int w_alarm(unsigned int seconds)
+{
+	unsigned int r = ft_next.alarm(seconds);
+
+	if (ft_warp_on())
+		note((int64_t)seconds * FT_NS_PER_S, 0);
+	return r;
+}
+
+int ft_warp_itimer_fire_before(int64_t target)
+{
+	int64_t when = atomic_load_explicit(&due, memory_order_acquire);
+	int64_t every = atomic_load_explicit(&interval, memory_order_relaxed);
+	struct itimerval now_please;
+	int saved = errno;
+
+	if (when == 0 || when > target ||
+	    atomic_load_explicit(&armed_by, memory_order_relaxed) !=
+		    (int)syscall(SYS_getpid) ||
+	    !atomic_compare_exchange_strong(&due, &when,
+					    every ? ft_ns_add(when, every) : 0))
+		return 0;
+	ft_warp_jump(when);
+	now_please.it_value.tv_sec = 0;
+	now_please.it_value.tv_usec = 1;
+	now_please.it_interval.tv_sec = every / FT_NS_PER_S;
+	now_please.it_interval.tv_usec = (every % FT_NS_PER_S) / 1000;
+	ft_next.setitimer(ITIMER_REAL, &now_please, NULL);
+	errno = saved;
+	return 1;
+}
