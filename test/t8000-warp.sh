@@ -121,6 +121,12 @@ test_expect_success 'each run of loop has its own clock (idle)' '
 	grep -F "4 passed" out
 '
 
+for rule in warp idle; do
+	test_expect_success "SIGALRM armed before a longer wait ends it with EINTR ($rule)" '
+		$rule "$FIXTURES/timed-waits" alarm >out || { cat out; return 1; }
+	'
+done
+
 test_expect_success 'a hang beside a watchdog is reported in virtual time (idle)' '
 	test_expect_code 4 idle FLAKETRAP_LOG=stuck \
 		"$FIXTURES/timed-waits" stuck >out &&

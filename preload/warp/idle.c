@@ -464,11 +464,18 @@ int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 		w->runtime = runtime;
 		/* The interval timer comes first if it is earlier: its
 		 * signal then ends the next slice, as it would have. */
-		if (w->streak >= 2 && ft_warp_itimer_fire_before(w->target)) {
-			w->streak = 0;
-		} else if (w->streak >= 2) {
-			ft_warp_jump(w->target);
-			return 0;
+		if (w->streak >= 2) {
+			switch (ft_warp_itimer_fire_before(w->target)) {
+			case FT_ITIMER_HERE:
+				w->streak = 0;
+				return FT_IDLE_EINTR;
+			case FT_ITIMER_ELSEWHERE:
+				w->streak = 0;
+				break;
+			default:
+				ft_warp_jump(w->target);
+				return 0;
+			}
 		}
 	}
 	w->sliced = 1;
@@ -484,10 +491,14 @@ int ft_warp_idle_sleep(int64_t target, int64_t *left)
 	struct ft_idle w;
 	struct timespec slice;
 	int64_t ns;
-	int r = 0, saved = errno;
+	int r = 0, k, saved = errno;
 
 	ft_idle_start(&w, target);
-	while (ft_idle_slice(&w, &ns)) {
+	while ((k = ft_idle_slice(&w, &ns)) != 0) {
+		if (k == FT_IDLE_EINTR) {
+			r = -1;
+			break;
+		}
 		slice = ft_ns_to_ts(ns);
 		/* The kernel's own sleep: libflaketrap.so would count each
 		 * slice as a sleep of the program. */

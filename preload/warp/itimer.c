@@ -12,6 +12,7 @@
  * (its new image then sees it fire in real time).
  */
 #include <errno.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "warp.h"
@@ -62,12 +63,37 @@ unsigned int w_alarm(unsigned int seconds)
 	return r;
 }
 
+/*
+ * The signal of a timer fired now must come while the caller waits, as
+ * it would have: with SIGALRM blocked in this thread the kernel's timer
+ * fires, and a ppoll of no descriptor that unblocks it takes it at once
+ * (EINTR, the handler has run here) or, another thread having taken it
+ * or the program blocking it, waits the grace.
+ */
+static int take_signal(const struct itimerval *now_please)
+{
+	sigset_t alrm, old;
+	struct timespec grace = ft_ns_to_ts(ft_warp_grace() > 1000000
+						    ? ft_warp_grace()
+						    : 1000000);
+	long r;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	ft_next.setitimer(ITIMER_REAL, now_please, NULL);
+	/* The kernel's sigset_t: _NSIG bits. */
+	r = syscall(SYS_ppoll, NULL, 0, &grace, &old, (size_t)(_NSIG / 8));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r < 0 && errno == EINTR;
+}
+
 int ft_warp_itimer_fire_before(int64_t target)
 {
 	int64_t when = atomic_load_explicit(&due, memory_order_acquire);
 	int64_t every = atomic_load_explicit(&interval, memory_order_relaxed);
 	struct itimerval now_please;
-	int saved = errno;
+	int saved = errno, here;
 
 	if (when == 0 || when > target ||
 	    atomic_load_explicit(&armed_by, memory_order_relaxed) !=
@@ -80,7 +106,7 @@ int ft_warp_itimer_fire_before(int64_t target)
 	now_please.it_value.tv_usec = 1;
 	now_please.it_interval.tv_sec = every / FT_NS_PER_S;
 	now_please.it_interval.tv_usec = (every % FT_NS_PER_S) / 1000;
-	ft_next.setitimer(ITIMER_REAL, &now_please, NULL);
+	here = take_signal(&now_please);
 	errno = saved;
-	return 1;
+	return here ? FT_ITIMER_HERE : FT_ITIMER_ELSEWHERE;
 }

@@ -39,13 +39,16 @@ static int slice_ms(int64_t ns)
 		struct ft_idle idle_;                                      \
 		int64_t ns_;                                               \
 		int saved_ = errno;                                        \
+		int k_;                                                    \
 		(r) = 0;                                                   \
 		ft_idle_start(&idle_, (target));                           \
-		while (ft_idle_slice(&idle_, &ns_))                        \
+		while ((k_ = ft_idle_slice(&idle_, &ns_)) > 0)             \
 			if (((r) = (call)) != 0)                           \
 				break;                                     \
 		ft_idle_stop(&idle_);                                      \
-		if ((r) == 0)                                              \
+		if (k_ == FT_IDLE_EINTR)                                   \
+			(r) = -1, errno = EINTR;                           \
+		else if ((r) == 0)                                         \
 			errno = saved_;                                    \
 	} while (0)
 
@@ -70,6 +73,25 @@ static int idle_no_fds(int64_t ns, int64_t *left)
 	    (target = ft_warp_target(ns)) < 0)
 		return 1;
 	return ft_warp_idle_sleep(target, left);
+}
+
+/*
+ * After a wait of the rule warp timed out: whether to wait again (the
+ * interval timer fired first, its signal taken by another thread); else
+ * *r is the call's result: -1 with EINTR when the timer's signal came
+ * here, 0 when there was no timer before target (the clock then jumps).
+ */
+static int timer_first(int64_t target, int *r)
+{
+	switch (ft_warp_itimer_fire_before(target)) {
+	case FT_ITIMER_HERE:
+		*r = -1;
+		errno = EINTR;
+		return 0;
+	case FT_ITIMER_ELSEWHERE:
+		return 1;
+	}
+	return 0;
 }
 
 /* A wait whose timeout (ms) is worth warping; its target then. */
@@ -106,7 +128,7 @@ int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 	}
 	do
 		r = ft_next.epoll_wait(ep, events, max, grace_ms());
-	while (r == 0 && ft_warp_itimer_fire_before(target));
+	while (r == 0 && timer_first(target, &r));
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -128,7 +150,7 @@ int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 	}
 	do
 		r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
-	while (r == 0 && ft_warp_itimer_fire_before(target));
+	while (r == 0 && timer_first(target, &r));
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -154,7 +176,7 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 	grace = ft_ns_to_ts(ft_warp_grace());
 	do
 		r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
-	while (r == 0 && ft_warp_itimer_fire_before(target));
+	while (r == 0 && timer_first(target, &r));
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -183,7 +205,7 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		}
 		do
 			r = ft_next.poll(fds, nfds, grace_ms());
-		while (r == 0 && ft_warp_itimer_fire_before(target));
+		while (r == 0 && timer_first(target, &r));
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -221,7 +243,7 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		grace = ft_ns_to_ts(ft_warp_grace());
 		do
 			r = ft_next.ppoll(fds, nfds, &grace, mask);
-		while (r == 0 && ft_warp_itimer_fire_before(target));
+		while (r == 0 && timer_first(target, &r));
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -301,6 +323,10 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 			  ft_next.select(nfds, rfds, wfds, efds,
 					 (tv = ft_ns_to_tv(ns_), &tv))));
 		e = errno;
+		/* An error leaves the sets as they were given (a slice
+		 * that timed out emptied them). */
+		if (r < 0)
+			sets_back(&kept, rfds, wfds, efds);
 		/* Linux leaves the unslept time: of the caller's deadline. */
 		left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
 					  ft_warp_offset());
@@ -315,10 +341,12 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		for (;;) {
 			tv = ft_ns_to_tv(ft_warp_grace());
 			r = ft_next.select(nfds, rfds, wfds, efds, &tv);
-			if (r != 0 || !ft_warp_itimer_fire_before(target))
+			if (r != 0 || !timer_first(target, &r))
 				break;
 			sets_back(&kept, rfds, wfds, efds);
 		}
+		if (r < 0)
+			sets_back(&kept, rfds, wfds, efds);
 	}
 	e = errno;
 	if (r == 0) {
@@ -367,6 +395,8 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 						 (grace = ft_ns_to_ts(ns_),
 						  &grace),
 						 mask)));
+			if (r < 0)
+				sets_back(&kept, rfds, wfds, efds);
 			return r;
 		}
 		{
@@ -377,11 +407,12 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 				grace = ft_ns_to_ts(ft_warp_grace());
 				r = ft_next.pselect(nfds, rfds, wfds, efds,
 						    &grace, mask);
-				if (r != 0 ||
-				    !ft_warp_itimer_fire_before(target))
+				if (r != 0 || !timer_first(target, &r))
 					break;
 				sets_back(&kept, rfds, wfds, efds);
 			}
+			if (r < 0)
+				sets_back(&kept, rfds, wfds, efds);
 		}
 	}
 	if (r == 0)

@@ -108,7 +108,7 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		struct timespec real_;                                     \
 		struct ft_idle idle_;                                      \
 		int64_t target_, ns_;                                      \
-		int w_, r_, timed_out_ = 1, saved_;                        \
+		int w_, r_, timed_out_ = 1, saved_, k_;                    \
 		if (!ft_warp_on() ||                                       \
 		    (w_ = ft_warp_deadline((clk), (abs), &real_, &target_)) < 0) \
 			return call_next(abs);                             \
@@ -117,7 +117,18 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		saved_ = errno;                                            \
 		r_ = (errno_style) ? -1 : (timeout_value);                 \
 		ft_idle_start(&idle_, target_);                            \
-		while (ft_idle_slice(&idle_, &ns_)) {                      \
+		for (;;) {                                                 \
+			k_ = ft_idle_slice(&idle_, &ns_);                  \
+			/* The timer's signal ends a semaphore's wait;    \
+			 * the others go on after its handler. */          \
+			if (k_ == FT_IDLE_EINTR && (errno_style)) {        \
+				r_ = -1, timed_out_ = 0, errno = EINTR;    \
+				break;                                     \
+			}                                                  \
+			if (k_ == FT_IDLE_EINTR)                           \
+				continue;                                  \
+			if (k_ == 0)                                       \
+				break;                                     \
 			real_ = ft_ns_to_ts(                               \
 				ft_ns_add(ft_warp_real(clk), ns_));        \
 			r_ = call_next(&real_);                            \
@@ -140,10 +151,18 @@ int ft_warp_rule(void);
 
 /*
  * The program's real-time interval timer (itimer.c) expires at or before
- * target (virtual monotonic ns): moves the clock to its expiry, has the
- * kernel fire it now, and returns 1; else 0.
+ * target (virtual monotonic ns): moves the clock to its expiry and has the
+ * kernel fire it now, its signal taken in this thread while it waits:
+ * FT_ITIMER_HERE when its handler ran here (the caller's wait ends with
+ * EINTR, as the call would have), FT_ITIMER_ELSEWHERE when another thread
+ * took it (or the program blocks it): the wait goes on. 0: no timer due.
  */
+#define FT_ITIMER_HERE 1
+#define FT_ITIMER_ELSEWHERE 2
 int ft_warp_itimer_fire_before(int64_t target);
+
+/* ft_idle_slice's answer when the interval timer's signal ended a wait. */
+#define FT_IDLE_EINTR (-1)
 
 /*
  * Whether a timed wait of left ns waits under the idle rule: every one
@@ -179,7 +198,9 @@ void ft_warp_count_idle_scan(void);
  *
  * ft_idle_slice returns 0 once the deadline is reached, by real time or
  * by the jump it made when the tree was idle (the call then returns its
- * timeout), else 1 with the next slice's length in *ns.
+ * timeout), FT_IDLE_EINTR when the interval timer, earlier, fired instead
+ * and its handler ran in this thread, else 1 with the next slice's length
+ * in *ns.
  */
 struct ft_idle {
 	int64_t target;
