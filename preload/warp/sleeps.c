@@ -15,6 +15,32 @@
 #include "warp.h"
 
 /*
+ * A sleep left whole that lasts for real (FLAKETRAP_SLEEP=off, shorter than
+ * the guard under warp): its deadline is one of the tree's while it lasts,
+ * so that the idle rule does not jump past it. errno is kept.
+ */
+static void real_begin(struct ft_idle *reg, int64_t ns)
+{
+	int64_t target;
+	int saved = errno;
+
+	reg->slot = -1;
+	if (ft_warp_idle_sleeps() && ns > ft_warp_grace() &&
+	    (target = ft_warp_target(ns)) >= 0)
+		ft_idle_start(reg, target);
+	errno = saved;
+}
+
+static void real_end(struct ft_idle *reg)
+{
+	int saved = errno;
+
+	if (reg->slot >= 0)
+		ft_idle_stop(reg);
+	errno = saved;
+}
+
+/*
  * A relative sleep of ns as one of the idle rule's waits: 1 when it
  * slept to its end, -1 (errno EINTR, *left the virtual ns left) when a
  * signal cut it, 0 when it is not the rule's (not the idle rule, sleeps
@@ -33,6 +59,7 @@ static int idle_sleep_ns(int64_t ns, int64_t *left)
 FT_WRAP(nanosleep) __attribute__((symver("nanosleep@@GLIBC_2.2.5")));
 int w_nanosleep(const struct timespec *req, struct timespec *rem)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r, e;
 
@@ -45,8 +72,10 @@ int w_nanosleep(const struct timespec *req, struct timespec *rem)
 		return r < 0 ? -1 : 0;
 	}
 	target = ft_warp_target(ft_ts_to_ns(req));
+	real_begin(&reg, ft_ts_to_ns(req));
 	r = ft_next.nanosleep(req, rem);
 	e = errno;
+	real_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	else if (e == EINTR && target >= 0 && rem && ft_ts_valid(rem))
@@ -58,6 +87,7 @@ int w_nanosleep(const struct timespec *req, struct timespec *rem)
 FT_WRAP(sleep) __attribute__((symver("sleep@@GLIBC_2.2.5")));
 unsigned int w_sleep(unsigned int seconds)
 {
+	struct ft_idle reg;
 	int64_t target;
 	unsigned int left;
 	int r;
@@ -77,7 +107,9 @@ unsigned int w_sleep(unsigned int seconds)
 					      FT_NS_PER_S);
 	}
 	target = ft_warp_target((int64_t)seconds * FT_NS_PER_S);
+	real_begin(&reg, (int64_t)seconds * FT_NS_PER_S);
 	left = ft_next.sleep(seconds);
+	real_end(&reg);
 	if (target >= 0 && left <= seconds)
 		ft_warp_jump(target - (int64_t)left * FT_NS_PER_S);
 	return left;
@@ -86,6 +118,7 @@ unsigned int w_sleep(unsigned int seconds)
 FT_WRAP(usleep) __attribute__((symver("usleep@@GLIBC_2.2.5")));
 int w_usleep(useconds_t usec)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r;
 
@@ -95,7 +128,9 @@ int w_usleep(useconds_t usec)
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	target = ft_warp_target((int64_t)usec * 1000);
+	real_begin(&reg, (int64_t)usec * 1000);
 	r = ft_next.usleep(usec);
+	real_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -104,6 +139,7 @@ int w_usleep(useconds_t usec)
 static int abs_sleep(clockid_t clk, const struct timespec *req,
 		     struct timespec *rem)
 {
+	struct ft_idle reg;
 	int64_t off, now, d, left, target;
 	struct timespec real;
 	int r;
@@ -125,7 +161,9 @@ static int abs_sleep(clockid_t clk, const struct timespec *req,
 	}
 	real = ft_ns_to_ts(d > off ? d - off : 0);
 	target = ft_warp_target(left > 0 ? left : 0);
+	real_begin(&reg, left);
 	r = ft_next.clock_nanosleep(clk, TIMER_ABSTIME, &real, rem);
+	real_end(&reg);
 	if (r == 0 && left > 0)
 		ft_warp_jump(target);
 	return r;
@@ -137,6 +175,7 @@ FT_WRAP(clock_nanosleep)
 int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 		      struct timespec *rem)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r;
 
@@ -157,7 +196,9 @@ int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 		}
 	}
 	target = ft_warp_target(ft_ts_to_ns(req));
+	real_begin(&reg, ft_ts_to_ns(req));
 	r = ft_next.clock_nanosleep(clk, flags, req, rem);
+	real_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	else if (r == EINTR && target >= 0 && rem && ft_ts_valid(rem))

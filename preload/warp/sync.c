@@ -30,11 +30,13 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 	*real = ft_ns_to_ts(d > off ? d - off : 0);
 	if (left <= ft_warp_grace())
 		return 0;
+	if ((*target = ft_warp_target(left)) < 0)
+		return 0;
 	if (!ft_warp_idle_wait(left)) {
 		ft_warp_count_real();
-		return 0;
+		return 2;
 	}
-	return (*target = ft_warp_target(left)) >= 0;
+	return 1;
 }
 
 /*

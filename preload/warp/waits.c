@@ -76,6 +76,27 @@ static int idle_no_fds(int64_t ns, int64_t *left)
 }
 
 /*
+ * A wait of the rule warp, for its grace: its deadline is one of the
+ * tree's while it lasts, so that the idle rule does not jump past it.
+ * errno as the call left it.
+ */
+static void registered_begin(struct ft_idle *reg, int64_t target)
+{
+	int saved = errno;
+
+	ft_idle_start(reg, target);
+	errno = saved;
+}
+
+static void registered_end(struct ft_idle *reg)
+{
+	int saved = errno;
+
+	ft_idle_stop(reg);
+	errno = saved;
+}
+
+/*
  * After a wait of the rule warp timed out: whether to wait again (the
  * interval timer fired first, its signal taken by another thread); else
  * *r is the call's result: -1 with EINTR when the timer's signal came
@@ -116,6 +137,7 @@ static int warp_ts(const struct timespec *timeout, int64_t *target)
 FT_WRAP(epoll_wait) __attribute__((symver("epoll_wait@@GLIBC_2.3.2")));
 int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r;
 
@@ -126,9 +148,11 @@ int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 						       slice_ms(ns_)));
 		return r;
 	}
+	registered_begin(&reg, target);
 	do
 		r = ft_next.epoll_wait(ep, events, max, grace_ms());
 	while (r == 0 && timer_first(target, &r));
+	registered_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -138,6 +162,7 @@ FT_WRAP(epoll_pwait) __attribute__((symver("epoll_pwait@@GLIBC_2.6")));
 int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 		  const sigset_t *mask)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r;
 
@@ -148,9 +173,11 @@ int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 							slice_ms(ns_), mask));
 		return r;
 	}
+	registered_begin(&reg, target);
 	do
 		r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
 	while (r == 0 && timer_first(target, &r));
+	registered_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -160,6 +187,7 @@ FT_WRAP(epoll_pwait2) __attribute__((symver("epoll_pwait2@@GLIBC_2.35")));
 int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 		   const struct timespec *timeout, const sigset_t *mask)
 {
+	struct ft_idle reg;
 	struct timespec grace;
 	int64_t target;
 	int r;
@@ -174,9 +202,11 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 		return r;
 	}
 	grace = ft_ns_to_ts(ft_warp_grace());
+	registered_begin(&reg, target);
 	do
 		r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
 	while (r == 0 && timer_first(target, &r));
+	registered_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -185,6 +215,7 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 FT_WRAP(poll) __attribute__((symver("poll@@GLIBC_2.2.5")));
 int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r;
 
@@ -203,9 +234,11 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 				 ft_next.poll(fds, nfds, slice_ms(ns_)));
 			return r;
 		}
+		registered_begin(&reg, target);
 		do
 			r = ft_next.poll(fds, nfds, grace_ms());
 		while (r == 0 && timer_first(target, &r));
+		registered_end(&reg);
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -216,6 +249,7 @@ FT_WRAP(ppoll) __attribute__((symver("ppoll@@GLIBC_2.4")));
 int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	    const sigset_t *mask)
 {
+	struct ft_idle reg;
 	struct timespec grace;
 	int64_t target;
 	int r;
@@ -241,9 +275,11 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 			return r;
 		}
 		grace = ft_ns_to_ts(ft_warp_grace());
+		registered_begin(&reg, target);
 		do
 			r = ft_next.ppoll(fds, nfds, &grace, mask);
 		while (r == 0 && timer_first(target, &r));
+		registered_end(&reg);
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -290,6 +326,7 @@ FT_WRAP(select) __attribute__((symver("select@@GLIBC_2.2.5")));
 int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	     fd_set *restrict efds, struct timeval *restrict timeout)
 {
+	struct ft_idle reg;
 	struct timeval tv;
 	int64_t target, left;
 	int r, e;
@@ -338,6 +375,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		struct fd_sets kept;
 
 		sets_keep(&kept, rfds, wfds, efds);
+		registered_begin(&reg, target);
 		for (;;) {
 			tv = ft_ns_to_tv(ft_warp_grace());
 			r = ft_next.select(nfds, rfds, wfds, efds, &tv);
@@ -345,6 +383,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 				break;
 			sets_back(&kept, rfds, wfds, efds);
 		}
+		registered_end(&reg);
 		if (r < 0)
 			sets_back(&kept, rfds, wfds, efds);
 	}
@@ -368,6 +407,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	      fd_set *restrict efds, const struct timespec *restrict timeout,
 	      const sigset_t *restrict mask)
 {
+	struct ft_idle reg;
 	struct timespec grace;
 	int64_t target;
 	int r;
@@ -403,6 +443,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 			struct fd_sets kept;
 
 			sets_keep(&kept, rfds, wfds, efds);
+			registered_begin(&reg, target);
 			for (;;) {
 				grace = ft_ns_to_ts(ft_warp_grace());
 				r = ft_next.pselect(nfds, rfds, wfds, efds,
@@ -411,6 +452,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 					break;
 				sets_back(&kept, rfds, wfds, efds);
 			}
+			registered_end(&reg);
 			if (r < 0)
 				sets_back(&kept, rfds, wfds, efds);
 		}

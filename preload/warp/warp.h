@@ -85,10 +85,12 @@ void ft_warp_jump(int64_t target);
 /*
  * For a wait until abs (the program's deadline, virtual) on clk: the
  * real deadline in *real. Returns 0 when the wait waits for real (*real:
- * the deadline turned back into a real one; always so under the rule
- * warp), 1 when the idle rule waits it (*target: its virtual monotonic
- * deadline), -1 to pass the call on untouched (invalid deadline, a clock
- * without an offset).
+ * the deadline turned back into a real one: a wait within the grace or for
+ * ever), 2 when it waits for real as one of the tree's deadlines (*target:
+ * its virtual monotonic deadline, registered for the wait so that the idle
+ * rule never jumps past it: a wait shorter than the guard under warp), 1
+ * when the idle rule waits it (*target too), -1 to pass the call on
+ * untouched (invalid deadline, a clock without an offset).
  */
 int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		     struct timespec *real, int64_t *target);
@@ -115,8 +117,16 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		if (w_ == 0)                                               \
 			return call_next(&real_);                          \
 		saved_ = errno;                                            \
-		r_ = (errno_style) ? -1 : (timeout_value);                 \
 		ft_idle_start(&idle_, target_);                            \
+		if (w_ == 2) {                                             \
+			errno = saved_;                                    \
+			r_ = call_next(&real_);                            \
+			saved_ = errno;                                    \
+			ft_idle_stop(&idle_);                              \
+			errno = saved_;                                    \
+			return r_;                                         \
+		}                                                          \
+		r_ = (errno_style) ? -1 : (timeout_value);                 \
 		for (;;) {                                                 \
 			k_ = ft_idle_slice(&idle_, &ns_);                  \
 			/* The timer's signal ends a semaphore's wait;    \
