@@ -92,15 +92,27 @@ int ft_warp_itimer_fire_before(int64_t target)
 {
 	int64_t when = atomic_load_explicit(&due, memory_order_acquire);
 	int64_t every = atomic_load_explicit(&interval, memory_order_relaxed);
-	struct itimerval now_please;
+	struct itimerval now_please, kernel;
 	int saved = errno, here;
 
 	if (when == 0 || when > target ||
 	    atomic_load_explicit(&armed_by, memory_order_relaxed) !=
-		    (int)syscall(SYS_getpid) ||
-	    !atomic_compare_exchange_strong(&due, &when,
-					    every ? ft_ns_add(when, every) : 0))
+		    (int)syscall(SYS_getpid))
 		return 0;
+	/* The kernel's timer may have fired for real meanwhile (a wait
+	 * that lasted long enough): then there is nothing left to fire, and
+	 * firing it again would find the program's handler gone. */
+	if (syscall(SYS_getitimer, ITIMER_REAL, &kernel) == 0 &&
+	    kernel.it_value.tv_sec == 0 && kernel.it_value.tv_usec == 0) {
+		atomic_compare_exchange_strong(&due, &when, 0);
+		errno = saved;
+		return 0;
+	}
+	if (!atomic_compare_exchange_strong(&due, &when,
+					    every ? ft_ns_add(when, every) : 0)) {
+		errno = saved;
+		return 0;
+	}
 	ft_warp_jump(when);
 	now_please.it_value.tv_sec = 0;
 	now_please.it_value.tv_usec = 1;
