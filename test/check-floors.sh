@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-floors.sh FLOORS REAL_DEF OBJECT...: no object of the library refers
-# to a symbol defined by an object of a higher floor (FLOORS), and every
-# object is on one floor. real.o takes the address of every wrapped
+# to a symbol defined by an object of a higher floor (FLOORS: "floor:
+# objects" lines, lowest floor first, a floor's lines may be several), and
+# every object is on one floor. real.o takes the address of every wrapped
 # function (REAL_DEF) to refuse our own wrapper: names of libc's, which
 # the dynamic linker resolves, exempt there.
 set -eu
@@ -22,13 +23,15 @@ BEGIN {
 		if (line ~ /^[[:space:]]*(#|$)/)
 			continue
 		split(line, half, ":")
-		n++
-		name[n] = half[1]
+		if (!(half[1] in number)) {
+			number[half[1]] = ++n
+			name[n] = half[1]
+		}
 		k = split(half[2], objs, " ")
 		for (i = 1; i <= k; i++) {
 			if (objs[i] in floor_of)
 				problem("check-floors: " objs[i] " is on two floors")
-			floor_of[objs[i]] = n
+			floor_of[objs[i]] = number[half[1]]
 		}
 	}
 	while ((getline w <wrapped) > 0)
