@@ -80,8 +80,8 @@ TOOL := tools/flaketrap
 
 # Pure modules: no wrapper, no real-function pointer; linked by the tool and
 # the unit tests as they are.
-PURE_SRC := preload/config.c preload/fmt.c preload/pattern.c preload/prng.c \
-	preload/timespec.c
+PURE_SRC := preload/config.c preload/values.c preload/fmt.c preload/pattern.c \
+	preload/prng.c preload/timespec.c
 LIB_SRC := $(wildcard preload/*.c)
 LIB_ASM := $(wildcard preload/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
