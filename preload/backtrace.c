@@ -30,11 +30,9 @@
  */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libunwind.h>
-#include <link.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -45,7 +43,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fmt.h"
 #include "ft.h"
 #include "timespec.h"
 

@@ -18,8 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <string.h>
