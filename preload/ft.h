@@ -405,7 +405,7 @@ void ft_sites_after_fork(void);
 /* children.c */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
 
-/* scan.c: the tids of this process; how many, -1 without /proc. */
+/* proc.c: the tids of this process; how many, -1 without /proc. */
 long ft_list_tasks(pid_t *tids, size_t max);
 /* The same, reading the directory through buf (len bytes). */
 long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len);
