@@ -20,7 +20,7 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wold-style-definition -Wpointer-arith -Wwrite-strings -Wvla \
 	-Wformat=2 -fno-common
 # The test suite builds as a developer would: warnings are errors.
-ifneq ($(filter check check-exports,$(MAKECMDGOALS)),)
+ifneq ($(filter check check-exports check-floors,$(MAKECMDGOALS)),)
 DEVELOPER ?= 1
 endif
 
@@ -80,8 +80,8 @@ TOOL := tools/flaketrap
 
 # Pure modules: no wrapper, no real-function pointer; linked by the tool and
 # the unit tests as they are.
-PURE_SRC := preload/config.c preload/fmt.c preload/pattern.c preload/prng.c \
-	preload/timespec.c
+PURE_SRC := preload/config.c preload/values.c preload/fmt.c preload/pattern.c \
+	preload/prng.c preload/timespec.c
 LIB_SRC := $(wildcard preload/*.c)
 LIB_ASM := $(wildcard preload/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o) $(LIB_ASM:%.S=$(B)/pic/%.o)
@@ -240,9 +240,15 @@ check-exports: $(LIB) $(WARP) $(CHAOS)
 	$(Q)test/check-exports-object.sh $(CHAOS) preload/chaos/exports.map \
 		$(LIB) $(CHAOS_SHARED)
 
+# The library's floors (preload/floors): no object refers to one above.
+.PHONY: check-floors
+check-floors: $(LIB)
+	$(Q)test/check-floors.sh preload/floors preload/real.def \
+		$(filter $(B)/pic/preload/%,$(LIB_OBJ))
+
 # A sanitized flaketrap may itself run under the preload (nested runs):
 # the ASan runtime then is not first in the list, which is fine here.
-check: all test-programs check-exports
+check: all test-programs check-exports check-floors
 	$(Q)$(if $(SAN_FLAGS),ASAN_OPTIONS=verify_asan_link_order=0) \
 		$(PROVE) -j$$(nproc) test/t[0-9]*.sh $(UNIT_BIN)
 

@@ -47,6 +47,7 @@
 #include "ft.h"
 #include "prng.h"
 #include "timespec.h"
+#include "chaos-state.h"
 
 static const struct {
 	const char *name;
@@ -68,7 +69,6 @@ static const struct {
 #define VICTIM_SALT 0x76696374696d2121ULL	/* "victim!!" */
 /* A thread's brief holds may run ahead of its budget by this much. */
 #define BRIEF_CREDIT_NS INT64_C(2000000)
-#define CHAOS_SITES 256
 
 int ft_chaos_on;
 
@@ -101,24 +101,10 @@ struct chaos_thread {
 };
 static __thread struct chaos_thread me;
 
-static struct {
-	atomic_ullong points[FT_CHAOS_NPOINTS];
-	atomic_ullong holds[FT_CHAOS_NPOINTS];
-	atomic_ullong held_ns[FT_CHAOS_NPOINTS];
-	atomic_ullong cut;	/* holds cut short by the budget */
-	atomic_ullong spared;	/* holds the patterns left out */
-} counters;
+struct ft_chaos_counters ft_chaos_counters;
 
-struct chaos_site {
-	_Atomic uintptr_t ip;		/* 0: free */
-	atomic_int point;
-	atomic_int nframes;		/* 0 until frames[] is written */
-	uintptr_t frames[FT_SITE_FRAMES];
-	atomic_ullong holds, held_ns;
-};
-static struct chaos_site sites[CHAOS_SITES];
-/* Holds at sites beyond the table, or with no frame of the program. */
-static atomic_ullong other_holds, other_held_ns;
+struct chaos_site ft_chaos_sites[CHAOS_SITES];
+atomic_ullong ft_chaos_other_holds, ft_chaos_other_held_ns;
 
 static int64_t started_ns;	/* the process's start, monotonic */
 /* Rungs of the starvation ladder not above FLAKETRAP_CHAOS_MAX. */
@@ -198,12 +184,14 @@ void ft_chaos_after_fork(void)
 	started_ns = now_ns();
 	atomic_store(&victim, NO_VICTIM);
 	atomic_store(&threads_alive, 1);
-	memset(&counters, 0, sizeof(counters));
+	memset(&ft_chaos_counters, 0, sizeof(ft_chaos_counters));
 	for (i = 0; i < CHAOS_SITES; i++)
-		if (atomic_load_explicit(&sites[i].ip, memory_order_relaxed))
-			memset(&sites[i], 0, sizeof(sites[i]));
-	atomic_store(&other_holds, 0);
-	atomic_store(&other_held_ns, 0);
+		if (atomic_load_explicit(&ft_chaos_sites[i].ip,
+					 memory_order_relaxed))
+			memset(&ft_chaos_sites[i], 0,
+			       sizeof(ft_chaos_sites[i]));
+	atomic_store(&ft_chaos_other_holds, 0);
+	atomic_store(&ft_chaos_other_held_ns, 0);
 }
 
 /* Whether thread ordinal takes the victim's part when it is made: a coin
@@ -370,7 +358,7 @@ static int budget_allows(int64_t ns, int64_t now)
 		ok = me.brief_credit_ns >= ns;
 	}
 	if (!ok)
-		atomic_fetch_add_explicit(&counters.cut, 1,
+		atomic_fetch_add_explicit(&ft_chaos_counters.cut, 1,
 					  memory_order_relaxed);
 	return ok;
 }
@@ -409,7 +397,7 @@ static struct chaos_site *site_slot(uintptr_t ip, int *fresh)
 
 	*fresh = 0;
 	for (i = 0; i < CHAOS_SITES; i++) {
-		s = &sites[(h + i) % CHAOS_SITES];
+		s = &ft_chaos_sites[(h + i) % CHAOS_SITES];
 		cur = atomic_load_explicit(&s->ip, memory_order_acquire);
 		if (cur == 0 &&
 		    atomic_compare_exchange_strong(&s->ip, &cur, ip)) {
@@ -429,8 +417,9 @@ static void count_site(const struct ft_sleep_call *c,
 	struct chaos_site *s = c->site ? site_slot(c->site, &fresh) : NULL;
 
 	if (!s) {
-		atomic_fetch_add(&other_holds, 1);
-		atomic_fetch_add(&other_held_ns, (unsigned long long)held);
+		atomic_fetch_add(&ft_chaos_other_holds, 1);
+		atomic_fetch_add(&ft_chaos_other_held_ns,
+				 (unsigned long long)held);
 		return;
 	}
 	if (fresh) {
@@ -505,7 +494,7 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 		return;
 	saved = errno;
 	me.busy = 1;
-	atomic_fetch_add_explicit(&counters.points[point], 1,
+	atomic_fetch_add_explicit(&ft_chaos_counters.points[point], 1,
 				  memory_order_relaxed);
 	r = draw();
 	victim_now = is_victim();
@@ -521,7 +510,7 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 	cfg = ft_cfg();
 	t0 = now_ns();
 	if (ft_site_pick(&c, ra, &cfg->chaos_only, &cfg->chaos_skip)) {
-		atomic_fetch_add_explicit(&counters.spared, 1,
+		atomic_fetch_add_explicit(&ft_chaos_counters.spared, 1,
 					  memory_order_relaxed);
 		spared = 1;
 	} else if (!budget_allows(drawn, t0)) {
@@ -531,9 +520,9 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 		t1 = now_ns();
 		held = t1 - t0;
 		budget_spend(drawn, held, t1);
-		atomic_fetch_add_explicit(&counters.holds[point], 1,
+		atomic_fetch_add_explicit(&ft_chaos_counters.holds[point], 1,
 					  memory_order_relaxed);
-		atomic_fetch_add_explicit(&counters.held_ns[point],
+		atomic_fetch_add_explicit(&ft_chaos_counters.held_ns[point],
 					  (unsigned long long)held,
 					  memory_order_relaxed);
 		if (cfg->log_dir[0])
@@ -546,120 +535,4 @@ void ft_chaos_point(enum ft_chaos_point point, uintptr_t ra, int fd,
 out:
 	me.busy = 0;
 	ft_errno_keep(saved);
-}
-
-/* ,"chaos":{...} inside the exit record's counters. async-signal-safe */
-void ft_chaos_counters_json(struct ft_buf *b)
-{
-	unsigned long long p = 0, h = 0, ns = 0;
-	int i;
-
-	if (!ft_cfg()->chaos)
-		return;
-	for (i = 0; i < FT_CHAOS_NPOINTS; i++) {
-		p += atomic_load(&counters.points[i]);
-		h += atomic_load(&counters.holds[i]);
-		ns += atomic_load(&counters.held_ns[i]);
-	}
-	ft_buf_str(b, ",\"chaos\":{\"points\":");
-	ft_buf_u64(b, p);
-	ft_buf_str(b, ",\"holds\":");
-	ft_buf_u64(b, h);
-	ft_buf_str(b, ",\"held_ns\":");
-	ft_buf_u64(b, ns);
-	ft_buf_str(b, ",\"cut\":");
-	ft_buf_u64(b, atomic_load(&counters.cut));
-	ft_buf_str(b, ",\"spared\":");
-	ft_buf_u64(b, atomic_load(&counters.spared));
-	ft_buf_str(b, ",\"by_point\":{");
-	for (i = 0; i < FT_CHAOS_NPOINTS; i++) {
-		ft_buf_str(b, i ? ",\"" : "\"");
-		ft_buf_str(b, points[i].name);
-		ft_buf_str(b, "\":{\"points\":");
-		ft_buf_u64(b, atomic_load(&counters.points[i]));
-		ft_buf_str(b, ",\"holds\":");
-		ft_buf_u64(b, atomic_load(&counters.holds[i]));
-		ft_buf_str(b, ",\"held_ns\":");
-		ft_buf_u64(b, atomic_load(&counters.held_ns[i]));
-		ft_buf_char(b, '}');
-	}
-	ft_buf_str(b, "}}");
-}
-
-/* Whole sites only: 0 when the site did not fit (the buffer as before). */
-static int site_json(struct ft_buf *b, const struct chaos_site *s, int first)
-{
-	size_t before = b->len;
-	int n = atomic_load_explicit(&s->nframes, memory_order_acquire);
-	uintptr_t ip = atomic_load(&s->ip);
-	char idmem[NAME_MAX + 32];
-	struct ft_buf id;
-
-	if (!first)
-		ft_buf_char(b, ',');
-	ft_buf_init(&id, idmem, sizeof(idmem));
-	ft_frame_id(&id, ip, 1);
-	ft_buf_str(b, "{\"id\":");
-	ft_buf_json(b, idmem);
-	ft_buf_str(b, ",\"point\":");
-	ft_buf_json(b, points[atomic_load(&s->point)].name);
-	ft_buf_str(b, ",\"holds\":");
-	ft_buf_u64(b, atomic_load(&s->holds));
-	ft_buf_str(b, ",\"held_ns\":");
-	ft_buf_u64(b, atomic_load(&s->held_ns));
-	ft_buf_str(b, ",\"backtrace\":");
-	if (ft_return_frames_json(b, s->frames, n) == n) {
-		ft_buf_char(b, '}');
-		if (!b->full)
-			return 1;
-	}
-	b->len = before;
-	b->p[before] = '\0';
-	b->full = 0;
-	return 0;
-}
-
-/*
- * async-signal-safe: the chaos_sites record(s), each site where a thread
- * was held, as the sleep_sites records: whole sites per record.
- */
-void ft_chaos_log(void)
-{
-	struct ft_buf b;
-	int next = 0, in_record;
-	char *mem;
-
-	if (!ft_chaos_on || !ft_cfg()->log_dir[0])
-		return;
-	mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return;
-	do {
-		ft_log_begin(&b, mem, "chaos_sites");
-		if (next == 0) {
-			ft_buf_str(&b, ",\"other\":{\"holds\":");
-			ft_buf_u64(&b, atomic_load(&other_holds));
-			ft_buf_str(&b, ",\"held_ns\":");
-			ft_buf_u64(&b, atomic_load(&other_held_ns));
-			ft_buf_char(&b, '}');
-		}
-		ft_buf_str(&b, ",\"sites\":[");
-		for (in_record = 0; next < CHAOS_SITES; next++) {
-			/* Free, or claimed by a thread still writing it. */
-			if (!atomic_load(&sites[next].ip) ||
-			    atomic_load_explicit(&sites[next].nframes,
-						 memory_order_acquire) <= 0)
-				continue;
-			if (!site_json(&b, &sites[next], !in_record))
-				break;
-			in_record++;
-		}
-		/* A site alone too big for a record: left out. */
-		if (!in_record && next < CHAOS_SITES)
-			next++;
-		ft_buf_char(&b, ']');
-		ft_log_end(&b, b.len);
-	} while (next < CHAOS_SITES);
-	munmap(mem, FT_SCRATCH_SIZE);
 }

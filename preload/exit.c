@@ -6,11 +6,31 @@
  * possible: by our last atexit (or at_quick_exit) handler, after the
  * program's handlers and destructors, or in _exit/_Exit, which skip them.
  * The exit delays go at both ends: FLAKETRAP_EXIT_DELAY as exit begins,
- * FLAKETRAP_EXIT_DELAY_LATE just before the record.
+ * FLAKETRAP_EXIT_DELAY_LATE just before the record. A process killed by a
+ * signal gets its record from the handler signal.c puts on the signals
+ * that end it, below.
  */
+#include <errno.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 
 #include "ft.h"
+
+/* async-signal-safe */
+void ft_log_exit(const char *how, int code)
+{
+	int saved;
+
+	if (!ft_log_claim_exit())
+		return;
+	saved = errno;
+	ft_log_start();
+	ft_sites_log();
+	ft_chaos_log();
+	ft_log_exit_record(how, code, ft_chaos_counters_json);
+	ft_errno_keep(saved);
+}
 
 static ft_main_fn *program_main;
 static const char *volatile pending_how;
@@ -147,4 +167,58 @@ __attribute__((destructor)) static void ft_destructor(void)
 {
 	if (!registered_last)
 		end_of_exit();
+}
+
+static int ignored_by_default(int sig)
+{
+	return sig == SIGURG || sig == SIGWINCH || sig == SIGCHLD;
+}
+
+/*
+ * Raised by the instruction that faults, which runs again when the handler
+ * returns. Not SIGTRAP: after int3 the instruction pointer is past it.
+ */
+static int is_fault(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE;
+}
+
+/* async-signal-safe */
+void ft_on_fatal_signal(int sig, siginfo_t *si, void *uctx)
+{
+	struct sigaction dfl;
+	ucontext_t *uc = uctx;
+	int saved = errno;
+
+	if (ft_signal_stack(sig) &&
+	    (ft_dump_requested(si) || ignored_by_default(sig))) {
+		if (ft_dump_requested(si) && ft_own_process())
+			ft_dump_stacks(uctx);
+		ft_errno_keep(saved);
+		return;
+	}
+	/* A vfork child has its own dispositions but its parent's memory. */
+	if (ft_own_process()) {
+		if (ft_is_crash_signal(sig))
+			ft_crash_record(sig, si, uctx);
+		else
+			ft_exit_scan();
+		ft_log_exit("signal", sig);
+		ft_signal_forget(sig);
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	ft_real.sigaction(sig, &dfl, NULL);
+	/*
+	 * Only this signal may be delivered when we return, so the process
+	 * dies of it and not of another one pending meanwhile. A fault
+	 * repeats by itself, with the kernel's own siginfo; anything sent is
+	 * sent again.
+	 */
+	sigfillset(&uc->uc_sigmask);
+	sigdelset(&uc->uc_sigmask, sig);
+	if (!(is_fault(sig) && si && si->si_code > 0))
+		raise(sig);
+	ft_errno_keep(saved);
 }

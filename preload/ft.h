@@ -83,6 +83,30 @@ int ft_active(void);
 /* The parsed configuration; only meaningful when ft_active(). */
 const struct ft_config *ft_cfg(void);
 
+/*
+ * state.c holds the state; init.c, the start-up a floor above it
+ * (preload/floors), fills it and wires the features in. state.c reaches
+ * the start-up through this table, which init.c puts in the ft_startup
+ * section (FT_STARTUP = { ... };) and the linker finds: never by name.
+ */
+#define FT_NEW_PROCESS_MAX 4
+struct ft_startup {
+	/* Lazily, from the first ft_active(): 1 active, 0 inert. */
+	int (*initialize)(void);
+	/* The features' resets in a new process (a fork child), in order;
+	 * async-signal-safe. */
+	void (*new_process[FT_NEW_PROCESS_MAX])(void);
+};
+#define FT_STARTUP                                                        \
+	__attribute__((section("ft_startup"), used)) static const struct \
+		ft_startup ft_startup_table
+/* For the start-up only: the configuration it fills, the program's argv,
+ * the process key of an exec'd image, the process marked as ours. */
+struct ft_config *ft_cfg_edit(void);
+void ft_set_argv(char **argv);
+void ft_image_start(void);
+void ft_mark_process(void);
+
 /* Process-wide counters, reset in a fork child. */
 struct ft_counters {
 	atomic_ullong sleeps_seen;
@@ -104,7 +128,7 @@ struct ft_leak_counts {
  * test suite. Each part belongs to the file named.
  */
 struct ft_process_state {
-	/* init.c: whose state this is, and its random streams */
+	/* state.c: whose state this is, and its random streams */
 	pid_t owner;
 	uint64_t key;
 	atomic_uint generation;
@@ -244,21 +268,46 @@ void ft_fork_child(uint64_t ordinal);
 
 /* log.c: JSON Lines to FLAKETRAP_LOG; every function is async-signal-safe. */
 void ft_log_start(void);
-/*
- * Write the `exit` record once per process: how is "return", "exit",
- * "_exit", "quick_exit" or "signal"; code is the status or the signal.
- */
-void ft_log_exit(const char *how, int code);
+/* Whether this call is the one to write the `exit` record (once per
+ * process, with a log). */
+int ft_log_claim_exit(void);
+/* The `exit` record, once claimed; more_counters adds the counters of
+ * features above the log (chaos). */
+struct ft_buf;
+void ft_log_exit_record(const char *how, int code,
+			void (*more_counters)(struct ft_buf *b));
 /* A new process (start, fork child): its own file, nothing written yet. */
 void ft_log_after_fork(void);
 
 /* exit.c: the exit scan and record come last at exit (constructor). */
 void ft_exit_register(void);
+/*
+ * Write the `exit` record once per process, after the records of the
+ * features' sites: how is "return", "exit", "_exit", "quick_exit" or
+ * "signal"; code is the status or the signal. async-signal-safe
+ */
+void ft_log_exit(const char *how, int code);
 
-/* signal.c: the exit record for a process killed by a signal. */
-void ft_signal_init(void);
+/* signal.c: our handler on the signals that end the process (and the
+ * stack signal), behind the program's view of them. */
+typedef void ft_sigaction_fn(int sig, siginfo_t *si, void *ucontext);
+void ft_signal_init(ft_sigaction_fn *handler);
 /* Whether sig's real handler is ours, behind the program's SIG_DFL. */
 int ft_signal_managed(int sig);
+/* sig's real handler is no longer ours (ours is ending the process).
+ * async-signal-safe */
+void ft_signal_forget(int sig);
+/* Whether sig is the stack signal that ours answers (dump.c). */
+int ft_signal_stack(int sig);
+
+/* exit.c: the handler of ft_signal_init; the exit record. */
+void ft_on_fatal_signal(int sig, siginfo_t *si, void *ucontext);
+
+/* handlers.c: our handler, once installed (NULL before). */
+void ft_signal_set_ours(ft_sigaction_fn *handler);
+ft_sigaction_fn *ft_signal_ours(void);
+/* A signal wrapper saw the program install a handler. */
+void ft_signal_program_handler_seen(void);
 /* Whether a handler other than ours is, or may have been, installed on
  * any signal (the kernel asked once, for those set before our
  * constructor; the wrappers tell of later ones): async-signal-safe. */
@@ -356,7 +405,7 @@ void ft_sites_after_fork(void);
 /* children.c */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
 
-/* scan.c: the tids of this process; how many, -1 without /proc. */
+/* proc.c: the tids of this process; how many, -1 without /proc. */
 long ft_list_tasks(pid_t *tids, size_t max);
 /* The same, reading the directory through buf (len bytes). */
 long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len);

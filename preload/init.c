@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Start-up and per-process state: the init state machine (lazy, idempotent),
- * the configuration, the seeded random stream, the counters and the fork
- * child's reset. Nothing heavy runs here: every process of a suite pays it.
+ * Start-up: read the configuration into the state (state.c), prepare the
+ * log directory, attach the other objects, and wire the features in: their
+ * set-up here and in the constructor, their reset in a new process through
+ * the table below. The top floor (preload/floors): nothing calls up here.
+ * Nothing heavy runs here: every process of a suite pays it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -19,139 +21,6 @@
 #include "proc.h"
 #include "prng.h"
 
-enum { UNINIT, INITIALIZING, ACTIVE, INERT };
-
-static atomic_int state;
-static struct ft_config cfg;
-static char **saved_argv;
-/*
- * Random streams: a process draws from its key (an exec'd image: the seed
- * and its argv; a fork child: its parent's key and the fork's ordinal), a
- * thread from the process key and its creation ordinal (the main thread:
- * 0). A run with the same seed then makes the same choices wherever the
- * order of forks and thread creations is the same; one thread's draws do
- * not shift another's.
- */
-#define FT_THREAD_SALT 0x7468726561647321ULL	/* "threads!" */
-
-struct ft_stream {
-	uint64_t key;
-	uint64_t pos;
-	uint64_t ordinal;
-	unsigned generation;	/* process_generation it belongs to */
-};
-static __thread struct ft_stream thread_stream;
-
-struct ft_process_state ft_process;
-const struct ft_warp_link *ft_warp;
-
-const struct ft_config *ft_cfg(void)
-{
-	return &cfg;
-}
-
-char **ft_argv(void)
-{
-	return saved_argv;
-}
-
-uint64_t ft_seed(void)
-{
-	return cfg.seed;
-}
-
-static void stream_start(uint64_t ordinal)
-{
-	thread_stream.key = ft_thread_key_of(ordinal);
-	thread_stream.pos = 0;
-	thread_stream.ordinal = ordinal;
-	thread_stream.generation =
-		atomic_load_explicit(&ft_process.generation, memory_order_relaxed);
-}
-
-/* async-signal-safe */
-uint64_t ft_thread_key_of(uint64_t ordinal)
-{
-	return ft_prng_at(ft_process.key ^ FT_THREAD_SALT, ordinal);
-}
-
-uint64_t ft_thread_ordinal_next(void)
-{
-	return atomic_fetch_add_explicit(&ft_process.threads_made, 1,
-					 memory_order_relaxed) + 1;
-}
-
-/*
- * A thread whose stream belongs to an older process: the thread that
- * forked this one is thread 0, as in its fork; one we did not start takes
- * the next ordinal. async-signal-safe
- */
-static void stream_restart(void)
-{
-	stream_start(atomic_exchange(&ft_process.fork_thread_pending, 0)
-			     ? 0
-			     : ft_thread_ordinal_next());
-}
-
-/* async-signal-safe */
-void ft_thread_stream_start(uint64_t ordinal)
-{
-	stream_start(ordinal);
-}
-
-/* async-signal-safe */
-unsigned ft_process_generation(void)
-{
-	return atomic_load_explicit(&ft_process.generation, memory_order_relaxed);
-}
-
-/* async-signal-safe */
-uint64_t ft_thread_key(uint64_t *ordinal)
-{
-	if (thread_stream.generation != ft_process_generation())
-		stream_restart();
-	*ordinal = thread_stream.ordinal;
-	return thread_stream.key;
-}
-
-/*
- * async-signal-safe. A handler that interrupts its own thread's draw may
- * repeat a value: harmless for a random choice.
- */
-uint64_t ft_random(void)
-{
-	/* A thread we did not start (or that predates this process's key)
-	 * takes the next ordinal when it first draws. */
-	if (thread_stream.generation !=
-	    atomic_load_explicit(&ft_process.generation, memory_order_relaxed))
-		stream_restart();
-	return ft_prng_at(thread_stream.key, thread_stream.pos++);
-}
-
-/* FNV-1a over the argument strings, each with its terminating NUL. */
-static uint64_t argv_hash(char **argv)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *p;
-
-	for (; argv && *argv; argv++) {
-		p = *argv;
-		do {
-			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-		} while (*p++);
-	}
-	return h;
-}
-
-/* The key of an exec'd image, set in the thread that runs main (0). */
-static void image_stream_start(void)
-{
-	ft_process.key = ft_prng_at(cfg.seed, argv_hash(saved_argv));
-	atomic_fetch_add_explicit(&ft_process.generation, 1,
-				  memory_order_relaxed);
-	atomic_store_explicit(&ft_process.threads_made, 0, memory_order_relaxed);
-	stream_start(0);
-}
 
 static void write_err_line(const char *msg)
 {
@@ -205,22 +74,23 @@ static uint64_t draw_seed(void)
  */
 static int shared_log_dir(const struct stat *st, char *err, size_t errlen)
 {
+	struct ft_config *cfg = ft_cfg_edit();
 	const char *why = NULL;
 	struct ft_buf b;
 
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
 		why = "writable by group or others without the sticky bit";
-	else if (st->st_uid != geteuid() && access(cfg.log_dir, W_OK) == 0)
+	else if (st->st_uid != geteuid() && access(cfg->log_dir, W_OK) == 0)
 		why = "a directory of another user";
 	else if (st->st_uid != geteuid())
-		cfg.log_unreachable = 1;
+		cfg->log_unreachable = 1;
 	if (!why) {
-		cfg.log_file_mode = 0600 | (st->st_mode & 0044);
+		cfg->log_file_mode = 0600 | (st->st_mode & 0044);
 		return 0;
 	}
 	ft_buf_init(&b, err, errlen);
 	ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
-	ft_buf_quoted(&b, cfg.log_dir);
+	ft_buf_quoted(&b, cfg->log_dir);
 	ft_buf_str(&b, ": ");
 	ft_buf_str(&b, why);
 	ft_buf_str(&b, ": another user could plant files there that a report"
@@ -237,10 +107,11 @@ static int shared_log_dir(const struct stat *st, char *err, size_t errlen)
  */
 static int behind_other_user(void)
 {
+	const struct ft_config *cfg = ft_cfg();
 	char path[FT_PATH_MAX], *slash;
 	struct stat st;
 
-	strcpy(path, cfg.log_dir);
+	strcpy(path, cfg->log_dir);
 	while (stat(path, &st) != 0) {
 		slash = strrchr(path, '/');
 		if (!slash || slash == path)
@@ -253,54 +124,55 @@ static int behind_other_user(void)
 /* Make FLAKETRAP_LOG absolute (a test may chdir) and make sure it exists. */
 static int prepare_log_dir(char *err, size_t errlen)
 {
+	struct ft_config *cfg = ft_cfg_edit();
 	char cwd[FT_PATH_MAX], abs[FT_PATH_MAX], *p;
 	struct ft_buf b;
 	struct stat st;
 	int e;
 
-	if (cfg.log_dir[0] == '\0')
+	if (cfg->log_dir[0] == '\0')
 		return 0;
-	if (cfg.log_dir[0] != '/') {
+	if (cfg->log_dir[0] != '/') {
 		if (!getcwd(cwd, sizeof(cwd)))
 			cwd[0] = '\0';
 		ft_buf_init(&b, abs, sizeof(abs));
 		ft_buf_str(&b, cwd);
 		ft_buf_char(&b, '/');
-		ft_buf_str(&b, cfg.log_dir);
+		ft_buf_str(&b, cfg->log_dir);
 		if (cwd[0] != '/' || b.full) {
 			ft_buf_init(&b, err, errlen);
 			ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
-			ft_buf_quoted(&b, cfg.log_dir);
+			ft_buf_quoted(&b, cfg->log_dir);
 			ft_buf_str(&b, ": cannot make the path absolute");
 			return -1;
 		}
-		strcpy(cfg.log_dir, abs);
+		strcpy(cfg->log_dir, abs);
 	}
 	/*
 	 * As mkdir -p: every missing parent too. Private (0700, and files
 	 * 0600): argv and environment-derived config are in the records. A
 	 * directory the user made readable by others makes the files so.
 	 */
-	cfg.log_file_mode = 0600;
-	for (p = cfg.log_dir + 1; *p; p++) {
+	cfg->log_file_mode = 0600;
+	for (p = cfg->log_dir + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		e = mkdir(cfg.log_dir, 0700) == 0 || errno == EEXIST;
+		e = mkdir(cfg->log_dir, 0700) == 0 || errno == EEXIST;
 		*p = '/';
 		if (!e)
 			break;
 	}
-	if (mkdir(cfg.log_dir, 0700) == 0)
+	if (mkdir(cfg->log_dir, 0700) == 0)
 		return 0;
 	e = errno;
 	if ((e == EACCES || e == EPERM) && behind_other_user()) {
-		cfg.log_unreachable = 1;
+		cfg->log_unreachable = 1;
 		return 0;
 	}
 	/* EEXIST for a file too: its logs would be lost without a word. */
 	if (e == EEXIST) {
-		if (stat(cfg.log_dir, &st) != 0)
+		if (stat(cfg->log_dir, &st) != 0)
 			e = errno;
 		else if (!S_ISDIR(st.st_mode))
 			e = ENOTDIR;
@@ -309,7 +181,7 @@ static int prepare_log_dir(char *err, size_t errlen)
 	}
 	ft_buf_init(&b, err, errlen);
 	ft_buf_str(&b, "flaketrap: FLAKETRAP_LOG=");
-	ft_buf_quoted(&b, cfg.log_dir);
+	ft_buf_quoted(&b, cfg->log_dir);
 	ft_buf_str(&b, ": cannot create the directory: ");
 	ft_buf_str(&b, strerror(e));
 	return -1;
@@ -332,6 +204,7 @@ static int warp_error(char *err, size_t errlen, const char *why)
  */
 static int attach_warp(char *err, size_t errlen)
 {
+	const struct ft_config *cfg = ft_cfg();
 	void *attach = dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
 	void *first = dlsym(RTLD_DEFAULT, "nanosleep");
 	Dl_info w, n;
@@ -348,144 +221,15 @@ static int attach_warp(char *err, size_t errlen)
 				  " libflaketrap.so in LD_PRELOAD");
 	ft_warp = ((ft_warp_attach_fn *)attach)(
 		FT_WARP_LINK_VERSION,
-		(cfg.timers == FT_TIMERS_IDLE ? FT_WARP_RULE_IDLE
-					      : FT_WARP_RULE_EXPOSE) |
-			(cfg.sleep.mode == FT_SLEEP_OFF ? FT_WARP_IDLE_SLEEPS
-							: 0),
-		cfg.timer_grace_ns, cfg.timer_guard_ns);
+		(cfg->timers == FT_TIMERS_IDLE ? FT_WARP_RULE_IDLE
+					       : FT_WARP_RULE_EXPOSE) |
+			(cfg->sleep.mode == FT_SLEEP_OFF ? FT_WARP_IDLE_SLEEPS
+							 : 0),
+		cfg->timer_grace_ns, cfg->timer_guard_ns);
 	if (!ft_warp)
 		return warp_error(err, errlen,
 				  "libflaketrap-warp.so and libflaketrap.so"
 				  " come from different builds");
-	return 0;
-}
-
-/*
- * The process our state belongs to, and a page the kernel zeroes in a fork
- * child (MADV_WIPEONFORK) but shares with a vfork child: together they tell
- * the three apart without any atfork handler. The page also counts the
- * forks: fork write-protects every other page of the parent, so a count
- * there costs the parent no page fault per fork.
- */
-struct fork_page {
-	volatile char marker;
-	atomic_ullong forks;
-};
-static struct fork_page *fork_page;
-
-static atomic_ullong *forks_counter(void)
-{
-	return fork_page ? &fork_page->forks : &ft_process.forks;
-}
-
-static void mark_process(void)
-{
-	void *page;
-
-	ft_process.owner = ft_getpid();
-	/* Only the log and the signal views need to tell; spare the rest. */
-	if (!fork_page && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
-		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (page == MAP_FAILED)
-			return;
-		if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
-			munmap(page, 4096);
-			return;
-		}
-		fork_page = page;
-	}
-	if (fork_page)
-		fork_page->marker = 1;
-}
-
-/*
- * A new process, the ordinal-th fork of its parent (0: a child our fork
- * wrapper did not make, whose ordinal is unknown). Plain stores only
- * (fork child, async-signal-safe).
- */
-static void reset_process(uint64_t ordinal)
-{
-	mark_process();
-	int i;
-
-	ft_process.key = ft_prng_at(ft_process.key, ordinal);
-	atomic_store(forks_counter(), 0);
-	atomic_store(&ft_process.threads_made, 0);
-	atomic_store(&ft_process.registry_used, 0);
-	/* The forking thread is the child's first and only thread. */
-	atomic_store(&ft_process.fork_thread_pending, 1);
-	atomic_fetch_add(&ft_process.generation, 1);
-	atomic_store(&ft_process.counters.sleeps_seen, 0);
-	atomic_store(&ft_process.counters.sleeps_changed, 0);
-	atomic_store(&ft_process.counters.requested_ns, 0);
-	atomic_store(&ft_process.counters.slept_ns, 0);
-	for (i = 0; i < FT_NDELAYS; i++) {
-		atomic_store(&ft_process.counters.delays[i], 0);
-		atomic_store(&ft_process.counters.delay_ns[i], 0);
-	}
-	/* cfg first: ft_warp's page may be one a fork child never reads. */
-	if (cfg.timers != FT_TIMERS_OFF && ft_warp) {
-		atomic_store(&ft_warp->counters->waits_warped, 0);
-		atomic_store(&ft_warp->counters->warped_ns, 0);
-		atomic_store(&ft_warp->counters->waits_real, 0);
-		atomic_store(&ft_warp->counters->idle_scans, 0);
-	}
-	ft_sites_after_fork();
-	ft_chaos_after_fork();
-	ft_log_after_fork();
-	ft_scan_after_fork();
-}
-
-/*
- * Asked of the kernel once per thread and process (a fork child's thread
- * has a new tid; its process a new generation). Not in a vfork child,
- * whose thread-local storage is its parent thread's. async-signal-safe
- */
-static __thread pid_t tid_cache;
-static __thread unsigned tid_generation;
-
-pid_t ft_gettid(void)
-{
-	unsigned generation = atomic_load_explicit(&ft_process.generation,
-						   memory_order_relaxed);
-
-	if (tid_cache == 0 || tid_generation != generation) {
-		tid_cache = (pid_t)ft_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0);
-		tid_generation = generation;
-	}
-	return tid_cache;
-}
-
-/*
- * Called by the fork wrapper around the real fork, rather than through
- * pthread_atfork: glibc runs atfork handlers a few frames deeper, and the
- * stack page that touches is one more page copied in parent and child.
- * A child made without our wrapper (_Fork, a raw clone) is told by
- * ft_own_process. async-signal-safe
- */
-uint64_t ft_fork_prepare(void)
-{
-	return atomic_fetch_add_explicit(forks_counter(), 1,
-					 memory_order_relaxed) + 1;
-}
-
-void ft_fork_child(uint64_t ordinal)
-{
-	/* A program's own atfork handler may have met a wrapper already. */
-	if (ft_getpid() != ft_process.owner)
-		reset_process(ordinal);
-}
-
-/* async-signal-safe */
-int ft_own_process(void)
-{
-	if (ft_getpid() == ft_process.owner)
-		return 1;
-	if (fork_page && fork_page->marker == 0) {
-		reset_process(0);
-		return 1;
-	}
 	return 0;
 }
 
@@ -529,70 +273,65 @@ static char **initial_environ(size_t *len)
 	return env;
 }
 
-static void initialize(void)
+/* 1: active; 0: inert (secure-execution, or another copy's process). */
+static int initialize(void)
 {
 	extern char **environ;
+	struct ft_config *cfg = ft_cfg_edit();
 	char err[1024], **env = environ;
 	size_t env_len = 0;
-	int expected = UNINIT, bad;
+	int bad;
 	int saved_errno = errno;
 
-	if (!atomic_compare_exchange_strong(&state, &expected, INITIALIZING))
-		return;
 	ft_real_ensure();
 	if (getauxval(AT_SECURE) || shadowed_by_other_copy()) {
-		atomic_store_explicit(&state, INERT, memory_order_release);
 		ft_errno_keep(saved_errno);
-		return;
+		return 0;
 	}
 	if (!env)
 		env = initial_environ(&env_len);
-	bad = ft_config_parse(&cfg, env, err, sizeof(err));
+	bad = ft_config_parse(cfg, env, err, sizeof(err));
 	if (env_len)
 		munmap(env, env_len);
 	if (bad || prepare_log_dir(err, sizeof(err)) ||
-	    (cfg.timers != FT_TIMERS_OFF && attach_warp(err, sizeof(err))) ||
-	    (cfg.chaos && ft_chaos_attach(err, sizeof(err)))) {
+	    (cfg->timers != FT_TIMERS_OFF && attach_warp(err, sizeof(err))) ||
+	    (cfg->chaos && ft_chaos_attach(err, sizeof(err)))) {
 		write_err_line(err);
 		ft_real._exit(125);
 	}
 	ft_stderr_note();
-	if (!cfg.seed_given)
-		cfg.seed = draw_seed();
+	if (!cfg->seed_given)
+		cfg->seed = draw_seed();
 	ft_sites_configure();
-	image_stream_start();
-	mark_process();
+	ft_image_start();
+	ft_mark_process();
 	ft_log_after_fork();
-	ft_signal_init();
-	atomic_store_explicit(&state, ACTIVE, memory_order_release);
+	ft_signal_init(ft_on_fatal_signal);
 	ft_errno_keep(saved_errno);
+	return 1;
 }
 
-int ft_active(void)
-{
-	int s = atomic_load_explicit(&state, memory_order_acquire);
-
-	if (s == ACTIVE)
-		return 1;
-	if (s == UNINIT)
-		initialize();
-	/* Another thread may be initializing: the caller needs ft_real. */
-	ft_real_ensure();
-	return atomic_load_explicit(&state, memory_order_acquire) == ACTIVE;
-}
+/* The features' resets in a new process (a fork child), in this order. */
+FT_STARTUP = {
+	.initialize = initialize,
+	.new_process = { ft_sites_after_fork, ft_chaos_after_fork,
+			 ft_scan_after_fork },
+};
 
 /* glibc passes (argc, argv, envp) to the constructors of shared objects. */
 __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 							char **envp)
 {
+	const struct ft_config *cfg = ft_cfg();
+
 	(void)argc;
 	(void)envp;
-	saved_argv = argv;
+	ft_set_argv(argv);
 	if (!ft_active())
 		return;
 	/* Now that argv is known (another library's constructor may have
 	 * called a wrapper before ours ran). */
-	image_stream_start();
+	ft_image_start();
 	ft_exit_register();
 	ft_log_start();
 	/*
@@ -601,7 +340,7 @@ __attribute__((constructor)) static void ft_constructor(int argc, char **argv,
 	 * own: not here, which every process would pay. A stack request
 	 * comes in a signal handler of a process that may have made neither.
 	 */
-	if (cfg.stack_requests && cfg.log_dir[0])
+	if (cfg->stack_requests && cfg->log_dir[0])
 		ft_unwind_load();
 	ft_sites_init();
 	ft_chaos_start();

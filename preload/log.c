@@ -444,23 +444,21 @@ static void write_delays(struct ft_buf *b)
 }
 
 /* async-signal-safe */
-void ft_log_exit(const char *how, int code)
+int ft_log_claim_exit(void)
+{
+	return logging() && !atomic_exchange(&ft_process.exit_written, 1);
+}
+
+/* async-signal-safe */
+void ft_log_exit_record(const char *how, int code,
+			void (*more_counters)(struct ft_buf *b))
 {
 	struct ft_buf b;
 	char *mem;
-	int saved;
 
-	if (!logging() || atomic_exchange(&ft_process.exit_written, 1))
-		return;
-	saved = errno;
-	ft_log_start();
-	ft_sites_log();
-	ft_chaos_log();
 	mem = scratch_get();
-	if (!mem) {
-		ft_errno_keep(saved);
+	if (!mem)
 		return;
-	}
 	begin(&b, mem, "exit");
 	ft_buf_str(&b, ",\"how\":");
 	ft_buf_json(&b, how);
@@ -491,7 +489,7 @@ void ft_log_exit(const char *how, int code)
 	ft_buf_str(&b, ",\"idle_scans\":");
 	ft_buf_u64(&b, ft_warp ? atomic_load(&ft_warp->counters->idle_scans)
 			       : 0);
-	ft_chaos_counters_json(&b);
+	more_counters(&b);
 	ft_buf_str(&b, "},\"leaks\":{\"children\":");
 	ft_buf_u64(&b, ft_process.leak_counts.children);
 	ft_buf_str(&b, ",\"threads\":");
@@ -500,7 +498,6 @@ void ft_log_exit(const char *how, int code)
 	finish(&b, b.len);
 	write_line(&b);
 	scratch_put(mem);
-	ft_errno_keep(saved);
 }
 
 /* async-signal-safe */

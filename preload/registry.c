@@ -30,34 +30,14 @@
 
 #include "ft.h"
 #include "registry.h"
+#include "registry-pool.h"
 
-#define FT_REG_BUCKETS 65536
 /*
  * The sweeps' step: ended thread records are looked at after this many
  * more ends; children records when they pass twice their count after the
  * last sweep, plus this.
  */
 #define FT_REG_SWEEP_STEP 256
-/* Beyond this many tasks the sweep asks the kernel about each record. */
-#define FT_SWEEP_TASKS 4096
-
-struct ft_reg_header {
-	_Atomic uintptr_t owner;	/* pthread_self() of the holder, or 0 */
-	atomic_uint waiters;		/* threads in or near futex_wait */
-	atomic_uint wake_seq;		/* the futex word: bumped to wake */
-	uint32_t free_head;	/* index + 1 */
-	uint32_t high_water;	/* records ever used */
-	uint32_t live;
-	uint32_t ended;		/* FT_THREAD_ENDED records */
-	uint32_t sweep_above;	/* sweep when ended passes it */
-	uint32_t children;	/* FT_REC_CHILD records */
-	uint32_t children_sweep_above;
-	uint32_t heads[FT_REG_BUCKETS];
-	/* The ended-thread sweep's view of /proc/self/task, under the lock:
-	 * not on the stack of a thread that may have a small one. */
-	pid_t sweep_tids[FT_SWEEP_TASKS];
-	char sweep_dents[2048];
-};
 
 static struct ft_reg_header *_Atomic reg;
 static size_t rec_size;
@@ -110,6 +90,16 @@ static struct ft_rec *rec_at(uint32_t index)
 	return (struct ft_rec *)(pool + (size_t)index * rec_size);
 }
 
+struct ft_reg_header *ft_reg_made(void)
+{
+	return atomic_load(&reg);
+}
+
+struct ft_rec *ft_reg_rec(uint32_t index)
+{
+	return rec_at(index);
+}
+
 static uint32_t index_of(const struct ft_rec *r)
 {
 	return (uint32_t)(((const char *)r - pool) / rec_size);
@@ -122,7 +112,7 @@ static uint32_t index_of(const struct ft_rec *r)
  * owner again, so an unlock between the two makes its futex_wait return
  * at once (sequentially consistent atomics throughout).
  */
-static int lock(struct ft_reg_header *r)
+int ft_reg_lock(struct ft_reg_header *r)
 {
 	uintptr_t self = (uintptr_t)pthread_self(), free_;
 	int saved_errno = errno;
@@ -145,7 +135,7 @@ static int lock(struct ft_reg_header *r)
 	return 1;
 }
 
-static void unlock(struct ft_reg_header *r)
+void ft_reg_unlock(struct ft_reg_header *r)
 {
 	int saved_errno = errno;
 
@@ -362,7 +352,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		ft_errno_keep(saved_errno);
 		return NULL;
 	}
-	if (!lock(r)) {
+	if (!ft_reg_lock(r)) {
 		ft_errno_keep(saved_errno);
 		return NULL;
 	}
@@ -378,7 +368,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		r->children_sweep_above = r->children;
 	}
 	rec = alloc_locked(r, kind);
-	unlock(r);
+	ft_reg_unlock(r);
 	if (rec) {
 		rec->origin = (uint8_t)origin;
 		rec->creator_tid = (int32_t)ft_gettid();
@@ -398,7 +388,7 @@ void ft_reg_link(struct ft_rec *rec, uint64_t key)
 
 	if (!rec || !r)
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	/* A pid given again: its old owner was reaped where we did not see. */
 	if (!rec->linked && rec->kind == FT_REC_CHILD) {
@@ -414,7 +404,7 @@ void ft_reg_link(struct ft_rec *rec, uint64_t key)
 		rec->linked = 1;
 	}
 	rec->created = 1;
-	unlock(r);
+	ft_reg_unlock(r);
 }
 
 void ft_reg_free(struct ft_rec *rec)
@@ -423,10 +413,10 @@ void ft_reg_free(struct ft_rec *rec)
 
 	if (!rec || !r)
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	free_locked(r, rec);
-	unlock(r);
+	ft_reg_unlock(r);
 }
 
 /* async-signal-safe */
@@ -436,14 +426,14 @@ int ft_reg_remove(enum ft_rec_kind kind, uint64_t key)
 	struct ft_rec *rec;
 	int id = -1;
 
-	if (!r || !ft_own_process() || !lock(r))
+	if (!r || !ft_own_process() || !ft_reg_lock(r))
 		return -1;
 	rec = find_locked(r, kind, key);
 	if (rec) {
 		id = rec->id;
 		free_locked(r, rec);
 	}
-	unlock(r);
+	ft_reg_unlock(r);
 	return id;
 }
 
@@ -454,7 +444,7 @@ void ft_reg_remove_popen(uint64_t fp)
 
 	if (!r || !ft_own_process())
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	rec = find_locked(r, FT_REC_POPEN, fp);
 	if (rec) {
@@ -463,7 +453,7 @@ void ft_reg_remove_popen(uint64_t fp)
 			free_locked(r, child);
 		free_locked(r, rec);
 	}
-	unlock(r);
+	ft_reg_unlock(r);
 }
 
 static void end_thread_locked(struct ft_reg_header *r, struct ft_rec *rec)
@@ -480,13 +470,13 @@ void ft_reg_thread_finished(struct ft_rec *rec)
 
 	if (!rec || !r)
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	if (rec->detached)
 		end_thread_locked(r, rec);
 	else if (rec->state == FT_THREAD_RUNNING)
 		rec->state = FT_THREAD_FINISHED;
-	unlock(r);
+	ft_reg_unlock(r);
 }
 
 /*
@@ -499,10 +489,10 @@ struct ft_rec *ft_reg_thread_find(uint64_t key)
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
 
-	if (!r || !ft_own_process() || !lock(r))
+	if (!r || !ft_own_process() || !ft_reg_lock(r))
 		return NULL;
 	rec = find_locked(r, FT_REC_THREAD, key);
-	unlock(r);
+	ft_reg_unlock(r);
 	return rec;
 }
 
@@ -512,10 +502,10 @@ void ft_reg_thread_joined(struct ft_rec *rec)
 
 	if (!r || !rec)
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	end_thread_locked(r, rec);
-	unlock(r);
+	ft_reg_unlock(r);
 }
 
 /* self: the calling thread's own record, for pthread_detach(pthread_self()),
@@ -527,7 +517,7 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self)
 
 	if (!r || !ft_own_process())
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	rec = self ? self : find_locked(r, FT_REC_THREAD, key);
 	if (rec && rec->state != FT_THREAD_ENDED) {
@@ -535,35 +525,7 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self)
 		if (rec->state == FT_THREAD_FINISHED)
 			end_thread_locked(r, rec);
 	}
-	unlock(r);
-}
-
-size_t ft_reg_snapshot(void *mem, size_t max)
-{
-	struct ft_reg_header *r = atomic_load(&reg);
-	struct ft_rec *rec;
-	size_t n = 0;
-	uint32_t i;
-	int locked;
-
-	if (!r)
-		return 0;
-	/* In a handler that interrupted our own change: read as it is. */
-	locked = lock(r);
-	for (i = 0; i < r->high_water && n < max; i++) {
-		rec = rec_at(i);
-		if (rec->kind == FT_REC_FREE)
-			continue;
-		memcpy((char *)mem + n * rec_size, rec, rec_size);
-		if (((struct ft_rec *)((char *)mem + n * rec_size))->nframes >
-		    ft_cfg()->backtrace)
-			((struct ft_rec *)((char *)mem + n * rec_size))
-				->nframes = (uint8_t)ft_cfg()->backtrace;
-		n++;
-	}
-	if (locked)
-		unlock(r);
-	return n;
+	ft_reg_unlock(r);
 }
 
 size_t ft_reg_count(void)
@@ -590,40 +552,6 @@ size_t ft_reg_count_unended(void)
 
 
 /*
- * A thread pthread_create has made may not have run its first instruction
- * yet: the scan would find its tid in /proc and nothing in the registry.
- * Let such threads note their tid, for at most max_ns. async-signal-safe
- */
-void ft_reg_wait_thread_ids(int64_t max_ns)
-{
-	struct ft_reg_header *r = atomic_load(&reg);
-	struct timespec now;
-	int64_t deadline = 0, t;
-	const struct ft_rec *rec;
-	uint32_t i, pending;
-
-	if (!r)
-		return;
-	for (;;) {
-		pending = 0;
-		for (i = 0; i < r->high_water; i++) {
-			rec = rec_at(i);
-			if (rec->kind == FT_REC_THREAD && rec->created &&
-			    rec->state == FT_THREAD_RUNNING &&
-			    atomic_load((_Atomic int32_t *)&rec->id) == 0)
-				pending++;
-		}
-		ft_clock(CLOCK_MONOTONIC, &now);
-		t = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-		if (!deadline)
-			deadline = t + max_ns;
-		if (!pending || t > deadline)
-			return;
-		sched_yield();
-	}
-}
-
-/*
  * A thread of libc's own (the helper of SIGEV_THREAD timers), made with
  * its internal pthread_create: known, so never reported as made by nobody.
  */
@@ -638,7 +566,7 @@ void ft_reg_libc_thread(pid_t tid)
 	r = registry();
 	if (!r)
 		return;
-	if (!lock(r))
+	if (!ft_reg_lock(r))
 		return;
 	rec = alloc_locked(r, FT_REC_THREAD);
 	if (rec) {
@@ -647,5 +575,5 @@ void ft_reg_libc_thread(pid_t tid)
 		rec->state = FT_THREAD_ENDED;
 		r->ended++;
 	}
-	unlock(r);
+	ft_reg_unlock(r);
 }

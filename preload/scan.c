@@ -18,8 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <string.h>
@@ -31,6 +29,7 @@
 #include "ft.h"
 #include "proc.h"
 #include "registry.h"
+#include "scan.h"
 #include "stacks.h"
 
 /* More than a process can have: the kernel's pid_max is at most 4M, and
@@ -115,29 +114,6 @@ static struct entry *find_entry(struct entry *e, size_t n, int64_t id)
 }
 
 /* ---- the leaks ---- */
-
-enum leak_kind { LEAK_CHILD, LEAK_THREAD };
-
-struct leak {
-	enum leak_kind kind;
-	pid_t id;		/* pid or tid */
-	const struct ft_rec *rec;	/* NULL: no wrapper saw it made */
-	char state;		/* /proc state letter, 0 if unknown */
-	int finished;		/* thread: returned, never joined */
-	const struct ft_stack_req *stack;
-	const char *no_stack;	/* why there is no stack */
-};
-
-struct scan {
-	char *snap;
-	size_t nsnap, rs;
-	struct entry *children, *threads;	/* snapshot, by id */
-	size_t nchildren, nthreads;
-	struct leak *leaks;
-	size_t nleaks, maxleaks;
-	pid_t pid, self_tid;
-	char *line;		/* scratch for one record or block */
-};
 
 static const struct ft_rec *snap_rec(const struct scan *s, size_t i)
 {
@@ -263,147 +239,6 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 	}
 }
 
-/* ---- the sanitizer runtimes' own threads ---- */
-
-/*
- * A sanitizer runtime makes threads of its own (TSan's background thread,
- * which flushes shadow memory every 100 ms until the process ends; ASan's
- * and LSan's with some flags): they are the runtime's, never the
- * program's, and no leak. Each is made by sanitizer_common's
- * internal_start_thread, which calls the pthread_create it found as the
- * next definition after the runtime's own interceptor.
- */
-static const char *const sanitizer_modules[] = {
-	"libasan.so", "libtsan.so", "liblsan.so", "libhwasan.so", "libmsan.so",
-	"libubsan.so", "libclang_rt.",
-};
-
-static int is_sanitizer_module(const char *path)
-{
-	const char *base = path ? strrchr(path, '/') : NULL;
-	size_t i;
-
-	if (!path)
-		return 0;
-	base = base ? base + 1 : path;
-	for (i = 0; i < sizeof(sanitizer_modules) / sizeof(sanitizer_modules[0]);
-	     i++)
-		if (strncmp(base, sanitizer_modules[i],
-			    strlen(sanitizer_modules[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Made through our wrapper: when the runtime comes before the library
- * (clang links it into the program; or first in LD_PRELOAD), its
- * pthread_create is ours. Its caller, the first frame of the creation
- * backtrace, is then __sanitizer::internal_start_thread, in every
- * sanitizer of gcc and LLVM.
- */
-static int made_by_sanitizer(const struct ft_rec *rec)
-{
-	static const char name[] = "_ZN11__sanitizer21internal_start_thread";
-	struct ft_frame_name f;
-
-	if (!rec || rec->nframes == 0)
-		return 0;
-	ft_frame_name(rec->frames[0], 1, &f);
-	return f.symbol && strncmp(f.symbol, name, sizeof(name) - 1) == 0;
-}
-
-static int sanitizer_found(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	(void)data;
-	return is_sanitizer_module(info->dlpi_name);
-}
-
-/* How long, and how often, a thread is looked at for a runtime's wait. */
-#define FT_RUNTIME_WAIT_NS 1000000000LL
-#define FT_RUNTIME_POLL_NS 1000000L
-
-/* The user address a thread in a system call returns to, or 0. */
-static uintptr_t syscall_pc(const char *path)
-{
-	char buf[256];
-	const char *last;
-	ssize_t n;
-
-	/* "NR ARGS... SP PC", "-1 SP PC" (blocked elsewhere) or "running" */
-	n = ft_read_file(path, buf, sizeof(buf));
-	if (n <= 0 || !((buf[0] >= '0' && buf[0] <= '9') || buf[0] == '-'))
-		return 0;
-	if (buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	last = strrchr(buf, ' ');
-	return last ? ft_parse_hex(&last) : 0;
-}
-
-/*
- * A thread no wrapper saw made, in a sanitizer runtime: when the runtime
- * comes after the library (gcc's libtsan.so, a dependency of the program),
- * it finds libc's pthread_create as the next one, and the thread is made
- * behind our back. It is known by where it waits: the runtime makes its
- * own system calls, so the user address /proc/self/task/TID/syscall gives
- * for a thread in one lies in the runtime's module, where a thread of the
- * program waits in libc (the runtime's interceptors call libc). TSan's
- * sleeps 100 ms at a time between microseconds of work, but may be seen
- * running, or in glibc's start of a thread: in a process with a sanitizer
- * runtime loaded, a thread no wrapper saw made is looked at every
- * millisecond until it is seen waiting in the runtime, for up to a second
- * (which a raw thread of the program then costs the exit).
- */
-static int runtime_thread(pid_t tid, int *have_runtime)
-{
-	struct timespec pause = { 0, FT_RUNTIME_POLL_NS };
-	struct ft_frame_name f;
-	int64_t deadline;
-	char path[64];
-	uintptr_t pc;
-
-	if (*have_runtime < 0)
-		*have_runtime = dl_iterate_phdr(sanitizer_found, NULL);
-	if (!*have_runtime)
-		return 0;
-	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
-	deadline = ft_monotonic_ns() + FT_RUNTIME_WAIT_NS;
-	for (;;) {
-		pc = syscall_pc(path);
-		if (pc) {
-			ft_frame_name(pc, 0, &f);
-			if (is_sanitizer_module(f.module))
-				return 1;
-		}
-		if (ft_monotonic_ns() > deadline)
-			return 0;
-		syscall(SYS_nanosleep, &pause, NULL);
-	}
-}
-
-/*
- * io_uring's workers (iou-wrk-*, iou-sqp-*) are listed in /proc/self/task
- * but are kernel threads: they run no user code, answer no signal (a
- * stack request would wait for FLAKETRAP_STACK_TIMEOUT) and end with the
- * ring. The kernel marks them PF_IO_WORKER in the flags of their stat
- * (field 9). No leak.
- */
-#define FT_PF_IO_WORKER 0x10
-
-static int kernel_worker(pid_t tid)
-{
-	char path[64], buf[1024];
-	const char *p;
-	long flags;
-
-	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/stat");
-	if (ft_read_file(path, buf, sizeof(buf)) <= 0 ||
-	    !(p = ft_stat_field(buf, 9)))
-		return 0;
-	flags = ft_parse_long(&p);
-	return flags > 0 && (flags & FT_PF_IO_WORKER);
-}
-
 static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 {
 	int have_runtime = -1;
@@ -439,10 +274,10 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 		}
 		if (known && !rec)
 			continue;	/* joined or detached, still leaving */
-		if (!rec && kernel_worker(tasks[t]))
+		if (!rec && ft_kernel_worker(tasks[t]))
 			continue;	/* io_uring's, the kernel's own */
-		if (rec ? made_by_sanitizer(rec)
-			: runtime_thread(tasks[t], &have_runtime))
+		if (rec ? ft_made_by_sanitizer(rec)
+			: ft_runtime_thread(tasks[t], &have_runtime))
 			continue;	/* a sanitizer runtime's own */
 		l = add_leak(s, LEAK_THREAD, tasks[t], rec);
 		if (!l)
@@ -458,7 +293,7 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 		if (ntasks >= 0 && rec->id != 0 &&
 		    find_entry(listed, (size_t)ntasks, rec->id))
 			continue;	/* listed: handled above */
-		if (made_by_sanitizer(rec))
+		if (ft_made_by_sanitizer(rec))
 			continue;
 		l = add_leak(s, LEAK_THREAD, rec->id, rec);
 		if (!l)
@@ -507,251 +342,6 @@ static void collect_stacks(struct scan *s)
 		n++;
 	}
 	/* reqs stay mapped: a late answer may still write to them. */
-}
-
-/* ---- output ---- */
-
-static const char *const origin_names[] = {
-	[FT_ORIGIN_UNKNOWN] = "unknown",
-	[FT_ORIGIN_FORK] = "fork",
-	[FT_ORIGIN_VFORK] = "vfork",
-	[FT_ORIGIN_POSIX_SPAWN] = "posix_spawn",
-	[FT_ORIGIN_POSIX_SPAWNP] = "posix_spawnp",
-	[FT_ORIGIN_SYSTEM] = "system",
-	[FT_ORIGIN_POPEN] = "popen",
-	[FT_ORIGIN_PTHREAD_CREATE] = "pthread_create",
-};
-
-static const char *origin_of(const struct leak *l)
-{
-	return l->rec ? origin_names[l->rec->origin] : "unknown";
-}
-
-static const char *child_state_name(char c)
-{
-	return c == 'Z' ? "zombie" : c == 'T' || c == 't' ? "stopped"
-							   : "running";
-}
-
-/*
- * cmdline (NUL-separated) of pid as a JSON array or as text. A child that
- * has just exec'd may show none yet: the kernel lets a vfork parent go on
- * before the new image's arguments are in place. Only a zombie has none
- * for good; others get up to 100 ms.
- */
-static void cmdline(struct ft_buf *b, pid_t pid, char state, int json)
-{
-	char path[64], buf[2048];
-	int64_t deadline = 0;
-	ssize_t n, i;
-	int first = 1;
-
-	ft_proc_path(path, sizeof(path), "/proc/", pid, "/cmdline");
-	while ((n = ft_read_file(path, buf, sizeof(buf))) == 0 && state != 'Z') {
-		if (!deadline)
-			deadline = ft_monotonic_ns() + 100000000;
-		else if (ft_monotonic_ns() > deadline)
-			break;
-		sched_yield();
-	}
-	if (json)
-		ft_buf_char(b, '[');
-	for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
-		if (!first)
-			ft_buf_char(b, json ? ',' : ' ');
-		first = 0;
-		if (json)
-			ft_buf_json(b, buf + i);
-		else
-			ft_buf_str(b, buf + i);
-	}
-	if (json)
-		ft_buf_char(b, ']');
-}
-
-static void comm(char *out, size_t len, const char *dir, pid_t id)
-{
-	char path[64];
-	ssize_t n;
-
-	ft_proc_path(path, sizeof(path), dir, id, "/comm");
-	n = ft_read_file(path, out, len);
-	if (n > 0 && out[n - 1] == '\n')
-		out[n - 1] = '\0';
-	if (n < 0)
-		out[0] = '\0';
-}
-
-static void write_leak_json(struct scan *s, const struct leak *l)
-{
-	const struct ft_rec *rec = l->rec;
-	struct ft_buf b;
-	char name[64];
-	size_t keep;
-	int cut = 0;
-
-	ft_log_begin(&b, s->line, l->kind == LEAK_CHILD ? "leaked_child"
-							: "leaked_thread");
-	if (l->kind == LEAK_CHILD) {
-		ft_buf_str(&b, ",\"child\":");
-		ft_buf_u64(&b, (uint64_t)l->id);
-		ft_buf_str(&b, ",\"state\":");
-		ft_buf_json(&b, child_state_name(l->state));
-		comm(name, sizeof(name), "/proc/", l->id);
-		ft_buf_str(&b, ",\"comm\":");
-		ft_buf_json(&b, name);
-		ft_buf_str(&b, ",\"cmdline\":");
-		cmdline(&b, l->id, l->state, 1);
-	} else {
-		ft_buf_str(&b, ",\"tid\":");
-		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
-		name[0] = '\0';
-		if (l->id > 0 && !l->finished)
-			comm(name, sizeof(name), "/proc/self/task/", l->id);
-		ft_buf_str(&b, ",\"name\":");
-		ft_buf_json(&b, name);
-		ft_buf_str(&b, ",\"state\":");
-		ft_buf_json(&b, l->finished ? "finished" : "running");
-		ft_buf_str(&b, ",\"detached\":");
-		ft_buf_str(&b, rec && rec->detached ? "true" : "false");
-	}
-	ft_buf_str(&b, ",\"origin\":");
-	ft_buf_json(&b, origin_of(l));
-	if (rec) {
-		if (rec->fn) {
-			ft_buf_str(&b, ",\"start_routine\":");
-			ft_frame_json(&b, rec->fn, 0);
-		}
-		ft_buf_str(&b, ",\"created_ns\":");
-		ft_buf_i64(&b, rec->created_ns);
-		ft_buf_str(&b, ",\"creator_tid\":");
-		ft_buf_u64(&b, (uint64_t)rec->creator_tid);
-	}
-	keep = b.len;
-	if (rec && rec->nframes) {
-		ft_buf_str(&b, ",\"backtrace\":");
-		cut |= ft_frames_json(&b, rec->frames, rec->nframes) <
-		       rec->nframes;
-		if (!b.full)
-			keep = b.len;
-	}
-	if (l->kind == LEAK_THREAD && !l->finished) {
-		if (l->stack) {
-			ft_buf_str(&b, ",\"stack\":");
-			cut |= ft_frames_json(&b, l->stack->ips, l->stack->n) <
-			       l->stack->n;
-		} else {
-			ft_buf_str(&b, ",\"stack_unavailable\":");
-			ft_buf_json(&b, l->no_stack ? l->no_stack
-						    : "the thread has not started");
-		}
-		if (!b.full)
-			keep = b.len;
-	}
-	if (cut && !b.full) {
-		ft_buf_str(&b, ",\"truncated\":true");
-		if (!b.full)
-			keep = b.len;
-	}
-	ft_log_end(&b, keep);
-}
-
-/* The first 8 frames that are not ours (see ft_frame_ours). */
-static void text_frames(struct ft_buf *b, const uintptr_t *ips, int n,
-			int first_exact)
-{
-	int i, shown = 0, is_return;
-
-	for (i = 0; i < n; i++) {
-		is_return = !(first_exact && i == 0);
-		if (ft_frame_ours(ips[i], is_return))
-			continue;
-		if (shown == 8) {
-			ft_buf_str(b, "    ...\n");
-			break;
-		}
-		ft_buf_str(b, "    #");
-		ft_buf_u64(b, (uint64_t)shown++);
-		ft_buf_char(b, ' ');
-		ft_frame_text(b, ips[i], is_return);
-		ft_buf_char(b, '\n');
-	}
-}
-
-static void write_leak_text(struct scan *s, const struct leak *l)
-{
-	const struct ft_rec *rec = l->rec;
-	struct ft_buf b;
-	char name[64];
-
-	ft_buf_init(&b, s->line, FT_LINE_MAX);
-	if (l->kind == LEAK_CHILD) {
-		ft_buf_str(&b, "  child ");
-		ft_buf_u64(&b, (uint64_t)l->id);
-		ft_buf_char(&b, ' ');
-		ft_buf_str(&b, child_state_name(l->state));
-		ft_buf_str(&b, ", made by ");
-		ft_buf_str(&b, origin_of(l));
-		ft_buf_str(&b, ": ");
-		cmdline(&b, l->id, l->state, 0);
-		if (l->state == 'Z') {
-			comm(name, sizeof(name), "/proc/", l->id);
-			ft_buf_char(&b, '[');
-			ft_buf_str(&b, name);
-			ft_buf_char(&b, ']');
-		}
-		ft_buf_char(&b, '\n');
-	} else {
-		ft_buf_str(&b, "  thread ");
-		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
-		if (l->id > 0 && !l->finished) {
-			comm(name, sizeof(name), "/proc/self/task/", l->id);
-			ft_buf_str(&b, " \"");
-			ft_buf_str(&b, name);
-			ft_buf_char(&b, '"');
-		}
-		ft_buf_str(&b, l->finished ? " finished, never joined"
-					   : " running");
-		if (rec && rec->fn) {
-			ft_buf_str(&b, ", start routine ");
-			ft_frame_text(&b, rec->fn, 0);
-		} else if (!rec) {
-			ft_buf_str(&b, ", made by unknown");
-		}
-		ft_buf_char(&b, '\n');
-	}
-	if (rec && rec->nframes) {
-		ft_buf_str(&b, "    created at:\n");
-		text_frames(&b, rec->frames, rec->nframes, 0);
-	}
-	if (l->stack) {
-		ft_buf_str(&b, "    current stack:\n");
-		text_frames(&b, l->stack->ips, l->stack->n, 1);
-	}
-	ft_stderr_write(b.p, b.len);
-}
-
-static void write_header_text(struct scan *s)
-{
-	char **argv = ft_argv();
-	struct ft_buf b;
-
-	ft_buf_init(&b, s->line, FT_LINE_MAX);
-	ft_buf_str(&b, "flaketrap: pid ");
-	ft_buf_u64(&b, (uint64_t)s->pid);
-	if (argv && argv[0]) {
-		ft_buf_str(&b, " (");
-		ft_buf_str(&b, argv[0]);
-		ft_buf_char(&b, ')');
-	}
-	ft_buf_str(&b, " left ");
-	ft_buf_u64(&b, ft_process.leak_counts.children);
-	ft_buf_str(&b, ft_process.leak_counts.children == 1 ? " child and "
-						    : " children and ");
-	ft_buf_u64(&b, ft_process.leak_counts.threads);
-	ft_buf_str(&b, ft_process.leak_counts.threads == 1 ? " thread behind\n"
-						   : " threads behind\n");
-	ft_stderr_write(b.p, b.len);
 }
 
 static struct entry *index_kind(struct scan *s, int thread, size_t *count)
@@ -852,14 +442,14 @@ void ft_exit_scan(void)
 	}
 	collect_stacks(&s);
 	if (!logging && s.nleaks)
-		write_header_text(&s);
+		ft_leaks_header_text(&s);
 	if (logging)
 		ft_log_hold();
 	for (i = 0; i < s.nleaks; i++) {
 		if (logging)
-			write_leak_json(&s, &s.leaks[i]);
+			ft_leak_json(&s, &s.leaks[i]);
 		else
-			write_leak_text(&s, &s.leaks[i]);
+			ft_leak_text(&s, &s.leaks[i]);
 	}
 	ft_log_release();
 	/* The mappings go with the process; a late stack answer may still

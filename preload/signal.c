@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The exit record of a process killed by a signal. With FLAKETRAP_LOG set,
+ * Our handler on the signals that end the process. With FLAKETRAP_LOG set,
  * each signal whose default action ends the process and that is still at
- * SIG_DFL gets our handler, which writes the record and lets the default
- * action go on (same signal, same core dump). The program never sees it:
+ * SIG_DFL gets the handler (exit.c's), which writes the exit record and
+ * lets the default action go on (same signal, same core dump). The program never sees it:
  * sigaction() and signal() report and keep the program's own view, and the
  * first handler or SIG_IGN the program sets replaces ours for real.
  * Realtime signals, SIGKILL and SIGSTOP are left alone, but for the stack
@@ -45,17 +45,12 @@ static int is_fatal(int sig)
  * to ignore it. Only on request: a handler on a signal ignored by default
  * makes a stray one end poll or epoll_wait with EINTR.
  */
-static int is_stack_signal(int sig)
+int ft_signal_stack(int sig)
 {
 	return ft_cfg()->log_dir[0] != '\0' && ft_cfg()->stack_requests &&
 	       sig == ft_cfg()->stack_signal &&
 	       (is_fatal(sig) || sig == SIGURG || sig == SIGWINCH ||
 		sig == SIGCHLD || (sig >= SIGRTMIN && sig <= SIGRTMAX));
-}
-
-static int ignored_by_default(int sig)
-{
-	return sig == SIGURG || sig == SIGWINCH || sig == SIGCHLD;
 }
 
 /* The signals we put our handler on: all deadly ones with a log (for the
@@ -64,63 +59,13 @@ static int wants(int sig)
 {
 	return (ft_cfg()->log_dir[0] != '\0' && is_fatal(sig)) ||
 	       (ft_cfg()->crash && ft_is_crash_signal(sig)) ||
-	       is_stack_signal(sig);
-}
-
-/*
- * Raised by the instruction that faults, which runs again when the handler
- * returns. Not SIGTRAP: after int3 the instruction pointer is past it.
- */
-
-static int is_fault(int sig)
-{
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-	       sig == SIGFPE;
-}
-
-/* async-signal-safe */
-static void on_fatal_signal(int sig, siginfo_t *si, void *uctx)
-{
-	struct sigaction dfl;
-	ucontext_t *uc = uctx;
-	int saved = errno;
-
-	if (is_stack_signal(sig) &&
-	    (ft_dump_requested(si) || ignored_by_default(sig))) {
-		if (ft_dump_requested(si) && ft_own_process())
-			ft_dump_stacks(uctx);
-		ft_errno_keep(saved);
-		return;
-	}
-	/* A vfork child has its own dispositions but its parent's memory. */
-	if (ft_own_process()) {
-		if (ft_is_crash_signal(sig))
-			ft_crash_record(sig, si, uctx);
-		else
-			ft_exit_scan();
-		ft_log_exit("signal", sig);
-		atomic_store(&managed[sig], 0);
-	}
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	ft_real.sigaction(sig, &dfl, NULL);
-	/*
-	 * Only this signal may be delivered when we return, so the process
-	 * dies of it and not of another one pending meanwhile. A fault
-	 * repeats by itself, with the kernel's own siginfo; anything sent is
-	 * sent again.
-	 */
-	sigfillset(&uc->uc_sigmask);
-	sigdelset(&uc->uc_sigmask, sig);
-	if (!(is_fault(sig) && si && si->si_code > 0))
-		raise(sig);
-	ft_errno_keep(saved);
+	       ft_signal_stack(sig);
 }
 
 static void fill_ours(struct sigaction *ours)
 {
 	memset(ours, 0, sizeof(*ours));
-	ours->sa_sigaction = on_fatal_signal;
+	ours->sa_sigaction = ft_signal_ours();
 	/* A stack overflow leaves no stack to run on but the alternate. */
 	ours->sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigfillset(&ours->sa_mask);
@@ -182,7 +127,7 @@ static void main_altstack(void)
 		munmap(mem, FT_MAIN_ALTSTACK + (size_t)page);
 }
 
-void ft_signal_init(void)
+void ft_signal_init(ft_sigaction_fn *handler)
 {
 	struct sigaction cur, ours;
 	size_t i;
@@ -192,6 +137,7 @@ void ft_signal_init(void)
 		return;
 	if (ft_cfg()->crash)
 		main_altstack();
+	ft_signal_set_ours(handler);
 	fill_ours(&ours);
 	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
 		sig = fatal_signals[i];
@@ -221,42 +167,13 @@ void ft_signal_init(void)
  * by a path we do not wrap are asked of the kernel:
  * ft_signal_program_handlers).
  */
-/* Once a handler of the program is seen, one may always be running:
- * fork asks the kernel no more. The kernel is asked once, for handlers
- * set before our constructor; later ones go through the wrappers below
- * (sigaction, signal, sigset, sysv_signal, bsd_signal). */
-static atomic_int program_handler_seen;
-static atomic_int kernel_asked;
-
 static void before_program_handler(sighandler_t handler)
 {
 	if (handler == SIG_DFL || handler == SIG_IGN || handler == SIG_ERR)
 		return;
-	atomic_store(&program_handler_seen, 1);
+	ft_signal_program_handler_seen();
 	if (!ft_unwind_loaded() && ft_fork_backtraces())
 		ft_unwind_load();
-}
-
-int ft_signal_program_handlers(void)
-{
-	struct sigaction cur;
-	int sig, saved = errno, found;
-
-	if (atomic_load(&program_handler_seen))
-		return 1;
-	if (atomic_load(&kernel_asked))
-		return 0;
-	atomic_store(&kernel_asked, 1);
-	/* glibc refuses its own two signals (EINVAL): they never fork. */
-	for (sig = 1, found = 0; sig < NSIG && !found; sig++)
-		found = ft_real.sigaction(sig, NULL, &cur) == 0 &&
-			cur.sa_handler != SIG_DFL &&
-			cur.sa_handler != SIG_IGN &&
-			cur.sa_sigaction != on_fatal_signal;
-	if (found)
-		atomic_store(&program_handler_seen, 1);
-	ft_errno_keep(saved);
-	return found;
 }
 
 /*
@@ -300,7 +217,7 @@ static int still_managed(int sig)
 	if (sig <= 0 || sig >= NSIG || !atomic_load(&managed[sig]))
 		return 0;
 	if (ft_real.sigaction(sig, NULL, &cur) == 0 &&
-	    cur.sa_sigaction == on_fatal_signal)
+	    cur.sa_sigaction == ft_signal_ours())
 		return 1;
 	atomic_store(&managed[sig], 0);
 	return 0;
@@ -310,6 +227,12 @@ static int still_managed(int sig)
 int ft_signal_managed(int sig)
 {
 	return still_managed(sig);
+}
+
+/* async-signal-safe */
+void ft_signal_forget(int sig)
+{
+	atomic_store(&managed[sig], 0);
 }
 
 /*

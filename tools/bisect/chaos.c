@@ -28,55 +28,26 @@ static const struct {
 #undef FT_CHAOS_POINT
 };
 
-static int check(struct ft_bisect *b)
-{
-	(void)b;
-	if (getenv(CHAOS_ONLY)) {
-		fprintf(stderr, "flaketrap bisect: --chaos without -i sets "
-				CHAOS_ONLY " itself: leave it unset (use"
-				" --chaos-skip to leave sites out)\n");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Runs CMD under chaos until it fails (up to RUNS times, each with a
- * seed of its own), keeps that seed, takes the sites where threads were
- * held, and checks that the seed passes with chaos off.
- */
-static int collect(struct ft_bisect *b)
-{
-	struct ft_bisect_sites *s = ft_bisect_sites_new(b);
-	int rc;
-
-	unsetenv(CHAOS_ONLY);
-	rc = ft_bisect_failing_log(b, "chaos on",
-				   "CMD passes under chaos: no site to blame"
-				   " (try more runs: -r RUNS)", &s->logs);
-	if (rc)
-		return rc;
-	b->seed_fixed = 1;
-	ft_bisect_sites_take(b, s, "chaos_sites", "holds", "chaos sites");
-	if (b->nitems == 0) {
-		fprintf(stderr, "flaketrap bisect: CMD fails under chaos, but"
-				" no thread was held at any site: its failure"
-				" is not the chaos's\n");
-		return 1;
-	}
-	fprintf(stderr, "flaketrap bisect: %zu chaos %s where threads were"
-			" held, seed %s kept for every run\n", b->nitems,
-		b->nitems == 1 ? "site" : "sites", b->failed_seed);
-	return ft_bisect_control_run(b, "CHAOS", "off", "chaos off",
-				     "CMD fails even with chaos off"
-				     " (FLAKETRAP_CHAOS=off): its failure is"
-				     " not the chaos's");
-}
-
-static int select_sites(struct ft_bisect *b, const size_t *idx, size_t n)
-{
-	return ft_bisect_sites_select(b, idx, n, CHAOS_ONLY, "chaos sites");
-}
+static const struct ft_bisect_site_kind chaos = {
+	.only = CHAOS_ONLY,
+	.option = "--chaos without -i",
+	.skip = "--chaos-skip",
+	.event = "chaos_sites",
+	.count_key = "holds",
+	.singular = "chaos site",
+	.on = "chaos on",
+	.passes = "CMD passes under chaos: no site to blame (try more runs:"
+		  " -r RUNS)",
+	.none = "CMD fails under chaos, but no thread was held at any site:"
+		" its failure is not the chaos's",
+	.counted = "where threads were held",
+	.keep_seed = 1,
+	.control_knob = "CHAOS",
+	.control_value = "off",
+	.control = "chaos off",
+	.control_fails = "CMD fails even with chaos off (FLAKETRAP_CHAOS=off):"
+			 " its failure is not the chaos's",
+};
 
 static void whole_passes(struct ft_bisect *b)
 {
@@ -116,9 +87,10 @@ static void print(struct ft_bisect *b, const size_t *idx, size_t n)
 
 const struct ft_bisect_mode ft_bisect_chaos = {
 	.noun = "chaos sites",
-	.check = check,
-	.collect = collect,
-	.select = select_sites,
+	.sites = &chaos,
+	.check = ft_bisect_sites_check,
+	.collect = ft_bisect_sites_collect,
+	.select = ft_bisect_sites_select,
 	.whole_passes = whole_passes,
 	.print = print,
 	.free = ft_bisect_sites_free,

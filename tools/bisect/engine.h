@@ -27,8 +27,12 @@
 
 struct ft_bisect;
 
+struct ft_bisect_site_kind;
+
 struct ft_bisect_mode {
 	const char *noun;	/* the items, plural: "cases" */
+	/* A mode whose items are sites: their kind (sites.h); else NULL. */
+	const struct ft_bisect_site_kind *sites;
 	/*
 	 * Right after the options are read: 0 when they suit the mode, or
 	 * -1 after a message (a usage error).

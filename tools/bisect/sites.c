@@ -59,9 +59,9 @@ void ft_bisect_sites_take(struct ft_bisect *b, struct ft_bisect_sites *s,
 				" their module's name\n", skipped, noun);
 }
 
-int ft_bisect_sites_select(struct ft_bisect *b, const size_t *idx, size_t n,
-			   const char *env, const char *noun)
+int ft_bisect_sites_select(struct ft_bisect *b, const size_t *idx, size_t n)
 {
+	const char *env = b->mode->sites->only, *noun = b->mode->noun;
 	static struct ft_patterns check;
 	const char *why;
 	char *list = NULL;
@@ -85,6 +85,44 @@ int ft_bisect_sites_select(struct ft_bisect *b, const size_t *idx, size_t n,
 	setenv(env, list, 1);
 	free(list);
 	return 0;
+}
+
+int ft_bisect_sites_check(struct ft_bisect *b)
+{
+	const struct ft_bisect_site_kind *k = b->mode->sites;
+
+	if (getenv(k->only)) {
+		fprintf(stderr, "flaketrap bisect: %s sets %s itself:"
+				" leave it unset (use %s to leave sites out)\n",
+			k->option, k->only, k->skip);
+		return -1;
+	}
+	return 0;
+}
+
+int ft_bisect_sites_collect(struct ft_bisect *b)
+{
+	const struct ft_bisect_site_kind *k = b->mode->sites;
+	struct ft_bisect_sites *s = ft_bisect_sites_new(b);
+	int rc;
+
+	unsetenv(k->only);
+	rc = ft_bisect_failing_log(b, k->on, k->passes, &s->logs);
+	if (rc)
+		return rc;
+	b->seed_fixed = k->keep_seed;
+	ft_bisect_sites_take(b, s, k->event, k->count_key, b->mode->noun);
+	if (b->nitems == 0) {
+		fprintf(stderr, "flaketrap bisect: %s\n", k->none);
+		return 1;
+	}
+	fprintf(stderr, "flaketrap bisect: %zu %s %s", b->nitems,
+		b->nitems == 1 ? k->singular : b->mode->noun, k->counted);
+	if (k->keep_seed)
+		fprintf(stderr, ", seed %s kept for every run", b->failed_seed);
+	fputc('\n', stderr);
+	return ft_bisect_control_run(b, k->control_knob, k->control_value,
+				     k->control, k->control_fails);
 }
 
 void ft_bisect_sites_free(struct ft_bisect *b)

@@ -13,6 +13,27 @@
 
 #define SLEEP_ONLY FT_ENV_PREFIX "SLEEP_ONLY"
 
+static const struct ft_bisect_site_kind sleeps = {
+	.only = SLEEP_ONLY,
+	.option = "--sleeps",
+	.skip = "--sleep-skip",
+	.event = "sleep_sites",
+	.count_key = "changed",
+	.singular = "sleep site",
+	.on = "every sleep shrunk",
+	.passes = "CMD passes even with every sleep shrunk: no sleep to blame",
+	.none = "CMD fails, but changed no sleep at any site: its failure is"
+		" not a sleep's",
+	.counted = "whose sleeps were changed",
+	/* A failure that comes without any sleep shrunk is not a sleep's. */
+	.control_knob = "SLEEP",
+	.control_value = "off",
+	.control = "no sleep changed",
+	.control_fails = "CMD fails even with no sleep changed"
+			 " (FLAKETRAP_SLEEP=off): its failure is not a"
+			 " sleep's",
+};
+
 static int check(struct ft_bisect *b)
 {
 	if (*b->input) {
@@ -20,50 +41,7 @@ static int check(struct ft_bisect *b)
 				" cases are the sleep sites of CMD\n");
 		return -1;
 	}
-	if (getenv(SLEEP_ONLY)) {
-		fprintf(stderr, "flaketrap bisect: --sleeps sets "
-				SLEEP_ONLY " itself: leave it unset (use"
-				" --sleep-skip to leave sleeps out)\n");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Runs CMD with every sleep shrunk until it fails (up to RUNS times) and
- * takes the sites whose sleeps were changed, in any of its processes.
- */
-static int collect(struct ft_bisect *b)
-{
-	struct ft_bisect_sites *s = ft_bisect_sites_new(b);
-	int rc;
-
-	unsetenv(SLEEP_ONLY);
-	rc = ft_bisect_failing_log(b, "every sleep shrunk",
-				   "CMD passes even with every sleep shrunk:"
-				   " no sleep to blame", &s->logs);
-	if (rc)
-		return rc;
-	ft_bisect_sites_take(b, s, "sleep_sites", "changed", "sleep sites");
-	if (b->nitems == 0) {
-		fprintf(stderr, "flaketrap bisect: CMD fails, but changed no"
-				" sleep at any site: its failure is not a"
-				" sleep's\n");
-		return 1;
-	}
-	fprintf(stderr, "flaketrap bisect: %zu sleep %s whose sleeps were"
-			" changed\n", b->nitems,
-		b->nitems == 1 ? "site" : "sites");
-	/* A failure that comes without any sleep shrunk is not a sleep's. */
-	return ft_bisect_control_run(b, "SLEEP", "off", "no sleep changed",
-				     "CMD fails even with no sleep changed"
-				     " (FLAKETRAP_SLEEP=off): its failure is"
-				     " not a sleep's");
-}
-
-static int select_sites(struct ft_bisect *b, const size_t *idx, size_t n)
-{
-	return ft_bisect_sites_select(b, idx, n, SLEEP_ONLY, "sleep sites");
+	return ft_bisect_sites_check(b);
 }
 
 static void whole_passes(struct ft_bisect *b)
@@ -89,9 +67,10 @@ static void print(struct ft_bisect *b, const size_t *idx, size_t n)
 
 const struct ft_bisect_mode ft_bisect_sleeps = {
 	.noun = "sleep sites",
+	.sites = &sleeps,
 	.check = check,
-	.collect = collect,
-	.select = select_sites,
+	.collect = ft_bisect_sites_collect,
+	.select = ft_bisect_sites_select,
 	.whole_passes = whole_passes,
 	.print = print,
 	.free = ft_bisect_sites_free,

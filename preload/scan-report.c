@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exit scan's records: each leak as a record of the log (JSON), or,
+ * without a log, as text on stderr under one header line.
+ */
+#include <sched.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "ft.h"
+#include "proc.h"
+#include "scan.h"
+
+static const char *const origin_names[] = {
+	[FT_ORIGIN_UNKNOWN] = "unknown",
+	[FT_ORIGIN_FORK] = "fork",
+	[FT_ORIGIN_VFORK] = "vfork",
+	[FT_ORIGIN_POSIX_SPAWN] = "posix_spawn",
+	[FT_ORIGIN_POSIX_SPAWNP] = "posix_spawnp",
+	[FT_ORIGIN_SYSTEM] = "system",
+	[FT_ORIGIN_POPEN] = "popen",
+	[FT_ORIGIN_PTHREAD_CREATE] = "pthread_create",
+};
+
+static const char *origin_of(const struct leak *l)
+{
+	return l->rec ? origin_names[l->rec->origin] : "unknown";
+}
+
+static const char *child_state_name(char c)
+{
+	return c == 'Z' ? "zombie" : c == 'T' || c == 't' ? "stopped"
+							   : "running";
+}
+
+/*
+ * cmdline (NUL-separated) of pid as a JSON array or as text. A child that
+ * has just exec'd may show none yet: the kernel lets a vfork parent go on
+ * before the new image's arguments are in place. Only a zombie has none
+ * for good; others get up to 100 ms.
+ */
+static void cmdline(struct ft_buf *b, pid_t pid, char state, int json)
+{
+	char path[64], buf[2048];
+	int64_t deadline = 0;
+	ssize_t n, i;
+	int first = 1;
+
+	ft_proc_path(path, sizeof(path), "/proc/", pid, "/cmdline");
+	while ((n = ft_read_file(path, buf, sizeof(buf))) == 0 && state != 'Z') {
+		if (!deadline)
+			deadline = ft_monotonic_ns() + 100000000;
+		else if (ft_monotonic_ns() > deadline)
+			break;
+		sched_yield();
+	}
+	if (json)
+		ft_buf_char(b, '[');
+	for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
+		if (!first)
+			ft_buf_char(b, json ? ',' : ' ');
+		first = 0;
+		if (json)
+			ft_buf_json(b, buf + i);
+		else
+			ft_buf_str(b, buf + i);
+	}
+	if (json)
+		ft_buf_char(b, ']');
+}
+
+static void comm(char *out, size_t len, const char *dir, pid_t id)
+{
+	char path[64];
+	ssize_t n;
+
+	ft_proc_path(path, sizeof(path), dir, id, "/comm");
+	n = ft_read_file(path, out, len);
+	if (n > 0 && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+	if (n < 0)
+		out[0] = '\0';
+}
+
+void ft_leak_json(struct scan *s, const struct leak *l)
+{
+	const struct ft_rec *rec = l->rec;
+	struct ft_buf b;
+	char name[64];
+	size_t keep;
+	int cut = 0;
+
+	ft_log_begin(&b, s->line, l->kind == LEAK_CHILD ? "leaked_child"
+							: "leaked_thread");
+	if (l->kind == LEAK_CHILD) {
+		ft_buf_str(&b, ",\"child\":");
+		ft_buf_u64(&b, (uint64_t)l->id);
+		ft_buf_str(&b, ",\"state\":");
+		ft_buf_json(&b, child_state_name(l->state));
+		comm(name, sizeof(name), "/proc/", l->id);
+		ft_buf_str(&b, ",\"comm\":");
+		ft_buf_json(&b, name);
+		ft_buf_str(&b, ",\"cmdline\":");
+		cmdline(&b, l->id, l->state, 1);
+	} else {
+		ft_buf_str(&b, ",\"tid\":");
+		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
+		name[0] = '\0';
+		if (l->id > 0 && !l->finished)
+			comm(name, sizeof(name), "/proc/self/task/", l->id);
+		ft_buf_str(&b, ",\"name\":");
+		ft_buf_json(&b, name);
+		ft_buf_str(&b, ",\"state\":");
+		ft_buf_json(&b, l->finished ? "finished" : "running");
+		ft_buf_str(&b, ",\"detached\":");
+		ft_buf_str(&b, rec && rec->detached ? "true" : "false");
+	}
+	ft_buf_str(&b, ",\"origin\":");
+	ft_buf_json(&b, origin_of(l));
+	if (rec) {
+		if (rec->fn) {
+			ft_buf_str(&b, ",\"start_routine\":");
+			ft_frame_json(&b, rec->fn, 0);
+		}
+		ft_buf_str(&b, ",\"created_ns\":");
+		ft_buf_i64(&b, rec->created_ns);
+		ft_buf_str(&b, ",\"creator_tid\":");
+		ft_buf_u64(&b, (uint64_t)rec->creator_tid);
+	}
+	keep = b.len;
+	if (rec && rec->nframes) {
+		ft_buf_str(&b, ",\"backtrace\":");
+		cut |= ft_frames_json(&b, rec->frames, rec->nframes) <
+		       rec->nframes;
+		if (!b.full)
+			keep = b.len;
+	}
+	if (l->kind == LEAK_THREAD && !l->finished) {
+		if (l->stack) {
+			ft_buf_str(&b, ",\"stack\":");
+			cut |= ft_frames_json(&b, l->stack->ips, l->stack->n) <
+			       l->stack->n;
+		} else {
+			ft_buf_str(&b, ",\"stack_unavailable\":");
+			ft_buf_json(&b, l->no_stack ? l->no_stack
+						    : "the thread has not started");
+		}
+		if (!b.full)
+			keep = b.len;
+	}
+	if (cut && !b.full) {
+		ft_buf_str(&b, ",\"truncated\":true");
+		if (!b.full)
+			keep = b.len;
+	}
+	ft_log_end(&b, keep);
+}
+
+/* The first 8 frames that are not ours (see ft_frame_ours). */
+static void text_frames(struct ft_buf *b, const uintptr_t *ips, int n,
+			int first_exact)
+{
+	int i, shown = 0, is_return;
+
+	for (i = 0; i < n; i++) {
+		is_return = !(first_exact && i == 0);
+		if (ft_frame_ours(ips[i], is_return))
+			continue;
+		if (shown == 8) {
+			ft_buf_str(b, "    ...\n");
+			break;
+		}
+		ft_buf_str(b, "    #");
+		ft_buf_u64(b, (uint64_t)shown++);
+		ft_buf_char(b, ' ');
+		ft_frame_text(b, ips[i], is_return);
+		ft_buf_char(b, '\n');
+	}
+}
+
+void ft_leak_text(struct scan *s, const struct leak *l)
+{
+	const struct ft_rec *rec = l->rec;
+	struct ft_buf b;
+	char name[64];
+
+	ft_buf_init(&b, s->line, FT_LINE_MAX);
+	if (l->kind == LEAK_CHILD) {
+		ft_buf_str(&b, "  child ");
+		ft_buf_u64(&b, (uint64_t)l->id);
+		ft_buf_char(&b, ' ');
+		ft_buf_str(&b, child_state_name(l->state));
+		ft_buf_str(&b, ", made by ");
+		ft_buf_str(&b, origin_of(l));
+		ft_buf_str(&b, ": ");
+		cmdline(&b, l->id, l->state, 0);
+		if (l->state == 'Z') {
+			comm(name, sizeof(name), "/proc/", l->id);
+			ft_buf_char(&b, '[');
+			ft_buf_str(&b, name);
+			ft_buf_char(&b, ']');
+		}
+		ft_buf_char(&b, '\n');
+	} else {
+		ft_buf_str(&b, "  thread ");
+		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
+		if (l->id > 0 && !l->finished) {
+			comm(name, sizeof(name), "/proc/self/task/", l->id);
+			ft_buf_str(&b, " \"");
+			ft_buf_str(&b, name);
+			ft_buf_char(&b, '"');
+		}
+		ft_buf_str(&b, l->finished ? " finished, never joined"
+					   : " running");
+		if (rec && rec->fn) {
+			ft_buf_str(&b, ", start routine ");
+			ft_frame_text(&b, rec->fn, 0);
+		} else if (!rec) {
+			ft_buf_str(&b, ", made by unknown");
+		}
+		ft_buf_char(&b, '\n');
+	}
+	if (rec && rec->nframes) {
+		ft_buf_str(&b, "    created at:\n");
+		text_frames(&b, rec->frames, rec->nframes, 0);
+	}
+	if (l->stack) {
+		ft_buf_str(&b, "    current stack:\n");
+		text_frames(&b, l->stack->ips, l->stack->n, 1);
+	}
+	ft_stderr_write(b.p, b.len);
+}
+
+void ft_leaks_header_text(struct scan *s)
+{
+	char **argv = ft_argv();
+	struct ft_buf b;
+
+	ft_buf_init(&b, s->line, FT_LINE_MAX);
+	ft_buf_str(&b, "flaketrap: pid ");
+	ft_buf_u64(&b, (uint64_t)s->pid);
+	if (argv && argv[0]) {
+		ft_buf_str(&b, " (");
+		ft_buf_str(&b, argv[0]);
+		ft_buf_char(&b, ')');
+	}
+	ft_buf_str(&b, " left ");
+	ft_buf_u64(&b, ft_process.leak_counts.children);
+	ft_buf_str(&b, ft_process.leak_counts.children == 1 ? " child and "
+						    : " children and ");
+	ft_buf_u64(&b, ft_process.leak_counts.threads);
+	ft_buf_str(&b, ft_process.leak_counts.threads == 1 ? " thread behind\n"
+						   : " threads behind\n");
+	ft_stderr_write(b.p, b.len);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exit scan's own header, shared by its three files: scan.c (what is
+ * left, found), scan-runtimes.c (threads that are no leak: a sanitizer
+ * runtime's, the kernel's) and scan-report.c (the records).
+ */
+#ifndef FT_SCAN_H
+#define FT_SCAN_H
+
+#include "ft.h"
+#include "registry.h"
+#include "stacks.h"
+
+struct entry;
+
+enum leak_kind { LEAK_CHILD, LEAK_THREAD };
+
+struct leak {
+	enum leak_kind kind;
+	pid_t id;		/* pid or tid */
+	const struct ft_rec *rec;	/* NULL: no wrapper saw it made */
+	char state;		/* /proc state letter, 0 if unknown */
+	int finished;		/* thread: returned, never joined */
+	const struct ft_stack_req *stack;
+	const char *no_stack;	/* why there is no stack */
+};
+
+struct scan {
+	char *snap;
+	size_t nsnap, rs;
+	struct entry *children, *threads;	/* snapshot, by id */
+	size_t nchildren, nthreads;
+	struct leak *leaks;
+	size_t nleaks, maxleaks;
+	pid_t pid, self_tid;
+	char *line;		/* scratch for one record or block */
+};
+
+/* scan-runtimes.c: whether a thread is a sanitizer runtime's own, by its
+ * creation backtrace or, made by nobody we saw, by where it waits
+ * (*have_runtime: -1 unknown yet); whether it is a kernel worker. */
+int ft_made_by_sanitizer(const struct ft_rec *rec);
+int ft_runtime_thread(pid_t tid, int *have_runtime);
+int ft_kernel_worker(pid_t tid);
+
+/* scan-report.c: a leak as a record of the log, or as text on stderr
+ * under the header line. */
+void ft_leak_json(struct scan *s, const struct leak *l);
+void ft_leak_text(struct scan *s, const struct leak *l);
+void ft_leaks_header_text(struct scan *s);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state every file reads: the init state, the configuration, the
+ * seeded random streams, the counters, and which process the state belongs
+ * to (a fork child's reset). The start-up that fills it and wires the
+ * features in is init.c, a floor above (preload/floors): it is reached
+ * through the table it puts in the ft_startup section, never by name.
+ */
+#include <stdatomic.h>
+#include <sys/mman.h>
+
+#include "ft.h"
+#include "prng.h"
+
+enum { UNINIT, INITIALIZING, ACTIVE, INERT };
+
+static atomic_int state;
+static struct ft_config cfg;
+static char **saved_argv;
+/*
+ * Random streams: a process draws from its key (an exec'd image: the seed
+ * and its argv; a fork child: its parent's key and the fork's ordinal), a
+ * thread from the process key and its creation ordinal (the main thread:
+ * 0). A run with the same seed then makes the same choices wherever the
+ * order of forks and thread creations is the same; one thread's draws do
+ * not shift another's.
+ */
+#define FT_THREAD_SALT 0x7468726561647321ULL	/* "threads!" */
+
+struct ft_stream {
+	uint64_t key;
+	uint64_t pos;
+	uint64_t ordinal;
+	unsigned generation;	/* process_generation it belongs to */
+};
+static __thread struct ft_stream thread_stream;
+
+struct ft_process_state ft_process;
+const struct ft_warp_link *ft_warp;
+
+const struct ft_config *ft_cfg(void)
+{
+	return &cfg;
+}
+
+char **ft_argv(void)
+{
+	return saved_argv;
+}
+
+uint64_t ft_seed(void)
+{
+	return cfg.seed;
+}
+
+/* For the start-up only, which fills it before any feature reads it. */
+struct ft_config *ft_cfg_edit(void)
+{
+	return &cfg;
+}
+
+void ft_set_argv(char **argv)
+{
+	saved_argv = argv;
+}
+
+static void stream_start(uint64_t ordinal)
+{
+	thread_stream.key = ft_thread_key_of(ordinal);
+	thread_stream.pos = 0;
+	thread_stream.ordinal = ordinal;
+	thread_stream.generation =
+		atomic_load_explicit(&ft_process.generation, memory_order_relaxed);
+}
+
+/* async-signal-safe */
+uint64_t ft_thread_key_of(uint64_t ordinal)
+{
+	return ft_prng_at(ft_process.key ^ FT_THREAD_SALT, ordinal);
+}
+
+uint64_t ft_thread_ordinal_next(void)
+{
+	return atomic_fetch_add_explicit(&ft_process.threads_made, 1,
+					 memory_order_relaxed) + 1;
+}
+
+/*
+ * A thread whose stream belongs to an older process: the thread that
+ * forked this one is thread 0, as in its fork; one we did not start takes
+ * the next ordinal. async-signal-safe
+ */
+static void stream_restart(void)
+{
+	stream_start(atomic_exchange(&ft_process.fork_thread_pending, 0)
+			     ? 0
+			     : ft_thread_ordinal_next());
+}
+
+/* async-signal-safe */
+void ft_thread_stream_start(uint64_t ordinal)
+{
+	stream_start(ordinal);
+}
+
+/* async-signal-safe */
+unsigned ft_process_generation(void)
+{
+	return atomic_load_explicit(&ft_process.generation, memory_order_relaxed);
+}
+
+/* async-signal-safe */
+uint64_t ft_thread_key(uint64_t *ordinal)
+{
+	if (thread_stream.generation != ft_process_generation())
+		stream_restart();
+	*ordinal = thread_stream.ordinal;
+	return thread_stream.key;
+}
+
+/*
+ * async-signal-safe. A handler that interrupts its own thread's draw may
+ * repeat a value: harmless for a random choice.
+ */
+uint64_t ft_random(void)
+{
+	/* A thread we did not start (or that predates this process's key)
+	 * takes the next ordinal when it first draws. */
+	if (thread_stream.generation !=
+	    atomic_load_explicit(&ft_process.generation, memory_order_relaxed))
+		stream_restart();
+	return ft_prng_at(thread_stream.key, thread_stream.pos++);
+}
+
+/* FNV-1a over the argument strings, each with its terminating NUL. */
+static uint64_t argv_hash(char **argv)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (; argv && *argv; argv++) {
+		p = *argv;
+		do {
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+		} while (*p++);
+	}
+	return h;
+}
+
+/* The key of an exec'd image, set in the thread that runs main (0). */
+void ft_image_start(void)
+{
+	ft_process.key = ft_prng_at(cfg.seed, argv_hash(saved_argv));
+	atomic_fetch_add_explicit(&ft_process.generation, 1,
+				  memory_order_relaxed);
+	atomic_store_explicit(&ft_process.threads_made, 0, memory_order_relaxed);
+	stream_start(0);
+}
+
+/* The start-up's table (init.c), placed there by the linker. */
+extern const struct ft_startup __start_ft_startup[]
+	__attribute__((visibility("hidden")));
+
+/*
+ * The process our state belongs to, and a page the kernel zeroes in a fork
+ * child (MADV_WIPEONFORK) but shares with a vfork child: together they tell
+ * the three apart without any atfork handler. The page also counts the
+ * forks: fork write-protects every other page of the parent, so a count
+ * there costs the parent no page fault per fork.
+ */
+struct fork_page {
+	volatile char marker;
+	atomic_ullong forks;
+};
+static struct fork_page *fork_page;
+
+static atomic_ullong *forks_counter(void)
+{
+	return fork_page ? &fork_page->forks : &ft_process.forks;
+}
+
+static void mark_process(void)
+{
+	void *page;
+
+	ft_process.owner = ft_getpid();
+	/* Only the log and the signal views need to tell; spare the rest. */
+	if (!fork_page && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
+		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			return;
+		if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
+			munmap(page, 4096);
+			return;
+		}
+		fork_page = page;
+	}
+	if (fork_page)
+		fork_page->marker = 1;
+}
+
+void ft_mark_process(void)
+{
+	mark_process();
+}
+
+/*
+ * A new process, the ordinal-th fork of its parent (0: a child our fork
+ * wrapper did not make, whose ordinal is unknown). Plain stores only
+ * (fork child, async-signal-safe).
+ */
+static void reset_process(uint64_t ordinal)
+{
+	mark_process();
+	int i;
+
+	ft_process.key = ft_prng_at(ft_process.key, ordinal);
+	atomic_store(forks_counter(), 0);
+	atomic_store(&ft_process.threads_made, 0);
+	atomic_store(&ft_process.registry_used, 0);
+	/* The forking thread is the child's first and only thread. */
+	atomic_store(&ft_process.fork_thread_pending, 1);
+	atomic_fetch_add(&ft_process.generation, 1);
+	atomic_store(&ft_process.counters.sleeps_seen, 0);
+	atomic_store(&ft_process.counters.sleeps_changed, 0);
+	atomic_store(&ft_process.counters.requested_ns, 0);
+	atomic_store(&ft_process.counters.slept_ns, 0);
+	for (i = 0; i < FT_NDELAYS; i++) {
+		atomic_store(&ft_process.counters.delays[i], 0);
+		atomic_store(&ft_process.counters.delay_ns[i], 0);
+	}
+	/* cfg first: ft_warp's page may be one a fork child never reads. */
+	if (cfg.timers != FT_TIMERS_OFF && ft_warp) {
+		atomic_store(&ft_warp->counters->waits_warped, 0);
+		atomic_store(&ft_warp->counters->warped_ns, 0);
+		atomic_store(&ft_warp->counters->waits_real, 0);
+		atomic_store(&ft_warp->counters->idle_scans, 0);
+	}
+	for (i = 0; i < FT_NEW_PROCESS_MAX && __start_ft_startup->new_process[i]; i++)
+		__start_ft_startup->new_process[i]();
+	ft_log_after_fork();
+}
+
+/*
+ * Asked of the kernel once per thread and process (a fork child's thread
+ * has a new tid; its process a new generation). Not in a vfork child,
+ * whose thread-local storage is its parent thread's. async-signal-safe
+ */
+static __thread pid_t tid_cache;
+static __thread unsigned tid_generation;
+
+pid_t ft_gettid(void)
+{
+	unsigned generation = atomic_load_explicit(&ft_process.generation,
+						   memory_order_relaxed);
+
+	if (tid_cache == 0 || tid_generation != generation) {
+		tid_cache = (pid_t)ft_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0);
+		tid_generation = generation;
+	}
+	return tid_cache;
+}
+
+/*
+ * Called by the fork wrapper around the real fork, rather than through
+ * pthread_atfork: glibc runs atfork handlers a few frames deeper, and the
+ * stack page that touches is one more page copied in parent and child.
+ * A child made without our wrapper (_Fork, a raw clone) is told by
+ * ft_own_process. async-signal-safe
+ */
+uint64_t ft_fork_prepare(void)
+{
+	return atomic_fetch_add_explicit(forks_counter(), 1,
+					 memory_order_relaxed) + 1;
+}
+
+void ft_fork_child(uint64_t ordinal)
+{
+	/* A program's own atfork handler may have met a wrapper already. */
+	if (ft_getpid() != ft_process.owner)
+		reset_process(ordinal);
+}
+
+/* async-signal-safe */
+int ft_own_process(void)
+{
+	if (ft_getpid() == ft_process.owner)
+		return 1;
+	if (fork_page && fork_page->marker == 0) {
+		reset_process(0);
+		return 1;
+	}
+	return 0;
+}
+
+
+/* Once, by whichever thread asks first. */
+static void start(void)
+{
+	int expected = UNINIT;
+
+	if (!atomic_compare_exchange_strong(&state, &expected, INITIALIZING))
+		return;
+	atomic_store_explicit(&state, __start_ft_startup->initialize() ? ACTIVE : INERT,
+			      memory_order_release);
+}
+
+int ft_active(void)
+{
+	int s = atomic_load_explicit(&state, memory_order_acquire);
+
+	if (s == ACTIVE)
+		return 1;
+	if (s == UNINIT)
+		start();
+	/* Another thread may be initializing: the caller needs ft_real. */
+	ft_real_ensure();
+	return atomic_load_explicit(&state, memory_order_acquire) == ACTIVE;
+}
