@@ -82,16 +82,58 @@ struct ft_warp_tree *ft_idle_tree_attach(void)
 	return tree;
 }
 
+static pid_t raw_getpid(void)
+{
+	return (pid_t)syscall(SYS_getpid);
+}
+
+/*
+ * The interval timer's expiry as one of the tree's deadlines (itimer.c):
+ * a slot whose tid is minus its process's pid, so that no other process's
+ * waiter jumps past it; the process's own waiters leave it to
+ * ft_warp_itimer_fire_before. target 0: the timer is disarmed.
+ */
+void ft_idle_timer_deadline(int64_t target)
+{
+	static atomic_int slot = -1, slot_pid;
+	pid_t pid = raw_getpid();
+	int i = atomic_load(&slot), mark = -(int)pid, cur;
+
+	/* A fork child's copy names its parent's slot: not its own. */
+	if (i >= 0 && atomic_load(&slot_pid) == pid) {
+		if (target == 0) {
+			atomic_store(&slot, -1);
+			atomic_store_explicit(&slots[i].tid, 0,
+					      memory_order_release);
+		} else {
+			atomic_store_explicit(&slots[i].target, target,
+					      memory_order_release);
+		}
+		return;
+	}
+	atomic_store(&slot, -1);
+	if (target == 0)
+		return;
+	for (i = 0; i < nslots; i++) {
+		cur = 0;
+		if (atomic_compare_exchange_strong(&slots[i].tid, &cur, mark)) {
+			atomic_store_explicit(&slots[i].pid, pid,
+					      memory_order_relaxed);
+			atomic_store_explicit(&slots[i].target, target,
+					      memory_order_release);
+			atomic_store(&slot_pid, pid);
+			atomic_store(&slot, i);
+			return;
+		}
+	}
+}
+
 /* Whether the process of a slot is gone (its slot then is free). */
 static int gone(pid_t pid)
 {
 	return syscall(SYS_kill, pid, 0) != 0 && errno == ESRCH;
 }
 
-static pid_t raw_getpid(void)
-{
-	return (pid_t)syscall(SYS_getpid);
-}
 
 static pid_t raw_gettid(void)
 {
@@ -175,6 +217,9 @@ static int earliest(const struct ft_idle *w, pid_t pid)
 		owner = atomic_load_explicit(&slots[i].pid,
 					     memory_order_relaxed);
 		if (owner != pid && !shared)
+			continue;
+		/* The process's own interval timer: fired, not waited for. */
+		if (tid < 0 && owner == pid)
 			continue;
 		t = atomic_load_explicit(&slots[i].target,
 					 memory_order_acquire);
@@ -441,6 +486,11 @@ static int tree_busy(pid_t self, uint64_t *runtime)
 		busy = process_busy(&t, t.pids[i], self);
 	*runtime = t.runtime;
 	return busy || ft_idle_tcp_in_flight(t.pids, t.n);
+}
+
+int ft_idle_first(const struct ft_idle *w)
+{
+	return w->slot < 0 || earliest(w, raw_getpid());
 }
 
 int ft_idle_slice(struct ft_idle *w, int64_t *ns)

@@ -39,6 +39,7 @@ static void note(int64_t value, int64_t every)
 	atomic_store_explicit(&due, value ? ft_ns_add(virtual_now(), value)
 					  : 0,
 			      memory_order_release);
+	ft_idle_timer_deadline(atomic_load_explicit(&due, memory_order_relaxed));
 }
 
 FT_WRAP(setitimer) __attribute__((symver("setitimer@@GLIBC_2.2.5")));
@@ -104,7 +105,8 @@ int ft_warp_itimer_fire_before(int64_t target)
 	 * firing it again would find the program's handler gone. */
 	if (syscall(SYS_getitimer, ITIMER_REAL, &kernel) == 0 &&
 	    kernel.it_value.tv_sec == 0 && kernel.it_value.tv_usec == 0) {
-		atomic_compare_exchange_strong(&due, &when, 0);
+		if (atomic_compare_exchange_strong(&due, &when, 0))
+			ft_idle_timer_deadline(0);
 		errno = saved;
 		return 0;
 	}
@@ -113,6 +115,7 @@ int ft_warp_itimer_fire_before(int64_t target)
 		errno = saved;
 		return 0;
 	}
+	ft_idle_timer_deadline(every ? ft_ns_add(when, every) : 0);
 	ft_warp_jump(when);
 	now_please.it_value.tv_sec = 0;
 	now_please.it_value.tv_usec = 1;

@@ -115,6 +115,17 @@ static int timer_first(int64_t target, int *r)
 	return 0;
 }
 
+/*
+ * After a grace of the rule warp timed out: whether to wait another grace,
+ * the interval timer having fired first (its signal taken elsewhere), or
+ * an earlier deadline of the tree being still to come (no jump passes
+ * it); else *r is the call's result (see timer_first).
+ */
+static int not_yet(const struct ft_idle *reg, int64_t target, int *r)
+{
+	return timer_first(target, r) || (*r == 0 && !ft_idle_first(reg));
+}
+
 /* A wait whose timeout (ms) is worth warping; its target then. */
 static int warp_ms(int timeout, int64_t *target)
 {
@@ -151,7 +162,7 @@ int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 	registered_begin(&reg, target);
 	do
 		r = ft_next.epoll_wait(ep, events, max, grace_ms());
-	while (r == 0 && timer_first(target, &r));
+	while (r == 0 && not_yet(&reg, target, &r));
 	registered_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
@@ -176,7 +187,7 @@ int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 	registered_begin(&reg, target);
 	do
 		r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
-	while (r == 0 && timer_first(target, &r));
+	while (r == 0 && not_yet(&reg, target, &r));
 	registered_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
@@ -205,7 +216,7 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 	registered_begin(&reg, target);
 	do
 		r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
-	while (r == 0 && timer_first(target, &r));
+	while (r == 0 && not_yet(&reg, target, &r));
 	registered_end(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
@@ -237,7 +248,7 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		registered_begin(&reg, target);
 		do
 			r = ft_next.poll(fds, nfds, grace_ms());
-		while (r == 0 && timer_first(target, &r));
+		while (r == 0 && not_yet(&reg, target, &r));
 		registered_end(&reg);
 	}
 	if (r == 0)
@@ -278,7 +289,7 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		registered_begin(&reg, target);
 		do
 			r = ft_next.ppoll(fds, nfds, &grace, mask);
-		while (r == 0 && timer_first(target, &r));
+		while (r == 0 && not_yet(&reg, target, &r));
 		registered_end(&reg);
 	}
 	if (r == 0)
@@ -379,7 +390,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		for (;;) {
 			tv = ft_ns_to_tv(ft_warp_grace());
 			r = ft_next.select(nfds, rfds, wfds, efds, &tv);
-			if (r != 0 || !timer_first(target, &r))
+			if (r != 0 || !not_yet(&reg, target, &r))
 				break;
 			sets_back(&kept, rfds, wfds, efds);
 		}
@@ -448,7 +459,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 				grace = ft_ns_to_ts(ft_warp_grace());
 				r = ft_next.pselect(nfds, rfds, wfds, efds,
 						    &grace, mask);
-				if (r != 0 || !timer_first(target, &r))
+				if (r != 0 || !not_yet(&reg, target, &r))
 					break;
 				sets_back(&kept, rfds, wfds, efds);
 			}

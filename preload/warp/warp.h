@@ -180,6 +180,9 @@ int ft_warp_itimer_fire_before(int64_t target);
  */
 int ft_warp_idle_wait(int64_t left);
 
+/* The interval timer's expiry (0: none) in the tree's table (idle.c). */
+void ft_idle_timer_deadline(int64_t target);
+
 /* Whether sleeps are the idle rule's waits (idle, FLAKETRAP_SLEEP=off). */
 int ft_warp_idle_sleeps(void);
 
@@ -229,6 +232,13 @@ struct ft_warp_tree *ft_idle_tree_attach(void);
 
 /* Whether the processes pids[0..n) hold a TCP socket with bytes in flight. */
 int ft_idle_tcp_in_flight(const pid_t *pids, int n);
+
+/*
+ * Whether w's deadline is the earliest of the tree's (of the process's
+ * without a tree file): a wait of the rule warp jumps only then, so that
+ * no jump passes another deadline.
+ */
+int ft_idle_first(const struct ft_idle *w);
 
 void ft_idle_start(struct ft_idle *w, int64_t target);
 int ft_idle_slice(struct ft_idle *w, int64_t *ns);
