@@ -25,8 +25,9 @@ and a few classes of the slow ones; --full runs every module in full.
 
 --timers RULE is the check of virtual time (make check-cpython-timers):
 the modules of event loops and timed waits (WARP_MODULES, every one in
-full), the flaketrap side with FLAKETRAP_TIMERS=RULE (warp or idle) and
-FLAKETRAP_SLEEP=off; each side's wall time is in the table.
+full, regrtest's network resource on: test_socketserver serves on
+localhost), the flaketrap side with FLAKETRAP_TIMERS=RULE (warp or idle)
+and FLAKETRAP_SLEEP=off; each side's wall time is in the table.
 
 --chaos-object loads libflaketrap-chaos.so first on the flaketrap side,
 with chaos off: its wrappers must change nothing.
@@ -246,6 +247,9 @@ def run_module(side, module, patterns, args, env, name):
         "--junit-xml", xml_path]
     if args.fail_env_changed:
         argv.append("--fail-env-changed")
+    # test_socketserver serves on localhost: regrtest calls it network.
+    if args.timers:
+        argv += ["-u", "network"]
     for pat in patterns or ():
         argv += ["-m", pat]
     argv.append(module)
