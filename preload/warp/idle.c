@@ -235,8 +235,7 @@ static int earliest(const struct ft_idle *w, pid_t pid)
 	return 1;
 }
 
-/* Appends s, then n when n >= 0, to the path in buf (len bytes in all). */
-static int path_add(char *buf, size_t len, size_t *at, const char *s, long n)
+int ft_path_add(char *buf, size_t len, size_t *at, const char *s, long n)
 {
 	char digits[24];
 	int k = 0;
@@ -266,13 +265,13 @@ static int proc_path(char *buf, size_t len, pid_t pid, long tid,
 {
 	size_t at = 0;
 
-	if (path_add(buf, len, &at, "/proc/", pid) < 0 ||
-	    path_add(buf, len, &at, "/task", -1) < 0)
+	if (ft_path_add(buf, len, &at, "/proc/", pid) < 0 ||
+	    ft_path_add(buf, len, &at, "/task", -1) < 0)
 		return -1;
 	if (tid < 0)
 		return 0;
-	if (path_add(buf, len, &at, "/", tid) < 0 ||
-	    path_add(buf, len, &at, tail, -1) < 0)
+	if (ft_path_add(buf, len, &at, "/", tid) < 0 ||
+	    ft_path_add(buf, len, &at, tail, -1) < 0)
 		return -1;
 	return 0;
 }
@@ -404,8 +403,8 @@ static pid_t parent_of(pid_t pid)
 	size_t at = 0;
 	long v = 0;
 
-	if (path_add(path, sizeof(path), &at, "/proc/", pid) < 0 ||
-	    path_add(path, sizeof(path), &at, "/stat", -1) < 0 ||
+	if (ft_path_add(path, sizeof(path), &at, "/proc/", pid) < 0 ||
+	    ft_path_add(path, sizeof(path), &at, "/stat", -1) < 0 ||
 	    read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
 	for (p = buf; *p; p++)
@@ -429,8 +428,8 @@ static int has_warp(pid_t pid)
 	ssize_t n;
 	int fd, found = 0;
 
-	if (path_add(path, sizeof(path), &at, "/proc/", pid) < 0 ||
-	    path_add(path, sizeof(path), &at, "/maps", -1) < 0)
+	if (ft_path_add(path, sizeof(path), &at, "/proc/", pid) < 0 ||
+	    ft_path_add(path, sizeof(path), &at, "/maps", -1) < 0)
 		return 0;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

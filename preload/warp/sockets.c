@@ -25,34 +25,6 @@ struct socket_set {
 	int n;
 };
 
-static int append(char *buf, size_t len, size_t *at, const char *s)
-{
-	for (; *s; s++) {
-		if (*at + 1 >= len)
-			return -1;
-		buf[(*at)++] = *s;
-	}
-	buf[*at] = '\0';
-	return 0;
-}
-
-static int append_num(char *buf, size_t len, size_t *at, long n)
-{
-	char digits[24];
-	int k = 0;
-
-	do
-		digits[k++] = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
-	while (k > 0) {
-		if (*at + 1 >= len)
-			return -1;
-		buf[(*at)++] = digits[--k];
-	}
-	buf[*at] = '\0';
-	return 0;
-}
-
 /* The inodes of the sockets process pid holds ("socket:[N]" links). */
 static void add_sockets(struct socket_set *set, pid_t pid)
 {
@@ -61,9 +33,8 @@ static void add_sockets(struct socket_set *set, pid_t pid)
 	long n, off;
 	int fd;
 
-	if (append(dir, sizeof(dir), &at, "/proc/") < 0 ||
-	    append_num(dir, sizeof(dir), &at, pid) < 0 ||
-	    append(dir, sizeof(dir), &at, "/fd") < 0)
+	if (ft_path_add(dir, sizeof(dir), &at, "/proc/", pid) < 0 ||
+	    ft_path_add(dir, sizeof(dir), &at, "/fd", -1) < 0)
 		return;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, dir,
 			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -85,8 +56,8 @@ static void add_sockets(struct socket_set *set, pid_t pid)
 			if (*name < '0' || *name > '9')
 				continue;
 			at = base;
-			if (append(link, sizeof(link), &at, "/") < 0 ||
-			    append(link, sizeof(link), &at, name) < 0)
+			if (ft_path_add(link, sizeof(link), &at, "/", -1) < 0 ||
+			    ft_path_add(link, sizeof(link), &at, name, -1) < 0)
 				continue;
 			len = (ssize_t)syscall(SYS_readlinkat, AT_FDCWD, link,
 					       target, sizeof(target) - 1);

@@ -230,6 +230,12 @@ struct ft_idle {
  */
 struct ft_warp_tree *ft_idle_tree_attach(void);
 
+/*
+ * Appends s, then n when n >= 0, to the path being built in buf (len
+ * bytes in all) at *at; -1 when it does not fit. async-signal-safe.
+ */
+int ft_path_add(char *buf, size_t len, size_t *at, const char *s, long n);
+
 /* Whether the processes pids[0..n) hold a TCP socket with bytes in flight. */
 int ft_idle_tcp_in_flight(const pid_t *pids, int n);
 
