@@ -146,6 +146,7 @@ void ft_idle_start(struct ft_idle *w, int64_t target)
 	pid_t pid = raw_getpid();
 
 	w->target = target;
+	w->since = ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), ft_warp_offset());
 	w->streak = 0;
 	w->sliced = 0;
 	w->runtime = 0;
@@ -514,7 +515,8 @@ int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 		/* The interval timer comes first if it is earlier: its
 		 * signal then ends the next slice, as it would have. */
 		if (w->streak >= 2) {
-			switch (ft_warp_itimer_fire_before(w->target)) {
+			switch (ft_warp_itimer_fire_before(w->target,
+							   w->since)) {
 			case FT_ITIMER_HERE:
 				w->streak = 0;
 				return FT_IDLE_EINTR;

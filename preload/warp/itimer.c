@@ -89,7 +89,7 @@ static int take_signal(const struct itimerval *now_please)
 	return r < 0 && errno == EINTR;
 }
 
-int ft_warp_itimer_fire_before(int64_t target)
+int ft_warp_itimer_fire_before(int64_t target, int64_t since)
 {
 	int64_t when = atomic_load_explicit(&due, memory_order_acquire);
 	int64_t every = atomic_load_explicit(&interval, memory_order_relaxed);
@@ -102,13 +102,17 @@ int ft_warp_itimer_fire_before(int64_t target)
 		return 0;
 	/* The kernel's timer may have fired for real meanwhile (a wait
 	 * that lasted long enough): then there is nothing left to fire, and
-	 * firing it again would find the program's handler gone. */
+	 * firing it again would find the program's handler gone. If it
+	 * expired during this wait, its signal came while the caller
+	 * waited, maybe between two slices, outside the system call: the
+	 * wait ends as the call would have, with EINTR (spurious at worst,
+	 * when another thread took it). */
 	if (syscall(SYS_getitimer, ITIMER_REAL, &kernel) == 0 &&
 	    kernel.it_value.tv_sec == 0 && kernel.it_value.tv_usec == 0) {
 		if (atomic_compare_exchange_strong(&due, &when, 0))
 			ft_idle_timer_deadline(0);
 		errno = saved;
-		return 0;
+		return when >= since ? FT_ITIMER_HERE : 0;
 	}
 	if (!atomic_compare_exchange_strong(&due, &when,
 					    every ? ft_ns_add(when, every) : 0)) {

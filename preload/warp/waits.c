@@ -102,9 +102,9 @@ static void registered_end(struct ft_idle *reg)
  * *r is the call's result: -1 with EINTR when the timer's signal came
  * here, 0 when there was no timer before target (the clock then jumps).
  */
-static int timer_first(int64_t target, int *r)
+static int timer_first(const struct ft_idle *reg, int64_t target, int *r)
 {
-	switch (ft_warp_itimer_fire_before(target)) {
+	switch (ft_warp_itimer_fire_before(target, reg->since)) {
 	case FT_ITIMER_HERE:
 		*r = -1;
 		errno = EINTR;
@@ -123,7 +123,8 @@ static int timer_first(int64_t target, int *r)
  */
 static int not_yet(const struct ft_idle *reg, int64_t target, int *r)
 {
-	return timer_first(target, r) || (*r == 0 && !ft_idle_first(reg));
+	return timer_first(reg, target, r) ||
+	       (*r == 0 && !ft_idle_first(reg));
 }
 
 /* A wait whose timeout (ms) is worth warping; its target then. */

@@ -162,14 +162,16 @@ int ft_warp_rule(void);
 /*
  * The program's real-time interval timer (itimer.c) expires at or before
  * target (virtual monotonic ns): moves the clock to its expiry and has the
- * kernel fire it now, its signal taken in this thread while it waits:
+ * kernel fire it now, its signal taken in this thread while it waits
+ * (since: when the wait began, virtual; a timer the kernel fired for real
+ * after it counts as come here):
  * FT_ITIMER_HERE when its handler ran here (the caller's wait ends with
  * EINTR, as the call would have), FT_ITIMER_ELSEWHERE when another thread
  * took it (or the program blocks it): the wait goes on. 0: no timer due.
  */
 #define FT_ITIMER_HERE 1
 #define FT_ITIMER_ELSEWHERE 2
-int ft_warp_itimer_fire_before(int64_t target);
+int ft_warp_itimer_fire_before(int64_t target, int64_t since);
 
 /* ft_idle_slice's answer when the interval timer's signal ended a wait. */
 #define FT_IDLE_EINTR (-1)
@@ -221,6 +223,7 @@ struct ft_idle {
 	int slot;	/* -1: the table was full; waits, never jumps */
 	int streak;	/* looks in a row that found the tree idle */
 	uint64_t runtime;	/* at the last look, of the process's threads */
+	int64_t since;		/* when the wait began, virtual monotonic */
 	int sliced;
 };
 
