@@ -195,6 +195,11 @@ assert time.monotonic() - t >= 0.05" &&
 	test "$(logq off "total(\"waits_warped\"), total(\"warped_ns\")")" = "(0, 0)"
 '
 
+test_expect_success 'alarm and setitimer work as the warp object'"'"'s first calls' '
+	$GUARD env LD_PRELOAD="$WARP:$LIB" "$HELPERS/warp" alarm-first &&
+	warp "$HELPERS/warp" alarm-first
+'
+
 test_expect_success 'two copies of the library behind the warp count once' '
 	mkdir copy && cp "$LIB" copy/libflaketrap.so &&
 	warp FLAKETRAP_LOG=copies \

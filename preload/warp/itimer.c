@@ -46,10 +46,11 @@ FT_WRAP(setitimer) __attribute__((symver("setitimer@@GLIBC_2.2.5")));
 int w_setitimer(__itimer_which_t which, const struct itimerval *restrict new,
 		struct itimerval *restrict old)
 {
-	int r;
+	/* First: it resolves ft_next, which a first call may need. */
+	int on = ft_warp_on(), r;
 
 	r = ft_next.setitimer(which, new, old);
-	if (r == 0 && which == ITIMER_REAL && new && ft_warp_on())
+	if (r == 0 && which == ITIMER_REAL && new && on)
 		note(tv_ns(&new->it_value), tv_ns(&new->it_interval));
 	return r;
 }
@@ -57,9 +58,10 @@ int w_setitimer(__itimer_which_t which, const struct itimerval *restrict new,
 FT_WRAP(alarm) __attribute__((symver("alarm@@GLIBC_2.2.5")));
 unsigned int w_alarm(unsigned int seconds)
 {
+	int on = ft_warp_on(); /* resolves ft_next */
 	unsigned int r = ft_next.alarm(seconds);
 
-	if (ft_warp_on())
+	if (on)
 		note((int64_t)seconds * FT_NS_PER_S, 0);
 	return r;
 }
