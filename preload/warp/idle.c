@@ -142,11 +142,11 @@ static pid_t raw_gettid(void)
 
 void ft_idle_start(struct ft_idle *w, int64_t target)
 {
-	int i, free_tid = 0;
+	int i, free_tid = 0, saved = errno;
 	pid_t pid = raw_getpid();
 
 	w->target = target;
-	w->since = ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), ft_warp_offset());
+	w->since = ft_warp_now();
 	w->streak = 0;
 	w->sliced = 0;
 	w->runtime = 0;
@@ -168,9 +168,10 @@ void ft_idle_start(struct ft_idle *w, int64_t target)
 			atomic_store_explicit(&slots[i].target, target,
 					      memory_order_release);
 			w->slot = i;
-			return;
+			break;
 		}
 	}
+	errno = saved;
 }
 
 void ft_idle_stop(struct ft_idle *w)
@@ -495,8 +496,7 @@ int ft_idle_first(const struct ft_idle *w)
 
 int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 {
-	int64_t left = w->target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
-					     ft_warp_offset());
+	int64_t left = w->target - ft_warp_now();
 	pid_t pid;
 
 	if (left <= 0)
@@ -565,8 +565,7 @@ int ft_warp_idle_sleep(int64_t target, int64_t *left)
 		errno = saved;
 		return 0;
 	}
-	*left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
-				   ft_warp_offset());
+	*left = target - ft_warp_now();
 	if (*left < 0)
 		*left = 0;
 	errno = EINTR;

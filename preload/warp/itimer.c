@@ -26,17 +26,12 @@ static int64_t tv_ns(const struct timeval *tv)
 	return (int64_t)tv->tv_sec * FT_NS_PER_S + (int64_t)tv->tv_usec * 1000;
 }
 
-static int64_t virtual_now(void)
-{
-	return ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), ft_warp_offset());
-}
-
 static void note(int64_t value, int64_t every)
 {
 	atomic_store_explicit(&interval, every, memory_order_relaxed);
 	atomic_store_explicit(&armed_by, (int)syscall(SYS_getpid),
 			      memory_order_relaxed);
-	atomic_store_explicit(&due, value ? ft_ns_add(virtual_now(), value)
+	atomic_store_explicit(&due, value ? ft_ns_add(ft_warp_now(), value)
 					  : 0,
 			      memory_order_release);
 	ft_idle_timer_deadline(atomic_load_explicit(&due, memory_order_relaxed));

@@ -17,27 +17,16 @@
 /*
  * A sleep left whole that lasts for real (FLAKETRAP_SLEEP=off, shorter than
  * the guard under warp): its deadline is one of the tree's while it lasts,
- * so that the idle rule does not jump past it. errno is kept.
+ * so that the idle rule does not jump past it.
  */
 static void real_begin(struct ft_idle *reg, int64_t ns)
 {
 	int64_t target;
-	int saved = errno;
 
 	reg->slot = -1;
 	if (ft_warp_idle_sleeps() && ns > ft_warp_grace() &&
 	    (target = ft_warp_target(ns)) >= 0)
 		ft_idle_start(reg, target);
-	errno = saved;
-}
-
-static void real_end(struct ft_idle *reg)
-{
-	int saved = errno;
-
-	if (reg->slot >= 0)
-		ft_idle_stop(reg);
-	errno = saved;
 }
 
 /*
@@ -75,7 +64,7 @@ int w_nanosleep(const struct timespec *req, struct timespec *rem)
 	real_begin(&reg, ft_ts_to_ns(req));
 	r = ft_next.nanosleep(req, rem);
 	e = errno;
-	real_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	else if (e == EINTR && target >= 0 && rem && ft_ts_valid(rem))
@@ -109,7 +98,7 @@ unsigned int w_sleep(unsigned int seconds)
 	target = ft_warp_target((int64_t)seconds * FT_NS_PER_S);
 	real_begin(&reg, (int64_t)seconds * FT_NS_PER_S);
 	left = ft_next.sleep(seconds);
-	real_end(&reg);
+	ft_idle_stop(&reg);
 	if (target >= 0 && left <= seconds)
 		ft_warp_jump(target - (int64_t)left * FT_NS_PER_S);
 	return left;
@@ -130,7 +119,7 @@ int w_usleep(useconds_t usec)
 	target = ft_warp_target((int64_t)usec * 1000);
 	real_begin(&reg, (int64_t)usec * 1000);
 	r = ft_next.usleep(usec);
-	real_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -163,7 +152,7 @@ static int abs_sleep(clockid_t clk, const struct timespec *req,
 	target = ft_warp_target(left > 0 ? left : 0);
 	real_begin(&reg, left);
 	r = ft_next.clock_nanosleep(clk, TIMER_ABSTIME, &real, rem);
-	real_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0 && left > 0)
 		ft_warp_jump(target);
 	return r;
@@ -198,7 +187,7 @@ int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 	target = ft_warp_target(ft_ts_to_ns(req));
 	real_begin(&reg, ft_ts_to_ns(req));
 	r = ft_next.clock_nanosleep(clk, flags, req, rem);
-	real_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	else if (r == EINTR && target >= 0 && rem && ft_ts_valid(rem))

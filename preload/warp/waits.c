@@ -55,8 +55,7 @@ static int slice_ms(int64_t ns)
 /* Whether the wait until target is the idle rule's (see warp.h). */
 static int idle_rule(int64_t target)
 {
-	return ft_warp_idle_wait(target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
-						    ft_warp_offset()));
+	return ft_warp_idle_wait(target - ft_warp_now());
 }
 
 /*
@@ -73,27 +72,6 @@ static int idle_no_fds(int64_t ns, int64_t *left)
 	    (target = ft_warp_target(ns)) < 0)
 		return 1;
 	return ft_warp_idle_sleep(target, left);
-}
-
-/*
- * A wait of the rule warp, for its grace: its deadline is one of the
- * tree's while it lasts, so that the idle rule does not jump past it.
- * errno as the call left it.
- */
-static void registered_begin(struct ft_idle *reg, int64_t target)
-{
-	int saved = errno;
-
-	ft_idle_start(reg, target);
-	errno = saved;
-}
-
-static void registered_end(struct ft_idle *reg)
-{
-	int saved = errno;
-
-	ft_idle_stop(reg);
-	errno = saved;
 }
 
 /*
@@ -160,11 +138,11 @@ int w_epoll_wait(int ep, struct epoll_event *events, int max, int timeout)
 						       slice_ms(ns_)));
 		return r;
 	}
-	registered_begin(&reg, target);
+	ft_idle_start(&reg, target);
 	do
 		r = ft_next.epoll_wait(ep, events, max, grace_ms());
 	while (r == 0 && not_yet(&reg, target, &r));
-	registered_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -185,11 +163,11 @@ int w_epoll_pwait(int ep, struct epoll_event *events, int max, int timeout,
 							slice_ms(ns_), mask));
 		return r;
 	}
-	registered_begin(&reg, target);
+	ft_idle_start(&reg, target);
 	do
 		r = ft_next.epoll_pwait(ep, events, max, grace_ms(), mask);
 	while (r == 0 && not_yet(&reg, target, &r));
-	registered_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -214,11 +192,11 @@ int w_epoll_pwait2(int ep, struct epoll_event *events, int max,
 		return r;
 	}
 	grace = ft_ns_to_ts(ft_warp_grace());
-	registered_begin(&reg, target);
+	ft_idle_start(&reg, target);
 	do
 		r = ft_next.epoll_pwait2(ep, events, max, &grace, mask);
 	while (r == 0 && not_yet(&reg, target, &r));
-	registered_end(&reg);
+	ft_idle_stop(&reg);
 	if (r == 0)
 		ft_warp_jump(target);
 	return r;
@@ -246,11 +224,11 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 				 ft_next.poll(fds, nfds, slice_ms(ns_)));
 			return r;
 		}
-		registered_begin(&reg, target);
+		ft_idle_start(&reg, target);
 		do
 			r = ft_next.poll(fds, nfds, grace_ms());
 		while (r == 0 && not_yet(&reg, target, &r));
-		registered_end(&reg);
+		ft_idle_stop(&reg);
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -287,11 +265,11 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 			return r;
 		}
 		grace = ft_ns_to_ts(ft_warp_grace());
-		registered_begin(&reg, target);
+		ft_idle_start(&reg, target);
 		do
 			r = ft_next.ppoll(fds, nfds, &grace, mask);
 		while (r == 0 && not_yet(&reg, target, &r));
-		registered_end(&reg);
+		ft_idle_stop(&reg);
 	}
 	if (r == 0)
 		ft_warp_jump(target);
@@ -377,8 +355,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		if (r < 0)
 			sets_back(&kept, rfds, wfds, efds);
 		/* Linux leaves the unslept time: of the caller's deadline. */
-		left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
-					  ft_warp_offset());
+		left = target - ft_warp_now();
 		*timeout = ft_ns_to_tv(r == 0 || left < 0 ? 0 : left);
 		errno = e;
 		return r;
@@ -387,7 +364,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		struct fd_sets kept;
 
 		sets_keep(&kept, rfds, wfds, efds);
-		registered_begin(&reg, target);
+		ft_idle_start(&reg, target);
 		for (;;) {
 			tv = ft_ns_to_tv(ft_warp_grace());
 			r = ft_next.select(nfds, rfds, wfds, efds, &tv);
@@ -395,7 +372,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 				break;
 			sets_back(&kept, rfds, wfds, efds);
 		}
-		registered_end(&reg);
+		ft_idle_stop(&reg);
 		if (r < 0)
 			sets_back(&kept, rfds, wfds, efds);
 	}
@@ -406,8 +383,7 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 	} else {
 		/* Linux leaves the unslept time: of the caller's deadline,
 		 * on the clock an interval timer may have moved. */
-		left = target - ft_ns_add(ft_warp_real(CLOCK_MONOTONIC),
-					  ft_warp_offset());
+		left = target - ft_warp_now();
 		*timeout = ft_ns_to_tv(left > 0 ? left : 0);
 	}
 	errno = e;
@@ -455,7 +431,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 			struct fd_sets kept;
 
 			sets_keep(&kept, rfds, wfds, efds);
-			registered_begin(&reg, target);
+			ft_idle_start(&reg, target);
 			for (;;) {
 				grace = ft_ns_to_ts(ft_warp_grace());
 				r = ft_next.pselect(nfds, rfds, wfds, efds,
@@ -464,7 +440,7 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 					break;
 				sets_back(&kept, rfds, wfds, efds);
 			}
-			registered_end(&reg);
+			ft_idle_stop(&reg);
 			if (r < 0)
 				sets_back(&kept, rfds, wfds, efds);
 		}

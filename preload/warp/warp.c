@@ -122,6 +122,14 @@ int64_t ft_warp_real(clockid_t clk)
 	return ft_ts_to_ns(&ts);
 }
 
+int64_t ft_warp_now(void)
+{
+	/* The offset first, as in ft_warp_target. */
+	int64_t off = ft_warp_offset();
+
+	return ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), off);
+}
+
 int64_t ft_warp_target(int64_t left)
 {
 	/* The offset first: a jump in between then only makes it later. */

@@ -61,6 +61,9 @@ int ft_warp_wall_clock(clockid_t clk);
 /* The real time of clk in ns; -1 (errno set) for a clock that cannot be read. */
 int64_t ft_warp_real(clockid_t clk);
 
+/* The virtual monotonic time now: real + offset. */
+int64_t ft_warp_now(void);
+
 /*
  * The most the offset may reach (2^62 ns, 146 years): the virtual clocks
  * then stay far from INT64_MAX ns (year 2262), where they would stop.
@@ -119,11 +122,8 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 		saved_ = errno;                                            \
 		ft_idle_start(&idle_, target_);                            \
 		if (w_ == 2) {                                             \
-			errno = saved_;                                    \
 			r_ = call_next(&real_);                            \
-			saved_ = errno;                                    \
 			ft_idle_stop(&idle_);                              \
-			errno = saved_;                                    \
 			return r_;                                         \
 		}                                                          \
 		r_ = (errno_style) ? -1 : (timeout_value);                 \
@@ -249,8 +249,9 @@ int ft_idle_tcp_in_flight(const pid_t *pids, int n);
  */
 int ft_idle_first(const struct ft_idle *w);
 
+/* Registers, and unregisters, a wait's deadline; both keep errno. */
 void ft_idle_start(struct ft_idle *w, int64_t target);
-int ft_idle_slice(struct ft_idle *w, int64_t *ns);
 void ft_idle_stop(struct ft_idle *w);
+int ft_idle_slice(struct ft_idle *w, int64_t *ns);
 
 #endif
