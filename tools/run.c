@@ -197,8 +197,11 @@ static int run_command(char **argv, int *ran)
 		sigaction(ignored[i], &ign, &old_ign[i]);
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
+	if (pid < 0) {
+		err = errno;
+		ft_timers_tree_remove(clock_file);
+		die("fork: %s", strerror(err));
+	}
 	if (pid == 0) {
 		for (i = 0; i < 4; i++)
 			sigaction(forwarded[i], &old_fwd[i], NULL);

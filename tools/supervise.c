@@ -233,8 +233,10 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 		_exit(FT_EXIT_TOOL_ERROR);
 	start = now_ns();
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		ft_timers_tree_remove(clock_file);
 		_exit(FT_EXIT_TOOL_ERROR);
+	}
 	if (pid == 0) {
 		close(fds[0]);
 		start_command(spec, fds[1], old_mask);
