@@ -127,6 +127,19 @@ for rule in warp idle; do
 	'
 done
 
+# The child's alarm is the earliest deadline of the run; the parent's wait
+# is due before the child's: the child must still look and fire it.
+# Without the jump the kernel fires it a real second later, with the same
+# output: the counter tells them apart.
+test_expect_success 'a child'"'"'s alarm fires in virtual time beside its waiting parent (idle)' '
+	$GUARD "$FLAKETRAP" run --timers=idle --sleep=off --log=child-alarm \
+		-- "$FIXTURES/timed-waits" child-alarm >out ||
+		{ cat out; return 1; }
+	grep "^alarm: poll of 60000 ms: -1 (Interrupted system call), 1 signal" out &&
+	grep "^parent: the child answered at" out &&
+	test "$(logq child-alarm "total(\"waits_warped\")")" = 1
+'
+
 test_expect_success 'a hang beside a watchdog is reported in virtual time (idle)' '
 	test_expect_code 4 idle FLAKETRAP_LOG=stuck \
 		"$FIXTURES/timed-waits" stuck >out &&
@@ -181,6 +194,13 @@ test_expect_success 'the sleep family still goes through FLAKETRAP_SLEEP' '
 	warp FLAKETRAP_LOG=sleeps2 "$HELPERS/sleeper" 3600 &&
 	test "$(logq sleeps2 "total(\"sleeps_seen\"), total(\"sleeps_changed\")")" = "(14, 14)" &&
 	test "$(logq sleeps2 "total(\"warped_ns\") >= 12 * $HOUR")" = True
+'
+
+test_expect_success 'a sleep slept in full is not counted as warped' '
+	warp FLAKETRAP_SLEEP=off FLAKETRAP_LOG=full \
+		"$PYTHON" -c "import time; time.sleep(0.001); print(\"slept\")" >out &&
+	grep -x slept out &&
+	test "$(logq full "total(\"waits_warped\"), total(\"warped_ns\")")" = "(0, 0)"
 '
 
 test_expect_success 'without warp, the counters are 0 and waits wait' '

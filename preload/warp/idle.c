@@ -152,6 +152,7 @@ void ft_idle_start(struct ft_idle *w, int64_t target)
 	w->runtime = 0;
 	w->tid = raw_gettid();
 	w->slot = -1;
+	w->recheck = NULL;
 	for (i = 0; i < nslots; i++) {
 		int cur = atomic_load_explicit(&slots[i].tid,
 					       memory_order_acquire);
@@ -172,6 +173,21 @@ void ft_idle_start(struct ft_idle *w, int64_t target)
 		}
 	}
 	errno = saved;
+}
+
+/*
+ * A sleep left whole that lasts for real (FLAKETRAP_SLEEP=off, shorter than
+ * the guard under warp): its deadline is one of the tree's while it lasts,
+ * so that the idle rule does not jump past it.
+ */
+void ft_idle_real_begin(struct ft_idle *reg, int64_t ns)
+{
+	int64_t target;
+
+	reg->slot = -1;
+	if (ft_warp_idle_sleeps() && ns > ft_warp_grace() &&
+	    (target = ft_warp_target(ns)) >= 0)
+		ft_idle_start(reg, target);
 }
 
 void ft_idle_stop(struct ft_idle *w)
@@ -202,11 +218,20 @@ static int registered(pid_t tid, pid_t pid, pid_t self)
 
 /*
  * Whether w has the earliest deadline of the process, or of the tree with
- * its table (ties: the lowest slot).
+ * its table (ties: the lowest slot). The process's own interval timer is
+ * its waiters' deadline too when it comes first: they fire it
+ * (ft_warp_itimer_fire_before). Were it left out, a waiter of another
+ * process due between the timer and this waiter would be kept from
+ * looking by the timer, this waiter by it, and nobody would look: the
+ * timer would fire in real time.
  */
 static int earliest(const struct ft_idle *w, pid_t pid)
 {
+	int64_t key = w->target, timer = ft_warp_itimer_due();
 	int i;
+
+	if (timer != 0 && timer < key)
+		key = timer;
 
 	for (i = 0; i < nslots; i++) {
 		int64_t t;
@@ -225,7 +250,7 @@ static int earliest(const struct ft_idle *w, pid_t pid)
 			continue;
 		t = atomic_load_explicit(&slots[i].target,
 					 memory_order_acquire);
-		if (t > w->target || (t == w->target && i > w->slot))
+		if (t > key || (t == key && i > w->slot))
 			continue;
 		/* A process killed in its wait leaves its slot behind. */
 		if (owner != pid && gone(owner)) {
@@ -494,6 +519,12 @@ int ft_idle_first(const struct ft_idle *w)
 	return w->slot < 0 || earliest(w, raw_getpid());
 }
 
+/*
+ * The condition variable this thread was last woken from as a spurious
+ * wakeup before a jump: waited on again, the wait jumps.
+ */
+static __thread const void *rechecked __attribute__((tls_model("initial-exec")));
+
 int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 {
 	int64_t left = w->target - ft_warp_now();
@@ -524,6 +555,11 @@ int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 				w->streak = 0;
 				break;
 			default:
+				if (w->recheck && rechecked != w->recheck) {
+					rechecked = w->recheck;
+					return FT_IDLE_RECHECK;
+				}
+				rechecked = NULL;
 				ft_warp_jump(w->target);
 				return 0;
 			}

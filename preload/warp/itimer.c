@@ -86,6 +86,16 @@ static int take_signal(const struct itimerval *now_please)
 	return r < 0 && errno == EINTR;
 }
 
+int64_t ft_warp_itimer_due(void)
+{
+	int64_t when = atomic_load_explicit(&due, memory_order_acquire);
+
+	if (when == 0 || atomic_load_explicit(&armed_by, memory_order_relaxed) !=
+				 (int)syscall(SYS_getpid))
+		return 0;
+	return when;
+}
+
 int ft_warp_itimer_fire_before(int64_t target, int64_t since)
 {
 	int64_t when = atomic_load_explicit(&due, memory_order_acquire);

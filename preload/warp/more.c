@@ -27,7 +27,7 @@ int w_cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 		    const struct timespec *restrict abs)
 {
 #define NEXT(t) ft_next.cnd_timedwait(c, m, t)
-	FT_TIMED(NEXT, thrd_timedout, CLOCK_REALTIME, abs);
+	FT_TIMED_WAIT_ON(NEXT, 0, thrd_timedout, CLOCK_REALTIME, abs, c);
 #undef NEXT
 }
 

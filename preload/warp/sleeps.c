@@ -15,21 +15,6 @@
 #include "warp.h"
 
 /*
- * A sleep left whole that lasts for real (FLAKETRAP_SLEEP=off, shorter than
- * the guard under warp): its deadline is one of the tree's while it lasts,
- * so that the idle rule does not jump past it.
- */
-static void real_begin(struct ft_idle *reg, int64_t ns)
-{
-	int64_t target;
-
-	reg->slot = -1;
-	if (ft_warp_idle_sleeps() && ns > ft_warp_grace() &&
-	    (target = ft_warp_target(ns)) >= 0)
-		ft_idle_start(reg, target);
-}
-
-/*
  * A relative sleep of ns as one of the idle rule's waits: 1 when it
  * slept to its end, -1 (errno EINTR, *left the virtual ns left) when a
  * signal cut it, 0 when it is not the rule's (not the idle rule, sleeps
@@ -61,14 +46,14 @@ int w_nanosleep(const struct timespec *req, struct timespec *rem)
 		return r < 0 ? -1 : 0;
 	}
 	target = ft_warp_target(ft_ts_to_ns(req));
-	real_begin(&reg, ft_ts_to_ns(req));
+	ft_idle_real_begin(&reg, ft_ts_to_ns(req));
 	r = ft_next.nanosleep(req, rem);
 	e = errno;
 	ft_idle_stop(&reg);
 	if (r == 0)
-		ft_warp_jump(target);
+		ft_warp_catch_up(target);
 	else if (e == EINTR && target >= 0 && rem && ft_ts_valid(rem))
-		ft_warp_jump(target - ft_ts_to_ns(rem));
+		ft_warp_catch_up(target - ft_ts_to_ns(rem));
 	errno = e;
 	return r;
 }
@@ -96,11 +81,11 @@ unsigned int w_sleep(unsigned int seconds)
 					      FT_NS_PER_S);
 	}
 	target = ft_warp_target((int64_t)seconds * FT_NS_PER_S);
-	real_begin(&reg, (int64_t)seconds * FT_NS_PER_S);
+	ft_idle_real_begin(&reg, (int64_t)seconds * FT_NS_PER_S);
 	left = ft_next.sleep(seconds);
 	ft_idle_stop(&reg);
 	if (target >= 0 && left <= seconds)
-		ft_warp_jump(target - (int64_t)left * FT_NS_PER_S);
+		ft_warp_catch_up(target - (int64_t)left * FT_NS_PER_S);
 	return left;
 }
 
@@ -117,11 +102,11 @@ int w_usleep(useconds_t usec)
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	target = ft_warp_target((int64_t)usec * 1000);
-	real_begin(&reg, (int64_t)usec * 1000);
+	ft_idle_real_begin(&reg, (int64_t)usec * 1000);
 	r = ft_next.usleep(usec);
 	ft_idle_stop(&reg);
 	if (r == 0)
-		ft_warp_jump(target);
+		ft_warp_catch_up(target);
 	return r;
 }
 
@@ -150,11 +135,11 @@ static int abs_sleep(clockid_t clk, const struct timespec *req,
 	}
 	real = ft_ns_to_ts(d > off ? d - off : 0);
 	target = ft_warp_target(left > 0 ? left : 0);
-	real_begin(&reg, left);
+	ft_idle_real_begin(&reg, left);
 	r = ft_next.clock_nanosleep(clk, TIMER_ABSTIME, &real, rem);
 	ft_idle_stop(&reg);
 	if (r == 0 && left > 0)
-		ft_warp_jump(target);
+		ft_warp_catch_up(target);
 	return r;
 }
 
@@ -185,19 +170,20 @@ int w_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 		}
 	}
 	target = ft_warp_target(ft_ts_to_ns(req));
-	real_begin(&reg, ft_ts_to_ns(req));
+	ft_idle_real_begin(&reg, ft_ts_to_ns(req));
 	r = ft_next.clock_nanosleep(clk, flags, req, rem);
 	ft_idle_stop(&reg);
 	if (r == 0)
-		ft_warp_jump(target);
+		ft_warp_catch_up(target);
 	else if (r == EINTR && target >= 0 && rem && ft_ts_valid(rem))
-		ft_warp_jump(target - ft_ts_to_ns(rem));
+		ft_warp_catch_up(target - ft_ts_to_ns(rem));
 	return r;
 }
 
 FT_WRAP(thrd_sleep) __attribute__((symver("thrd_sleep@@GLIBC_2.28")));
 int w_thrd_sleep(const struct timespec *dur, struct timespec *rem)
 {
+	struct ft_idle reg;
 	int64_t target;
 	int r;
 
@@ -215,10 +201,12 @@ int w_thrd_sleep(const struct timespec *dur, struct timespec *rem)
 		}
 	}
 	target = ft_warp_target(ft_ts_to_ns(dur));
+	ft_idle_real_begin(&reg, ft_ts_to_ns(dur));
 	r = ft_next.thrd_sleep(dur, rem);
+	ft_idle_stop(&reg);
 	if (r == 0)
-		ft_warp_jump(target);
+		ft_warp_catch_up(target);
 	else if (r == -1 && target >= 0 && rem && ft_ts_valid(rem))
-		ft_warp_jump(target - ft_ts_to_ns(rem));
+		ft_warp_catch_up(target - ft_ts_to_ns(rem));
 	return r;
 }

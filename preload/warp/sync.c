@@ -58,7 +58,7 @@ int w_pthread_cond_timedwait(pthread_cond_t *restrict c,
 			     const struct timespec *restrict abs)
 {
 #define NEXT(t) ft_next.pthread_cond_timedwait(c, m, t)
-	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, cond_clock(c), abs);
+	FT_TIMED_WAIT_ON(NEXT, 0, ETIMEDOUT, cond_clock(c), abs, c);
 #undef NEXT
 }
 
@@ -74,7 +74,7 @@ int w_cond_timedwait_2_2_5(pthread_cond_t *restrict c,
 			   const struct timespec *restrict abs)
 {
 #define NEXT(t) ft_next.cond_timedwait_2_2_5(c, m, t)
-	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, CLOCK_REALTIME, abs);
+	FT_TIMED_WAIT_ON(NEXT, 0, ETIMEDOUT, CLOCK_REALTIME, abs, c);
 #undef NEXT
 }
 
@@ -88,7 +88,7 @@ int w_pthread_cond_clockwait(pthread_cond_t *restrict c,
 #define NEXT(t) ft_next.pthread_cond_clockwait(c, m, clk, t)
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
 		return NEXT(abs);
-	FT_TIMED_WAIT(NEXT, 0, ETIMEDOUT, clk, abs);
+	FT_TIMED_WAIT_ON(NEXT, 0, ETIMEDOUT, clk, abs, c);
 #undef NEXT
 }
 

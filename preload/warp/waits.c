@@ -215,7 +215,12 @@ int w_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		if ((r = idle_no_fds((int64_t)timeout * 1000000, &target)) <= 0)
 			return r;
 		target = ft_warp_target((int64_t)timeout * 1000000);
+		ft_idle_real_begin(&reg, (int64_t)timeout * 1000000);
 		r = ft_next.poll(fds, nfds, timeout);
+		ft_idle_stop(&reg);
+		if (r == 0)
+			ft_warp_catch_up(target);
+		return r;
 	} else {
 		if (!warp_ms(timeout, &target))
 			return ft_next.poll(fds, nfds, timeout);
@@ -253,7 +258,12 @@ int w_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		    (r = idle_no_fds(ft_ts_to_ns(timeout), &target)) <= 0)
 			return r;
 		target = ft_warp_target(ft_ts_to_ns(timeout));
+		ft_idle_real_begin(&reg, ft_ts_to_ns(timeout));
 		r = ft_next.ppoll(fds, nfds, timeout, mask);
+		ft_idle_stop(&reg);
+		if (r == 0)
+			ft_warp_catch_up(target);
+		return r;
 	} else {
 		if (!warp_ts(timeout, &target))
 			return ft_next.ppoll(fds, nfds, timeout, mask);
@@ -331,11 +341,13 @@ int w_select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 			return r;
 		}
 		target = ft_warp_target(left);
+		ft_idle_real_begin(&reg, left);
 		r = ft_next.select(nfds, rfds, wfds, efds, timeout);
 		e = errno;
+		ft_idle_stop(&reg);
 		/* The next select left the unslept time in *timeout. */
 		if (target >= 0 && (r == 0 || (r == -1 && e == EINTR)))
-			ft_warp_jump(target - ft_tv_to_ns(timeout));
+			ft_warp_catch_up(target - ft_tv_to_ns(timeout));
 		errno = e;
 		return r;
 	}
@@ -407,7 +419,12 @@ int w_pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
 		    (r = idle_no_fds(ft_ts_to_ns(timeout), &target)) <= 0)
 			return r;
 		target = ft_warp_target(ft_ts_to_ns(timeout));
+		ft_idle_real_begin(&reg, ft_ts_to_ns(timeout));
 		r = ft_next.pselect(nfds, rfds, wfds, efds, timeout, mask);
+		ft_idle_stop(&reg);
+		if (r == 0)
+			ft_warp_catch_up(target);
+		return r;
 	} else {
 		if (!warp_ts(timeout, &target))
 			return ft_next.pselect(nfds, rfds, wfds, efds,

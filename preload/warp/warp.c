@@ -142,7 +142,7 @@ int64_t ft_warp_target(int64_t left)
 	return ft_ns_add(ft_ns_add(ft_warp_real(CLOCK_MONOTONIC), off), left);
 }
 
-void ft_warp_jump(int64_t target)
+static void jump(int64_t target, int count_unmoved)
 {
 	int64_t cur = ft_warp_offset(), want;
 	int saved = errno;
@@ -155,13 +155,24 @@ void ft_warp_jump(int64_t target)
 						      memory_order_acq_rel,
 						      memory_order_acquire))
 		;
-	atomic_fetch_add_explicit(&counters.waits_warped, 1,
-				  memory_order_relaxed);
+	if (want > cur || count_unmoved)
+		atomic_fetch_add_explicit(&counters.waits_warped, 1,
+					  memory_order_relaxed);
 	if (want > cur)
 		atomic_fetch_add_explicit(&counters.warped_ns,
 					  (unsigned long long)(want - cur),
 					  memory_order_relaxed);
 	errno = saved;
+}
+
+void ft_warp_jump(int64_t target)
+{
+	jump(target, 1);
+}
+
+void ft_warp_catch_up(int64_t target)
+{
+	jump(target, 0);
 }
 
 FT_EXPORT const struct ft_warp_link *ft_warp_attach(int version, int how,

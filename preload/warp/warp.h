@@ -86,6 +86,13 @@ int64_t ft_warp_target(int64_t left);
 void ft_warp_jump(int64_t target);
 
 /*
+ * After a sleep that slept for real (shortened by FLAKETRAP_SLEEP, or in
+ * full): the virtual clock at least at target, as ft_warp_jump, counted
+ * only when it moved: a sleep that slept its whole time was not warped.
+ */
+void ft_warp_catch_up(int64_t target);
+
+/*
  * For a wait until abs (the program's deadline, virtual) on clk: the
  * real deadline in *real. Returns 0 when the wait waits for real (*real:
  * the deadline turned back into a real one: a wait within the grace or for
@@ -109,6 +116,17 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
  * but for a semaphore's own error.
  */
 #define FT_TIMED_WAIT(call_next, errno_style, timeout_value, clk, abs)     \
+	FT_TIMED_WAIT_ON(call_next, errno_style, timeout_value, clk, abs, NULL)
+
+/*
+ * The same for a condition variable cond: before the clock jumps, the
+ * wait returns once as woken (a spurious wakeup, which POSIX allows), so
+ * that the program looks at its predicate: a signal sent while the wait
+ * was between two slices is lost to it, and a jump would then end in a
+ * timeout the program would never have seen.
+ */
+#define FT_TIMED_WAIT_ON(call_next, errno_style, timeout_value, clk, abs, \
+			 cond)                                             \
 	do {                                                               \
 		struct timespec real_;                                     \
 		struct ft_idle idle_;                                      \
@@ -121,6 +139,7 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 			return call_next(&real_);                          \
 		saved_ = errno;                                            \
 		ft_idle_start(&idle_, target_);                            \
+		idle_.recheck = (cond);                                    \
 		if (w_ == 2) {                                             \
 			r_ = call_next(&real_);                            \
 			ft_idle_stop(&idle_);                              \
@@ -137,6 +156,10 @@ int ft_warp_deadline(clockid_t clk, const struct timespec *abs,
 			}                                                  \
 			if (k_ == FT_IDLE_EINTR)                           \
 				continue;                                  \
+			if (k_ == FT_IDLE_RECHECK) {                       \
+				r_ = 0, timed_out_ = 0;                    \
+				break;                                     \
+			}                                                  \
 			if (k_ == 0)                                       \
 				break;                                     \
 			real_ = ft_ns_to_ts(                               \
@@ -172,9 +195,14 @@ int ft_warp_rule(void);
 #define FT_ITIMER_HERE 1
 #define FT_ITIMER_ELSEWHERE 2
 int ft_warp_itimer_fire_before(int64_t target, int64_t since);
+/* The expiry of this process's interval timer (virtual ns); 0: none. */
+int64_t ft_warp_itimer_due(void);
 
 /* ft_idle_slice's answer when the interval timer's signal ended a wait. */
 #define FT_IDLE_EINTR (-1)
+/* Its answer before a jump that ends a wait on a condition variable
+ * (FT_TIMED_WAIT_ON): return as woken, once. */
+#define FT_IDLE_RECHECK (-2)
 
 /*
  * Whether a timed wait of left ns waits under the idle rule: every one
@@ -184,6 +212,14 @@ int ft_warp_idle_wait(int64_t left);
 
 /* The interval timer's expiry (0: none) in the tree's table (idle.c). */
 void ft_idle_timer_deadline(int64_t target);
+
+/*
+ * A sleep left whole that lasts for real (FLAKETRAP_SLEEP=off, shorter than
+ * the guard under warp), registered in reg while it lasts so that the idle
+ * rule does not jump past it; ft_idle_stop(reg) after it.
+ */
+struct ft_idle;
+void ft_idle_real_begin(struct ft_idle *reg, int64_t ns);
 
 /* Whether sleeps are the idle rule's waits (idle, FLAKETRAP_SLEEP=off). */
 int ft_warp_idle_sleeps(void);
@@ -214,8 +250,9 @@ void ft_warp_count_idle_scan(void);
  * ft_idle_slice returns 0 once the deadline is reached, by real time or
  * by the jump it made when the tree was idle (the call then returns its
  * timeout), FT_IDLE_EINTR when the interval timer, earlier, fired instead
- * and its handler ran in this thread, else 1 with the next slice's length
- * in *ns.
+ * and its handler ran in this thread, FT_IDLE_RECHECK instead of a jump
+ * when w.recheck names a condition variable this thread has not just
+ * been woken from so, else 1 with the next slice's length in *ns.
  */
 struct ft_idle {
 	int64_t target;
@@ -225,6 +262,7 @@ struct ft_idle {
 	uint64_t runtime;	/* at the last look, of the process's threads */
 	int64_t since;		/* when the wait began, virtual monotonic */
 	int sliced;
+	const void *recheck;	/* the condition variable waited on, or NULL */
 };
 
 /*

@@ -194,6 +194,18 @@ int old_cond_timedwait(void *cond, pthread_mutex_t *m,
 		       const struct timespec *abs);
 __asm__(".symver old_cond_timedwait, pthread_cond_timedwait@GLIBC_2.2.5");
 
+/*
+ * A timed wait on a condition variable nobody signals, as programs write
+ * it: waited again after a wakeup. The idle rule wakes it once before its
+ * jump (a spurious wakeup, which POSIX allows), never twice.
+ */
+#define UNTIL_TIMEOUT(r, call)                                  \
+	do {                                                    \
+		int woken_ = 0;                                 \
+		while (((r) = (call)) == 0)                     \
+			CHECK(++woken_ <= 1);                   \
+	} while (0)
+
 /* Condition variables, semaphores and mutexes: absolute deadlines. */
 static void case_deadlines(void)
 {
@@ -203,27 +215,31 @@ static void case_deadlines(void)
 	void *old_cond = NULL;
 	sem_t sem;
 	int64_t d;
+	int r;
 
 	pthread_mutex_lock(&lock);
 	d = now(CLOCK_REALTIME) + HOUR_NS;
 	dl = ts_at(d);
-	CHECK(pthread_cond_timedwait(&cond, &lock, &dl) == ETIMEDOUT);
+	UNTIL_TIMEOUT(r, pthread_cond_timedwait(&cond, &lock, &dl));
+	CHECK(r == ETIMEDOUT);
 	CHECK(now(CLOCK_REALTIME) >= d);
 	d = now(CLOCK_REALTIME) + HOUR_NS;
 	dl = ts_at(d);
-	CHECK(old_cond_timedwait(&old_cond, &lock, &dl) == ETIMEDOUT);
+	UNTIL_TIMEOUT(r, old_cond_timedwait(&old_cond, &lock, &dl));
+	CHECK(r == ETIMEDOUT);
 	CHECK(now(CLOCK_REALTIME) >= d);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&mono, &attr);
 	d = now(CLOCK_MONOTONIC) + HOUR_NS;
 	dl = ts_at(d);
-	CHECK(pthread_cond_timedwait(&mono, &lock, &dl) == ETIMEDOUT);
+	UNTIL_TIMEOUT(r, pthread_cond_timedwait(&mono, &lock, &dl));
+	CHECK(r == ETIMEDOUT);
 	CHECK(now(CLOCK_MONOTONIC) >= d);
 	d = now(CLOCK_MONOTONIC) + HOUR_NS;
 	dl = ts_at(d);
-	CHECK(pthread_cond_clockwait(&cond, &lock, CLOCK_MONOTONIC, &dl) ==
-	      ETIMEDOUT);
+	UNTIL_TIMEOUT(r, pthread_cond_clockwait(&cond, &lock, CLOCK_MONOTONIC, &dl));
+	CHECK(r == ETIMEDOUT);
 	CHECK(now(CLOCK_MONOTONIC) >= d);
 	/* A deadline already past times out at once, as without warp. */
 	CHECK(pthread_cond_timedwait(&cond, &lock, &dl) == ETIMEDOUT);
@@ -317,7 +333,7 @@ static void case_more(void)
 	mtx_t m;
 	cnd_t c;
 	int64_t d;
-	int tfd;
+	int tfd, r;
 	char ch;
 
 	CHECK(mtx_init(&m, mtx_timed) == thrd_success);
@@ -325,7 +341,8 @@ static void case_more(void)
 	CHECK(mtx_lock(&m) == thrd_success);
 	d = now(CLOCK_REALTIME) + HOUR_NS;
 	dl = ts_at(d);
-	CHECK(cnd_timedwait(&c, &m, &dl) == thrd_timedout);
+	UNTIL_TIMEOUT(r, cnd_timedwait(&c, &m, &dl));
+	CHECK(r == thrd_timedout);
 	CHECK(now(CLOCK_REALTIME) >= d);
 	CHECK(mtx_unlock(&m) == thrd_success);
 
