@@ -115,6 +115,13 @@ test_expect_success 'one clock for the run: a parent waits for its sleeping chil
 	test "$(logq child-sleeps "total(\"waits_warped\") >= 1")" = True
 '
 
+test_expect_success 'no jump passes a poll of no descriptor that sleeps for real (warp)' '
+	$GUARD "$FLAKETRAP" run --timers=warp --sleep=off \
+		-- "$FIXTURES/timed-waits" child-polls >out ||
+		{ cat out; return 1; }
+	grep "^parent: the child answered at" out
+'
+
 test_expect_success 'each run of loop has its own clock (idle)' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 2 --timers=idle --sleep=off \
 		-- "$FIXTURES/timed-waits" child-sleeps >out 2>&1 &&
