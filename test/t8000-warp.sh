@@ -147,6 +147,14 @@ test_expect_success 'a child'"'"'s alarm fires in virtual time beside its waitin
 	test "$(logq child-alarm "total(\"waits_warped\")")" = 1
 '
 
+test_expect_success 'an alarm fired for real before a wait lets no jump pass an earlier deadline (idle)' '
+	$GUARD "$FLAKETRAP" run --timers=idle --sleep=off \
+		-- "$FIXTURES/timed-waits" stale-alarm >out ||
+		{ cat out; return 1; }
+	grep "^stale alarm: the parent.s poll returned 0 at" out &&
+	! grep "child.s poll ended early" out
+'
+
 test_expect_success 'a hang beside a watchdog is reported in virtual time (idle)' '
 	test_expect_code 4 idle FLAKETRAP_LOG=stuck \
 		"$FIXTURES/timed-waits" stuck >out &&

@@ -555,6 +555,14 @@ int ft_idle_slice(struct ft_idle *w, int64_t *ns)
 				w->streak = 0;
 				break;
 			default:
+				/* The timer may have made this waiter the
+				 * earliest and be gone now (fired for real
+				 * before the wait): the jump is its own only
+				 * if it still is. */
+				if (!earliest(w, pid)) {
+					w->streak = 0;
+					break;
+				}
 				if (w->recheck && rechecked != w->recheck) {
 					rechecked = w->recheck;
 					return FT_IDLE_RECHECK;

@@ -86,6 +86,25 @@ static int take_signal(const struct itimerval *now_please)
 	return r < 0 && errno == EINTR;
 }
 
+/*
+ * Whether SIGALRM runs a handler of the program: an ignored signal ends no
+ * wait (and a default one ends the process).
+ */
+static int alarm_handled(void)
+{
+	/* The kernel's struct sigaction: handler, flags, restorer, mask. */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} act;
+
+	if (syscall(SYS_rt_sigaction, SIGALRM, NULL, &act, sizeof(act.mask)) != 0)
+		return 1;
+	return act.handler != (void *)SIG_IGN && act.handler != (void *)SIG_DFL;
+}
+
 int64_t ft_warp_itimer_due(void)
 {
 	int64_t when = atomic_load_explicit(&due, memory_order_acquire);
@@ -118,8 +137,9 @@ int ft_warp_itimer_fire_before(int64_t target, int64_t since)
 	    kernel.it_value.tv_sec == 0 && kernel.it_value.tv_usec == 0) {
 		if (atomic_compare_exchange_strong(&due, &when, 0))
 			ft_idle_timer_deadline(0);
+		here = when >= since && alarm_handled();
 		errno = saved;
-		return when >= since ? FT_ITIMER_HERE : 0;
+		return here ? FT_ITIMER_HERE : 0;
 	}
 	if (!atomic_compare_exchange_strong(&due, &when,
 					    every ? ft_ns_add(when, every) : 0)) {
