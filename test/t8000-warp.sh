@@ -132,6 +132,10 @@ for rule in warp idle; do
 	test_expect_success "SIGALRM armed before a longer wait ends it with EINTR ($rule)" '
 		$rule "$FIXTURES/timed-waits" alarm >out || { cat out; return 1; }
 	'
+	test_expect_success "... and so beside a thread that blocks every signal ($rule)" '
+		$rule "$FIXTURES/timed-waits" alarm-watchdog >out ||
+			{ cat out; return 1; }
+	'
 done
 
 # The child's alarm is the earliest deadline of the run; the parent's wait

@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -217,10 +218,31 @@ static int registered(pid_t tid, pid_t pid, pid_t self)
 }
 
 /*
+ * Whether w's thread is the one the kernel gives the interval timer's
+ * signal: the main thread when it does not block it (the kernel offers a
+ * process's signal to the main thread first). Were another thread to fire
+ * the timer, the signal could reach the main thread between two slices of
+ * its wait, outside the system call: no EINTR, and its own jump next. With
+ * the main thread blocking SIGALRM no waiter fires it early: it fires in
+ * real time.
+ */
+static int takes_alarm(const struct ft_idle *w, pid_t pid)
+{
+	unsigned long blocked = 0;
+
+	if (w->tid != pid ||
+	    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &blocked,
+		    sizeof(blocked)) != 0)
+		return 0;
+	return !(blocked & (1UL << (SIGALRM - 1)));
+}
+
+/*
  * Whether w has the earliest deadline of the process, or of the tree with
  * its table (ties: the lowest slot). The process's own interval timer is
  * its waiters' deadline too when it comes first: they fire it
- * (ft_warp_itimer_fire_before). Were it left out, a waiter of another
+ * (ft_warp_itimer_fire_before; the main thread's waiters only, see
+ * takes_alarm). Were it left out, a waiter of another
  * process due between the timer and this waiter would be kept from
  * looking by the timer, this waiter by it, and nobody would look: the
  * timer would fire in real time.
@@ -230,7 +252,7 @@ static int earliest(const struct ft_idle *w, pid_t pid)
 	int64_t key = w->target, timer = ft_warp_itimer_due();
 	int i;
 
-	if (timer != 0 && timer < key)
+	if (timer != 0 && timer < key && takes_alarm(w, pid))
 		key = timer;
 
 	for (i = 0; i < nslots; i++) {
