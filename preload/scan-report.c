@@ -75,7 +75,7 @@ static void comm(char *out, size_t len, const char *dir, pid_t id)
 	ssize_t n;
 
 	ft_proc_path(path, sizeof(path), dir, id, "/comm");
-	n = ft_read_file(path, out, len);
+	n = ft_read_line_file(path, out, len);
 	if (n > 0 && out[n - 1] == '\n')
 		out[n - 1] = '\0';
 	if (n < 0)
