@@ -56,6 +56,23 @@ ssize_t ft_read_file(const char *path, char *buf, size_t len)
 	return got;
 }
 
+ssize_t ft_read_line_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	return n;
+}
+
 const char *ft_stat_field(const char *stat, int n)
 {
 	const char *p = strrchr(stat, ')');

@@ -153,8 +153,18 @@ static int socket_with_timeout(int fd)
 	       (tv.tv_sec || tv.tv_usec);
 }
 
+/*
+ * The last descriptor found in a socket call, and whether it is a socket
+ * with a timeout: the threads of one request that wait on one descriptor
+ * (a pool reading one pipe or socket) wait on one file, looked at once.
+ */
+struct fd_memo {
+	long fd;	/* -1: none yet */
+	int timed;
+};
+
 /* Why tid must not get the stack signal now, or NULL. */
-static const char *in_interruptible_call(pid_t tid)
+static const char *in_interruptible_call(pid_t tid, struct fd_memo *memo)
 {
 	char path[64], buf[256];
 	const char *p = buf;
@@ -162,7 +172,7 @@ static const char *in_interruptible_call(pid_t tid)
 	size_t i;
 
 	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
-	if (ft_read_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
+	if (ft_read_line_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
 	    buf[0] > '9')
 		return NULL;	/* running in user space, or not in a call */
 	nr = ft_parse_long(&p);
@@ -180,7 +190,11 @@ static const char *in_interruptible_call(pid_t tid)
 	if (p[0] != ' ' || p[1] != '0' || p[2] != 'x')
 		return NULL;
 	fd = (long)ft_parse_hex(&p);
-	return socket_with_timeout((int)fd)
+	if (fd != memo->fd) {
+		memo->fd = fd;
+		memo->timed = socket_with_timeout((int)fd);
+	}
+	return memo->timed
 		       ? "the thread waits on a socket with a timeout, which"
 			 " a signal would end with EINTR"
 		       : NULL;
@@ -195,6 +209,8 @@ static const char *take(struct ft_stack_req *requests, size_t n,
 			const char **why, unsigned flags)
 {
 	int sig = ft_cfg()->stack_signal;
+	struct fd_memo memo = { -1, 0 };
+	pid_t pid = getpid();
 	struct sigaction ours, old;
 	struct timespec wait;
 	int64_t deadline;
@@ -227,9 +243,9 @@ static const char *take(struct ft_stack_req *requests, size_t n,
 	 */
 	for (i = 0; i < nreqs; i++) {
 		if (!(flags & FT_STACKS_INTERRUPT) &&
-		    (why[i] = in_interruptible_call(reqs[i].tid)))
+		    (why[i] = in_interruptible_call(reqs[i].tid, &memo)))
 			continue;
-		if (syscall(SYS_tgkill, getpid(), reqs[i].tid, sig) != 0)
+		if (syscall(SYS_tgkill, pid, reqs[i].tid, sig) != 0)
 			why[i] = "the thread is gone";
 		else
 			sent++;

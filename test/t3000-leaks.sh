@@ -148,6 +148,19 @@ for s in poll-thread socket-thread; do
 	'
 done
 
+test_expect_success 'threads reading two sockets with a timeout and one without: only that one is asked for its stack' '
+	leaky_log sockets socket-threads &&
+	q sockets "sorted(\"stack\" in t for t in of(\"leaked_thread\")) == [False, False, True]" &&
+	q sockets "len([t for t in of(\"leaked_thread\") if \"would end with EINTR\" in t.get(\"stack_unavailable\", \"\")]) == 2"
+'
+
+test_expect_success 'two threads, stacks of one depth: each record has its own frames' '
+	leaky_log two two-workers &&
+	q two "sorted(t[\"start_routine\"][\"symbol\"] for t in of(\"leaked_thread\")) == [\"block_in_distinct_worker\", \"block_in_second_worker\"]" &&
+	q two "all(t[\"start_routine\"][\"symbol\"] in [f.get(\"symbol\") for f in t[\"stack\"]] for t in of(\"leaked_thread\"))" &&
+	q two "len(set(str(t[\"backtrace\"]) for t in of(\"leaked_thread\"))) == 2"
+'
+
 test_expect_success 'a record too long for 16 KiB: frames cut, still valid' '
 	preload FLAKETRAP_LOG=deep FLAKETRAP_BACKTRACE=64 "$LEAKY" deep-stack &&
 	q deep "[(len(t[\"backtrace\"]), t[\"truncated\"], 0 < len(t[\"stack\"]) < 64) for t in of(\"leaked_thread\")] == [(64, True, True)]"
