@@ -251,8 +251,15 @@ void ft_report_site(FILE *f, const struct ft_json *site,
 		    struct ft_symbolizer *s)
 {
 	const struct ft_json *bt = ft_json_get(site, "backtrace");
+	const struct ft_json *py = ft_json_get(site, "python");
 	struct ft_source src;
 
+	/* A Python site: its innermost Python frame is the line to fix. */
+	if (py && py->first) {
+		ft_report_put_python_frame(f, py->first);
+		fprintf(f, " (%s)", ft_report_str(site, "id") ?: "?");
+		return;
+	}
 	memset(&src, 0, sizeof(src));
 	if (bt && bt->first)
 		ft_report_lookup(bt->first, 1, s, &src);
