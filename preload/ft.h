@@ -388,6 +388,10 @@ struct ft_py_stack {
 };
 /* From the constructor (normal context): finds the interpreter, if any. */
 void ft_python_init(void);
+/* A thread's or child's record: its creator's Python frames, where the
+ * registry has room for them. async-signal-safe */
+struct ft_rec;
+void ft_python_note(struct ft_rec *rec);
 /* Whether ip is in the interpreter's own module (python3, libpython). */
 int ft_python_interpreter(uintptr_t ip);
 /* The calling thread's innermost Python frames (out->n 0 when none, or

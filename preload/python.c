@@ -12,8 +12,11 @@
  * struct layouts, no start-up hook); another interpreter, or a Python
  * without them, has no Python frames and its sleeps keep their C sites.
  *
- * Found once, from the constructor, with dlsym: a program that is no
- * Python pays two failed lookups, and nothing when no record wants sites.
+ * Found once, from the constructor, with dlsym, in a process whose
+ * program (/proc/self/exe) is named python* or that has a libpython*
+ * loaded: any other pays one readlink and a walk of its modules' names,
+ * not a failed dlsym (whose error message glibc allocates: no heap
+ * change in programs that are no Python).
  * Each stack costs a pipe of our own (created and closed per call: no
  * shared descriptor that two threads, or a signal handler, would mix) and
  * the dump's write()s, some 10 us: only for sleeps the interpreter makes,
@@ -27,6 +30,7 @@
 
 #include "fmt.h"
 #include "ft.h"
+#include "registry.h"
 
 /* The head of the dump we read: the innermost frames are first. */
 #define FT_PY_DUMP 4096
@@ -62,15 +66,45 @@ static int find_interpreter(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+static int starts_with(const char *path, const char *prefix)
+{
+	const char *slash = strrchr(path, '/');
+
+	path = slash ? slash + 1 : path;
+	return strncmp(path, prefix, strlen(prefix)) == 0;
+}
+
+/* dl_iterate_phdr: 1 at a module named libpython*. */
+static int find_libpython(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	return starts_with(info->dlpi_name, "libpython");
+}
+
+static int looks_like_python(void)
+{
+	char exe[FT_PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	return starts_with(exe, "python") ||
+	       dl_iterate_phdr(find_libpython, NULL) != 0;
+}
+
 void ft_python_init(void)
 {
+	static int done;
 	uintptr_t mark;
+	int saved = errno;
 
-	this_thread_state = NULL;
-	dump_traceback = NULL;
-	interpreter_lo = interpreter_hi = 0;
-	if (!ft_cfg()->python)
+	if (done || !ft_cfg()->python)
 		return;
+	done = 1;
+	if (!looks_like_python()) {
+		ft_errno_keep(saved);
+		return;
+	}
 	/* A pointer to function from dlsym's void *: POSIX's own idiom. */
 	*(void **)&this_thread_state =
 		dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
@@ -78,10 +112,22 @@ void ft_python_init(void)
 	if (!this_thread_state || !dump_traceback) {
 		this_thread_state = NULL;
 		dump_traceback = NULL;
+		ft_errno_keep(saved);
 		return;
 	}
 	mark = (uintptr_t)dump_traceback;
 	dl_iterate_phdr(find_interpreter, &mark);
+	ft_reg_python_room();
+	ft_errno_keep(saved);
+}
+
+/* async-signal-safe */
+void ft_python_note(struct ft_rec *rec)
+{
+	struct ft_py_stack *py = ft_reg_python(rec);
+
+	if (py)
+		ft_python_stack(py, NULL);
 }
 
 /* async-signal-safe */

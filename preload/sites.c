@@ -130,9 +130,13 @@ void ft_sites_configure(void)
 
 void ft_sites_init(void)
 {
+	const struct ft_config *cfg = ft_cfg();
 	uintptr_t marks[FT_MARKS];
 
-	if (!counting && !filtering && !ft_cfg()->chaos)
+	/* Before the first record of a thread or child: its room. */
+	if (counting || filtering || cfg->leaks || cfg->crash)
+		ft_python_init();
+	if (!counting && !filtering && !cfg->chaos)
 		return;
 	marks[0] = (uintptr_t)ft_real.nanosleep;
 	marks[1] = (uintptr_t)ft_sites_init;
@@ -142,8 +146,6 @@ void ft_sites_init(void)
 	ft_unwind_load();
 	nskipped = 0;
 	dl_iterate_phdr(note_module, marks);
-	if (counting || filtering)
-		ft_python_init();
 }
 
 /* Whether the frame at ip (a return address) is a sleep wrapper's. */

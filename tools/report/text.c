@@ -127,6 +127,7 @@ void ft_report_text_group(FILE *f, const struct group *g,
 		fprintf(f, "  no %s in the log\n", strcmp(g->event, "crash")
 			? "creation backtrace" : "backtrace");
 	}
+	ft_report_python(f, ft_json_get(first, "python"), "    ");
 	if (strcmp(g->event, "leaked_thread"))
 		return;
 	for (i = 0; i < g->n && !stack; i++) {
