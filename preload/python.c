@@ -117,7 +117,9 @@ void ft_python_init(void)
 	}
 	mark = (uintptr_t)dump_traceback;
 	dl_iterate_phdr(find_interpreter, &mark);
-	ft_reg_python_room();
+	/* Records show their frames in the log only: none taken without. */
+	if (ft_cfg()->log_dir[0] != '\0')
+		ft_reg_python_room();
 	ft_errno_keep(saved);
 }
 

@@ -134,7 +134,7 @@ void ft_sites_init(void)
 	uintptr_t marks[FT_MARKS];
 
 	/* Before the first record of a thread or child: its room. */
-	if (counting || filtering || cfg->leaks || cfg->crash)
+	if (counting || filtering)
 		ft_python_init();
 	if (!counting && !filtering && !cfg->chaos)
 		return;
