@@ -32,6 +32,7 @@ has its own, smaller count of runs (--heavy-reps, default 3).
 """
 
 import argparse
+import atexit
 import glob
 import os
 import resource
@@ -55,6 +56,20 @@ MUTEX_ROUNDS = 1000000
 PIPE_ROUNDS = 200000
 SHRUNK_SLEEPS = 200000
 LOOP_RUNS = 2000
+PYTHON = "/usr/bin/python3"
+PY_STARTS = 100
+PY_THREADS = 2000
+PY_SLEEPS = 20000
+# Prints its own time in ns, as every bench program does.
+PY_TIMED = ("import threading, time\n"
+            "n, mode = %d, %r\n"
+            "t = time.monotonic_ns()\n"
+            "for _ in range(n):\n"
+            "    if mode == 'threads':\n"
+            "        th = threading.Thread(target=int); th.start(); th.join()\n"
+            "    else:\n"
+            "        time.sleep(0.001)\n"
+            "print(time.monotonic_ns() - t)\n")
 # A zero sleep still costs the kernel's timer slack (50 us) natively.
 TIMER_SLEEPS = 5000
 SELECT_SLEEPS = 200000
@@ -370,6 +385,49 @@ def main():
                       per=(SHRUNK_SLEEPS, "sleep"), logdir=logdir)
                 for what, knobs, logdir in rows]
 
+    def python_rows():
+        # Both sides under the library: Python frames on (the default)
+        # against FLAKETRAP_PYTHON=off, the cost of the frames alone.
+        if not os.access(PYTHON, os.X_OK):
+            return []
+        start = ["start", str(PY_STARTS), PYTHON, "-c", "pass"]
+
+        def started(knobs):
+            sets = ["-e", "LD_PRELOAD=" + lib]
+            for k, v in knobs.items():
+                sets += ["-e", "%s=%s" % (k, v)]
+            return [prog("spawn")] + sets + start, env
+
+        def timed(mode, count, knobs):
+            argv = [PYTHON, "-c", PY_TIMED % (count, mode)]
+            return lambda d: (argv, dict(preloaded, **{
+                k: v.replace("{}", d or "") for k, v in knobs.items()}))
+        off = {"FLAKETRAP_PYTHON": "off"}
+        off_log = tempfile.mkdtemp(prefix="ft-bench-")
+        atexit.register(shutil.rmtree, off_log, ignore_errors=True)
+        logged = {"FLAKETRAP_LOG": "{}"}
+        return [
+            Bench("python3 -c pass x%d, python frames vs off" % PY_STARTS,
+                  lambda: started(off), lambda d: started({}),
+                  per=(PY_STARTS, "process")),
+            # Both sides log: frames are taken only then.
+            Bench("python3 Thread start+join x%d, log, frames vs off"
+                  % PY_THREADS,
+                  lambda: timed("threads", PY_THREADS, dict(off, **logged))(
+                      off_log),
+                  timed("threads", PY_THREADS, logged),
+                  per=(PY_THREADS, "thread"), logdir=True),
+            # Shrunk to 1ns (the default): time.sleep waits for an
+            # absolute deadline, and a real wait would hide the frames'
+            # cost in itself.
+            Bench("python3 time.sleep(1ms) shrunk x%d, log, frames vs off"
+                  % PY_SLEEPS,
+                  lambda: timed("sleep", PY_SLEEPS, dict(off, **logged))(
+                      off_log),
+                  timed("sleep", PY_SLEEPS, logged),
+                  per=(PY_SLEEPS, "sleep"), logdir=True),
+        ]
+
     exit_argv = ["exit", prog("exit-threads"), str(EXIT_THREADS),
                  str(EXIT_CHILDREN)]
     exit_name = "exit, %d threads+%d children" % (EXIT_THREADS,
@@ -399,7 +457,7 @@ def main():
       + chaos_rows("mutex", MUTEX_ROUNDS, "mutex lock+unlock, 2 threads",
                    "pair") \
       + chaos_rows("pipe", PIPE_ROUNDS, "pipe write+read", "round trip") \
-      + sleep_rows()
+      + sleep_rows() + python_rows()
     loop_bench = LoopBench(tool, lib, env)
     heavy = HeavyBench(prog("spawn"), lib,
                        [prog("sleeps"), "usleep", str(HEAVY_SLEEPS),

@@ -66,6 +66,7 @@ FT_EXPORT pid_t fork(void)
 
 	unwind_for_fork();
 	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_FORK, 1);
+	ft_python_note(rec);
 	ft_real_ensure();
 	if (ft_active())
 		ordinal = ft_fork_prepare();
@@ -111,6 +112,7 @@ struct ft_vfork_start ft_vfork_prepare(void)
 	unwind_for_fork();
 	/* Skip this function and vfork.S: frame 0 is vfork's caller. */
 	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 2);
+	ft_python_note(vfork_pending);
 	s.real = ft_real.vfork;
 	s.return_slot = &vfork_return;
 	ft_errno_keep(saved);
@@ -146,6 +148,8 @@ __attribute__((noinline)) static int spawn(int (*real)(pid_t *, const char *,
 	struct ft_rec *rec = ft_reg_new(FT_REC_CHILD, origin, 2);
 	pid_t child = 0;
 	int err;
+
+	ft_python_note(rec);
 
 	err = real(&child, path, actions, attr, argv, envp);
 	child_made(rec, err == 0 ? child : -1);
@@ -267,6 +271,7 @@ FT_EXPORT FILE *popen(const char *command, const char *type)
 
 	ft_real_ensure();
 	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_POPEN, 1);
+	ft_python_note(rec);
 	tid = (pid_t)syscall(SYS_gettid);
 	if (rec) {
 		before = ft_map(FT_POPEN_PIDS * sizeof(pid_t));

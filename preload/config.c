@@ -45,6 +45,8 @@ static struct ft_patterns *patterns_of(struct ft_config *cfg, int knob)
 		return &cfg->chaos_only;
 	case FT_KNOB_chaos_skip:
 		return &cfg->chaos_skip;
+	case FT_KNOB_sleep_wrappers:
+		return &cfg->sleep_wrappers;
 	}
 	return NULL;
 }
@@ -252,6 +254,8 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return 0;
 	case FT_KNOB_chaos_trace:
 		return ft_parse_switch(value, &cfg->chaos_trace, why);
+	case FT_KNOB_python:
+		return ft_parse_switch(value, &cfg->python, why);
 	}
 	*why = "unknown knob";
 	return -1;

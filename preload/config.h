@@ -118,6 +118,7 @@ struct ft_config {
 	uint64_t chaos_budget_ppb;	/* 0 .. FT_PPB */
 	int64_t chaos_max_ns;		/* 1 ms at least */
 	int chaos_trace;
+	int python;
 	/* The text each knob had (its default when unset), for the log. */
 	char text[FT_NKNOBS][FT_TEXT_MAX];
 	/*
@@ -128,6 +129,7 @@ struct ft_config {
 	struct ft_patterns sleep_skip;
 	struct ft_patterns chaos_only;
 	struct ft_patterns chaos_skip;
+	struct ft_patterns sleep_wrappers;
 };
 
 /*

@@ -44,6 +44,7 @@ static void signal_name(struct ft_buf *b, int sig)
 static void write_json(char *mem, int sig, const siginfo_t *si,
 		       const uintptr_t *ips, int n)
 {
+	struct ft_py_stack py;
 	struct ft_buf b;
 	size_t keep;
 
@@ -72,6 +73,12 @@ static void write_json(char *mem, int sig, const siginfo_t *si,
 		ft_frame_json(&b, ips[i], i > 0);
 	}
 	ft_buf_char(&b, ']');
+	if (!b.full)
+		keep = b.len;
+	/* The Python line that crashed, in a Python thread: faulthandler's
+	 * own dump, which is safe here. */
+	ft_python_stack(&py, NULL);
+	ft_py_stack_json(&b, &py);
 	if (!b.full)
 		keep = b.len;
 	ft_log_end(&b, keep);

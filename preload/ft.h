@@ -371,12 +371,50 @@ void ft_frame_name(uintptr_t ip, int is_return, struct ft_frame_name *out);
 /* The site id of a frame, "module+0x1234" (the module's file name). */
 void ft_frame_id(struct ft_buf *b, uintptr_t ip, int is_return);
 
+/*
+ * python.c: the Python frames of the calling thread, in a process whose
+ * interpreter exports them (CPython's _Py_DumpTraceback and
+ * PyGILState_GetThisThreadState), with FLAKETRAP_PYTHON on.
+ */
+#define FT_PY_FRAMES 4		/* the innermost frames kept */
+struct ft_py_frame {
+	char function[48];	/* truncated: its head */
+	char file[112];		/* truncated: its tail, "..." first */
+	unsigned line;		/* 0: unknown */
+};
+struct ft_py_stack {
+	int n;
+	struct ft_py_frame f[FT_PY_FRAMES];
+};
+/* From the constructor (normal context): finds the interpreter, if any. */
+void ft_python_init(void);
+/* A thread's or child's record: its creator's Python frames, where the
+ * registry has room for them. async-signal-safe */
+struct ft_rec;
+void ft_python_note(struct ft_rec *rec);
+/* Whether ip is in the interpreter's own module (python3, libpython). */
+int ft_python_interpreter(uintptr_t ip);
+/* The calling thread's innermost Python frames (out->n 0 when none, or
+ * not Python); with wrappers, the frames whose function or file match one
+ * are passed over first. errno kept. async-signal-safe */
+void ft_python_stack(struct ft_py_stack *out,
+		     const struct ft_patterns *wrappers);
+/* A frame as the patterns see it: function as symbol, no module. */
+void ft_py_frame_name(const struct ft_py_frame *f, struct ft_frame_name *out);
+/* ,"python":[{"function":...,"file":...,"line":N},...] when s->n > 0 */
+void ft_py_stack_json(struct ft_buf *b, const struct ft_py_stack *s);
+/* "file.py:88": a Python site's id (the file's base name). */
+void ft_py_site_id(struct ft_buf *b, const struct ft_py_frame *f);
+
 /* sites.c: sleep sites and the patterns that pick sleeps by them. */
 #define FT_SITE_FRAMES 8	/* the backtrace kept per site */
 struct ft_sleep_call {
 	uintptr_t site;		/* 0: unknown (or nothing asked for it) */
 	int nframes;		/* frames from the site outward, when unwound */
 	uintptr_t frames[FT_SITE_FRAMES];
+	/* The site's slot: site, or a Python site's key (py.n > 0). */
+	uintptr_t key;
+	struct ft_py_stack py;
 };
 /* Once the configuration is parsed: whether sites are counted or
  * patterns apply (a sleep may come before our constructor). */

@@ -141,7 +141,26 @@ static int parse_one(struct ft_patterns *ps, size_t at, size_t len,
 		}
 	}
 	p->kind = FT_PATTERN_GLOB;
-	for (k = len; k >= 3; k--) {
+	/* A Python site: FILE:LINE, the line in decimal. */
+	for (k = len; k > 0 && s[k - 1] >= '0' && s[k - 1] <= '9'; k--)
+		;
+	if (k < len && k > 0 && s[k - 1] == ':') {
+		if (k == 1) {
+			*why = "a Python site needs a file before :LINE";
+			return -1;
+		}
+		if (len - k > 9 || s[k] == '0') {
+			*why = "a Python site is FILE:LINE, the line from 1"
+			       " to 999999999";
+			return -1;
+		}
+		p->offset = 0;
+		for (i = k; i < len; i++)
+			p->offset = p->offset * 10 + (uint64_t)(s[i] - '0');
+		p->kind = FT_PATTERN_LINE;
+		glob_len = k - 1;
+	}
+	for (k = p->kind == FT_PATTERN_GLOB ? len : 0; k >= 3; k--) {
 		if (memcmp(s + k - 3, "+0x", 3) != 0)
 			continue;
 		/* A site id: MODULE+0xOFFSET, the offset in hex. */
@@ -235,6 +254,13 @@ int ft_patterns_match(const struct ft_patterns *ps,
 
 	for (i = 0; i < ps->n; i++) {
 		p = &ps->p[i];
+		if (p->kind == FT_PATTERN_LINE) {
+			if (n > 0 && frames[0].file &&
+			    frames[0].line == p->offset &&
+			    module_matches(ps, p, frames[0].file))
+				return 1;
+			continue;
+		}
 		if (p->kind == FT_PATTERN_SITE) {
 			if (n > 0 && frames[0].offset == p->offset &&
 			    module_matches(ps, p, frames[0].module))
@@ -245,7 +271,8 @@ int ft_patterns_match(const struct ft_patterns *ps,
 			if ((frames[f].symbol &&
 			     ft_glob_match(ps->text + p->at, p->len,
 					   frames[f].symbol)) ||
-			    module_matches(ps, p, frames[f].module))
+			    module_matches(ps, p, frames[f].module) ||
+			    module_matches(ps, p, frames[f].file))
 				return 1;
 	}
 	return 0;

@@ -20,13 +20,14 @@
 enum ft_pattern_kind {
 	FT_PATTERN_GLOB,	/* a symbol or a module */
 	FT_PATTERN_SITE,	/* a module glob and an exact offset */
+	FT_PATTERN_LINE,	/* a Python site: a file glob and a line */
 };
 
 struct ft_pattern {
 	enum ft_pattern_kind kind;
 	unsigned short at, len;	/* the glob: text[at, at + len) */
 	unsigned char path;	/* the glob holds a '/': whole module path */
-	uint64_t offset;	/* FT_PATTERN_SITE */
+	uint64_t offset;	/* FT_PATTERN_SITE; the line of FT_PATTERN_LINE */
 };
 
 struct ft_patterns {
@@ -39,7 +40,8 @@ struct ft_patterns {
 /*
  * Parses "PAT[,PAT...]" into *ps. Returns 0, or -1 with *why set to a short
  * static reason: an empty value or pattern, a space or control character,
- * an unclosed '[' or a trailing '\' in a glob, a bad site id, too many
+ * an unclosed '[' or a trailing '\' in a glob, a bad site id (or
+ * Python FILE:LINE: a line of 1 to 9 digits, no leading 0), too many
  * patterns or too long a value.
  */
 int ft_patterns_parse(const char *s, struct ft_patterns *ps, const char **why);
@@ -49,13 +51,16 @@ struct ft_frame_name {
 	const char *module;	/* the module's path */
 	const char *symbol;
 	uint64_t offset;	/* the frame's address in its module */
+	const char *file;	/* a Python frame's file (module NULL) */
+	unsigned line;		/* and its line, 0 when unknown */
 };
 
 /*
  * Whether a pattern of ps matches the caller: frames[0] is the sleep's
  * site (the first frame outside libc and flaketrap), the others its
- * callers. A site id matches frames[0] alone; a glob matches any frame's
- * symbol, or its module's file name (its whole path when the glob holds a
+ * callers. A site id matches frames[0] alone, as a Python site (FILE:LINE)
+ * does a Python frames[0]; a glob matches any frame's symbol, or its
+ * module's or Python file's name (its whole path when the glob holds a
  * '/'). async-signal-safe
  */
 int ft_patterns_match(const struct ft_patterns *ps,

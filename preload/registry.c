@@ -42,6 +42,21 @@
 static struct ft_reg_header *_Atomic reg;
 static size_t rec_size;
 static char *pool;
+/* Each record ends with a struct ft_py_stack (a Python process). */
+static int python_room;
+
+void ft_reg_python_room(void)
+{
+	python_room = 1;
+}
+
+struct ft_py_stack *ft_reg_python(const struct ft_rec *r)
+{
+	if (!r || !python_room || !rec_size)
+		return NULL;
+	return (struct ft_py_stack *)((const char *)r + rec_size -
+				       sizeof(struct ft_py_stack));
+}
 
 size_t ft_reg_rec_size(void)
 {
@@ -66,6 +81,8 @@ static struct ft_reg_header *registry(void)
 		return r;
 	rs = (offsetof(struct ft_rec, frames) +
 	      ft_cfg()->backtrace * sizeof(uintptr_t) + 7) & ~(size_t)7;
+	if (python_room)
+		rs += (sizeof(struct ft_py_stack) + 7) & ~(size_t)7;
 	len = header_size() + rs * FT_REG_CAPACITY;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -375,6 +392,8 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		rec->created_ns = now_ns();
 		rec->nframes = (uint8_t)n;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(uintptr_t));
+		if (python_room)
+			ft_reg_python(rec)->n = 0;
 	}
 	ft_errno_keep(saved_errno);
 	return rec;

@@ -60,6 +60,16 @@ struct ft_rec {
 	uintptr_t frames[];	/* creation backtrace, ft_cfg()->backtrace */
 };
 
+/*
+ * Python frames: from the constructor, before the first record, room for a
+ * struct ft_py_stack at the end of each (only in a Python process: 660
+ * bytes a record). ft_reg_python: that room in a record or a snapshot's
+ * copy, NULL when there is none.
+ */
+struct ft_py_stack;
+void ft_reg_python_room(void);
+struct ft_py_stack *ft_reg_python(const struct ft_rec *r);
+
 /* Room for this many live records at once; more are not tracked. */
 #define FT_REG_CAPACITY 131072
 

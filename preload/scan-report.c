@@ -189,6 +189,11 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		if (!b.full)
 			keep = b.len;
 	}
+	if (rec && ft_reg_python(rec)) {
+		ft_py_stack_json(&b, ft_reg_python(rec));
+		if (!b.full)
+			keep = b.len;
+	}
 	if (l->kind == LEAK_THREAD && !l->finished) {
 		if (l->stack) {
 			ft_buf_str(&b, ",\"stack\":");

@@ -42,11 +42,19 @@ struct tally {
 };
 
 struct site {
-	_Atomic uintptr_t ip;		/* 0: free */
+	_Atomic uintptr_t ip;		/* the key, 0: free */
 	atomic_int nframes;		/* 0 until frames[] is written */
 	uintptr_t frames[FT_SITE_FRAMES];
+	struct ft_py_stack py;		/* a Python site's frames */
 	struct tally t;
 };
+
+/*
+ * A Python site's key: its innermost frame's file, line and function
+ * hashed, with the top bit set, which no user-space address has. The
+ * same in every run: it holds no address.
+ */
+#define FT_PY_KEY_BIT ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
 
 static struct site sites[FT_SITES];
 /* Sleeps of sites beyond the table, or with no frame outside libc. */
@@ -59,6 +67,7 @@ static struct {
 static int nskipped;
 static int counting;		/* FLAKETRAP_LOG is set */
 static int filtering;		/* a pattern is set */
+static int wrapping;		/* FLAKETRAP_SLEEP_WRAPPERS is set */
 
 /* 1 when ip is in a module that is no site, 2 when in one of ours. */
 static int in_skipped(uintptr_t ip)
@@ -116,13 +125,18 @@ void ft_sites_configure(void)
 
 	counting = c->log_dir[0] != '\0';
 	filtering = c->sleep_only.n || c->sleep_skip.n;
+	wrapping = c->sleep_wrappers.n != 0;
 }
 
 void ft_sites_init(void)
 {
+	const struct ft_config *cfg = ft_cfg();
 	uintptr_t marks[FT_MARKS];
 
-	if (!counting && !filtering && !ft_cfg()->chaos)
+	/* Before the first record of a thread or child: its room. */
+	if (counting || filtering)
+		ft_python_init();
+	if (!counting && !filtering && !cfg->chaos)
 		return;
 	marks[0] = (uintptr_t)ft_real.nanosleep;
 	marks[1] = (uintptr_t)ft_sites_init;
@@ -132,6 +146,15 @@ void ft_sites_init(void)
 	ft_unwind_load();
 	nskipped = 0;
 	dl_iterate_phdr(note_module, marks);
+}
+
+/* Whether the frame at ip (a return address) is a sleep wrapper's. */
+static int is_wrapper(uintptr_t ip)
+{
+	struct ft_frame_name name;
+
+	ft_frame_name(ip, 1, &name);
+	return ft_patterns_match(&ft_cfg()->sleep_wrappers, &name, 1);
 }
 
 /*
@@ -145,11 +168,18 @@ static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
 
 	c->site = ra;
 	c->nframes = 0;
-	if (!frames && !in_skipped(ra))
+	if (!frames && !in_skipped(ra) && !(wrapping && is_wrapper(ra)))
 		return;
 	n = ft_backtrace_quick(raw, FT_UNWIND_MAX);
 	for (i = 0; i < n && in_skipped(raw[i]); i++)
 		;
+	/*
+	 * A wrapper's callers: the site is the first frame past the wrappers
+	 * (their own calls of libc or of each other included), the line
+	 * that called the wrapper.
+	 */
+	while (wrapping && i < n && (in_skipped(raw[i]) || is_wrapper(raw[i])))
+		i++;
 	if (i == n) {
 		/* No frame of the program: unwinding failed, or a sleep of
 		 * libc's own. */
@@ -197,15 +227,58 @@ static int verdict(const struct ft_sleep_call *c, int first_only,
 		return 0;
 	return first_only && only->globs ? -1 : 1;
 }
-/* The site found, whether the patterns leave the call alone. */
-static int pick(struct ft_sleep_call *c, uintptr_t ra,
+/* As verdict, for a Python site: its Python frames decide. */
+static int py_verdict(const struct ft_sleep_call *c,
+		      const struct ft_patterns *only,
+		      const struct ft_patterns *skip)
+{
+	struct ft_frame_name names[FT_PY_FRAMES];
+	int i;
+
+	for (i = 0; i < c->py.n; i++)
+		ft_py_frame_name(&c->py.f[i], &names[i]);
+	if (skip->n && ft_patterns_match(skip, names, c->py.n))
+		return 1;
+	return only->n && !ft_patterns_match(only, names, c->py.n);
+}
+
+static uintptr_t py_key(const struct ft_py_frame *f)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (p = f->file; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ f->line) * 0x100000001b3ULL;
+	for (p = f->function; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return (uintptr_t)h | FT_PY_KEY_BIT;
+}
+
+/*
+ * The site found, whether the patterns leave the call alone. With python,
+ * a sleep the interpreter makes has the Python frames of its thread: its
+ * site is the innermost Python frame (past the wrappers), as every
+ * time.sleep has the same C site.
+ */
+static int pick(struct ft_sleep_call *c, uintptr_t ra, int python,
 		const struct ft_patterns *only, const struct ft_patterns *skip)
 {
 	int v;
 
 	find_site(c, ra, 0);
+	c->key = c->site;
+	c->py.n = 0;
+	if (python && c->site && ft_python_interpreter(c->site)) {
+		ft_python_stack(&c->py, wrapping ? &ft_cfg()->sleep_wrappers
+						 : NULL);
+		if (c->py.n)
+			c->key = py_key(&c->py.f[0]);
+	}
 	if (!only->n && !skip->n)
 		return 0;
+	if (c->py.n)
+		return py_verdict(c, only, skip);
 	/* Unwound already (ra was no site), or the site alone decides. */
 	if (c->nframes || (v = verdict(c, 1, only, skip)) < 0) {
 		if (!c->nframes && (only->globs || skip->globs))
@@ -222,9 +295,11 @@ int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra)
 
 	c->site = 0;
 	c->nframes = 0;
+	c->key = 0;
+	c->py.n = 0;
 	if (!counting && !filtering)
 		return 0;
-	return pick(c, ra, &cfg->sleep_only, &cfg->sleep_skip);
+	return pick(c, ra, 1, &cfg->sleep_only, &cfg->sleep_skip);
 }
 
 /* async-signal-safe */
@@ -233,7 +308,9 @@ int ft_site_pick(struct ft_sleep_call *c, uintptr_t ra,
 {
 	c->site = 0;
 	c->nframes = 0;
-	return pick(c, ra, only, skip);
+	c->key = 0;
+	c->py.n = 0;
+	return pick(c, ra, 0, only, skip);
 }
 
 /* async-signal-safe */
@@ -289,7 +366,7 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 	/* A vfork child's sleeps count in its parent's, as the counters. */
 	if (!counting)
 		return;
-	s = site ? slot(site, &fresh) : NULL;
+	s = c->key ? slot(c->key, &fresh) : NULL;
 	if (!s) {
 		add(&other, req_ns, slept_ns, changed);
 		return;
@@ -304,6 +381,7 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 		}
 		memcpy(s->frames, c->frames, (size_t)c->nframes *
 						     sizeof(c->frames[0]));
+		s->py = c->py;
 		atomic_store_explicit(&s->nframes, c->nframes,
 				      memory_order_release);
 	}
@@ -347,6 +425,10 @@ static int site_json(struct ft_buf *b, const struct site *s, int first)
 	int n = atomic_load_explicit(&s->nframes, memory_order_acquire);
 	uintptr_t ip = atomic_load(&s->ip);
 	uintptr_t one[1] = { ip };
+	/* Written with the frames, before nframes: a site still being
+	 * claimed (n 0) has none yet, and no address to show either. */
+	int python = n > 0 && s->py.n > 0;
+	int keyed = (ip & FT_PY_KEY_BIT) != 0;	/* a Python key, no address */
 	char idmem[NAME_MAX + 32];
 	struct ft_buf id;
 
@@ -354,14 +436,21 @@ static int site_json(struct ft_buf *b, const struct site *s, int first)
 		ft_buf_char(b, ',');
 	/* The module's name is any bytes a file name can hold: escaped. */
 	ft_buf_init(&id, idmem, sizeof(idmem));
-	ft_frame_id(&id, ip, 1);
+	if (python)
+		ft_py_site_id(&id, &s->py.f[0]);
+	else if (keyed)
+		ft_buf_str(&id, "?");
+	else
+		ft_frame_id(&id, ip, 1);
 	ft_buf_str(b, "{\"id\":");
 	ft_buf_json(b, idmem);
 	ft_buf_char(b, ',');
 	tally_json(b, &s->t);
+	if (python)
+		ft_py_stack_json(b, &s->py);
 	ft_buf_str(b, ",\"backtrace\":");
 	if (n > 0 ? ft_return_frames_json(b, s->frames, n) == n
-		  : ft_return_frames_json(b, one, 1) == 1) {
+		  : ft_return_frames_json(b, one, !keyed) == !keyed) {
 		ft_buf_char(b, '}');
 		if (!b->full)
 			return 1;

@@ -268,6 +268,7 @@ static int create(pthread_t *thread, const pthread_attr_t *attr,
 	rec->fn = (uintptr_t)start;
 	rec->arg = (uintptr_t)arg;
 	rec->ordinal = (uint32_t)ft_thread_ordinal_next();
+	ft_python_note(rec);
 	if (attr && pthread_attr_getdetachstate(attr, &detach) == 0 &&
 	    detach == PTHREAD_CREATE_DETACHED)
 		rec->detached = 1;

@@ -237,10 +237,10 @@ test_expect_success 'the start record keeps a long list of patterns whole' '
 	test "$(logq long "starts[0][\"config\"][\"sleep_only\"] == \"$long\"")" = True
 '
 
-test_expect_success 'a Python time.sleep: a site in the interpreter, its frames in the eval loop' '
-	preload FLAKETRAP_LOG=py "$PYTHON" -c "import time; time.sleep(3600)" &&
+test_expect_success 'FLAKETRAP_PYTHON=off: a time.sleep has its C site, in the interpreter, its frames in the eval loop' '
+	preload FLAKETRAP_PYTHON=off FLAKETRAP_LOG=py "$PYTHON" -c "import time; time.sleep(3600)" &&
 	test "$(logq py "[(s[\"id\"].startswith(\"python3\"), s[\"seen\"], \"_PyEval_EvalFrameDefault\" in syms(s[\"backtrace\"])) for s in of(\"sleep_sites\")[0][\"sites\"]]")" = "[(True, 1, True)]" &&
-	preload FLAKETRAP_SLEEP_SKIP="_PyEval_*" FLAKETRAP_LOG=py-skip "$PYTHON" -c "import time; time.sleep(0.001)" &&
+	preload FLAKETRAP_PYTHON=off FLAKETRAP_SLEEP_SKIP="_PyEval_*" FLAKETRAP_LOG=py-skip "$PYTHON" -c "import time; time.sleep(0.001)" &&
 	test "$(logq py-skip "total(\"sleeps_seen\"), total(\"sleeps_changed\")")" = "(1, 0)"
 '
 

@@ -115,7 +115,7 @@ test_expect_success 'reproduce.sh holds the seed and every knob, and fails again
 	dir=runs/$(ls runs) &&
 	for name in $(sed -n "s/^FT_KNOB([a-z_]*, \"\([A-Z_]*\)\".*/\1/p" "$ROOT/preload/config.def"); do
 		# An unset pattern knob has no value to give.
-		case $name in LOG|SLEEP_ONLY|SLEEP_SKIP|CHAOS_ONLY|CHAOS_SKIP) continue ;; esac
+		case $name in LOG|SLEEP_ONLY|SLEEP_SKIP|SLEEP_WRAPPERS|CHAOS_ONLY|CHAOS_SKIP) continue ;; esac
 		grep -q "^	FLAKETRAP_$name=" $dir/reproduce.sh || { echo "no $name"; return 1; }
 	done &&
 	grep -q "FLAKETRAP_SEED=.$(cat $dir/seed)." $dir/reproduce.sh &&

@@ -40,8 +40,8 @@ static int terminated(const char *s, size_t cap)
 static void check_patterns(const struct ft_patterns *ps)
 {
 	struct ft_frame_name frames[2] = {
-		{ ps->text, ps->text, 0x10 },
-		{ "/lib/libx.so.1", NULL, 0 },
+		{ ps->text, ps->text, 0x10, ps->text, 1 },
+		{ "/lib/libx.so.1", NULL, 0, NULL, 0 },
 	};
 	unsigned i, globs = 0;
 

@@ -86,6 +86,15 @@ static const struct {
 	{ "mod+0x12g", 0, 0, 0 },
 	{ "mod+0x12345678901234567", 0, 0, 0 },
 	{ "[mod+0x10", 0, 0, 0 },
+	{ "test_x.py:88", 1, 1, 0 },
+	{ "*/tests/test_x.py:88,wait_*", 1, 2, 1 },
+	{ "a:999999999", 1, 1, 0 },
+	{ "a:", 1, 1, 1 },		/* no line: a glob */
+	{ ":88", 0, 0, 0 },
+	{ "a:088", 0, 0, 0 },
+	{ "a:0", 0, 0, 0 },
+	{ "a:1234567890", 0, 0, 0 },
+	{ "[a:12", 0, 0, 0 },
 };
 
 static void test_parse(void)
@@ -143,10 +152,16 @@ static int matches(const char *list, const struct ft_frame_name *f, int n)
 static void test_match(void)
 {
 	const struct ft_frame_name frames[] = {
-		{ "/usr/lib/x86_64-linux-gnu/libuv.so.1", "uv_sleep", 0x1f00 },
-		{ "/src/build/test_pool", "test_ipc_send", 0x1234 },
-		{ "/src/build/test_pool", "run_test", 0x2000 },
-		{ NULL, NULL, 0 },
+		{ "/usr/lib/x86_64-linux-gnu/libuv.so.1", "uv_sleep", 0x1f00,
+		  NULL, 0 },
+		{ "/src/build/test_pool", "test_ipc_send", 0x1234, NULL, 0 },
+		{ "/src/build/test_pool", "run_test", 0x2000, NULL, 0 },
+		{ NULL, NULL, 0, NULL, 0 },
+	};
+	const struct ft_frame_name py[] = {
+		{ NULL, "wait_for_worker", 0, "/src/tests/test_x.py", 88 },
+		{ NULL, "test_pool", 0, "/src/tests/test_x.py", 120 },
+		{ NULL, "run", 0, "/usr/lib/python3.11/unittest/case.py", 579 },
 	};
 
 	is_int(matches("uv_sleep", frames, 4), 1, "symbol of the site");
@@ -167,6 +182,18 @@ static void test_match(void)
 	is_int(matches("nothing,else,uv_*", frames, 4), 1, "any of a list");
 	is_int(matches("nothing,else", frames, 4), 0, "none of a list");
 	is_int(matches("*", &frames[3], 1), 0, "an unknown frame");
+	is_int(matches("wait_for_*", py, 3), 1, "a Python function");
+	is_int(matches("run", py, 3), 1, "a Python caller");
+	is_int(matches("test_x.py", py, 3), 1, "a Python file's name");
+	is_int(matches("/src/*/test_x.py", py, 3), 1, "a Python file's path");
+	is_int(matches("test_x.py:88", py, 3), 1, "a Python site");
+	is_int(matches("*/tests/test_x.py:88", py, 3), 1,
+	       "a Python site: a path glob");
+	is_int(matches("test_x.py:120", py, 3), 0,
+	       "a Python site is the innermost frame only");
+	is_int(matches("test_x.py:8", py, 3), 0, "another line");
+	is_int(matches("uv_sleep:1", frames, 4), 0,
+	       "a C frame has no Python file");
 }
 
 int main(void)

@@ -144,3 +144,38 @@ void ft_report_put_routine(FILE *f, const struct ft_json *frame,
 		fputs(ft_report_str(frame, "ip"), f);
 }
 
+
+/* "function at file:line", from a "python" frame of the log. */
+void ft_report_put_python_frame(FILE *f, const struct ft_json *frame)
+{
+	const struct ft_json *v;
+
+	v = ft_json_get(frame, "function");
+	if (v && v->type == FT_JSON_STRING)
+		ft_report_put_json_text(f, v);
+	else
+		fputs("?", f);
+	fputs(" at ", f);
+	v = ft_json_get(frame, "file");
+	if (v && v->type == FT_JSON_STRING)
+		ft_report_put_json_text(f, v);
+	else
+		fputs("?", f);
+	fprintf(f, ":%lld", ft_report_int(frame, "line", 0));
+}
+
+void ft_report_python(FILE *f, const struct ft_json *frames,
+		      const char *indent)
+{
+	const struct ft_json *fr;
+	size_t i = 0;
+
+	if (!frames || !frames->first)
+		return;
+	fprintf(f, "%sPython:\n", indent);
+	for (fr = frames->first; fr; fr = fr->next) {
+		fprintf(f, "%s#%zu ", indent, i++);
+		ft_report_put_python_frame(f, fr);
+		fputc('\n', f);
+	}
+}

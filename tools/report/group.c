@@ -56,7 +56,7 @@ static void put_frame_key(FILE *f, const struct ft_json *frame)
 static char *record_key(const struct ft_record *r)
 {
 	const struct ft_json *bt = ft_json_get(r->json, "backtrace");
-	const struct ft_json *fr, *routine;
+	const struct ft_json *fr, *routine, *py;
 	char *key = NULL;
 	size_t len;
 	FILE *f = open_memstream(&key, &len);
@@ -68,6 +68,14 @@ static char *record_key(const struct ft_record *r)
 		fprintf(f, "%lld\n", ft_report_int(r->json, "signal", 0));
 	else
 		fprintf(f, "%s\n", ft_report_str(r->json, "origin"));
+	/* Python threads are all made by the same C code: their lines
+	 * tell them apart. */
+	py = ft_json_get(r->json, "python");
+	for (fr = py ? py->first : NULL; fr; fr = fr->next)
+		fprintf(f, "py:%s:%lld:%s\n",
+			ft_report_str(fr, "file") ?: "?",
+			ft_report_int(fr, "line", 0),
+			ft_report_str(fr, "function") ?: "?");
 	if (bt && bt->count) {
 		for (fr = bt->first; fr; fr = fr->next)
 			put_frame_key(f, fr);

@@ -62,6 +62,12 @@ int ft_report_put_function(FILE *f, const char *lead,
 void ft_report_put_routine(FILE *f, const struct ft_json *frame,
 			   struct ft_symbolizer *s);
 
+/* A Python frame of the log: "function at file:line". */
+void ft_report_put_python_frame(FILE *f, const struct ft_json *frame);
+/* A record's "python" frames, innermost first, under "Python:". */
+void ft_report_python(FILE *f, const struct ft_json *frames,
+		      const char *indent);
+
 /* A group as the text report prints it (CI's test cases hold it too). */
 void ft_report_text_group(FILE *f, const struct group *g,
 			  struct ft_symbolizer *s);

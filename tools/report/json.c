@@ -160,6 +160,10 @@ static void json_group(FILE *f, const struct group *g,
 		json_frames(f, v, s);
 	else
 		fputs("[]", f);
+	if ((v = ft_json_get(first_rec, "python"))) {
+		jkey(f, &first, "python");
+		ft_json_put(f, v);
+	}
 	jkey(f, &first, "instances");
 	fputc('[', f);
 	for (i = 0; i < g->n; i++) {
@@ -197,6 +201,10 @@ static void json_sites(FILE *f, const struct ft_record *rec,
 		first_site = 0;
 		fputc('{', f);
 		json_copy(f, &sfirst, site, counts);
+		if (ft_json_get(site, "python")) {
+			jkey(f, &sfirst, "python");
+			ft_json_put(f, ft_json_get(site, "python"));
+		}
 		jkey(f, &sfirst, "backtrace");
 		fputc('[', f);
 		for (fr = ft_json_get(site, "backtrace")->first; fr;

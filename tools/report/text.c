@@ -127,6 +127,7 @@ void ft_report_text_group(FILE *f, const struct group *g,
 		fprintf(f, "  no %s in the log\n", strcmp(g->event, "crash")
 			? "creation backtrace" : "backtrace");
 	}
+	ft_report_python(f, ft_json_get(first, "python"), "    ");
 	if (strcmp(g->event, "leaked_thread"))
 		return;
 	for (i = 0; i < g->n && !stack; i++) {
@@ -251,8 +252,15 @@ void ft_report_site(FILE *f, const struct ft_json *site,
 		    struct ft_symbolizer *s)
 {
 	const struct ft_json *bt = ft_json_get(site, "backtrace");
+	const struct ft_json *py = ft_json_get(site, "python");
 	struct ft_source src;
 
+	/* A Python site: its innermost Python frame is the line to fix. */
+	if (py && py->first) {
+		ft_report_put_python_frame(f, py->first);
+		fprintf(f, " (%s)", ft_report_str(site, "id") ?: "?");
+		return;
+	}
 	memset(&src, 0, sizeof(src));
 	if (bt && bt->first)
 		ft_report_lookup(bt->first, 1, s, &src);
