@@ -410,3 +410,22 @@ void ft_frame_id(struct ft_buf *b, uintptr_t ip, int is_return)
 	ft_buf_char(b, '+');
 	ft_buf_hex(b, f.offset);
 }
+
+void ft_module_range(const struct dl_phdr_info *info, uintptr_t *lo,
+		     uintptr_t *hi)
+{
+	uintptr_t a;
+	int i;
+
+	*lo = UINTPTR_MAX;
+	*hi = 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD)
+			continue;
+		a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+		if (a < *lo)
+			*lo = a;
+		if (a + info->dlpi_phdr[i].p_memsz > *hi)
+			*hi = a + info->dlpi_phdr[i].p_memsz;
+	}
+}

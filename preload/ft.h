@@ -353,6 +353,12 @@ void ft_frame_text(struct ft_buf *b, uintptr_t ip, int is_return);
 /* Whether ip is in this library's own code. async-signal-safe as above */
 int ft_frame_ours(uintptr_t ip, int is_return);
 
+/* The address range of a module's loaded segments (dl_iterate_phdr's
+ * info): [*lo, *hi); *lo > *hi when it has none. */
+struct dl_phdr_info;
+void ft_module_range(const struct dl_phdr_info *info, uintptr_t *lo,
+		     uintptr_t *hi);
+
 /* Frames from the current one outward, by a cursor: async-signal-safe. */
 int ft_backtrace_safe(uintptr_t *ips, int max);
 /* The same (frame 0 in it), by the cached walk while the program has no

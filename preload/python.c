@@ -46,19 +46,10 @@ static uintptr_t interpreter_lo, interpreter_hi;
 /* dl_iterate_phdr: the range of the module that holds *data. */
 static int find_interpreter(struct dl_phdr_info *info, size_t size, void *data)
 {
-	uintptr_t want = *(uintptr_t *)data, lo = UINTPTR_MAX, hi = 0, a;
-	int i;
+	uintptr_t want = *(uintptr_t *)data, lo, hi;
 
 	(void)size;
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		if (info->dlpi_phdr[i].p_type != PT_LOAD)
-			continue;
-		a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
-		if (a < lo)
-			lo = a;
-		if (a + info->dlpi_phdr[i].p_memsz > hi)
-			hi = a + info->dlpi_phdr[i].p_memsz;
-	}
+	ft_module_range(info, &lo, &hi);
 	if (want < lo || want >= hi)
 		return 0;
 	interpreter_lo = lo;

@@ -89,19 +89,11 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *data)
 {
 	const uintptr_t *marks = data;
 	const char *base = strrchr(info->dlpi_name, '/');
-	uintptr_t lo = UINTPTR_MAX, hi = 0, a;
+	uintptr_t lo, hi;
 	int i, skip, ours = 0;
 
 	(void)size;
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		if (info->dlpi_phdr[i].p_type != PT_LOAD)
-			continue;
-		a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
-		if (a < lo)
-			lo = a;
-		if (a + info->dlpi_phdr[i].p_memsz > hi)
-			hi = a + info->dlpi_phdr[i].p_memsz;
-	}
+	ft_module_range(info, &lo, &hi);
 	base = base ? base + 1 : info->dlpi_name;
 	skip = strncmp(base, "libc.so", 7) == 0 ||
 	       strncmp(base, "libstdc++.so", 12) == 0;
