@@ -114,7 +114,8 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def \
-	preload/extra/*.h tools/*.h tools/*/*.h test/*.h)
+	preload/extra/*.h tools/*.h tools/*/*.h test/*.h include/*.h \
+	include/flaketrap/*.h)
 
 .PHONY: all check check-exports check-stable check-faults check-cpython \
 	check-cpython-timers \
