@@ -195,6 +195,19 @@ $(B)/test/fixtures/lib%.so: test/fixtures/lib/%.c $(B)/FLAGS
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -g -fPIC -shared -pthread $(LDFLAGS) -o $@ $<
 
+# A GoogleTest binary (Debian's libgtest-dev) with the listener of
+# include/flaketrap/gtest.h.
+CXX ?= c++
+$(B)/test/fixtures/gtest-%: test/fixtures/gtest/%.cc include/flaketrap.h \
+		include/flaketrap/gtest.h $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $@")
+	$(Q)$(CXX) -std=c++17 $(filter-out -Wstrict-prototypes \
+		-Wold-style-definition -Wmissing-prototypes,$(WARNINGS)) \
+		$(if $(filter 1,$(DEVELOPER)),-Werror) -g -fno-omit-frame-pointer \
+		-Iinclude $(LDFLAGS) -o $@ $< -lgtest -lpthread
+GTEST_FIXTURE_BIN := $(patsubst test/fixtures/gtest/%.cc,$(B)/test/fixtures/gtest-%,$(wildcard test/fixtures/gtest/*.cc))
+
 FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wildcard test/fixtures/lib/*.c))
 
 # The fuzz targets' seed corpora and past findings, replayed in make check
@@ -227,7 +240,7 @@ $(B)/test/fuzz/replay-writer: test/fuzz/replay.c test/fuzz/fuzz-writer.c \
 		$(JSON_OBJ)
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
-	$(REPLAY_BIN) $(RACE_BIN)
+	$(REPLAY_BIN) $(RACE_BIN) $(GTEST_FIXTURE_BIN)
 
 # The sleep family and the timed joins are libflaketrap.so's too (the
 # registry); poll and ppoll too (sleeps that chaos also asks after).
@@ -410,6 +423,8 @@ uninstall-man:
 # bash-completion: t9100 runs our completion with its helpers.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
 	python3 perl faketime libpython3.11-testsuite valgrind bash-completion
+# The per-test blame integrations' tests (t6300): GoogleTest and pytest.
+DEB_PACKAGES += libgtest-dev python3-pytest
 # groff-base and man-db: the manual pages' check (t9200, make check-docs).
 DEB_PACKAGES += groff-base man-db
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
