@@ -6,6 +6,7 @@ LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 MANDIR  ?= $(DATADIR)/man
+INCLUDEDIR ?= $(PREFIX)/include
 BASH_COMPLETION_DIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 INSTALL ?= install
@@ -122,7 +123,18 @@ HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
 	fuzz-build install uninstall clean deb deb-deps check-deb
 
-all: $(LIB) $(WARP) $(CHAOS) $(TOOL)
+all: $(LIB) $(WARP) $(CHAOS) $(TOOL) $(B)/python-hook.stamp
+
+# The Python start-up hook, compiled once here (and at install): Python
+# would compile it again at each start where it cannot write __pycache__
+# (PYTHONDONTWRITEBYTECODE, a read-only directory), some 5 ms a process.
+PYTHON_HOOK := preload/python/sitecustomize.py
+PYTHON_BYTECODE ?= yes
+$(B)/python-hook.stamp: $(PYTHON_HOOK)
+	@mkdir -p $(B)
+	$(Q)if [ -x /usr/bin/python3 ]; then \
+		/usr/bin/python3 -m compileall -q preload/python; fi
+	@touch $@
 
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
@@ -453,6 +465,16 @@ install: all install-man
 		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp
 	$(INSTALL) -D -m 644 tools/flaketrap.bash-completion \
 		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
+	$(INSTALL) -D -m 644 $(PYTHON_HOOK) \
+		$(DESTDIR)$(LIBDIR)/flaketrap/python/sitecustomize.py
+	if [ "$(PYTHON_BYTECODE)" = yes ] && [ -x /usr/bin/python3 ]; then \
+		/usr/bin/python3 -m compileall -q \
+			-d $(LIBDIR)/flaketrap/python \
+			$(DESTDIR)$(LIBDIR)/flaketrap/python; fi
+	$(INSTALL) -D -m 644 include/flaketrap.h \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap.h
+	$(INSTALL) -D -m 644 include/flaketrap/gtest.h \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap/gtest.h
 
 uninstall: uninstall-man
 	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
@@ -460,7 +482,13 @@ uninstall: uninstall-man
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so \
 		$(DESTDIR)$(BINDIR)/flaketrap \
 		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp \
-		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
+		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap \
+		$(DESTDIR)$(LIBDIR)/flaketrap/python/sitecustomize.py \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap.h \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap/gtest.h
+	rm -rf $(DESTDIR)$(LIBDIR)/flaketrap/python/__pycache__
+	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap/python 2>/dev/null
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/flaketrap 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR)/flaketrap 2>/dev/null
 
@@ -495,4 +523,4 @@ check-deb: deb
 	apt-get remove -y -qq flaketrap
 
 clean:
-	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL)
+	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL) preload/python/__pycache__

@@ -34,8 +34,14 @@ def _flaketrap_setup():
 
 def _chain():
     """Run the sitecustomize this one hides, as site would have."""
-    from importlib.machinery import PathFinder
-    from importlib.util import module_from_spec
+    # importlib's own modules, loaded already: importlib.util would cost
+    # more than all the rest of this hook.
+    try:
+        from _frozen_importlib import module_from_spec
+        from _frozen_importlib_external import PathFinder
+    except ImportError:
+        from importlib.machinery import PathFinder
+        from importlib.util import module_from_spec
 
     spec = PathFinder.find_spec("sitecustomize", sys.path)
     if spec is None:
