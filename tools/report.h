@@ -31,9 +31,9 @@ size_t ft_report_test_leaks(const struct ft_report *r);
 void ft_report_tests_text(FILE *f, const struct ft_report *r,
 			  struct ft_symbolizer *s, const char *lead);
 /* The tests that left something alive, in the order they ran, joined by
- * ", " into out (cut with "..." to fit); "" when none. */
-void ft_report_leaking_tests(const struct ft_report *r, char *out,
-			     size_t len);
+ * sep into out (cut with "..." to fit); "" when none. */
+void ft_report_leaking_tests(const struct ft_report *r, const char *sep,
+			     char *out, size_t len);
 /* thread_stack records (stacks taken on request, for a hang). */
 size_t ft_report_stacks(const struct ft_report *r);
 

@@ -88,7 +88,7 @@ int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 		sum->leftovers = n;
 		sum->leaks = ft_report_leaks(r);
 		sum->crashes = ft_report_crashes(r);
-		ft_report_leaking_tests(r, sum->tests, sizeof(sum->tests));
+		ft_report_leaking_tests(r, "\n", sum->tests, sizeof(sum->tests));
 	}
 	ft_sym_free(s);
 	ft_report_free(r);

@@ -15,8 +15,8 @@ struct ft_summary {
 	size_t leftovers;	/* processes that outlived CMD, ended */
 	size_t leaks;		/* leaked_child and leaked_thread records */
 	size_t crashes;
-	/* The tests that left something alive at their end, ", "-joined. */
-	char tests[256];
+	/* The tests that left something alive at their end, one a line. */
+	char tests[512];
 };
 
 /*

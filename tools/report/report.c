@@ -131,7 +131,7 @@ int ft_cmd_report(int argc, char **argv)
 	if (fail_on_leak && ft_report_test_leaks(r)) {
 		char tests[1024];
 
-		ft_report_leaking_tests(r, tests, sizeof(tests));
+		ft_report_leaking_tests(r, ", ", tests, sizeof(tests));
 		fprintf(stderr, "flaketrap report: --fail-on-leak: left alive"
 				" by %s\n", tests);
 	}

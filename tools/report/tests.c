@@ -88,8 +88,8 @@ void ft_report_tests_text(FILE *f, const struct ft_report *r,
 	}
 }
 
-void ft_report_leaking_tests(const struct ft_report *r, char *out,
-			     size_t len)
+void ft_report_leaking_tests(const struct ft_report *r, const char *sep,
+			     char *out, size_t len)
 {
 	const char *name, *prev = NULL;
 	size_t i, used = 0, need;
@@ -103,13 +103,13 @@ void ft_report_leaking_tests(const struct ft_report *r, char *out,
 		if (prev && !strcmp(prev, name))
 			continue;
 		prev = name;
-		need = strlen(name) + (used ? 2 : 0);
-		if (used + need + 4 >= len) {
+		need = strlen(name) + (used ? strlen(sep) : 0);
+		if (used + need + strlen(sep) + 4 >= len) {
 			snprintf(out + used, len - used, "%s...",
-				 used ? ", " : "");
+				 used ? sep : "");
 			return;
 		}
 		used += (size_t)snprintf(out + used, len - used, "%s%s",
-					 used ? ", " : "", name);
+					 used ? sep : "", name);
 	}
 }
