@@ -146,4 +146,12 @@ test_expect_success '--python-hook=off: no hook, no test records; a bad value: 1
 	grep -q "FLAKETRAP_PYTHON_HOOK" err
 '
 
+test_expect_success 'a library copied alone goes without the hook, unless it is asked for' '
+	mkdir alone && cp "$LIB" alone/ &&
+	FLAKETRAP_LIB=$PWD/alone/libflaketrap.so $GUARD "$FLAKETRAP" run -- sh -c "echo \${PYTHONPATH-unset}" >got 2>err &&
+	test "$(cat got)" = unset &&
+	FLAKETRAP_LIB=$PWD/alone/libflaketrap.so test_expect_code 125 "$FLAKETRAP" run --python-hook=on -- true 2>err &&
+	grep -q "alone/python/sitecustomize.py (needed by --python-hook=on): No such file or directory" err
+'
+
 test_done

@@ -228,7 +228,9 @@ static const char *beside_library(char *path, const char *name)
  * the library, goes first on PYTHONPATH (the hook takes it out of sys.path
  * again and runs the system's own sitecustomize). A user's PYTHONPATH
  * follows it; a nested run adds it once. An empty PYTHONPATH is not made
- * "DIR:" (an empty entry is the current directory).
+ * "DIR:" (an empty entry is the current directory). A library copied
+ * alone (FLAKETRAP_LIB) goes without the hook, unless it was asked for:
+ * the hook only names tests, it changes nothing a test sees.
  */
 static int set_python_hook(void)
 {
@@ -242,9 +244,10 @@ static int set_python_hook(void)
 	why = stat(dir, &st) != 0     ? strerror(errno)
 	      : !S_ISREG(st.st_mode) ? "not a regular file"
 				     : NULL;
+	if (why && !getenv(FT_ENV_PREFIX "PYTHON_HOOK"))
+		return 0;
 	if (why)
-		return fail("%s (needed by --python-hook=on, the default;"
-			    " --python-hook=off goes without): %s", dir, why);
+		return fail("%s (needed by --python-hook=on): %s", dir, why);
 	slash = strrchr(dir, '/');
 	*slash = '\0';
 	for (p = old; p && *p; p = *end ? end + 1 : end) {
