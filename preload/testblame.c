@@ -10,6 +10,7 @@
  * VerifyNone, regrtest's threading_cleanup and reap_children, per test.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,6 +35,10 @@
  * run it for a few scheduler ticks. Only a test that leaks waits it all.
  */
 #define FT_TEST_GRACE_NS 1000000000LL
+/* A joined thread needs the processor for a few microseconds: it gets
+ * the first looks by yielding; then naps, doubling up to 10 ms. */
+#define FT_TEST_YIELDS 20
+#define FT_TEST_NAP_MIN_NS 20000LL
 #define FT_TEST_NAP_MAX_NS 10000000LL
 /* Records looked at per end: more live ones of one test are not told. */
 #define FT_TEST_LEAKS_MAX 4096
@@ -95,7 +100,8 @@ static int still_left(const struct ft_rec *rec, struct leak *l)
 static char *leaks_of(uint32_t test, size_t *n)
 {
 	size_t rs = ft_reg_rec_size(), size, i, left;
-	int64_t start = ft_monotonic_ns(), nap = 50000;
+	int64_t start = ft_monotonic_ns(), nap = FT_TEST_NAP_MIN_NS;
+	int looks = 0;
 	struct timespec ts;
 	struct leak l;
 	char *mem;
@@ -115,6 +121,10 @@ static char *leaks_of(uint32_t test, size_t *n)
 			left += still_left((struct ft_rec *)(mem + i * rs), &l);
 		if (!left || ft_monotonic_ns() - start >= FT_TEST_GRACE_NS)
 			break;
+		if (looks++ < FT_TEST_YIELDS) {
+			sched_yield();
+			continue;
+		}
 		ts.tv_sec = 0;
 		ts.tv_nsec = nap;
 		ft_real.nanosleep(&ts, NULL);
