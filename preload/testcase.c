@@ -16,6 +16,7 @@
  * thread while test_b runs still blames test_a), since the runner's test
  * changes under its feet.
  */
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -58,7 +59,7 @@ static int arena(void)
 		munmap(p, FT_TEST_NAMES_SIZE);
 		munmap(q, FT_TESTS_MAX * sizeof(uint32_t));
 		while (atomic_load(&state) == 2)
-			;
+			sched_yield();
 		return atomic_load(&state) > 0;
 	}
 	names = p;
