@@ -45,6 +45,7 @@ struct site {
 	_Atomic uintptr_t ip;		/* 0: free */
 	atomic_int nframes;		/* 0 until frames[] is written */
 	uintptr_t frames[FT_SITE_FRAMES];
+	uint32_t test;			/* running at its first sleep, or 0 */
 	struct tally t;
 };
 
@@ -304,6 +305,7 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 		}
 		memcpy(s->frames, c->frames, (size_t)c->nframes *
 						     sizeof(c->frames[0]));
+		s->test = ft_test_now();
 		atomic_store_explicit(&s->nframes, c->nframes,
 				      memory_order_release);
 	}
@@ -359,6 +361,10 @@ static int site_json(struct ft_buf *b, const struct site *s, int first)
 	ft_buf_json(b, idmem);
 	ft_buf_char(b, ',');
 	tally_json(b, &s->t);
+	if (n > 0 && ft_test_name(s->test)) {
+		ft_buf_str(b, ",\"test\":");
+		ft_buf_json(b, ft_test_name(s->test));
+	}
 	ft_buf_str(b, ",\"backtrace\":");
 	if (n > 0 ? ft_return_frames_json(b, s->frames, n) == n
 		  : ft_return_frames_json(b, one, 1) == 1) {

@@ -38,6 +38,11 @@ test_expect_success 'C: a thread made by a test'"'"'s thread later is still that
 	grep -q "made in test test_b" report.txt
 '
 
+test_expect_success 'C: a sleep site carries the test of its first sleep' '
+	test "$(logq log "[(syms(s[\"backtrace\"])[0], s.get(\"test\")) for r in of(\"sleep_sites\") for s in r[\"sites\"]]")" = \
+		"[('"'"'test_a'"'"', '"'"'test_a'"'"')]"
+'
+
 test_expect_success 'C: flaketrap.h without the library: no link dependency, no effect' '
 	! nm -D --undefined-only "$FIXTURES/test-blame" | grep -q flaketrap &&
 	$GUARD "$FIXTURES/test-blame" >out 2>err &&

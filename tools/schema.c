@@ -59,7 +59,8 @@ static const struct field tally_fields[] = {
 	{ NULL, 0, 0 },
 };
 static const struct field site_fields[] = {
-	{ "id", W_STR, 1 }, { "backtrace", W_FRAMES, 1 }, { NULL, 0, 0 },
+	{ "id", W_STR, 1 }, { "backtrace", W_FRAMES, 1 }, { "test", W_STR, 0 },
+	{ NULL, 0, 0 },
 };
 static const struct field sleep_sites_fields[] = {
 	{ "sites", W_SITES, 1 }, { "other", W_TALLY, 0 }, { NULL, 0, 0 },

@@ -184,7 +184,7 @@ static void json_sites(FILE *f, const struct ft_record *rec,
 		       struct ft_symbolizer *s)
 {
 	static const char *const counts[] = { "id", "seen", "changed",
-		"requested_ns", "slept_ns", NULL };
+		"requested_ns", "slept_ns", "test", NULL };
 	const struct ft_json *site, *fr, *other;
 	int first = 1, first_site = 1;
 
