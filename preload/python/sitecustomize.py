@@ -55,9 +55,10 @@ def _chain():
 # False when the library is not loaded (the process was started without
 # it, or LD_PRELOAD was cleared).
 _api = None
-# Tests inside a test (unittest's own tests run suites of their own): only
-# the outermost is told.
-_depth = 0
+# What began the test told to the library, or None. Tests inside a test
+# (unittest's own tests run suites, and call startTest on results, of
+# their own) are not told: only the end of the one that began ends it.
+_current = None
 
 
 def _library():
@@ -79,19 +80,17 @@ def _library():
     return _api
 
 
-def _begin(name):
-    global _depth
-    _depth += 1
-    if _depth == 1 and _library():
+def _begin(token, name):
+    global _current
+    if _current is None and _library():
+        _current = token
         _api[0](_encode(name))
 
 
-def _end():
-    global _depth
-    if _depth == 0:
-        return
-    _depth -= 1
-    if _depth == 0 and _api:
+def _end(token):
+    global _current
+    if _current is not None and _current == token:
+        _current = None
         _api[1]()
 
 
@@ -112,15 +111,17 @@ def _patch_unittest(module):
     cls = module.TestResult
     start_test, stop_test = cls.startTest, cls.stopTest
 
+    # The result and the test: a test that drives a result of its own
+    # with itself (unittest's tests do) is another pair.
     def startTest(self, test):
-        _begin(_test_name(test))
+        _begin((id(self), id(test)), _test_name(test))
         start_test(self, test)
 
     def stopTest(self, test):
         try:
             stop_test(self, test)
         finally:
-            _end()
+            _end((id(self), id(test)))
 
     for new, old in ((startTest, start_test), (stopTest, stop_test)):
         new.__name__, new.__qualname__ = old.__name__, old.__qualname__
@@ -132,10 +133,10 @@ class _PytestPlugin:
     """Around each test item: setup, call and teardown."""
 
     def pytest_runtest_logstart(self, nodeid, location):
-        _begin(nodeid)
+        _begin(("pytest", nodeid), nodeid)
 
     def pytest_runtest_logfinish(self, nodeid, location):
-        _end()
+        _end(("pytest", nodeid))
 
 
 def _patch_pytest(module):
