@@ -3,7 +3,7 @@
 first on PYTHONPATH; --python-hook=off leaves it out).
 
 It tells libflaketrap.so which test runs, with no edit to the tests: the
-outermost test of unittest's TestResult.startTest/stopTest (python -m
+test that began (not those it runs itself) of unittest's TestResult.startTest/stopTest (python -m
 unittest, CPython's python -m test, whose result classes call them through
 super()) and pytest's pytest_runtest_logstart/logfinish (a plugin
 registered on each configuration pytest makes). Each thread and child made
