@@ -6,6 +6,7 @@ LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 MANDIR  ?= $(DATADIR)/man
+INCLUDEDIR ?= $(PREFIX)/include
 BASH_COMPLETION_DIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 INSTALL ?= install
@@ -114,14 +115,26 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS := $(wildcard preload/*.h preload/*.def preload/warp/*.h \
 	preload/warp/*.def preload/chaos/*.h preload/chaos/*.def \
-	preload/extra/*.h tools/*.h tools/*/*.h test/*.h)
+	preload/extra/*.h tools/*.h tools/*/*.h test/*.h include/*.h \
+	include/flaketrap/*.h)
 
 .PHONY: all check check-exports check-stable check-faults check-cpython \
 	check-cpython-timers \
 	check-asan-preload test-programs demo bench deps fuzz-deps fuzz \
 	fuzz-build install uninstall clean deb deb-deps check-deb
 
-all: $(LIB) $(WARP) $(CHAOS) $(TOOL)
+all: $(LIB) $(WARP) $(CHAOS) $(TOOL) $(B)/python-hook.stamp
+
+# The Python start-up hook, compiled once here (and at install): Python
+# would compile it again at each start where it cannot write __pycache__
+# (PYTHONDONTWRITEBYTECODE, a read-only directory), some 5 ms a process.
+PYTHON_HOOK := preload/python/sitecustomize.py
+PYTHON_BYTECODE ?= yes
+$(B)/python-hook.stamp: $(PYTHON_HOOK)
+	@mkdir -p $(B)
+	$(Q)if [ -x /usr/bin/python3 ]; then \
+		/usr/bin/python3 -m compileall -q preload/python; fi
+	@touch $@
 
 # Changing flags rebuilds everything (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
@@ -199,6 +212,19 @@ $(B)/test/fixtures/lib%.so: test/fixtures/lib/%.c $(B)/FLAGS
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -g -fPIC -shared -pthread $(LDFLAGS) -o $@ $<
 
+# A GoogleTest binary (Debian's libgtest-dev) with the listener of
+# include/flaketrap/gtest.h.
+CXX ?= c++
+$(B)/test/fixtures/gtest-%: test/fixtures/gtest/%.cc include/flaketrap.h \
+		include/flaketrap/gtest.h $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $@")
+	$(Q)$(CXX) -std=c++17 $(filter-out -Wstrict-prototypes \
+		-Wold-style-definition -Wmissing-prototypes,$(WARNINGS)) \
+		$(if $(filter 1,$(DEVELOPER)),-Werror) -g -fno-omit-frame-pointer \
+		-Iinclude $(LDFLAGS) -o $@ $< -lgtest -lpthread
+GTEST_FIXTURE_BIN := $(patsubst test/fixtures/gtest/%.cc,$(B)/test/fixtures/gtest-%,$(wildcard test/fixtures/gtest/*.cc))
+
 FIXTURE_LIBS := $(patsubst test/fixtures/lib/%.c,$(B)/test/fixtures/lib%.so,$(wildcard test/fixtures/lib/*.c))
 
 # The fuzz targets' seed corpora and past findings, replayed in make check
@@ -231,7 +257,7 @@ $(B)/test/fuzz/replay-writer: test/fuzz/replay.c test/fuzz/fuzz-writer.c \
 		$(JSON_OBJ)
 
 test-programs: $(UNIT_BIN) $(HELPER_BIN) $(FIXTURE_BIN) $(FIXTURE_LIBS) \
-	$(REPLAY_BIN) $(RACE_BIN)
+	$(REPLAY_BIN) $(RACE_BIN) $(GTEST_FIXTURE_BIN)
 
 # The sleep family and the timed joins are libflaketrap.so's too (the
 # registry); poll and ppoll too (sleeps that chaos also asks after).
@@ -414,6 +440,8 @@ uninstall-man:
 # bash-completion: t9100 runs our completion with its helpers.
 DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw-dev \
 	python3 perl faketime libpython3.11-testsuite valgrind bash-completion
+# The per-test blame integrations' tests (t6300): GoogleTest and pytest.
+DEB_PACKAGES += libgtest-dev python3-pytest
 # groff-base and man-db: the manual pages' check (t9200, make check-docs).
 DEB_PACKAGES += groff-base man-db
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
@@ -442,6 +470,16 @@ install: all install-man
 		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp
 	$(INSTALL) -D -m 644 tools/flaketrap.bash-completion \
 		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
+	$(INSTALL) -D -m 644 $(PYTHON_HOOK) \
+		$(DESTDIR)$(LIBDIR)/flaketrap/python/sitecustomize.py
+	if [ "$(PYTHON_BYTECODE)" = yes ] && [ -x /usr/bin/python3 ]; then \
+		/usr/bin/python3 -m compileall -q \
+			-d $(LIBDIR)/flaketrap/python \
+			$(DESTDIR)$(LIBDIR)/flaketrap/python; fi
+	$(INSTALL) -D -m 644 include/flaketrap.h \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap.h
+	$(INSTALL) -D -m 644 include/flaketrap/gtest.h \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap/gtest.h
 
 uninstall: uninstall-man
 	rm -f $(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap.so \
@@ -449,7 +487,13 @@ uninstall: uninstall-man
 		$(DESTDIR)$(LIBDIR)/flaketrap/libflaketrap-chaos.so \
 		$(DESTDIR)$(BINDIR)/flaketrap \
 		$(DESTDIR)$(DATADIR)/flaketrap/flaketrap.supp \
-		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap
+		$(DESTDIR)$(BASH_COMPLETION_DIR)/flaketrap \
+		$(DESTDIR)$(LIBDIR)/flaketrap/python/sitecustomize.py \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap.h \
+		$(DESTDIR)$(INCLUDEDIR)/flaketrap/gtest.h
+	rm -rf $(DESTDIR)$(LIBDIR)/flaketrap/python/__pycache__
+	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap/python 2>/dev/null
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/flaketrap 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR)/flaketrap 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR)/flaketrap 2>/dev/null
 
@@ -484,4 +528,4 @@ check-deb: deb
 	apt-get remove -y -qq flaketrap
 
 clean:
-	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL)
+	rm -rf $(B) $(LIB) $(WARP) $(CHAOS) $(TOOL) preload/python/__pycache__

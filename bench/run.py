@@ -77,6 +77,9 @@ HEAVY_SLEEPS = 10000
 HEAVY_NS = 1000000
 FAKETIME = ["faketime", "-f", "+0 x1000"]
 LOOP_JOBS = 2
+# The Python hook: start-ups, and tests that each start a thread.
+PY_STARTS = 50
+PY_TESTS = 2000
 # Runs of one side that differ by more than this factor (or, against an
 # absolute target, by more than this share of it) are noise.
 NOISY = 1.25
@@ -432,6 +435,31 @@ def main():
                  str(EXIT_CHILDREN)]
     exit_name = "exit, %d threads+%d children" % (EXIT_THREADS,
                                                   EXIT_CHILDREN)
+    # Both sides under the library; one with the Python hook on
+    # PYTHONPATH, as flaketrap run puts it (compiled by make all).
+    hook = os.path.join(os.path.dirname(lib), "python")
+
+    def python_rows():
+        def spawn_py(argv, hooked):
+            sets = ["-e", "LD_PRELOAD=" + lib]
+            if hooked:
+                sets += ["-e", "PYTHONPATH=" + hook]
+            return [prog("spawn")] + sets + argv, env
+        start = ["start", str(PY_STARTS), "/usr/bin/python3", "-c", "pass"]
+        tests = ["start", "1", "/usr/bin/python3", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)),
+            "py-threads-tests.py"), str(PY_TESTS)]
+        return [
+            Bench("python3 -c pass x%d, hook" % PY_STARTS,
+                  lambda: spawn_py(start, False),
+                  lambda d: spawn_py(start, True),
+                  target=1.05, per=(PY_STARTS, "process")),
+            Bench("python: %d tests+threads, hook" % PY_TESTS,
+                  lambda: spawn_py(tests, False),
+                  lambda d: spawn_py(tests, True),
+                  per=(PY_TESTS, "test")),
+        ]
+
     benches = [
         Bench("load: /bin/true x%d" % STARTS,
               *spawned(["start", str(STARTS), "/bin/true"]),

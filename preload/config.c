@@ -213,6 +213,8 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 				      why);
 	case FT_KNOB_crash:
 		return ft_parse_switch(value, &cfg->crash, why);
+	case FT_KNOB_python_hook:
+		return ft_parse_switch(value, &cfg->python_hook, why);
 	case FT_KNOB_stack_signal:
 		return ft_parse_signal(value, &cfg->stack_signal, why);
 	case FT_KNOB_stack_timeout:

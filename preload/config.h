@@ -107,6 +107,7 @@ struct ft_config {
 	unsigned leaks;			/* FT_LEAK_* bits */
 	unsigned backtrace;		/* frames, 0 .. FT_BACKTRACE_MAX */
 	int crash;
+	int python_hook;
 	int stack_signal;		/* 0: off */
 	int64_t stack_timeout_ns;
 	int stack_requests;

@@ -333,6 +333,21 @@ void ft_stderr_note(void);
  * async-signal-safe. */
 void ft_stderr_write(const char *p, size_t len);
 
+/*
+ * testcase.c: the test that runs now. enter makes name (cut to
+ * FT_TEST_NAME_MAX - 1 bytes) the process's current test and returns its
+ * number (0: none, the table full); leave ends it and returns its number.
+ * now is the test a record made by this thread belongs to: the one this
+ * thread was made in (inherit, at its start), else the current one.
+ * name gives a number's name back, or NULL; async-signal-safe.
+ */
+#define FT_TEST_NAME_MAX 1024
+uint32_t ft_test_enter(const char *name);
+uint32_t ft_test_leave(void);
+uint32_t ft_test_now(void);
+void ft_test_inherit(uint32_t test);
+const char *ft_test_name(uint32_t test);
+
 /* children.c: fork and vfork take a creation backtrace in this process. */
 int ft_fork_backtraces(void);
 

@@ -72,3 +72,27 @@ void ft_reg_wait_thread_ids(int64_t max_ns)
 		sched_yield();
 	}
 }
+
+size_t ft_reg_test_alive(uint32_t test, void *mem, size_t max)
+{
+	struct ft_reg_header *r = ft_reg_made();
+	struct ft_rec *rec;
+	size_t n = 0, rs = ft_reg_rec_size();
+	uint32_t i;
+
+	if (!r || !test || !ft_reg_lock(r))
+		return 0;
+	for (i = 0; i < r->high_water && (!mem || n < max); i++) {
+		rec = ft_reg_rec(i);
+		if (rec->test != test || !rec->created ||
+		    !(rec->kind == FT_REC_CHILD ||
+		      (rec->kind == FT_REC_THREAD &&
+		       rec->state != FT_THREAD_ENDED)))
+			continue;
+		if (mem)
+			memcpy((char *)mem + n * rs, rec, rs);
+		n++;
+	}
+	ft_reg_unlock(r);
+	return n;
+}

@@ -389,6 +389,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	if (rec) {
 		rec->origin = (uint8_t)origin;
 		rec->creator_tid = (int32_t)ft_gettid();
+		rec->test = ft_test_now();
 		rec->created_ns = now_ns();
 		rec->nframes = (uint8_t)n;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(uintptr_t));

@@ -53,6 +53,7 @@ struct ft_rec {
 	int32_t id;		/* pid (child, popen) or tid (thread) */
 	int32_t creator_tid;
 	uint32_t ordinal;	/* a thread's creation ordinal (random stream) */
+	uint32_t test;		/* the test it was made in (testcase.c), or 0 */
 	uint64_t key;
 	uintptr_t fn;		/* thread start routine */
 	uintptr_t arg;		/* its argument */
@@ -113,5 +114,11 @@ size_t ft_reg_count(void);
  * lists them): children and threads that may still run. Unlocked: the
  * exit scan's first look. */
 size_t ft_reg_count_unended(void);
+/*
+ * Copy into mem (room for max records) the records made in test that may
+ * still be alive: threads not ended, children linked and not reaped;
+ * returns how many (mem NULL: only counts them).
+ */
+size_t ft_reg_test_alive(uint32_t test, void *mem, size_t max);
 
 #endif

@@ -144,8 +144,14 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 	size_t keep;
 	int cut = 0;
 
-	ft_log_begin(&b, s->line, l->kind == LEAK_CHILD ? "leaked_child"
-							: "leaked_thread");
+	if (l->at_test_end)
+		ft_log_begin(&b, s->line, l->kind == LEAK_CHILD
+					  ? "test_leaked_child"
+					  : "test_leaked_thread");
+	else
+		ft_log_begin(&b, s->line, l->kind == LEAK_CHILD
+					  ? "leaked_child"
+					  : "leaked_thread");
 	if (l->kind == LEAK_CHILD) {
 		ft_buf_str(&b, ",\"child\":");
 		ft_buf_u64(&b, (uint64_t)l->id);
@@ -180,6 +186,10 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		ft_buf_i64(&b, rec->created_ns);
 		ft_buf_str(&b, ",\"creator_tid\":");
 		ft_buf_u64(&b, (uint64_t)rec->creator_tid);
+		if (ft_test_name(rec->test)) {
+			ft_buf_str(&b, ",\"test\":");
+			ft_buf_json(&b, ft_test_name(rec->test));
+		}
 	}
 	keep = b.len;
 	if (rec && rec->nframes) {
@@ -194,7 +204,7 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		if (!b.full)
 			keep = b.len;
 	}
-	if (l->kind == LEAK_THREAD && !l->finished) {
+	if (l->kind == LEAK_THREAD && !l->finished && !l->at_test_end) {
 		if (l->stack) {
 			ft_buf_str(&b, ",\"stack\":");
 			cut |= frames_json_memo(&stack_memo, &b,
@@ -278,6 +288,11 @@ void ft_leak_text(struct scan *s, const struct leak *l)
 		} else if (!rec) {
 			ft_buf_str(&b, ", made by unknown");
 		}
+		ft_buf_char(&b, '\n');
+	}
+	if (rec && ft_test_name(rec->test)) {
+		ft_buf_str(&b, "    made during test ");
+		ft_buf_str(&b, ft_test_name(rec->test));
 		ft_buf_char(&b, '\n');
 	}
 	if (rec && rec->nframes) {

@@ -46,6 +46,7 @@ struct site {
 	atomic_int nframes;		/* 0 until frames[] is written */
 	uintptr_t frames[FT_SITE_FRAMES];
 	struct ft_py_stack py;		/* a Python site's frames */
+	uint32_t test;			/* running at its first sleep, or 0 */
 	struct tally t;
 };
 
@@ -374,6 +375,7 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 		memcpy(s->frames, c->frames, (size_t)c->nframes *
 						     sizeof(c->frames[0]));
 		s->py = c->py;
+		s->test = ft_test_now();
 		atomic_store_explicit(&s->nframes, c->nframes,
 				      memory_order_release);
 	}
@@ -440,6 +442,10 @@ static int site_json(struct ft_buf *b, const struct site *s, int first)
 	tally_json(b, &s->t);
 	if (python)
 		ft_py_stack_json(b, &s->py);
+	if (n > 0 && ft_test_name(s->test)) {
+		ft_buf_str(b, ",\"test\":");
+		ft_buf_json(b, ft_test_name(s->test));
+	}
 	ft_buf_str(b, ",\"backtrace\":");
 	if (n > 0 ? ft_return_frames_json(b, s->frames, n) == n
 		  : ft_return_frames_json(b, one, !keyed) == !keyed) {

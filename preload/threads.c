@@ -169,6 +169,7 @@ static void *start_thread(void *p)
 	 * other thread knows this one's pthread_t; this one detaching
 	 * itself goes by self_rec. */
 	self_rec = rec;
+	ft_test_inherit(rec->test);
 	pthread_cleanup_push(thread_ended, rec);
 	thread_begins(rec->ordinal, fn);
 	ret = ft_cfg()->crash ? run_on_altstack(fn, arg) : fn(arg);

@@ -21,6 +21,12 @@ for v in $(env | sed -n 's/^\(FLAKETRAP_[A-Za-z0-9_]*\)=.*/\1/p'); do
 	unset "$v"
 done
 unset LD_PRELOAD
+# Nor the Python hook of a flaketrap run around this one (check-stable).
+if [ -n "${PYTHONPATH+set}" ]; then
+	PYTHONPATH=$(printf %s "$PYTHONPATH" | tr : '\n' |
+		grep -vx "$ROOT/preload/python" | paste -sd: -)
+	[ -n "$PYTHONPATH" ] || unset PYTHONPATH
+fi
 
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/flaketrap-test.XXXXXX") || exit 1
 trap 'rm -rf "$TRASH"' EXIT

@@ -17,7 +17,9 @@ test_expect_success 'make install puts each file in its place' '
 		lib/flaketrap/libflaketrap-chaos.so \
 		share/flaketrap/flaketrap.supp \
 		share/bash-completion/completions/flaketrap \
-		share/man/man1/flaketrap.1 share/man/man7/libflaketrap.7; do
+		share/man/man1/flaketrap.1 share/man/man7/libflaketrap.7 \
+		lib/flaketrap/python/sitecustomize.py include/flaketrap.h \
+		include/flaketrap/gtest.h; do
 		test -f "dest/usr/local/$f" || { echo "missing $f"; return 1; }
 	done &&
 	test -x dest/usr/local/bin/flaketrap

@@ -2,8 +2,9 @@
 /*
  * The environment the run options make for CMD: knobs checked by the
  * library's own parser, the library found and put first in LD_PRELOAD
- * (with the warp, chaos and jemalloc objects asked for), ASan's link order
- * check off, one seed for the whole tree. See runopt.h.
+ * (with the warp, chaos and jemalloc objects asked for), the Python
+ * start-up hook on PYTHONPATH, ASan's link order check off, one seed for
+ * the whole tree. See runopt.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -222,6 +223,49 @@ static const char *beside_library(char *path, const char *name)
 	return unusable_library(path);
 }
 
+/*
+ * The Python start-up hook: the directory of its sitecustomize.py, beside
+ * the library, goes first on PYTHONPATH (the hook takes it out of sys.path
+ * again and runs the system's own sitecustomize). A user's PYTHONPATH
+ * follows it; a nested run adds it once. An empty PYTHONPATH is not made
+ * "DIR:" (an empty entry is the current directory). A library copied
+ * alone (FLAKETRAP_LIB) goes without the hook, unless it was asked for:
+ * the hook only names tests, it changes nothing a test sees.
+ */
+static int set_python_hook(void)
+{
+	char dir[PATH_MAX + sizeof("python/sitecustomize.py")], *slash, *val;
+	const char *old = getenv("PYTHONPATH"), *p, *end, *why;
+	struct stat st;
+
+	strcpy(dir, library);
+	slash = strrchr(dir, '/');
+	strcpy(slash ? slash + 1 : dir, "python/sitecustomize.py");
+	why = stat(dir, &st) != 0     ? strerror(errno)
+	      : !S_ISREG(st.st_mode) ? "not a regular file"
+				     : NULL;
+	if (why && !getenv(FT_ENV_PREFIX "PYTHON_HOOK"))
+		return 0;
+	if (why)
+		return fail("%s (needed by --python-hook=on): %s", dir, why);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	for (p = old; p && *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		if ((size_t)(end - p) == strlen(dir) &&
+		    !memcmp(p, dir, (size_t)(end - p)))
+			return 0;
+	}
+	if (asprintf(&val, "%s%s%s", dir, old && *old ? ":" : "",
+		     old && *old ? old : "") < 0) {
+		perror("flaketrap");
+		exit(FT_EXIT_TOOL_ERROR);
+	}
+	setenv("PYTHONPATH", val, 1);
+	free(val);
+	return 0;
+}
+
 int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 {
 	extern char **environ;
@@ -250,6 +294,8 @@ int ft_runopt_environment(struct ft_runopt *o, struct ft_config *cfg)
 	/* ld.so would skip a file it cannot load with a mere warning. */
 	if (o->junk && (why = unusable_library(jemalloc)))
 		return fail("%s (needed by --junk): %s", jemalloc, why);
+	if (cfg->python_hook && (rc = set_python_hook()))
+		return rc;
 	set_preload(cfg->chaos ? chaos : NULL,
 		    cfg->timers != FT_TIMERS_OFF ? warp : NULL, library,
 		    o->junk ? jemalloc : NULL);

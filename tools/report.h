@@ -21,6 +21,19 @@ struct ft_report *ft_report_build(struct ft_logs *l);
 /* Leak records (leaked_child and leaked_thread) and crash records. */
 size_t ft_report_leaks(const struct ft_report *r);
 size_t ft_report_crashes(const struct ft_report *r);
+/* test_leaked_child and test_leaked_thread records: what tests left
+ * alive at their ends (flaketrap_test_end). */
+size_t ft_report_test_leaks(const struct ft_report *r);
+/*
+ * "TEST left N threads running (started at FILE:LINE in FUNC)", a line
+ * for each test and kind of leak, after lead; nothing without them.
+ */
+void ft_report_tests_text(FILE *f, const struct ft_report *r,
+			  struct ft_symbolizer *s, const char *lead);
+/* The tests that left something alive, in the order they ran, joined by
+ * sep into out (cut with "..." to fit); "" when none. */
+void ft_report_leaking_tests(const struct ft_report *r, const char *sep,
+			     char *out, size_t len);
 /* thread_stack records (stacks taken on request, for a hang). */
 size_t ft_report_stacks(const struct ft_report *r);
 

@@ -25,14 +25,15 @@ static const struct field child_fields[] = {
 	{ "child", W_INT, 1 }, { "state", W_STR, 1 }, { "origin", W_STR, 1 },
 	{ "cmdline", W_STRS, 0 }, { "comm", W_STR, 0 },
 	{ "created_ns", W_INT, 0 }, { "creator_tid", W_INT, 0 },
-	{ "backtrace", W_FRAMES, 0 }, { NULL, 0, 0 },
+	{ "backtrace", W_FRAMES, 0 }, { "test", W_STR, 0 }, { NULL, 0, 0 },
 };
 static const struct field thread_fields[] = {
 	{ "tid", W_INT, 1 }, { "state", W_STR, 1 }, { "origin", W_STR, 1 },
 	{ "name", W_STR, 0 }, { "detached", W_BOOL, 0 },
 	{ "start_routine", W_FRAME, 0 }, { "created_ns", W_INT, 0 },
 	{ "backtrace", W_FRAMES, 0 }, { "stack", W_FRAMES, 0 },
-	{ "stack_unavailable", W_STR, 0 }, { NULL, 0, 0 },
+	{ "stack_unavailable", W_STR, 0 }, { "test", W_STR, 0 },
+	{ NULL, 0, 0 },
 };
 static const struct field crash_fields[] = {
 	{ "signal", W_INT, 1 }, { "tid", W_INT, 0 },
@@ -58,7 +59,8 @@ static const struct field tally_fields[] = {
 	{ NULL, 0, 0 },
 };
 static const struct field site_fields[] = {
-	{ "id", W_STR, 1 }, { "backtrace", W_FRAMES, 1 }, { NULL, 0, 0 },
+	{ "id", W_STR, 1 }, { "backtrace", W_FRAMES, 1 }, { "test", W_STR, 0 },
+	{ NULL, 0, 0 },
 };
 static const struct field sleep_sites_fields[] = {
 	{ "sites", W_SITES, 1 }, { "other", W_TALLY, 0 }, { NULL, 0, 0 },

@@ -81,13 +81,14 @@ int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 	if (n)
 		print_leftovers(f, lv, n, l, s, grace_text);
 	if (ft_report_leaks(r) || ft_report_crashes(r) ||
-	    ft_report_stacks(r) || l->skipped)
+	    ft_report_stacks(r) || ft_report_test_leaks(r) || l->skipped)
 		ft_report_text(f, r, s);
-	leaked = n || ft_report_leaks(r);
+	leaked = n || ft_report_leaks(r) || ft_report_test_leaks(r);
 	if (sum) {
 		sum->leftovers = n;
 		sum->leaks = ft_report_leaks(r);
 		sum->crashes = ft_report_crashes(r);
+		ft_report_leaking_tests(r, "\n", sum->tests, sizeof(sum->tests));
 	}
 	ft_sym_free(s);
 	ft_report_free(r);

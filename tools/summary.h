@@ -15,14 +15,16 @@ struct ft_summary {
 	size_t leftovers;	/* processes that outlived CMD, ended */
 	size_t leaks;		/* leaked_child and leaked_thread records */
 	size_t crashes;
+	/* The tests that left something alive at their end, one a line. */
+	char tests[512];
 };
 
 /*
  * Ends what CMD left running (this process is their subreaper: SIGTERM,
  * SIGKILL after grace_ms), reads the logs of dir into l and prints to f
  * what there is to say (nothing when there is nothing). grace_text is
- * --grace as given. Returns whether anything leaked (a leftover or a leak
- * record); *s, when not NULL, gets the counts.
+ * --grace as given. Returns whether anything leaked (a leftover, a leak
+ * record, or a test's); *s, when not NULL, gets the counts.
  */
 int ft_summarize(FILE *f, struct ft_logs *l, const char *dir,
 		 long long grace_ms, const char *grace_text,

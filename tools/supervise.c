@@ -325,6 +325,7 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 				spec->opt->grace_ms, spec->opt->grace_text,
 				&sum);
 	r.crashed = sum.crashes > 0;
+	memcpy(r.leak_tests, sum.tests, sizeof(r.leak_tests));
 	r.unloaded = !r.exec_errno && !logs.records;
 	r.sleeps_seen = ft_logs_counter(&logs, "sleeps_seen");
 	r.sleeps_changed = ft_logs_counter(&logs, "sleeps_changed");

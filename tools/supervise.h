@@ -42,6 +42,8 @@ struct ft_sv_result {
 	int stacks_asked;	/* processes asked for stacks (timeout) */
 	int stacks_given;	/* of them, those that wrote them */
 	long long ns;		/* how long CMD ran */
+	/* The tests that left something alive at their end, one a line. */
+	char leak_tests[512];
 };
 
 /*

@@ -165,6 +165,8 @@ int ft_logs_take_line(struct source *src, char *text, size_t len,
 	} kinds[] = {
 		{ "leaked_child", FT_SCHEMA_LEAKED_CHILD },
 		{ "leaked_thread", FT_SCHEMA_LEAKED_THREAD },
+		{ "test_leaked_child", FT_SCHEMA_LEAKED_CHILD },
+		{ "test_leaked_thread", FT_SCHEMA_LEAKED_THREAD },
 		{ "crash", FT_SCHEMA_CRASH },
 		{ "thread_stack", FT_SCHEMA_THREAD_STACK },
 		{ "sleep_sites", FT_SCHEMA_SLEEP_SITES },

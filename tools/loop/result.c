@@ -94,6 +94,33 @@ static void junit_run(struct loop *lp, const struct slot *s,
 	free(msg);
 }
 
+/* The tests (one a line) that left something alive in a failing run. */
+static void count_leak_tests(struct loop *lp, char *tests)
+{
+	char *name, *save = NULL;
+	size_t i;
+
+	tests[sizeof(((struct ft_sv_result *)0)->leak_tests) - 1] = '\0';
+	for (name = strtok_r(tests, "\n", &save); name;
+	     name = strtok_r(NULL, "\n", &save)) {
+		for (i = 0; i < lp->nleak_tests; i++)
+			if (!strcmp(lp->leak_tests[i].name, name))
+				break;
+		if (i == lp->nleak_tests) {
+			lp->leak_tests = realloc(lp->leak_tests,
+						 (i + 1) * sizeof(*lp->leak_tests));
+			if (!lp->leak_tests)
+				ft_loop_oom();
+			lp->leak_tests[i].name = strdup(name);
+			lp->leak_tests[i].runs = 0;
+			if (!lp->leak_tests[i].name)
+				ft_loop_oom();
+			lp->nleak_tests++;
+		}
+		lp->leak_tests[i].runs++;
+	}
+}
+
 void ft_loop_finish_run(struct loop *lp, struct slot *s)
 {
 	struct ft_sv_result r;
@@ -144,8 +171,10 @@ void ft_loop_finish_run(struct loop *lp, struct slot *s)
 		lp->leak_failed++;
 	else
 		lp->failed++;
-	if (bad)
+	if (bad) {
 		count_kind(lp, what);
+		count_leak_tests(lp, r.leak_tests);
+	}
 	capped = bad && lp->nkept >= lp->max_kept;
 	if ((bad && !capped) || lp->opt.keep_log) {
 		kept = ft_loop_keep(lp, s, &r, bad ? what : "passed");

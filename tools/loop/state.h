@@ -83,6 +83,13 @@ struct loop {
 	size_t nfails;
 	struct kind kinds[32];
 	size_t nkinds;
+	/* The tests that left something alive in failing runs: how many
+	 * runs each, in the order first seen. */
+	struct leak_test {
+		char *name;
+		long long runs;
+	} *leak_tests;
+	size_t nleak_tests;
 	pid_t burners[MAX_LOAD];
 	long long t0, last_progress;
 	int stopping;

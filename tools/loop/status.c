@@ -218,6 +218,13 @@ void ft_loop_summary_text(struct loop *lp, double secs)
 		fprintf(f, ", %lld failing run%s passed by --failure/--ignore",
 			lp->ignored, lp->ignored == 1 ? "" : "s");
 	fputc('\n', f);
+	for (i = 0; i < lp->nleak_tests; i++)
+		fprintf(f, "%s%s (%lld run%s)%s",
+			i ? ", " : "flaketrap loop: left alive at a test's end"
+				   " in failing runs: ",
+			lp->leak_tests[i].name, lp->leak_tests[i].runs,
+			lp->leak_tests[i].runs == 1 ? "" : "s",
+			i + 1 == lp->nleak_tests ? "\n" : "");
 	summary_knobs(lp, f);
 	if (lp->nfails) {
 		fprintf(f, "first failure: run %lld, seed %llu: %s",

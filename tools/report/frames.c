@@ -83,6 +83,25 @@ int ft_report_put_function(FILE *f, const char *lead,
 	return 0;
 }
 
+int ft_report_put_function_name(FILE *f, const char *lead,
+				const struct ft_json *frame,
+				const struct ft_source *src)
+{
+	const struct ft_json *sym = ft_json_get(frame, "symbol");
+
+	if (sym && sym->type == FT_JSON_STRING) {
+		fputs(lead, f);
+		put_symbol(f, sym->text, sym->len);
+		return 1;
+	}
+	if (src->function) {
+		fputs(lead, f);
+		put_symbol(f, src->function, strlen(src->function));
+		return 1;
+	}
+	return 0;
+}
+
 static void put_frame_line(FILE *f, const struct ft_json *frame, size_t i,
 			   struct ft_symbolizer *s, const char *indent)
 {

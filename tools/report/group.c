@@ -25,7 +25,8 @@ void ft_report_oom(void)
 static int event_rank(const char *event)
 {
 	return !strcmp(event, "leaked_child") ? 0 :
-	       !strcmp(event, "leaked_thread") ? 1 : 2;
+	       !strcmp(event, "leaked_thread") ? 1 :
+	       !strncmp(event, "test_", 5) ? 3 : 2;
 }
 
 const char *ft_report_str(const struct ft_json *obj, const char *name)
@@ -63,6 +64,10 @@ static char *record_key(const struct ft_record *r)
 
 	if (!f)
 		ft_report_oom();
+	/* A test's leaks: by test, then by state, then as any leak. */
+	if (event_rank(r->event) == 3)
+		fprintf(f, "%s\n%s\n", ft_report_str(r->json, "test") ?: "",
+			ft_report_str(r->json, "state") ?: "");
 	fprintf(f, "%s\n", r->event);
 	if (!strcmp(r->event, "crash"))
 		fprintf(f, "%lld\n", ft_report_int(r->json, "signal", 0));
@@ -79,10 +84,11 @@ static char *record_key(const struct ft_record *r)
 	if (bt && bt->count) {
 		for (fr = bt->first; fr; fr = fr->next)
 			put_frame_key(f, fr);
-	} else if (!strcmp(r->event, "leaked_child")) {
+	} else if (!strcmp(r->event, "leaked_child") ||
+		   !strcmp(r->event, "test_leaked_child")) {
 		/* Without a backtrace, what ran is all that tells apart. */
 		fprintf(f, "comm:%s\n", ft_report_str(r->json, "comm") ?: "");
-	} else if (!strcmp(r->event, "leaked_thread")) {
+	} else if (strcmp(r->event, "crash")) {
 		routine = ft_json_get(r->json, "start_routine");
 		if (routine)
 			put_frame_key(f, routine);
@@ -107,7 +113,8 @@ static int cmp_group(const void *a, const void *b)
 
 	if (c)
 		return c;
-	if (x->n != y->n)
+	/* A test's leaks in the order the tests ran. */
+	if (event_rank(x->event) != 3 && x->n != y->n)
 		return x->n > y->n ? -1 : 1;
 	return x->first < y->first ? -1 : x->first > y->first;
 }
@@ -128,14 +135,50 @@ static void count_group(struct group *g)
 	free(keys);
 }
 
+/*
+ * The n records of k (keyed, in reading order) as groups: each run of
+ * one key after sorting is one group, its records in *slots.
+ */
+static struct group *group_keyed(struct ft_logs *l, struct keyed *k,
+				 size_t n, size_t *ngroups,
+				 struct ft_record ***slots)
+{
+	struct group *groups, *g = NULL;
+	size_t i;
+
+	/* Sorted by key, then by reading order: each group is one run of k. */
+	qsort(k, n, sizeof(*k), cmp_keyed);
+	*slots = malloc((n + 1) * sizeof(**slots));
+	groups = calloc(n + 1, sizeof(*groups));
+	if (!*slots || !groups)
+		ft_report_oom();
+	*ngroups = 0;
+	for (i = 0; i < n; i++) {
+		if (!g || strcmp(g->key, k[i].key)) {
+			g = &groups[(*ngroups)++];
+			g->key = k[i].key;
+			g->event = l->recs[k[i].idx].event;
+			g->first = k[i].idx;
+			g->recs = &(*slots)[i];
+		} else {
+			free(k[i].key);
+		}
+		g->recs[g->n++] = &l->recs[k[i].idx];
+	}
+	for (i = 0; i < *ngroups; i++)
+		count_group(&groups[i]);
+	qsort(groups, *ngroups, sizeof(*groups), cmp_group);
+	return groups;
+}
+
 struct ft_report *ft_report_build(struct ft_logs *l)
 {
 	struct ft_report *r = calloc(1, sizeof(*r));
 	struct keyed *k = malloc((l->nrecs + 1) * sizeof(*k));
-	struct group *g = NULL;
-	size_t i, n;
+	struct keyed *tk = malloc((l->nrecs + 1) * sizeof(*tk));
+	size_t i, n, nt = 0;
 
-	if (!r || !k)
+	if (!r || !k || !tk)
 		ft_report_oom();
 	r->l = l;
 	r->processes = ft_logs_distinct(l->procs, l->nprocs, 0);
@@ -156,6 +199,11 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 		/* Read for bisect --chaos; no leak, no crash. */
 		if (!strcmp(l->recs[i].event, "chaos_sites"))
 			continue;
+		if (event_rank(l->recs[i].event) == 3) {
+			tk[nt].key = record_key(&l->recs[i]);
+			tk[nt++].idx = i;
+			continue;
+		}
 		k[n].key = record_key(&l->recs[i]);
 		k[n++].idx = i;
 		switch (event_rank(l->recs[i].event)) {
@@ -164,34 +212,22 @@ struct ft_report *ft_report_build(struct ft_logs *l)
 		default: r->crashes++; break;
 		}
 	}
-	/* Sorted by key, then by reading order: each group is one run of k. */
-	qsort(k, n, sizeof(*k), cmp_keyed);
-	r->slots = malloc((n + 1) * sizeof(*r->slots));
-	r->groups = calloc(n + 1, sizeof(*r->groups));
-	if (!r->slots || !r->groups)
-		ft_report_oom();
-	for (i = 0; i < n; i++) {
-		if (!g || strcmp(g->key, k[i].key)) {
-			g = &r->groups[r->ngroups++];
-			g->key = k[i].key;
-			g->event = l->recs[k[i].idx].event;
-			g->first = k[i].idx;
-			g->recs = &r->slots[i];
-		} else {
-			free(k[i].key);
-		}
-		g->recs[g->n++] = &l->recs[k[i].idx];
-	}
+	r->groups = group_keyed(l, k, n, &r->ngroups, &r->slots);
+	r->test_leaks = nt;
+	r->tests = group_keyed(l, tk, nt, &r->ntests, &r->test_slots);
 	free(k);
-	for (i = 0; i < r->ngroups; i++)
-		count_group(&r->groups[i]);
-	qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_group);
+	free(tk);
 	return r;
 }
 
 size_t ft_report_leaks(const struct ft_report *r)
 {
 	return r->children + r->threads;
+}
+
+size_t ft_report_test_leaks(const struct ft_report *r)
+{
+	return r->test_leaks;
 }
 
 size_t ft_report_crashes(const struct ft_report *r)
@@ -309,8 +345,12 @@ void ft_report_free(struct ft_report *r)
 
 	for (i = 0; i < r->ngroups; i++)
 		free(r->groups[i].key);
+	for (i = 0; i < r->ntests; i++)
+		free(r->tests[i].key);
 	free(r->groups);
 	free(r->slots);
+	free(r->tests);
+	free(r->test_slots);
 	free(r->stacks);
 	free(r->sites);
 	free(r);

@@ -30,6 +30,12 @@ struct ft_report {
 	size_t nstacks;
 	struct ft_record **sites;	/* sleep_sites: listed too */
 	size_t nsites;
+	/* test_leaked_child and test_leaked_thread: what a test left alive
+	 * at its end, grouped by test (tests.c), in the order they ran. */
+	struct group *tests;
+	size_t ntests;
+	struct ft_record **test_slots;
+	size_t test_leaks;
 	size_t children, threads, crashes;
 	size_t processes, runs;
 };
@@ -58,6 +64,10 @@ int ft_report_lookup(const struct ft_json *frame, int return_address,
 int ft_report_put_function(FILE *f, const char *lead,
 			   const struct ft_json *frame,
 			   const struct ft_source *src);
+/* The same, without the offset: "name". */
+int ft_report_put_function_name(FILE *f, const char *lead,
+				const struct ft_json *frame,
+				const struct ft_source *src);
 /* A routine's name: its symbol, else from debug information, else ip. */
 void ft_report_put_routine(FILE *f, const struct ft_json *frame,
 			   struct ft_symbolizer *s);

@@ -100,10 +100,11 @@ static void json_instance(FILE *f, const struct ft_record *rec,
 			  struct ft_symbolizer *s)
 {
 	static const char *const child[] = { "child", "state", "cmdline",
-		"comm", "created_ns", "creator_tid", "truncated", NULL };
-	static const char *const thread[] = { "tid", "name", "state",
-		"detached", "created_ns", "stack_unavailable", "truncated",
+		"comm", "created_ns", "creator_tid", "test", "truncated",
 		NULL };
+	static const char *const thread[] = { "tid", "name", "state",
+		"detached", "created_ns", "test", "stack_unavailable",
+		"truncated", NULL };
 	static const char *const crash[] = { "tid", "si_code", "addr",
 		"exiting", "truncated", NULL };
 	static const char *const stacked[] = { "tid", "name", "main",
@@ -114,8 +115,8 @@ static void json_instance(FILE *f, const struct ft_record *rec,
 	fputc('{', f);
 	put_record_head(f, &first, rec);
 	json_copy(f, &first, rec->json,
-		  !strcmp(rec->event, "leaked_child") ? child :
-		  !strcmp(rec->event, "leaked_thread") ? thread :
+		  strstr(rec->event, "leaked_child") ? child :
+		  strstr(rec->event, "leaked_thread") ? thread :
 		  !strcmp(rec->event, "thread_stack") ? stacked : crash);
 	if (stack) {
 		jkey(f, &first, "stack");
@@ -134,6 +135,13 @@ static void json_group(FILE *f, const struct group *g,
 	fputc('{', f);
 	jkey(f, &first, "event");
 	fprintf(f, "\"%s\"", g->event);
+	if ((v = ft_json_get(first_rec, "test")) &&
+	    !strncmp(g->event, "test_", 5)) {
+		jkey(f, &first, "test");
+		ft_json_put(f, v);
+		jkey(f, &first, "state");
+		ft_json_put(f, ft_json_get(first_rec, "state"));
+	}
 	jkey(f, &first, "count");
 	fprintf(f, "%zu", g->n);
 	jkey(f, &first, "processes");
@@ -180,7 +188,7 @@ static void json_sites(FILE *f, const struct ft_record *rec,
 		       struct ft_symbolizer *s)
 {
 	static const char *const counts[] = { "id", "seen", "changed",
-		"requested_ns", "slept_ns", NULL };
+		"requested_ns", "slept_ns", "test", NULL };
 	const struct ft_json *site, *fr, *other;
 	int first = 1, first_site = 1;
 
@@ -247,6 +255,13 @@ void ft_report_json(FILE *f, const struct ft_report *r,
 				fputc(',', f);
 			json_group(f, &r->groups[i], s);
 		}
+	}
+	/* What each test left alive at its end, in the order they ran. */
+	fputs("],\"tests\":[", f);
+	for (i = 0; i < r->ntests; i++) {
+		if (i)
+			fputc(',', f);
+		json_group(f, &r->tests[i], s);
 	}
 	fputs("],\"stacks\":[", f);
 	for (i = 0; i < r->nstacks; i++) {

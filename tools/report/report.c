@@ -125,8 +125,16 @@ int ft_cmd_report(int argc, char **argv)
 	if (github)
 		ft_report_github(json ? stderr : stdout, r, s, fail_on_leak);
 	status = l.skipped ? 1 : 0;
-	if (fail_on_leak && (ft_report_leaks(r) || ft_report_crashes(r)))
+	if (fail_on_leak && (ft_report_leaks(r) || ft_report_crashes(r) ||
+			     ft_report_test_leaks(r)))
 		status = FT_EXIT_LEAKED;
+	if (fail_on_leak && ft_report_test_leaks(r)) {
+		char tests[1024];
+
+		ft_report_leaking_tests(r, ", ", tests, sizeof(tests));
+		fprintf(stderr, "flaketrap report: --fail-on-leak: left alive"
+				" by %s\n", tests);
+	}
 	/* A gate whose file is missing must not pass. */
 	if (junit && ft_report_junit(junit, r, s) != 0) {
 		fprintf(stderr, "flaketrap report: --junit=%s: %s\n", junit,

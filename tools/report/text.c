@@ -72,7 +72,12 @@ static void text_instance(FILE *f, const struct ft_record *rec)
 		fputs(" (", f);
 	}
 	put_where(f, rec);
-	fputs(")\n", f);
+	fputs(")", f);
+	if ((name = ft_json_get(j, "test"))) {
+		fputs(", made in test ", f);
+		ft_report_put_json_text(f, name);
+	}
+	fputc('\n', f);
 }
 
 static void put_origin(FILE *f, const struct ft_json *rec)
@@ -202,6 +207,9 @@ void ft_report_text(FILE *f, const struct ft_report *r,
 	} else {
 		fputs("no leak", f);
 	}
+	if (r->test_leaks)
+		fprintf(f, " at exit, %zu left alive at a test's end",
+			r->test_leaks);
 	if (r->crashes)
 		fprintf(f, ", %zu %s", r->crashes,
 			plural(r->crashes, "crash", "crashes"));
@@ -213,6 +221,10 @@ void ft_report_text(FILE *f, const struct ft_report *r,
 	if (r->l->skipped)
 		fprintf(f, "; %zu skipped (see above)", r->l->skipped);
 	fputc('\n', f);
+	if (r->ntests) {
+		fputs("\nleft alive at the end of their test:\n", f);
+		ft_report_tests_text(f, r, s, "  ");
+	}
 	for (i = 0; i < r->ngroups; i++)
 		ft_report_text_group(f, &r->groups[i], s);
 	if (r->nstacks)
