@@ -397,7 +397,7 @@ void ft_frame_id(struct ft_buf *b, uintptr_t ip, int is_return);
  * interpreter exports them (CPython's _Py_DumpTraceback and
  * PyGILState_GetThisThreadState), with FLAKETRAP_PYTHON on.
  */
-#define FT_PY_FRAMES 4		/* the innermost frames kept */
+#define FT_PY_FRAMES 8		/* the innermost frames kept */
 struct ft_py_frame {
 	char function[48];	/* truncated: its head */
 	char file[112];		/* truncated: its tail, "..." first */

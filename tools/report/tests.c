@@ -29,8 +29,31 @@ static const char *leak_words(const struct group *g)
 }
 
 /*
- * Where it was made: the first frame of its creation backtrace that is
- * not flaketrap's, as FILE:LINE in FUNC, else MODULE+OFFSET in FUNC.
+ * Of a Python creator's frames (innermost first), the test's: the first
+ * outside the interpreter's own library (threading.py, multiprocessing,
+ * subprocess.py), or the innermost when all are in it. NULL without any.
+ */
+static const struct ft_json *python_site(const struct ft_json *rec)
+{
+	const struct ft_json *py = ft_json_get(rec, "python"), *fr;
+	const char *file;
+
+	if (!py || py->type != FT_JSON_ARRAY || !py->first)
+		return NULL;
+	for (fr = py->first; fr; fr = fr->next) {
+		file = ft_report_str(fr, "file");
+		if (file && !(strstr(file, "/lib/python") &&
+			      !strstr(file, "-packages/")))
+			return fr;
+	}
+	return py->first;
+}
+
+/*
+ * Where it was made: the test's Python line when a Python process made
+ * it, as FILE:LINE in FUNC; else the first frame of its creation
+ * backtrace that is not flaketrap's, as FILE:LINE in FUNC, else
+ * MODULE+OFFSET in FUNC.
  */
 static void put_started_at(FILE *f, const struct ft_json *rec,
 			   struct ft_symbolizer *s)
@@ -38,6 +61,17 @@ static void put_started_at(FILE *f, const struct ft_json *rec,
 	const struct ft_json *bt = ft_json_get(rec, "backtrace"), *fr;
 	const char *module, *base;
 	struct ft_source src;
+
+	if ((fr = python_site(rec))) {
+		fputs(" (started at ", f);
+		if ((module = ft_report_str(fr, "file")))
+			fputs(module, f);
+		else
+			fputs("?", f);
+		fprintf(f, ":%lld in %s)", ft_report_int(fr, "line", 0),
+			ft_report_str(fr, "function") ?: "?");
+		return;
+	}
 
 	for (fr = bt ? bt->first : NULL; fr; fr = fr->next) {
 		module = ft_report_str(fr, "module");
