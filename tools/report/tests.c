@@ -31,7 +31,8 @@ static const char *leak_words(const struct group *g)
 /*
  * Of a Python creator's frames (innermost first), the test's: the first
  * outside the interpreter's own library (threading.py, multiprocessing,
- * subprocess.py), or the innermost when all are in it. NULL without any.
+ * subprocess.py; its test package, CPython's suite, is a test's), or the
+ * innermost when all are in it. NULL without any.
  */
 static const struct ft_json *python_site(const struct ft_json *rec)
 {
@@ -43,7 +44,8 @@ static const struct ft_json *python_site(const struct ft_json *rec)
 	for (fr = py->first; fr; fr = fr->next) {
 		file = ft_report_str(fr, "file");
 		if (file && !(strstr(file, "/lib/python") &&
-			      !strstr(file, "-packages/")))
+			      !strstr(file, "-packages/") &&
+			      !strstr(file, "/test/")))
 			return fr;
 	}
 	return py->first;
