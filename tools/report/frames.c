@@ -62,44 +62,43 @@ static void put_symbol(FILE *f, const char *name, size_t len)
 	free(plain);
 }
 
-int ft_report_put_function(FILE *f, const char *lead,
-			   const struct ft_json *frame,
-			   const struct ft_source *src)
+/* A frame's function, from its symbol or else debug information; with
+ * with_offset its +0xOFFSET. 0 when neither names it. */
+static int put_function(FILE *f, const char *lead, const struct ft_json *frame,
+			const struct ft_source *src, int with_offset)
 {
 	const struct ft_json *sym = ft_json_get(frame, "symbol");
 
 	if (sym && sym->type == FT_JSON_STRING) {
 		fputs(lead, f);
 		put_symbol(f, sym->text, sym->len);
-		fprintf(f, "+0x%llx", ft_report_int(frame, "symbol_offset", 0));
+		if (with_offset)
+			fprintf(f, "+0x%llx",
+				ft_report_int(frame, "symbol_offset", 0));
 		return 1;
 	}
 	if (src->function) {
 		fputs(lead, f);
 		put_symbol(f, src->function, strlen(src->function));
-		fprintf(f, "+0x%llx", src->function_offset);
+		if (with_offset)
+			fprintf(f, "+0x%llx", src->function_offset);
 		return 1;
 	}
 	return 0;
+}
+
+int ft_report_put_function(FILE *f, const char *lead,
+			   const struct ft_json *frame,
+			   const struct ft_source *src)
+{
+	return put_function(f, lead, frame, src, 1);
 }
 
 int ft_report_put_function_name(FILE *f, const char *lead,
 				const struct ft_json *frame,
 				const struct ft_source *src)
 {
-	const struct ft_json *sym = ft_json_get(frame, "symbol");
-
-	if (sym && sym->type == FT_JSON_STRING) {
-		fputs(lead, f);
-		put_symbol(f, sym->text, sym->len);
-		return 1;
-	}
-	if (src->function) {
-		fputs(lead, f);
-		put_symbol(f, src->function, strlen(src->function));
-		return 1;
-	}
-	return 0;
+	return put_function(f, lead, frame, src, 0);
 }
 
 static void put_frame_line(FILE *f, const struct ft_json *frame, size_t i,
