@@ -2,11 +2,11 @@
 """flaketrap's start-up hook for Python (flaketrap run puts its directory
 first on PYTHONPATH; --python-hook=off leaves it out).
 
-It tells libflaketrap.so which test runs, with no edit to the tests: the
-test that began (not those it runs itself) of unittest's TestResult.startTest/stopTest (python -m
-unittest, CPython's python -m test, whose result classes call them through
-super()) and pytest's pytest_runtest_logstart/logfinish (a plugin
-registered on each configuration pytest makes). Each thread and child made
+It tells libflaketrap.so which test runs, with no edit to the tests:
+unittest's TestResult.startTest/stopTest (python -m unittest, CPython's
+python -m test, whose result classes call them through super()) and
+pytest's pytest_runtest_logstart/logfinish (a plugin registered on each
+configuration pytest makes); a test's own inner tests are not told. Each thread and child made
 in a test then carries its name, and the library writes at the test's end
 those still alive.
 
