@@ -388,7 +388,7 @@ def main():
                       per=(SHRUNK_SLEEPS, "sleep"), logdir=logdir)
                 for what, knobs, logdir in rows]
 
-    def python_rows():
+    def python_frames_rows():
         # Both sides under the library: Python frames on (the default)
         # against FLAKETRAP_PYTHON=off, the cost of the frames alone.
         if not os.access(PYTHON, os.X_OK):
@@ -439,7 +439,7 @@ def main():
     # PYTHONPATH, as flaketrap run puts it (compiled by make all).
     hook = os.path.join(os.path.dirname(lib), "python")
 
-    def python_rows():
+    def python_hook_rows():
         def spawn_py(argv, hooked):
             sets = ["-e", "LD_PRELOAD=" + lib]
             if hooked:
@@ -485,7 +485,7 @@ def main():
       + chaos_rows("mutex", MUTEX_ROUNDS, "mutex lock+unlock, 2 threads",
                    "pair") \
       + chaos_rows("pipe", PIPE_ROUNDS, "pipe write+read", "round trip") \
-      + sleep_rows() + python_rows()
+      + sleep_rows() + python_frames_rows() + python_hook_rows()
     loop_bench = LoopBench(tool, lib, env)
     heavy = HeavyBench(prog("spawn"), lib,
                        [prog("sleeps"), "usleep", str(HEAVY_SLEEPS),

@@ -402,6 +402,9 @@ struct ft_py_frame {
 	char function[48];	/* truncated: its head */
 	char file[112];		/* truncated: its tail, "..." first */
 	unsigned line;		/* 0: unknown */
+	/* Frames left out between the one before and this one (library
+	 * frames passed over to reach the test's own: python.c). */
+	unsigned skipped;
 };
 struct ft_py_stack {
 	int n;

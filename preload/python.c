@@ -30,6 +30,7 @@
 
 #include "fmt.h"
 #include "ft.h"
+#include "pyfile.h"
 #include "registry.h"
 
 /* The head of the dump we read: the innermost frames are first. */
@@ -191,6 +192,39 @@ static int is_wrapper(const struct ft_py_frame *f,
 	return ft_patterns_match(wrappers, &name, 1);
 }
 
+/*
+ * Keeps f, the next frame outward, in out: 1 when out is complete. The
+ * innermost FT_PY_FRAMES frames are kept; when they are all the
+ * interpreter's library (a child started by a process pool, ten frames
+ * down in multiprocessing), the last one is given up for the first frame
+ * farther out that is not, with the count of frames passed over: the
+ * test's own line, which is what its report must name.
+ */
+static int keep_frame(struct ft_py_stack *out, const struct ft_py_frame *f,
+		      unsigned *passed)
+{
+	int i;
+
+	if (out->n < FT_PY_FRAMES) {
+		out->f[out->n] = *f;
+		out->f[out->n++].skipped = 0;
+		if (out->n < FT_PY_FRAMES)
+			return 0;
+		for (i = 0; i < FT_PY_FRAMES; i++)
+			if (!ft_py_file_is_library(out->f[i].file))
+				return 1;
+		return 0;
+	}
+	if (ft_py_file_is_library(f->file)) {
+		++*passed;
+		return 0;
+	}
+	/* The last kept frame is passed over too. */
+	out->f[FT_PY_FRAMES - 1] = *f;
+	out->f[FT_PY_FRAMES - 1].skipped = *passed + 1;
+	return 1;
+}
+
 /* async-signal-safe */
 void ft_python_stack(struct ft_py_stack *out,
 		     const struct ft_patterns *wrappers)
@@ -199,6 +233,7 @@ void ft_python_stack(struct ft_py_stack *out,
 	struct ft_py_frame f;
 	size_t len = 0, start, i;
 	int fds[2], saved = errno, leading = 1;
+	unsigned passed = 0;
 	void *tstate;
 	ssize_t n;
 
@@ -219,13 +254,14 @@ void ft_python_stack(struct ft_py_stack *out,
 	close(fds[0]);
 	ft_errno_keep(saved);
 	/* Whole lines only: one cut at the buffer's end is left out. */
-	for (start = 0, i = 0; i < len && out->n < FT_PY_FRAMES; i++) {
+	for (start = 0, i = 0; i < len; i++) {
 		if (buf[i] != '\n')
 			continue;
 		if (!parse_frame(buf + start, i - start, &f) &&
 		    !(leading && is_wrapper(&f, wrappers))) {
 			leading = 0;
-			out->f[out->n++] = f;
+			if (keep_frame(out, &f, &passed))
+				break;
 		}
 		start = i + 1;
 	}
@@ -253,6 +289,10 @@ void ft_py_stack_json(struct ft_buf *b, const struct ft_py_stack *s)
 		ft_buf_json(b, s->f[i].file);
 		ft_buf_str(b, ",\"line\":");
 		ft_buf_u64(b, s->f[i].line);
+		if (s->f[i].skipped) {
+			ft_buf_str(b, ",\"skipped\":");
+			ft_buf_u64(b, s->f[i].skipped);
+		}
 		ft_buf_char(b, '}');
 	}
 	ft_buf_char(b, ']');

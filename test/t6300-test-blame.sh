@@ -101,6 +101,25 @@ test_expect_success 'multiprocessing: the child left by test_b is test_b'"'"'s' 
 		"[('"'"'blame_mp.Blame.test_a'"'"', 0), ('"'"'blame_mp.Blame.test_b'"'"', 1), ('"'"'blame_mp.Blame.test_c'"'"', 0)]"
 '
 
+# A thread started twelve Python frames down in "the library" (a path
+# with /lib/python) by a test of a CPython-like test package (/test/ under
+# it, a test's frames): the library keeps the test's frame past the 8 it
+# keeps, and report names it.
+test_expect_success 'a thread started deep in Python'"'"'s library: the test'"'"'s line, past the frames kept' '
+	deep=$PWD/deep/lib/python3.11 &&
+	mkdir -p "$deep/test" &&
+	cp "$FIX"/deep_library.py "$deep"/ &&
+	cp "$FIX"/test_deep.py "$deep"/test/ &&
+	line=$(grep -n "deep_library.start_deep()" "$deep/test/test_deep.py" | cut -d: -f1) &&
+	(cd "$deep/test" && PYTHONPATH=$deep $GUARD "$FLAKETRAP" run --log "$OLDPWD/dlog" -- "$PYTHON" -m unittest -q test_deep) 2>err &&
+	left dlog >got &&
+	echo "test_deep.Deep.test_b left 1 thread running (started at $deep/test/test_deep.py:$line in test_b)" >want &&
+	diff -u want got &&
+	test "$(logq dlog "[(p[-1][\"function\"], p[-1][\"line\"], p[-1][\"skipped\"] > 0, len(p)) for p in (r[\"python\"] for r in of(\"leaked_thread\"))]")" = \
+		"[('"'"'test_b'"'"', $line, True, 8)]" &&
+	grep -q "^ *\.\.\. [0-9]* frames of Python'"'"'s library$" report.txt
+'
+
 test_expect_success 'report --json: the tests, with their leaks and where they were made' '
 	"$FLAKETRAP" report --json log >j &&
 	"$PYTHON" -c "

@@ -186,12 +186,19 @@ void ft_report_python(FILE *f, const struct ft_json *frames,
 		      const char *indent)
 {
 	const struct ft_json *fr;
+	long long skipped;
 	size_t i = 0;
 
 	if (!frames || !frames->first)
 		return;
 	fprintf(f, "%sPython:\n", indent);
 	for (fr = frames->first; fr; fr = fr->next) {
+		skipped = ft_report_int(fr, "skipped", 0);
+		if (skipped > 0) {
+			fprintf(f, "%s    ... %lld frame%s of Python's library\n",
+				indent, skipped, skipped == 1 ? "" : "s");
+			i += (size_t)skipped;
+		}
 		fprintf(f, "%s#%zu ", indent, i++);
 		ft_report_put_python_frame(f, fr);
 		fputc('\n', f);

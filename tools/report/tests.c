@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../preload/pyfile.h"
 #include "group.h"
 
 static const char *plural(size_t n, const char *one, const char *many)
@@ -43,12 +44,19 @@ static const struct ft_json *python_site(const struct ft_json *rec)
 		return NULL;
 	for (fr = py->first; fr; fr = fr->next) {
 		file = ft_report_str(fr, "file");
-		if (file && !(strstr(file, "/lib/python") &&
-			      !strstr(file, "-packages/") &&
-			      !strstr(file, "/test/")))
+		if (file && !ft_py_file_is_library(file))
 			return fr;
 	}
 	return py->first;
+}
+
+/* A string of the log as text, "?" when it is no string. */
+static void put_json_text_or(FILE *f, const struct ft_json *v)
+{
+	if (v && v->type == FT_JSON_STRING)
+		ft_report_put_json_text(f, v);
+	else
+		fputc('?', f);
 }
 
 /*
@@ -66,12 +74,10 @@ static void put_started_at(FILE *f, const struct ft_json *rec,
 
 	if ((fr = python_site(rec))) {
 		fputs(" (started at ", f);
-		if ((module = ft_report_str(fr, "file")))
-			fputs(module, f);
-		else
-			fputs("?", f);
-		fprintf(f, ":%lld in %s)", ft_report_int(fr, "line", 0),
-			ft_report_str(fr, "function") ?: "?");
+		put_json_text_or(f, ft_json_get(fr, "file"));
+		fprintf(f, ":%lld in ", ft_report_int(fr, "line", 0));
+		put_json_text_or(f, ft_json_get(fr, "function"));
+		fputc(')', f);
 		return;
 	}
 
