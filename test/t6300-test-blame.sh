@@ -145,6 +145,16 @@ test_expect_success 'loop: the summary names the test that leaked in the failing
 	grep -x "flaketrap loop: left alive at a test'"'"'s end in failing runs: test_b (2 runs)" out
 '
 
+test_expect_success 'loop --json: the tests that leaked in the failing runs' '
+	$GUARD "$FLAKETRAP" loop -n 2 -j 1 --fail-on-leak --json --out jruns -- "$FIXTURES/test-blame" >out 2>err;
+	test $? = 3 &&
+	"$PYTHON" -c "
+import json
+d = json.load(open(\"out\"))
+assert d[\"leaked_tests\"] == [{\"test\": \"test_b\", \"runs\": 2}], d
+"
+'
+
 # What sys.path and the running sitecustomize are, in a Python process.
 PY_STATE="import sys; print(sys.path); print(sys.modules[\"sitecustomize\"].__file__); print(\"ctypes\" in sys.modules)"
 

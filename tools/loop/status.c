@@ -145,6 +145,12 @@ void ft_loop_summary_json(struct loop *lp, double secs, int status)
 			fputs("null", f);
 		fputc('}', f);
 	}
+	fprintf(f, "],\"leaked_tests\":[");
+	for (i = 0; i < lp->nleak_tests; i++) {
+		fprintf(f, "%s{\"test\":", i ? "," : "");
+		json_str(f, lp->leak_tests[i].name);
+		fprintf(f, ",\"runs\":%lld}", lp->leak_tests[i].runs);
+	}
 	fprintf(f, "],\"exit_status\":%d}\n", status);
 	fflush(f);
 }
