@@ -311,4 +311,25 @@ test_expect_success 'run --help documents the new options and status 3' '
 	grep -q "^3 with --fail-on-leak when CMD exited 0 but leaked;$" out
 '
 
+# A program over io_uring (two reader threads, a poller and workers of
+# the kernel's, one thread of its own left waiting): the same output
+# under run, and its one real leak reported, the kernel's threads not.
+URING_CAT=$FIXTURES/uring-cat
+"$URING_CAT" "$URING_CAT" >uring.plain 2>&1
+case $? in
+0) test_set_prereq IO_URING ;;
+*) test_missing_prereq IO_URING "$(head -n 1 uring.plain)" ;;
+esac
+
+test_expect_success IO_URING 'an io_uring program: same output, only its own thread reported' '
+	grep -qx "io_uring threads at exit: poller yes, worker yes" uring.plain &&
+	$GUARD "$FLAKETRAP" run --sleep=off --log ulog -- "$URING_CAT" "$URING_CAT" >out 2>err &&
+	diff -u uring.plain out &&
+	grep -q "^flaketrap: 1 leak (1 thread), no crash; 1 process in 1 run$" err &&
+	grep -q "^leaked thread x1, made by pthread_create, start routine watch_control+0x0 " err &&
+	! grep -q "iou-\|made by unknown" err &&
+	test "$(logq ulog "[syms([r[\"start_routine\"]])[0] for r in of(\"leaked_thread\")]")" = \
+		"['"'"'watch_control'"'"']"
+'
+
 test_done
