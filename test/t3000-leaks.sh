@@ -78,6 +78,12 @@ test_expect_success 'FLAKETRAP_STACK_SIGNAL=off: no stack, and why' '
 	q nosig "of(\"leaked_thread\")[0][\"stack_unavailable\"] == \"FLAKETRAP_STACK_SIGNAL=off\""
 '
 
+test_expect_success 'FLAKETRAP_STACK_TIMEOUT=0: no stack signal sent, and why' '
+	preload FLAKETRAP_LOG=nowait FLAKETRAP_STACK_TIMEOUT=0 "$LEAKY" thread-running &&
+	q nowait "of(\"leaked_thread\")[0][\"stack_unavailable\"] == \"FLAKETRAP_STACK_TIMEOUT=0\"" &&
+	q nowait "of(\"leaked_thread\")[0][\"name\"] == \"leaky\""
+'
+
 test_expect_success 'another stack signal works the same' '
 	preload FLAKETRAP_LOG=usr2 FLAKETRAP_STACK_SIGNAL=SIGUSR2 "$LEAKY" thread-running &&
 	q usr2 "\"block_in_distinct_worker\" in syms(of(\"leaked_thread\")[0][\"stack\"])"
