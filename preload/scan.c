@@ -18,10 +18,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -405,6 +407,33 @@ static struct entry *index_kind(struct scan *s, int thread, size_t *count)
 }
 
 /*
+ * Whether this thread is the process's only one. Asked of the kernel
+ * without /proc where it can be: unshare(CLONE_THREAD) succeeds, and does
+ * nothing, only in a process of one thread (EINVAL otherwise; before Linux
+ * 4.3 it may fail in one too). A look at /proc/self/task makes the kernel
+ * build the /proc entries of the process, and take them down as it ends:
+ * a third of what the library added to the end of a fork child. Under a
+ * seccomp filter, which may kill the process for a call it does not
+ * expect, and wherever the call fails: the link count of /proc/self/task,
+ * ".", ".." and one entry per thread.
+ */
+static int only_thread(void)
+{
+	struct stat st;
+
+	if (ft_raw_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 0 &&
+	    ft_raw_syscall(SYS_unshare, CLONE_THREAD, 0, 0, 0, 0) == 0)
+		return 1;
+#ifdef SYS_newfstatat
+	return ft_raw_syscall(SYS_newfstatat, AT_FDCWD,
+			      (long)"/proc/self/task", (long)&st, 0, 0) == 0 &&
+#else
+	return stat("/proc/self/task", &st) == 0 &&
+#endif
+	       st.st_nlink == 3;
+}
+
+/*
  * Surely nothing to report, seen without mapping anything: the registry
  * holds nothing but ended threads (kept until the kernel no longer lists
  * them), there is no child, and this is the only thread. The common end
@@ -413,17 +442,7 @@ static struct entry *index_kind(struct scan *s, int thread, size_t *count)
  */
 static int nothing_to_scan(void)
 {
-	struct stat st;
-
-	/* /proc/self/task links ".", ".." and one entry per thread. */
-	return ft_reg_count_unended() == 0 && no_children() &&
-#ifdef SYS_newfstatat
-	       ft_raw_syscall(SYS_newfstatat, AT_FDCWD,
-			      (long)"/proc/self/task", (long)&st, 0, 0) == 0 &&
-#else
-	       stat("/proc/self/task", &st) == 0 &&
-#endif
-	       st.st_nlink == 3;
+	return ft_reg_count_unended() == 0 && no_children() && only_thread();
 }
 
 /* async-signal-safe */
