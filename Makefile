@@ -444,6 +444,8 @@ DEB_PACKAGES := build-essential libunwind-dev libjemalloc-dev libjemalloc2 libdw
 DEB_PACKAGES += libgtest-dev python3-pytest
 # groff-base and man-db: the manual pages' check (t9200, make check-docs).
 DEB_PACKAGES += groff-base man-db
+# strace: t3000 sees which system calls the end of a process makes.
+DEB_PACKAGES += strace
 # Only for make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan), too
 # heavy for every CI run.
 FUZZ_PACKAGES := clang libclang-rt-dev

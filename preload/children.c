@@ -206,40 +206,10 @@ FT_EXPORT int system(const char *command)
  * Read to its end, whatever its size. async-signal-safe */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max)
 {
-	char path[64], buf[4096];
-	struct ft_buf p;
-	size_t n = 0;
-	ssize_t len, i;
-	long v = -1;
-	int fd;
+	char path[64];
 
-	ft_buf_init(&p, path, sizeof(path));
-	ft_buf_str(&p, "/proc/self/task/");
-	ft_buf_u64(&p, (uint64_t)tid);
-	ft_buf_str(&p, "/children");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while (n < max) {
-		len = read(fd, buf, sizeof(buf));
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
-			break;
-		/* A number may go on in the next read: v carries it. */
-		for (i = 0; i < len && n < max; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
-			} else if (v >= 0) {
-				pids[n++] = (pid_t)v;
-				v = -1;
-			}
-		}
-	}
-	if (v >= 0 && n < max)
-		pids[n++] = (pid_t)v;
-	close(fd);
-	return n;
+	ft_task_path(path, sizeof(path), -1, tid, "children");
+	return ft_read_pids_at(AT_FDCWD, path, pids, max);
 }
 
 /* Room for the pid lists of popen: a thread's children, however many. */

@@ -303,7 +303,8 @@ static void scratch_put(char *p)
 	munmap(p, FT_SCRATCH_SIZE);
 }
 
-static void begin(struct ft_buf *b, char *mem, const char *event)
+static void begin_as(struct ft_buf *b, char *mem, const char *event,
+		     pid_t pid)
 {
 	struct timespec now;
 
@@ -314,7 +315,12 @@ static void begin(struct ft_buf *b, char *mem, const char *event)
 	ft_buf_str(b, ",\"time_ns\":");
 	ft_buf_i64(b, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
 	ft_buf_str(b, ",\"pid\":");
-	ft_buf_u64(b, (uint64_t)getpid());
+	ft_buf_u64(b, (uint64_t)pid);
+}
+
+static void begin(struct ft_buf *b, char *mem, const char *event)
+{
+	begin_as(b, mem, event, getpid());
 }
 
 /*
@@ -505,6 +511,36 @@ void ft_log_begin(struct ft_buf *b, char *mem, const char *event)
 {
 	ft_log_start();
 	begin(b, mem, event);
+}
+
+/* async-signal-safe */
+void ft_log_begin_held(struct ft_buf *b, char *mem, const char *event,
+		       pid_t pid)
+{
+	begin_as(b, mem, event, pid);
+}
+
+/* async-signal-safe */
+void ft_log_finish(struct ft_buf *b, size_t keep)
+{
+	finish(b, keep);
+}
+
+/* async-signal-safe: whole records, as one write */
+void ft_log_write_lines(const char *p, size_t len)
+{
+	struct ft_buf lines;
+	int saved = errno;
+
+	if (len == 0 || !logging())
+		return;
+	/* Not ft_buf_init, which would write to p. */
+	lines.p = (char *)p;
+	lines.len = len;
+	lines.cap = len;
+	lines.full = 0;
+	write_line(&lines);
+	ft_errno_keep(saved);
 }
 
 /* async-signal-safe */

@@ -38,8 +38,13 @@ void ft_proc_path(char *out, size_t len, const char *a, long n,
 /* The start of a small /proc file, NUL-terminated; its length or -1. */
 ssize_t ft_read_file(const char *path, char *buf, size_t len)
 {
+	return ft_read_file_at(AT_FDCWD, path, buf, len);
+}
+
+ssize_t ft_read_file_at(int dirfd, const char *path, char *buf, size_t len)
+{
 	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
@@ -58,8 +63,14 @@ ssize_t ft_read_file(const char *path, char *buf, size_t len)
 
 ssize_t ft_read_line_file(const char *path, char *buf, size_t len)
 {
+	return ft_read_line_file_at(AT_FDCWD, path, buf, len);
+}
+
+ssize_t ft_read_line_file_at(int dirfd, const char *path, char *buf,
+			     size_t len)
+{
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
@@ -71,6 +82,56 @@ ssize_t ft_read_line_file(const char *path, char *buf, size_t len)
 		n = 0;
 	buf[n] = '\0';
 	return n;
+}
+
+size_t ft_read_pids_at(int dirfd, const char *path, pid_t *pids, size_t max)
+{
+	char buf[4096];
+	size_t n = 0;
+	ssize_t len, i;
+	long v = -1;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while (n < max) {
+		len = read(fd, buf, sizeof(buf));
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			break;
+		/* A number may go on in the next read: v carries it. */
+		for (i = 0; i < len && n < max; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
+			} else if (v >= 0) {
+				pids[n++] = (pid_t)v;
+				v = -1;
+			}
+		}
+	}
+	if (v >= 0 && n < max)
+		pids[n++] = (pid_t)v;
+	close(fd);
+	return n;
+}
+
+int ft_task_dir(void)
+{
+	return open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+void ft_task_path(char *out, size_t len, int taskdir, pid_t tid,
+		  const char *name)
+{
+	struct ft_buf p;
+
+	ft_buf_init(&p, out, len);
+	if (taskdir < 0)
+		ft_buf_str(&p, "/proc/self/task/");
+	ft_buf_u64(&p, (uint64_t)tid);
+	ft_buf_char(&p, '/');
+	ft_buf_str(&p, name);
 }
 
 const char *ft_stat_field(const char *stat, int n)
@@ -130,15 +191,25 @@ long ft_list_tasks(pid_t *tids, size_t max)
 
 long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len)
 {
+	int fd = ft_task_dir();
+	long n;
+
+	if (fd < 0)
+		return -1;
+	n = ft_list_tasks_at(fd, tids, max, buf, len);
+	close(fd);
+	return n;
+}
+
+long ft_list_tasks_at(int taskdir, pid_t *tids, size_t max, char *buf,
+		      size_t len)
+{
 	struct dirent64 *d;
 	long n, i;
 	size_t count = 0;
 	const char *s;
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0)
-		return -1;
-	while ((n = syscall(SYS_getdents64, fd, buf, len)) > 0) {
+	while ((n = syscall(SYS_getdents64, taskdir, buf, len)) > 0) {
 		for (i = 0; i < n; i += d->d_reclen) {
 			d = (struct dirent64 *)(buf + i);
 			s = d->d_name;
@@ -147,7 +218,6 @@ long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len)
 			tids[count++] = (pid_t)ft_parse_long(&s);
 		}
 	}
-	close(fd);
 	return (long)count;
 }
 

@@ -3,6 +3,7 @@
  * The exit scan's records: each leak as a record of the log (JSON), or,
  * without a log, as text on stderr under one header line.
  */
+#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 
@@ -77,17 +78,80 @@ static void cmdline(struct ft_buf *b, pid_t pid, char state, int json)
 		ft_buf_char(b, ']');
 }
 
-static void comm(char *out, size_t len, const char *dir, pid_t id)
+static void read_comm(char *out, size_t len, int dirfd, const char *path)
 {
-	char path[64];
-	ssize_t n;
+	ssize_t n = ft_read_line_file_at(dirfd, path, out, len);
 
-	ft_proc_path(path, sizeof(path), dir, id, "/comm");
-	n = ft_read_line_file(path, out, len);
 	if (n > 0 && out[n - 1] == '\n')
 		out[n - 1] = '\0';
 	if (n < 0)
 		out[0] = '\0';
+}
+
+/* A child's name: from the stat the scan read, else from /proc. */
+static void child_comm(char *out, size_t len, const struct leak *l)
+{
+	char path[64];
+
+	if (l->comm[0]) {
+		strncpy(out, l->comm, len - 1);
+		out[len - 1] = '\0';
+		return;
+	}
+	ft_proc_path(path, sizeof(path), "/proc/", l->id, "/comm");
+	read_comm(out, len, AT_FDCWD, path);
+}
+
+/* A running thread's name: the one its stack signal's handler asked for,
+ * else from /proc (through the scan's open /proc/self/task: 0 is a zeroed
+ * scan's, never opened). */
+static void thread_comm(char *out, size_t len, const struct scan *s,
+			const struct leak *l)
+{
+	int taskdir = s->taskdir > 0 ? s->taskdir : -1;
+	char path[64];
+
+	if (l->stack && l->stack->comm[0]) {
+		strncpy(out, l->stack->comm, len - 1);
+		out[len - 1] = '\0';
+		return;
+	}
+	ft_task_path(path, sizeof(path), taskdir, l->id, "comm");
+	read_comm(out, len, taskdir, path);
+}
+
+/* Text or records gathered in s->out, when it is there, else written now. */
+static void put_out(struct scan *s, const char *p, size_t len, int logging)
+{
+	if (!s->out) {
+		if (logging)
+			ft_log_write_lines(p, len);
+		else
+			ft_stderr_write(p, len);
+		return;
+	}
+	if (s->out_cap - s->out_len < len)
+		ft_leaks_flush(s, logging);
+	if (s->out_cap - s->out_len < len) {
+		if (logging)
+			ft_log_write_lines(p, len);
+		else
+			ft_stderr_write(p, len);
+		return;
+	}
+	memcpy(s->out + s->out_len, p, len);
+	s->out_len += len;
+}
+
+void ft_leaks_flush(struct scan *s, int logging)
+{
+	if (!s->out || !s->out_len)
+		return;
+	if (logging)
+		ft_log_write_lines(s->out, s->out_len);
+	else
+		ft_stderr_write(s->out, s->out_len);
+	s->out_len = 0;
 }
 
 /*
@@ -139,25 +203,28 @@ static int frames_json_memo(struct frames_memo *m, struct ft_buf *b,
 void ft_leak_json(struct scan *s, const struct leak *l)
 {
 	const struct ft_rec *rec = l->rec;
+	const char *event;
 	struct ft_buf b;
 	char name[64];
 	size_t keep;
 	int cut = 0;
 
 	if (l->at_test_end)
-		ft_log_begin(&b, s->line, l->kind == LEAK_CHILD
-					  ? "test_leaked_child"
-					  : "test_leaked_thread");
+		event = l->kind == LEAK_CHILD ? "test_leaked_child"
+					      : "test_leaked_thread";
 	else
-		ft_log_begin(&b, s->line, l->kind == LEAK_CHILD
-					  ? "leaked_child"
-					  : "leaked_thread");
+		event = l->kind == LEAK_CHILD ? "leaked_child" : "leaked_thread";
+	/* The exit scan knows its pid: two getpid calls a record less. */
+	if (s->pid)
+		ft_log_begin_held(&b, s->line, event, s->pid);
+	else
+		ft_log_begin(&b, s->line, event);
 	if (l->kind == LEAK_CHILD) {
 		ft_buf_str(&b, ",\"child\":");
 		ft_buf_u64(&b, (uint64_t)l->id);
 		ft_buf_str(&b, ",\"state\":");
 		ft_buf_json(&b, child_state_name(l->state));
-		comm(name, sizeof(name), "/proc/", l->id);
+		child_comm(name, sizeof(name), l);
 		ft_buf_str(&b, ",\"comm\":");
 		ft_buf_json(&b, name);
 		ft_buf_str(&b, ",\"cmdline\":");
@@ -167,7 +234,7 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
 		name[0] = '\0';
 		if (l->id > 0 && !l->finished)
-			comm(name, sizeof(name), "/proc/self/task/", l->id);
+			thread_comm(name, sizeof(name), s, l);
 		ft_buf_str(&b, ",\"name\":");
 		ft_buf_json(&b, name);
 		ft_buf_str(&b, ",\"state\":");
@@ -223,7 +290,8 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		if (!b.full)
 			keep = b.len;
 	}
-	ft_log_end(&b, keep);
+	ft_log_finish(&b, keep);
+	put_out(s, b.p, b.len, 1);
 }
 
 /* The first 8 frames that are not ours (see ft_frame_ours). */
@@ -265,7 +333,7 @@ void ft_leak_text(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, ": ");
 		cmdline(&b, l->id, l->state, 0);
 		if (l->state == 'Z') {
-			comm(name, sizeof(name), "/proc/", l->id);
+			child_comm(name, sizeof(name), l);
 			ft_buf_char(&b, '[');
 			ft_buf_str(&b, name);
 			ft_buf_char(&b, ']');
@@ -275,7 +343,7 @@ void ft_leak_text(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, "  thread ");
 		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
 		if (l->id > 0 && !l->finished) {
-			comm(name, sizeof(name), "/proc/self/task/", l->id);
+			thread_comm(name, sizeof(name), s, l);
 			ft_buf_str(&b, " \"");
 			ft_buf_str(&b, name);
 			ft_buf_char(&b, '"');
@@ -303,7 +371,7 @@ void ft_leak_text(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, "    current stack:\n");
 		text_frames(&b, l->stack->ips, l->stack->n, 1);
 	}
-	ft_stderr_write(b.p, b.len);
+	put_out(s, b.p, b.len, 0);
 }
 
 void ft_leaks_header_text(struct scan *s)
@@ -326,5 +394,5 @@ void ft_leaks_header_text(struct scan *s)
 	ft_buf_u64(&b, ft_process.leak_counts.threads);
 	ft_buf_str(&b, ft_process.leak_counts.threads == 1 ? " thread behind\n"
 						   : " threads behind\n");
-	ft_stderr_write(b.p, b.len);
+	put_out(s, b.p, b.len, 0);
 }

@@ -18,10 +18,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -35,6 +37,15 @@
 /* More than a process can have: the kernel's pid_max is at most 4M, and
  * the registry holds 128K; beyond this a task's list is cut. */
 #define FT_MAX_CHILDREN 262144
+/* Threads the scan looks at, at most. */
+#define FT_MAX_TASKS 65536
+/* Room to read /proc/self/task at once: the kernel walks the thread list
+ * from its start at each read, so 4 KiB reads of 1,000 threads cost the
+ * scan some milliseconds. About 24 bytes an entry. */
+#define FT_DENTS_SIZE (256 * 1024)
+/* Records, or text, gathered for one write: some 50 records of 1,000
+ * threads, and few pages to fault in (each costs as much as a write). */
+#define FT_OUT_SIZE (128 * 1024)
 
 
 /* async-signal-safe */
@@ -155,14 +166,19 @@ static char child_state_blind(pid_t pid)
 	return kill(pid, 0) == 0 ? 'R' : 0;
 }
 
-/* State letter from /proc/PID/stat, and whether its parent is us. */
-static char child_state(pid_t pid, pid_t parent)
+/*
+ * State letter from /proc/PID/stat, and whether its parent is us; its
+ * name, the same text as /proc/PID/comm, into comm ("" if unread).
+ */
+static char child_state(pid_t pid, pid_t parent, char comm[16])
 {
 	char path[64], buf[1024];
-	const char *s;
+	const char *s, *name;
 	long ppid;
+	size_t n;
 	char state;
 
+	comm[0] = '\0';
 	ft_proc_path(path, sizeof(path), "/proc/", pid, "/stat");
 	if (ft_read_file(path, buf, sizeof(buf)) <= 0)
 		return errno == EMFILE || errno == ENFILE ? child_state_blind(pid)
@@ -172,7 +188,16 @@ static char child_state(pid_t pid, pid_t parent)
 	state = *s;
 	s++;
 	ppid = ft_parse_long(&s);
-	return ppid == parent ? state : 0;
+	if (ppid != parent)
+		return 0;
+	/* "PID (NAME) S ...": NAME may hold ')' itself; the last one ends it. */
+	name = strchr(buf, '(');
+	n = name ? (size_t)(strrchr(buf, ')') - name - 1) : 0;
+	if (name && n < 16) {
+		memcpy(comm, name + 1, n);
+		comm[n] = '\0';
+	}
+	return state;
 }
 
 /* No child at all, in any state: nothing to read per task. */
@@ -186,10 +211,22 @@ static int no_children(void)
 			      0) == -ECHILD;
 }
 
+static void add_child(struct scan *s, pid_t pid, const struct ft_rec *rec,
+		      char state, const char *comm)
+{
+	struct leak *l = add_leak(s, LEAK_CHILD, pid, rec);
+
+	if (!l)
+		return;
+	l->state = state;
+	memcpy(l->comm, comm, sizeof(l->comm));
+}
+
 static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 {
 	struct entry *e, *sys;
 	const struct ft_rec *rec;
+	char path[64], comm[16];
 	pid_t *pids;
 	size_t n, i, j;
 	long t;
@@ -201,10 +238,9 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 			rec = snap_rec(s, s->children[i].index);
 			if (rec->kind != FT_REC_CHILD)
 				continue;
-			state = child_state(rec->id, s->pid);
+			state = child_state(rec->id, s->pid, comm);
 			if (state)
-				add_leak(s, LEAK_CHILD, rec->id, rec)->state =
-					state;
+				add_child(s, rec->id, rec, state, comm);
 		}
 		return;
 	}
@@ -214,9 +250,11 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 	if (!pids)
 		return;
 	for (t = 0; t < ntasks; t++) {
-		n = ft_task_children(tasks[t], pids, FT_MAX_CHILDREN);
+		ft_task_path(path, sizeof(path), s->taskdir, tasks[t],
+			     "children");
+		n = ft_read_pids_at(s->taskdir, path, pids, FT_MAX_CHILDREN);
 		for (i = 0; i < n; i++) {
-			state = child_state(pids[i], s->pid);
+			state = child_state(pids[i], s->pid, comm);
 			if (!state)
 				continue;	/* reaped meanwhile */
 			e = find_entry(s->children, s->nchildren, pids[i]);
@@ -234,7 +272,7 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 				if (sys)
 					rec = snap_rec(s, sys->index);
 			}
-			add_leak(s, LEAK_CHILD, pids[i], rec)->state = state;
+			add_child(s, pids[i], rec, state, comm);
 		}
 	}
 }
@@ -369,6 +407,33 @@ static struct entry *index_kind(struct scan *s, int thread, size_t *count)
 }
 
 /*
+ * Whether this thread is the process's only one. Asked of the kernel
+ * without /proc where it can be: unshare(CLONE_THREAD) succeeds, and does
+ * nothing, only in a process of one thread (EINVAL otherwise; before Linux
+ * 4.3 it may fail in one too). A look at /proc/self/task makes the kernel
+ * build the /proc entries of the process, and take them down as it ends:
+ * a third of what the library added to the end of a fork child. Under a
+ * seccomp filter, which may kill the process for a call it does not
+ * expect, and wherever the call fails: the link count of /proc/self/task,
+ * ".", ".." and one entry per thread.
+ */
+static int only_thread(void)
+{
+	struct stat st;
+
+	if (ft_raw_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 0 &&
+	    ft_raw_syscall(SYS_unshare, CLONE_THREAD, 0, 0, 0, 0) == 0)
+		return 1;
+#ifdef SYS_newfstatat
+	return ft_raw_syscall(SYS_newfstatat, AT_FDCWD,
+			      (long)"/proc/self/task", (long)&st, 0, 0) == 0 &&
+#else
+	return stat("/proc/self/task", &st) == 0 &&
+#endif
+	       st.st_nlink == 3;
+}
+
+/*
  * Surely nothing to report, seen without mapping anything: the registry
  * holds nothing but ended threads (kept until the kernel no longer lists
  * them), there is no child, and this is the only thread. The common end
@@ -377,17 +442,7 @@ static struct entry *index_kind(struct scan *s, int thread, size_t *count)
  */
 static int nothing_to_scan(void)
 {
-	struct stat st;
-
-	/* /proc/self/task links ".", ".." and one entry per thread. */
-	return ft_reg_count_unended() == 0 && no_children() &&
-#ifdef SYS_newfstatat
-	       ft_raw_syscall(SYS_newfstatat, AT_FDCWD,
-			      (long)"/proc/self/task", (long)&st, 0, 0) == 0 &&
-#else
-	       stat("/proc/self/task", &st) == 0 &&
-#endif
-	       st.st_nlink == 3;
+	return ft_reg_count_unended() == 0 && no_children() && only_thread();
 }
 
 /* async-signal-safe */
@@ -396,6 +451,7 @@ void ft_exit_scan(void)
 	unsigned what = ft_cfg()->leaks;
 	struct scan s;
 	pid_t *tasks;
+	char *dents;
 	long ntasks;
 	size_t i, cap;
 	int saved, logging;
@@ -420,16 +476,23 @@ void ft_exit_scan(void)
 	s.nsnap = s.snap ? ft_reg_snapshot(s.snap, cap) : 0;
 	s.children = index_kind(&s, 0, &s.nchildren);
 	s.threads = index_kind(&s, 1, &s.nthreads);
-	tasks = ft_map(65536 * sizeof(*tasks));
-	s.maxleaks = 65536 + s.nsnap;
+	tasks = ft_map(FT_MAX_TASKS * sizeof(*tasks));
+	dents = ft_map(FT_DENTS_SIZE);
+	s.maxleaks = FT_MAX_TASKS + s.nsnap;
 	s.leaks = ft_map(s.maxleaks * sizeof(*s.leaks));
 	s.line = ft_map(FT_SCRATCH_SIZE);
-	if (!tasks || !s.leaks || !s.line || (s.nsnap && !s.children) ||
-	    (s.nsnap && !s.threads)) {
+	s.out = ft_map(FT_OUT_SIZE);
+	s.out_cap = s.out ? FT_OUT_SIZE : 0;
+	if (!tasks || !dents || !s.leaks || !s.line ||
+	    (s.nsnap && !s.children) || (s.nsnap && !s.threads)) {
 		ft_errno_keep(saved);
 		return;
 	}
-	ntasks = ft_list_tasks(tasks, 65536);
+	s.taskdir = ft_task_dir();
+	ntasks = s.taskdir >= 0 ? ft_list_tasks_at(s.taskdir, tasks,
+						   FT_MAX_TASKS, dents,
+						   FT_DENTS_SIZE)
+				: -1;
 	if (what & FT_LEAK_CHILDREN)
 		scan_children(&s, tasks, ntasks);
 	if (what & FT_LEAK_THREADS)
@@ -451,7 +514,10 @@ void ft_exit_scan(void)
 		else
 			ft_leak_text(&s, &s.leaks[i]);
 	}
+	ft_leaks_flush(&s, logging);
 	ft_log_release();
+	if (s.taskdir >= 0)
+		close(s.taskdir);
 	/* The mappings go with the process; a late stack answer may still
 	 * write to reqs. */
 	ft_errno_keep(saved);

@@ -20,6 +20,7 @@ struct leak {
 	pid_t id;		/* pid or tid */
 	const struct ft_rec *rec;	/* NULL: no wrapper saw it made */
 	char state;		/* /proc state letter, 0 if unknown */
+	char comm[16];		/* child: from its stat; "" if unread */
 	int finished;		/* thread: returned, never joined */
 	const struct ft_stack_req *stack;
 	const char *no_stack;	/* why there is no stack */
@@ -34,7 +35,11 @@ struct scan {
 	struct leak *leaks;
 	size_t nleaks, maxleaks;
 	pid_t pid, self_tid;
+	int taskdir;		/* /proc/self/task open, or -1 */
 	char *line;		/* scratch for one record or block */
+	/* Records or text blocks gathered for one write(2) of many. */
+	char *out;
+	size_t out_len, out_cap;
 };
 
 /* scan-runtimes.c: whether a thread is a sanitizer runtime's own, by its
@@ -49,5 +54,7 @@ int ft_kernel_worker(pid_t tid);
 void ft_leak_json(struct scan *s, const struct leak *l);
 void ft_leak_text(struct scan *s, const struct leak *l);
 void ft_leaks_header_text(struct scan *s);
+/* What ft_leak_json or ft_leak_text gathered in s->out, written. */
+void ft_leaks_flush(struct scan *s, int logging);
 
 #endif

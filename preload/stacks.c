@@ -7,8 +7,10 @@
  * scan must not change what the threads it reports do.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +44,8 @@ static void on_stack_signal(int sig, siginfo_t *si, void *uc)
 			continue;
 		reqs[i].n = ft_backtrace_signal(uc, reqs[i].ips,
 						FT_STACK_FRAMES);
+		if (syscall(SYS_prctl, PR_GET_NAME, reqs[i].comm, 0, 0, 0) != 0)
+			reqs[i].comm[0] = '\0';
 		atomic_store(&reqs[i].done, 1);
 		atomic_fetch_add(&answered, 1);
 		syscall(SYS_futex, &answered, FUTEX_WAKE_PRIVATE, 1, NULL,
@@ -78,7 +82,7 @@ static uint64_t status_mask(const char *status, const char *key)
  * pending. Blocked alone is not enough: a thread running our handler has
  * every signal blocked while it unwinds, and answers soon.
  */
-static int held_back(pid_t tid, int sig)
+static int held_back(int taskdir, pid_t tid, int sig)
 {
 	char path[64], buf[2048];
 	uint64_t bit;
@@ -86,8 +90,8 @@ static int held_back(pid_t tid, int sig)
 	if (sig > 64)
 		return 0;
 	bit = 1ULL << (sig - 1);
-	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/status");
-	if (ft_read_file(path, buf, sizeof(buf)) < 0)
+	ft_task_path(path, sizeof(path), taskdir, tid, "status");
+	if (ft_read_file_at(taskdir, path, buf, sizeof(buf)) < 0)
 		return 0;
 	return (status_mask(buf, "SigBlk:") & bit) &&
 	       (status_mask(buf, "SigPnd:") & bit);
@@ -164,15 +168,17 @@ struct fd_memo {
 };
 
 /* Why tid must not get the stack signal now, or NULL. */
-static const char *in_interruptible_call(pid_t tid, struct fd_memo *memo)
+static const char *in_interruptible_call(int taskdir, pid_t tid,
+					 struct fd_memo *memo)
 {
 	char path[64], buf[256];
 	const char *p = buf;
 	long nr, fd;
 	size_t i;
 
-	ft_proc_path(path, sizeof(path), "/proc/self/task/", tid, "/syscall");
-	if (ft_read_line_file(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
+	ft_task_path(path, sizeof(path), taskdir, tid, "syscall");
+	if (ft_read_line_file_at(taskdir, path, buf, sizeof(buf)) <= 0 ||
+	    buf[0] < '0' ||
 	    buf[0] > '9')
 		return NULL;	/* running in user space, or not in a call */
 	nr = ft_parse_long(&p);
@@ -214,12 +220,16 @@ static const char *take(struct ft_stack_req *requests, size_t n,
 	struct sigaction ours, old;
 	struct timespec wait;
 	int64_t deadline;
-	int sent = 0, expected, seen, checked = 0;
+	int sent = 0, expected, seen, checked = 0, taskdir;
 	int64_t quick;
 	size_t i;
 
 	if (sig == 0)
 		return "FLAKETRAP_STACK_SIGNAL=off";
+	/* No wait: no signal either, which would only set 1,000 threads
+	 * unwinding while the process ends. */
+	if (ft_cfg()->stack_timeout_ns <= 0)
+		return "FLAKETRAP_STACK_TIMEOUT=0";
 	reqs = requests;
 	nreqs = n;
 	if (ft_real.sigaction(sig, NULL, &old) != 0)
@@ -241,9 +251,11 @@ static const char *take(struct ft_stack_req *requests, size_t n,
 	 * blocks the signal never does, and reading every thread's status
 	 * first would cost the scan more than the stacks.
 	 */
+	taskdir = ft_task_dir();
 	for (i = 0; i < nreqs; i++) {
 		if (!(flags & FT_STACKS_INTERRUPT) &&
-		    (why[i] = in_interruptible_call(reqs[i].tid, &memo)))
+		    (why[i] = in_interruptible_call(taskdir, reqs[i].tid,
+						    &memo)))
 			continue;
 		if (syscall(SYS_tgkill, pid, reqs[i].tid, sig) != 0)
 			why[i] = "the thread is gone";
@@ -262,7 +274,7 @@ static const char *take(struct ft_stack_req *requests, size_t n,
 			/* Those that block it will not answer: stop waiting. */
 			for (i = 0; i < nreqs; i++)
 				if (!why[i] && !atomic_load(&reqs[i].done) &&
-				    held_back(reqs[i].tid, sig)) {
+				    held_back(taskdir, reqs[i].tid, sig)) {
 					why[i] = "the thread blocks the stack"
 						 " signal";
 					expected--;
@@ -278,6 +290,8 @@ static const char *take(struct ft_stack_req *requests, size_t n,
 			NULL, 0);
 	}
 	atomic_store(&closed, 1);
+	if (taskdir >= 0)
+		close(taskdir);
 	for (i = 0; i < nreqs; i++)
 		if (!why[i] && !atomic_load(&reqs[i].done))
 			why[i] = "no answer to the stack signal within"

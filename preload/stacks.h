@@ -14,6 +14,9 @@ struct ft_stack_req {
 	atomic_int done;
 	int n;
 	uintptr_t ips[FT_STACK_FRAMES];
+	/* The thread's name, as /proc/.../comm gives it, asked by the
+	 * handler (one open of /proc less per thread for the scan). */
+	char comm[16];
 };
 
 /* Also threads waiting in a call the signal ends with EINTR. */
@@ -24,8 +27,8 @@ struct ft_stack_req {
  * may still write to it) for its stack. Without FT_STACKS_INTERRUPT in
  * flags, a thread waiting in a call the signal would end with EINTR is
  * left alone. One request at a time: another one meanwhile gets a reason.
- * Returns why none can be had, or NULL; why[i] says why thread i gave
- * none. async-signal-safe
+ * Returns why none can be had (FLAKETRAP_STACK_TIMEOUT=0: no signal is
+ * sent), or NULL; why[i] says why thread i gave none. async-signal-safe
  */
 const char *ft_take_stacks(struct ft_stack_req *reqs, size_t n,
 			   const char **why, unsigned flags);

@@ -47,6 +47,22 @@ for s in reaped wait-each-way thread-joined detached-attr detached-self \
 	'
 done
 
+# The end of a process with nothing to report looks nothing up in /proc
+# (which makes the kernel build the process's entries there, then take
+# them down): seen through strace, where it is there and allowed.
+if strace -f -o /dev/null true >/dev/null 2>&1; then
+	test_set_prereq STRACE
+else
+	test_missing_prereq STRACE "strace missing or not allowed here (make deps)"
+fi
+for s in reaped thread-joined; do
+	test_expect_success STRACE "$s: nothing read in /proc/self/task at the end (of the process or a fork child)" '
+		preload strace -f -o $s.trace -e trace=stat,newfstatat,statx,openat "$LEAKY" $s >out 2>err &&
+		test -s $s.trace &&
+		! grep /proc/self/task $s.trace
+	'
+done
+
 test_expect_success 'a running thread: start routine, creation, current stack' '
 	leaky_log thr thread-running &&
 	q thr "[(t[\"state\"], t[\"origin\"], t[\"detached\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"pthread_create\", False)]" &&
@@ -76,6 +92,12 @@ test_expect_success 'a thread that blocks the stack signal: why its stack is mis
 test_expect_success 'FLAKETRAP_STACK_SIGNAL=off: no stack, and why' '
 	preload FLAKETRAP_LOG=nosig FLAKETRAP_STACK_SIGNAL=off "$LEAKY" thread-running &&
 	q nosig "of(\"leaked_thread\")[0][\"stack_unavailable\"] == \"FLAKETRAP_STACK_SIGNAL=off\""
+'
+
+test_expect_success 'FLAKETRAP_STACK_TIMEOUT=0: no stack signal sent, and why' '
+	preload FLAKETRAP_LOG=nowait FLAKETRAP_STACK_TIMEOUT=0 "$LEAKY" thread-running &&
+	q nowait "of(\"leaked_thread\")[0][\"stack_unavailable\"] == \"FLAKETRAP_STACK_TIMEOUT=0\"" &&
+	q nowait "of(\"leaked_thread\")[0][\"name\"] == \"leaky\""
 '
 
 test_expect_success 'another stack signal works the same' '
