@@ -219,6 +219,9 @@ static int set_knob(struct ft_config *cfg, int knob, const char *value,
 		return ft_parse_signal(value, &cfg->stack_signal, why);
 	case FT_KNOB_stack_timeout:
 		return ft_parse_duration(value, &cfg->stack_timeout_ns, why);
+	case FT_KNOB_stacks_per_site:
+		return ft_parse_count(value, FT_STACKS_PER_SITE_MAX,
+				      &cfg->stacks_per_site, why);
 	case FT_KNOB_stack_requests:
 		return ft_parse_switch(value, &cfg->stack_requests, why);
 	case FT_KNOB_waitpid_delay:

@@ -86,6 +86,7 @@ extern const char *const ft_delay_names[FT_NDELAYS];
 #define FT_LEAK_CHILDREN 1u
 #define FT_LEAK_THREADS 2u
 #define FT_BACKTRACE_MAX 64
+#define FT_STACKS_PER_SITE_MAX 1000000
 #define FT_PATH_MAX 3072
 #define FT_TEXT_MAX 96
 #define FT_TIMERS_OFF 0
@@ -110,6 +111,7 @@ struct ft_config {
 	int python_hook;
 	int stack_signal;		/* 0: off */
 	int64_t stack_timeout_ns;
+	unsigned stacks_per_site;	/* 0: no limit */
 	int stack_requests;
 	struct ft_delay delay[FT_NDELAYS];
 	int timers;			/* FT_TIMERS_* */

@@ -345,12 +345,65 @@ static void scan_threads(struct scan *s, const pid_t *tasks, long ntasks)
 	}
 }
 
+/*
+ * Where a thread was made, as one number: its start routine, creation
+ * backtrace and innermost Python line (Python's threads share their C
+ * frames). 0 for a thread no wrapper saw made: each of those is its own.
+ */
+static uint64_t site_of(const struct ft_rec *rec)
+{
+	const struct ft_py_stack *py;
+	uint64_t h = 14695981039346656037ull;
+	const char *c;
+	int i;
+
+	if (!rec)
+		return 0;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+	MIX(rec->fn);
+	for (i = 0; i < rec->nframes; i++)
+		MIX(rec->frames[i]);
+	py = ft_reg_python(rec);
+	if (py && py->n > 0) {
+		MIX(py->f[0].line);
+		for (c = py->f[0].file; *c; c++)
+			MIX((unsigned char)*c);
+	}
+#undef MIX
+	return h ? h : 1;
+}
+
+/*
+ * Whether another leaked thread made at site may give its current stack:
+ * the first per site of each FLAKETRAP_STACKS_PER_SITE do. A pool of
+ * 1,000 threads waiting in one place would otherwise cost 1,000 signals
+ * and unwinds, while report shows one stack per group. sites: a table of
+ * cap entries (a power of 2, above the leaks' count), counts after.
+ */
+static int stack_wanted(uint64_t site, uint64_t *sites, uint32_t *counts,
+			size_t cap)
+{
+	unsigned limit = ft_cfg()->stacks_per_site;
+	size_t i;
+
+	if (!site || !limit || !sites)
+		return 1;
+	for (i = site & (cap - 1); sites[i] && sites[i] != site;
+	     i = (i + 1) & (cap - 1))
+		;
+	sites[i] = site;
+	return counts[i]++ < limit;
+}
+
 /* Running threads: stacks, in parallel, into memory mapped for them. */
 static void collect_stacks(struct scan *s)
 {
 	const char **why, *all;
 	struct ft_stack_req *reqs;
-	size_t i, n = 0;
+	struct leak *l;
+	uint64_t *sites;
+	uint32_t *counts;
+	size_t i, n = 0, cap = 2;
 
 	for (i = 0; i < s->nleaks; i++)
 		if (s->leaks[i].kind == LEAK_THREAD && !s->leaks[i].finished &&
@@ -358,18 +411,38 @@ static void collect_stacks(struct scan *s)
 			n++;
 	if (n == 0)
 		return;
+	while (cap <= 2 * n)
+		cap *= 2;
+	/* Without it (no memory), every thread is asked. */
+	sites = ft_map(cap * (sizeof(*sites) + sizeof(*counts)));
+	counts = sites ? (uint32_t *)(sites + cap) : NULL;
+	for (i = 0, n = 0; i < s->nleaks; i++) {
+		l = &s->leaks[i];
+		if (l->kind != LEAK_THREAD || l->finished || l->id <= 0)
+			continue;
+		if (stack_wanted(site_of(l->rec), sites, counts, cap))
+			n++;
+		else
+			l->no_stack = "the stacks of the first threads made"
+				      " at the same place were taken"
+				      " (FLAKETRAP_STACKS_PER_SITE)";
+	}
+	if (sites)
+		munmap(sites, cap * (sizeof(*sites) + sizeof(*counts)));
+	if (n == 0)
+		return;
 	reqs = ft_map(n * sizeof(*reqs));
 	why = ft_map(n * sizeof(*why));
 	if (!reqs || !why)
 		return;
 	for (i = 0, n = 0; i < s->nleaks; i++)
-		if (s->leaks[i].kind == LEAK_THREAD &&
+		if (s->leaks[i].kind == LEAK_THREAD && !s->leaks[i].no_stack &&
 		    !s->leaks[i].finished && s->leaks[i].id > 0)
 			reqs[n++].tid = s->leaks[i].id;
 	all = ft_take_stacks(reqs, n, why, 0);
 	for (i = 0, n = 0; i < s->nleaks; i++) {
 		if (s->leaks[i].kind != LEAK_THREAD || s->leaks[i].finished ||
-		    s->leaks[i].id <= 0)
+		    s->leaks[i].id <= 0 || s->leaks[i].no_stack)
 			continue;
 		if (all)
 			s->leaks[i].no_stack = all;

@@ -183,6 +183,34 @@ test_expect_success 'two threads, stacks of one depth: each record has its own f
 	q two "len(set(str(t[\"backtrace\"]) for t in of(\"leaked_thread\"))) == 2"
 '
 
+# stacks LOG: per start routine, (threads, those with a current stack).
+stacks () {
+	"$PYTHON" - "$1" <<-\EOF
+	import json, glob, sys
+	got = {}
+	for name in glob.glob(sys.argv[1] + "/*.jsonl"):
+	    for line in open(name):
+	        r = json.loads(line)
+	        if r["event"] == "leaked_thread":
+	            n = got.setdefault(r["start_routine"]["symbol"], [0, 0])
+	            n[0] += 1
+	            n[1] += "stack" in r
+	            assert "stack" in r or "FLAKETRAP_STACKS_PER_SITE" in r["stack_unavailable"], r
+	print(sorted(got.items()))
+	EOF
+}
+
+test_expect_success 'a pool of 12 made at one place: 8 current stacks (FLAKETRAP_STACKS_PER_SITE), one place of its own still asked' '
+	leaky_log pool pool-of-12 &&
+	test "$(stacks pool)" = "[('"'"'block_in_distinct_worker'"'"', [12, 8]), ('"'"'block_in_second_worker'"'"', [1, 1])]" &&
+	preload FLAKETRAP_LOG=pool1 FLAKETRAP_STACKS_PER_SITE=1 "$LEAKY" pool-of-12 &&
+	test "$(stacks pool1)" = "[('"'"'block_in_distinct_worker'"'"', [12, 1]), ('"'"'block_in_second_worker'"'"', [1, 1])]" &&
+	preload FLAKETRAP_LOG=pool0 FLAKETRAP_STACKS_PER_SITE=0 "$LEAKY" pool-of-12 &&
+	test "$(stacks pool0)" = "[('"'"'block_in_distinct_worker'"'"', [12, 12]), ('"'"'block_in_second_worker'"'"', [1, 1])]" &&
+	"$FLAKETRAP" report pool >out &&
+	grep -q "^  current stack of thread [0-9]*:" out
+'
+
 test_expect_success 'a record too long for 16 KiB: frames cut, still valid' '
 	preload FLAKETRAP_LOG=deep FLAKETRAP_BACKTRACE=64 "$LEAKY" deep-stack &&
 	q deep "[(len(t[\"backtrace\"]), t[\"truncated\"], 0 < len(t[\"stack\"]) < 64) for t in of(\"leaked_thread\")] == [(64, True, True)]"
