@@ -42,7 +42,6 @@ struct tally {
 };
 
 struct site {
-	_Atomic uintptr_t ip;		/* the key, 0: free */
 	atomic_int nframes;		/* 0 until frames[] is written */
 	uintptr_t frames[FT_SITE_FRAMES];
 	struct ft_py_stack py;		/* a Python site's frames */
@@ -57,6 +56,14 @@ struct site {
  */
 #define FT_PY_KEY_BIT ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
 
+/*
+ * The keys (0: free) apart from the sites: a slot's lookup, a fork child's
+ * reset and the exit record look at every key, 2 KiB, where the sites
+ * with their Python frames are some 370 KiB: each page of them read for
+ * the first time is a page fault (1.7 ms at each exit with a log, when
+ * the keys were in the sites).
+ */
+static _Atomic uintptr_t site_ip[FT_SITES];
 static struct site sites[FT_SITES];
 /* Sleeps of sites beyond the table, or with no frame outside libc. */
 static struct tally other;
@@ -331,19 +338,18 @@ static struct site *slot(uintptr_t ip, int *fresh)
 	size_t h = (size_t)(((uint64_t)ip * 0x9e3779b97f4a7c15ULL) >> 56);
 	uintptr_t cur;
 	size_t i;
-	struct site *s;
+	_Atomic uintptr_t *key;
 
 	*fresh = 0;
 	for (i = 0; i < FT_SITES; i++) {
-		s = &sites[(h + i) % FT_SITES];
-		cur = atomic_load_explicit(&s->ip, memory_order_acquire);
-		if (cur == 0 &&
-		    atomic_compare_exchange_strong(&s->ip, &cur, ip)) {
+		key = &site_ip[(h + i) % FT_SITES];
+		cur = atomic_load_explicit(key, memory_order_acquire);
+		if (cur == 0 && atomic_compare_exchange_strong(key, &cur, ip)) {
 			*fresh = 1;
-			return s;
+			return &sites[(h + i) % FT_SITES];
 		}
 		if (cur == ip)
-			return s;
+			return &sites[(h + i) % FT_SITES];
 	}
 	return NULL;
 }
@@ -385,7 +391,7 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 /*
  * async-signal-safe: a fork child starts with no site. Only the slots in
  * use are written: a write to a page copies it, and every fork child would
- * pay for the whole table (7 pages) even when nothing was counted.
+ * pay for the whole table (some 90 pages) even when nothing was counted.
  */
 void ft_sites_after_fork(void)
 {
@@ -394,8 +400,11 @@ void ft_sites_after_fork(void)
 	if (!counting)
 		return;
 	for (i = 0; i < FT_SITES; i++)
-		if (atomic_load_explicit(&sites[i].ip, memory_order_relaxed))
+		if (atomic_load_explicit(&site_ip[i], memory_order_relaxed)) {
+			atomic_store_explicit(&site_ip[i], 0,
+					      memory_order_relaxed);
 			memset(&sites[i], 0, sizeof(sites[i]));
+		}
 	if (atomic_load_explicit(&other.seen, memory_order_relaxed))
 		memset(&other, 0, sizeof(other));
 }
@@ -417,7 +426,7 @@ static int site_json(struct ft_buf *b, const struct site *s, int first)
 {
 	size_t before = b->len;
 	int n = atomic_load_explicit(&s->nframes, memory_order_acquire);
-	uintptr_t ip = atomic_load(&s->ip);
+	uintptr_t ip = atomic_load(&site_ip[s - sites]);
 	uintptr_t one[1] = { ip };
 	/* Written with the frames, before nframes: a site still being
 	 * claimed (n 0) has none yet, and no address to show either. */
@@ -479,7 +488,7 @@ void ft_sites_log(void)
 	if (!counting)
 		return;
 	for (i = 0; i < FT_SITES; i++) {
-		if (!atomic_load(&sites[i].ip) || !seen_of(i))
+		if (!atomic_load(&site_ip[i]) || !seen_of(i))
 			continue;
 		for (j = n++; j > 0 && seen_of(order[j - 1]) < seen_of(i); j--)
 			order[j] = order[j - 1];
