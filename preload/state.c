@@ -300,6 +300,22 @@ int ft_own_process(void)
 	return 0;
 }
 
+/*
+ * ft_own_process for the thread wrappers, without its getpid system call
+ * (two a thread made and joined, a microsecond of pthread_create+join's
+ * 50 on our VM). A fork child by any path finds the wipe-on-fork page
+ * zeroed and goes the long way, which resets its state. The only other
+ * process that finds the marker set is a vfork (or CLONE_VM) child of
+ * ours, which shares our memory; POSIX allows it only _exit and the exec
+ * family, so a thread call there is undefined and no answer is wrong.
+ * async-signal-safe
+ */
+int ft_own_process_threads(void)
+{
+	if (fork_page && fork_page->marker)
+		return 1;
+	return ft_own_process();
+}
 
 /* Once, by whichever thread asks first. */
 static void start(void)
