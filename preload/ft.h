@@ -260,6 +260,9 @@ char **ft_argv(void);
  * parent's memory and must not touch our state. async-signal-safe
  */
 int ft_own_process(void);
+/* The same for the thread wrappers, mostly without a system call (see
+ * state.c for why the difference never matters there). */
+int ft_own_process_threads(void);
 /* The calling thread's tid, cached; only where ft_own_process(). */
 pid_t ft_gettid(void);
 /* The fork wrapper's: before the real fork, and in its child. */

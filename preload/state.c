@@ -7,6 +7,7 @@
  * through the table it puts in the ft_startup section, never by name.
  */
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "ft.h"
@@ -160,6 +161,11 @@ void ft_image_start(void)
 /* The start-up's table (init.c), placed there by the linker. */
 extern const struct ft_startup __start_ft_startup[]
 	__attribute__((visibility("hidden")));
+/*
+ * Its resets, copied at start beside the rest of a fork child's data
+ * (fork-path.ld): the table's own page is one more a child would read.
+ */
+static void (*new_process_resets[FT_NEW_PROCESS_MAX])(void);
 
 /*
  * The process our state belongs to, and a page the kernel zeroes in a fork
@@ -237,8 +243,8 @@ static void reset_process(uint64_t ordinal)
 		atomic_store(&ft_warp->counters->waits_real, 0);
 		atomic_store(&ft_warp->counters->idle_scans, 0);
 	}
-	for (i = 0; i < FT_NEW_PROCESS_MAX && __start_ft_startup->new_process[i]; i++)
-		__start_ft_startup->new_process[i]();
+	for (i = 0; i < FT_NEW_PROCESS_MAX && new_process_resets[i]; i++)
+		new_process_resets[i]();
 	ft_log_after_fork();
 }
 
@@ -294,6 +300,22 @@ int ft_own_process(void)
 	return 0;
 }
 
+/*
+ * ft_own_process for the thread wrappers, without its getpid system call
+ * (two a thread made and joined, a microsecond of pthread_create+join's
+ * 50 on our VM). A fork child by any path finds the wipe-on-fork page
+ * zeroed and goes the long way, which resets its state. The only other
+ * process that finds the marker set is a vfork (or CLONE_VM) child of
+ * ours, which shares our memory; POSIX allows it only _exit and the exec
+ * family, so a thread call there is undefined and no answer is wrong.
+ * async-signal-safe
+ */
+int ft_own_process_threads(void)
+{
+	if (fork_page && fork_page->marker)
+		return 1;
+	return ft_own_process();
+}
 
 /* Once, by whichever thread asks first. */
 static void start(void)
@@ -302,6 +324,8 @@ static void start(void)
 
 	if (!atomic_compare_exchange_strong(&state, &expected, INITIALIZING))
 		return;
+	memcpy(new_process_resets, __start_ft_startup->new_process,
+	       sizeof(new_process_resets));
 	atomic_store_explicit(&state, __start_ft_startup->initialize() ? ACTIVE : INERT,
 			      memory_order_release);
 }

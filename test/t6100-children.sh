@@ -54,4 +54,28 @@ test_expect_success '--help' '
 	"$FLAKETRAP" --help | grep -q "^  children "
 '
 
+# preload/fork-path.ld gathers what a fork child runs and reads on a few
+# pages: each name it lists must be a symbol of the library inside the
+# output section the script makes (a name renamed or inlined drops out).
+test_expect_success 'the fork child path lies where fork-path.ld puts it' '
+	readelf -SW "$LIB" >sections &&
+	nm "$LIB" >symbols &&
+	for part in text bss; do
+		sed -n "s/.*\*[^(]*(\.$part\.\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p" \
+			"$ROOT/preload/fork-path.ld" >names.$part &&
+		test -s names.$part &&
+		set -- $(sed -n "s/.*\] \.$part\.ft_fork_path *[A-Z]* *//p" \
+			sections) &&
+		lo=$((0x$1)) && hi=$((0x$1 + 0x$3)) &&
+		test $hi -gt $lo &&
+		while read -r name; do
+			at=$(awk -v n="$name" "\$3 == n { print \$1; exit }" \
+				symbols) &&
+			test -n "$at" && test $((0x$at)) -ge $lo &&
+			test $((0x$at)) -lt $hi ||
+			{ echo "$name: not in .$part.ft_fork_path"; return 1; }
+		done <names.$part || return 1
+	done
+'
+
 test_done
