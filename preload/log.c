@@ -124,8 +124,16 @@ static int open_log(const char **refused)
 	return fd;
 }
 
-/* The exit scan writes many records at once: one open for all of them. */
-static int held_fd = -1;
+/*
+ * The exit scan, a test's end and a stack dump write many records at
+ * once: one open for all of them, for the thread that holds it alone (a
+ * descriptor shared between threads could be closed by one while another
+ * writes with its number, which the program may have opened a file of its
+ * own on meanwhile). Holds nest (a stack dump's handler in a thread that
+ * holds): the outermost release closes.
+ */
+static __thread int held_fd = -1;
+static __thread int hold_depth;
 
 /* async-signal-safe */
 void ft_log_hold(void)
@@ -133,15 +141,17 @@ void ft_log_hold(void)
 	const char *refused;
 
 	/* Refused, each record opens again and says so. */
-	if (held_fd < 0 && logging()) {
+	if (hold_depth++ == 0 && logging()) {
 		ft_log_start();
 		held_fd = open_log(&refused);
 	}
 }
 
-/* async-signal-safe */
+/* async-signal-safe; a release with no hold does nothing */
 void ft_log_release(void)
 {
+	if (hold_depth == 0 || --hold_depth > 0)
+		return;
 	if (held_fd >= 0)
 		close(held_fd);
 	held_fd = -1;
