@@ -439,6 +439,9 @@ void ft_python_stack(struct ft_py_stack *out,
 void ft_py_frame_name(const struct ft_py_frame *f, struct ft_frame_name *out);
 /* ,"python":[{"function":...,"file":...,"line":N},...] when s->n > 0 */
 void ft_py_stack_json(struct ft_buf *b, const struct ft_py_stack *s);
+/* FNV-1a of a frame's file, line and function: the same in every run
+ * (no address in it). async-signal-safe */
+uint64_t ft_py_frame_hash(const struct ft_py_frame *f);
 /* "file.py:88": a Python site's id (the file's base name). */
 void ft_py_site_id(struct ft_buf *b, const struct ft_py_frame *f);
 

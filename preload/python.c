@@ -298,6 +298,19 @@ void ft_py_stack_json(struct ft_buf *b, const struct ft_py_stack *s)
 	ft_buf_char(b, ']');
 }
 
+uint64_t ft_py_frame_hash(const struct ft_py_frame *f)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (p = f->file; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ f->line) * 0x100000001b3ULL;
+	for (p = f->function; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h;
+}
+
 void ft_py_site_id(struct ft_buf *b, const struct ft_py_frame *f)
 {
 	const char *slash = strrchr(f->file, '/');

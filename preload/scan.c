@@ -354,7 +354,6 @@ static uint64_t site_of(const struct ft_rec *rec)
 {
 	const struct ft_py_stack *py;
 	uint64_t h = 14695981039346656037ull;
-	const char *c;
 	int i;
 
 	if (!rec)
@@ -364,11 +363,8 @@ static uint64_t site_of(const struct ft_rec *rec)
 	for (i = 0; i < rec->nframes; i++)
 		MIX(rec->frames[i]);
 	py = ft_reg_python(rec);
-	if (py && py->n > 0) {
-		MIX(py->f[0].line);
-		for (c = py->f[0].file; *c; c++)
-			MIX((unsigned char)*c);
-	}
+	if (py && py->n > 0)
+		MIX(ft_py_frame_hash(&py->f[0]));
 #undef MIX
 	return h ? h : 1;
 }

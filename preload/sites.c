@@ -244,15 +244,7 @@ static int py_verdict(const struct ft_sleep_call *c,
 
 static uintptr_t py_key(const struct ft_py_frame *f)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *p;
-
-	for (p = f->file; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	h = (h ^ f->line) * 0x100000001b3ULL;
-	for (p = f->function; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	return (uintptr_t)h | FT_PY_KEY_BIT;
+	return (uintptr_t)ft_py_frame_hash(f) | FT_PY_KEY_BIT;
 }
 
 /*
