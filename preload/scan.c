@@ -391,6 +391,13 @@ static int stack_wanted(uint64_t site, uint64_t *sites, uint32_t *counts,
 	return counts[i]++ < limit;
 }
 
+/* A running thread of ours whose stack may be asked (none said why not). */
+static int stack_asked(const struct leak *l)
+{
+	return l->kind == LEAK_THREAD && !l->finished && l->id > 0 &&
+	       !l->no_stack;
+}
+
 /* Running threads: stacks, in parallel, into memory mapped for them. */
 static void collect_stacks(struct scan *s)
 {
@@ -402,9 +409,7 @@ static void collect_stacks(struct scan *s)
 	size_t i, n = 0, cap = 2;
 
 	for (i = 0; i < s->nleaks; i++)
-		if (s->leaks[i].kind == LEAK_THREAD && !s->leaks[i].finished &&
-		    s->leaks[i].id > 0)
-			n++;
+		n += stack_asked(&s->leaks[i]);
 	if (n == 0)
 		return;
 	while (cap <= 2 * n)
@@ -414,7 +419,7 @@ static void collect_stacks(struct scan *s)
 	counts = sites ? (uint32_t *)(sites + cap) : NULL;
 	for (i = 0, n = 0; i < s->nleaks; i++) {
 		l = &s->leaks[i];
-		if (l->kind != LEAK_THREAD || l->finished || l->id <= 0)
+		if (!stack_asked(l))
 			continue;
 		if (stack_wanted(site_of(l->rec), sites, counts, cap))
 			n++;
@@ -432,20 +437,19 @@ static void collect_stacks(struct scan *s)
 	if (!reqs || !why)
 		return;
 	for (i = 0, n = 0; i < s->nleaks; i++)
-		if (s->leaks[i].kind == LEAK_THREAD && !s->leaks[i].no_stack &&
-		    !s->leaks[i].finished && s->leaks[i].id > 0)
+		if (stack_asked(&s->leaks[i]))
 			reqs[n++].tid = s->leaks[i].id;
 	all = ft_take_stacks(reqs, n, why, 0);
 	for (i = 0, n = 0; i < s->nleaks; i++) {
-		if (s->leaks[i].kind != LEAK_THREAD || s->leaks[i].finished ||
-		    s->leaks[i].id <= 0 || s->leaks[i].no_stack)
+		l = &s->leaks[i];
+		if (!stack_asked(l))
 			continue;
 		if (all)
-			s->leaks[i].no_stack = all;
+			l->no_stack = all;
 		else if (why[n])
-			s->leaks[i].no_stack = why[n];
+			l->no_stack = why[n];
 		else
-			s->leaks[i].stack = &reqs[n];
+			l->stack = &reqs[n];
 		n++;
 	}
 	/* reqs stay mapped: a late answer may still write to them. */
