@@ -291,6 +291,17 @@ void ft_exit_register(void);
  */
 void ft_log_exit(const char *how, int code);
 
+/*
+ * altstack.c: the pool of the alternate signal stacks of the threads we
+ * start. A slot is its number + 1 (0: none); it is given back with the
+ * thread's record, once the thread is gone. ft_alt_give is
+ * async-signal-safe.
+ */
+#define FT_ALT_SIZE (32 * 1024)
+uint32_t ft_alt_take(void);
+void *ft_alt_slot(uint32_t slot);
+void ft_alt_give(uint32_t slot);
+
 /* signal.c: our handler on the signals that end the process (and the
  * stack signal), behind the program's view of them. */
 typedef void ft_sigaction_fn(int sig, siginfo_t *si, void *ucontext);

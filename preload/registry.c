@@ -194,6 +194,9 @@ static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
 		r->ended--;
 	if (rec->kind == FT_REC_CHILD)
 		r->children--;
+	/* Freed only once the thread is gone (or never ran): no handler can
+	 * run on its alternate stack any more. */
+	ft_alt_give(rec->alt_slot);
 	memset(rec, 0, offsetof(struct ft_rec, frames));
 	rec->next = r->free_head;
 	r->free_head = index_of(rec) + 1;

@@ -54,6 +54,7 @@ struct ft_rec {
 	int32_t creator_tid;
 	uint32_t ordinal;	/* a thread's creation ordinal (random stream) */
 	uint32_t test;		/* the test it was made in (testcase.c), or 0 */
+	uint32_t alt_slot;	/* a thread's alternate stack (altstack.c) */
 	uint64_t key;
 	uintptr_t fn;		/* thread start routine */
 	uintptr_t arg;		/* its argument */

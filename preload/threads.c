@@ -49,112 +49,66 @@ static void thread_begins(uint64_t ordinal, void *(*fn)(void *))
 }
 
 /*
- * A thread's alternate signal stack, for the crash record of a stack
- * overflow: a 32 KiB slot of a pool mapped 64 slots at a time (never the
- * heap, never the thread's own stack: a frame that large costs a thread
- * some 50 us of page faults), taken at its start and given back at its
- * end. Pages of a slot are touched only when a handler runs there. Past
- * FT_ALT_CHUNKS * 64 threads alive at once, a thread has none.
+ * The thread's alternate signal stack (altstack.c), left to the record,
+ * which gives it back once the thread is gone: one sigaltstack call.
  */
-#define FT_ALT_SIZE (32 * 1024)
-#define FT_ALT_PER_CHUNK 64
-#define FT_ALT_CHUNKS 256
-
-static char *_Atomic alt_chunks[FT_ALT_CHUNKS];
-static _Atomic uint64_t alt_used[FT_ALT_CHUNKS];
-
-static char *alt_take(void)
+static void altstack_start(struct ft_rec *rec)
 {
-	char *base, *fresh, *none;
-	uint64_t used;
-	int c, bit;
-
-	for (c = 0; c < FT_ALT_CHUNKS; c++) {
-		base = atomic_load(&alt_chunks[c]);
-		if (!base) {
-			fresh = mmap(NULL, (size_t)FT_ALT_SIZE * FT_ALT_PER_CHUNK,
-				     PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				     -1, 0);
-			if (fresh == MAP_FAILED)
-				return NULL;
-			none = NULL;
-			if (atomic_compare_exchange_strong(&alt_chunks[c], &none,
-							   fresh)) {
-				base = fresh;
-			} else {
-				munmap(fresh, (size_t)FT_ALT_SIZE *
-						      FT_ALT_PER_CHUNK);
-				base = none;
-			}
-		}
-		used = atomic_load(&alt_used[c]);
-		while (used != ~(uint64_t)0) {
-			bit = __builtin_ctzll(~used);
-			if (atomic_compare_exchange_weak(
-				    &alt_used[c], &used,
-				    used | (uint64_t)1 << bit))
-				return base + (size_t)bit * FT_ALT_SIZE;
-		}
-	}
-	return NULL;
-}
-
-static void alt_give(char *slot)
-{
-	char *base;
-	int c;
-
-	for (c = 0; c < FT_ALT_CHUNKS; c++) {
-		base = atomic_load(&alt_chunks[c]);
-		if (base && slot >= base &&
-		    slot < base + (size_t)FT_ALT_SIZE * FT_ALT_PER_CHUNK) {
-			atomic_fetch_and(&alt_used[c],
-					 ~((uint64_t)1
-					   << ((size_t)(slot - base) / FT_ALT_SIZE)));
-			return;
-		}
-	}
-}
-
-/* At the thread's end, however it ends (return, pthread_exit, cancel). */
-static void altstack_end(void *slot)
-{
-	stack_t off, cur;
-
-	memset(&off, 0, sizeof(off));
-	off.ss_flags = SS_DISABLE;
-	/* One the program set meanwhile is put back. */
-	if (sigaltstack(&off, &cur) == 0 && cur.ss_sp != slot)
-		sigaltstack(&cur, NULL);
-	alt_give(slot);
-}
-
-static void *run_on_altstack(void *(*fn)(void *), void *arg)
-{
-	char *slot = alt_take();
+	uint32_t slot = ft_alt_take();
 	stack_t ss, cur;
-	void *ret;
 
 	if (!slot)
-		return fn(arg);
+		return;
 	memset(&ss, 0, sizeof(ss));
-	ss.ss_sp = slot;
+	ss.ss_sp = ft_alt_slot(slot);
 	ss.ss_size = FT_ALT_SIZE;
 	if (sigaltstack(&ss, &cur) != 0) {
-		alt_give(slot);
-		return fn(arg);
+		ft_alt_give(slot);
+		return;
 	}
 	/* A runtime before us (ASan) had set one: it stays. */
 	if (!(cur.ss_flags & SS_DISABLE)) {
 		sigaltstack(&cur, NULL);
-		alt_give(slot);
-		return fn(arg);
+		ft_alt_give(slot);
+		return;
 	}
-	pthread_cleanup_push(altstack_end, slot);
-	ret = fn(arg);
-	pthread_cleanup_pop(1);
-	return ret;
+	rec->alt_slot = slot;
+}
+
+/*
+ * A thread's tid without a system call: glibc (and musl) make a thread's
+ * CPU-time clock from the tid its pthread_t holds, which the kernel sets
+ * before the thread first runs (CLONE_PARENT_SETTID), in the kernel's
+ * encoding of a per-thread clock (~tid << 3 | CPUCLOCK_PERTHREAD |
+ * CPUCLOCK_SCHED). Trusted once it gave the calling thread's own tid
+ * (clock_ids_known, by the first creator); 0 when it cannot tell.
+ */
+static atomic_int clock_ids_known; /* 0 not yet asked, 1 yes, -1 no */
+
+static pid_t tid_of_clock(pthread_t thread)
+{
+	clockid_t clock;
+
+	if (pthread_getcpuclockid(thread, &clock) != 0 || (clock & 7) != 6)
+		return 0;
+	return (pid_t)(~(uint32_t)clock >> 3);
+}
+
+static void clock_ids_check(void)
+{
+	if (atomic_load_explicit(&clock_ids_known, memory_order_relaxed) == 0)
+		atomic_store(&clock_ids_known,
+			     tid_of_clock(pthread_self()) == ft_gettid() ? 1
+									  : -1);
+}
+
+static pid_t own_tid(void)
+{
+	pid_t tid = 0;
+
+	if (atomic_load_explicit(&clock_ids_known, memory_order_relaxed) > 0)
+		tid = tid_of_clock(pthread_self());
+	return tid > 0 ? tid : ft_gettid();
 }
 
 static void *start_thread(void *p)
@@ -163,8 +117,8 @@ static void *start_thread(void *p)
 	void *(*fn)(void *) = (void *(*)(void *))rec->fn;
 	void *arg = (void *)rec->arg, *ret;
 
-	atomic_store_explicit((_Atomic int32_t *)&rec->id,
-			      (int32_t)ft_gettid(), memory_order_release);
+	atomic_store_explicit((_Atomic int32_t *)&rec->id, (int32_t)own_tid(),
+			      memory_order_release);
 	/* The creator links the record: before pthread_create returns, no
 	 * other thread knows this one's pthread_t; this one detaching
 	 * itself goes by self_rec. */
@@ -172,7 +126,9 @@ static void *start_thread(void *p)
 	ft_test_inherit(rec->test);
 	pthread_cleanup_push(thread_ended, rec);
 	thread_begins(rec->ordinal, fn);
-	ret = ft_cfg()->crash ? run_on_altstack(fn, arg) : fn(arg);
+	if (ft_cfg()->crash)
+		altstack_start(rec);
+	ret = fn(arg);
 	pthread_cleanup_pop(1);
 	return ret;
 }
@@ -266,6 +222,7 @@ static int create(pthread_t *thread, const pthread_attr_t *attr,
 	rec = ft_reg_new(FT_REC_THREAD, FT_ORIGIN_PTHREAD_CREATE, 1);
 	if (!rec)
 		return create_untracked(thread, attr, start, arg);
+	clock_ids_check();
 	rec->fn = (uintptr_t)start;
 	rec->arg = (uintptr_t)arg;
 	rec->ordinal = (uint32_t)ft_thread_ordinal_next();

@@ -296,6 +296,17 @@ test_expect_success 'a stack overflow: a crash record, in main and in a thread' 
 	q overflow-t "\"overflow_stack\" in syms(of(\"crash\")[0][\"backtrace\"])"
 '
 
+# A thread's alternate stack goes back with its record once the thread is
+# gone (joined or detached): after more threads than the pool has slots,
+# a thread that overflows still has one for the crash record.
+test_expect_success 'a stack overflow after 34000 threads: still a crash record' '
+	test_expect_code 139 preload FLAKETRAP_LOG=overflow-many "$LEAKY" \
+		overflow-after-many >out &&
+	grep "^34000 threads made$" out &&
+	q overflow-many "[c[\"signal_name\"] for c in of(\"crash\")] == [\"SIGSEGV\"]" &&
+	q overflow-many "\"overflow_stack\" in syms(of(\"crash\")[0][\"backtrace\"])"
+'
+
 test_expect_success 'a SIGSEGV handler of the program wins: no crash record' '
 	test_expect_code 7 preload FLAKETRAP_LOG=handled "$LEAKY" crash-handled &&
 	q handled "of(\"crash\") == [] and main_exit[\"status\"] == 7"
