@@ -46,7 +46,7 @@ static void child_made(struct ft_rec *rec, pid_t pid)
  */
 int ft_fork_backtraces(void)
 {
-	return ft_active() && ft_own_process() &&
+	return ft_active() && ft_own_process_quick() &&
 	       (ft_cfg()->leaks & FT_LEAK_CHILDREN) && ft_cfg()->backtrace > 0;
 }
 

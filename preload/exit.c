@@ -77,8 +77,10 @@ FT_EXPORT void exit(int status)
 __attribute__((noreturn)) static void end_now(const char *how, int status,
 					      void (*real_end)(int))
 {
-	if (ft_active()) {
-		ft_note_exiting();
+	/* One getpid for the lot: a vfork child, which does end here, does
+	 * none of it. */
+	if (ft_active() && ft_own_process()) {
+		ft_mark_exiting();
 		ft_delay(FT_DELAY_EXIT_LATE);
 		ft_exit_scan();
 		ft_log_exit(how, status & 0xff);
@@ -123,8 +125,8 @@ FT_EXPORT void quick_exit(int status)
 
 static void end_of_exit(void)
 {
-	if (ft_active()) {
-		ft_note_exiting();
+	if (ft_active() && ft_own_process()) {
+		ft_mark_exiting();
 		ft_delay(FT_DELAY_EXIT_LATE);
 		ft_exit_scan();
 		ft_log_exit(pending_how ? pending_how : "exit", pending_status);

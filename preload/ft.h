@@ -260,9 +260,10 @@ char **ft_argv(void);
  * parent's memory and must not touch our state. async-signal-safe
  */
 int ft_own_process(void);
-/* The same for the thread wrappers, mostly without a system call (see
- * state.c for why the difference never matters there). */
-int ft_own_process_threads(void);
+/* The same without a system call, mostly, for the wrappers of calls a
+ * vfork child may not make (see state.c for why the difference never
+ * matters there): threads, fork, spawn, waitpid. */
+int ft_own_process_quick(void);
 /* The calling thread's tid, cached; only where ft_own_process(). */
 pid_t ft_gettid(void);
 /* The fork wrapper's: before the real fork, and in its child. */
@@ -502,11 +503,14 @@ long ft_list_tasks_in(pid_t *tids, size_t max, char *buf, size_t len);
  * (the kernel walks the thread list from its start at each read). */
 long ft_list_tasks_at(int taskdir, pid_t *tids, size_t max, char *buf,
 		      size_t len);
-/* scan.c: the exit scan, once per process. async-signal-safe */
+/* scan.c: the exit scan, once per process; the caller has seen
+ * ft_own_process() (a vfork child must not scan). async-signal-safe */
 void ft_exit_scan(void);
 void ft_scan_after_fork(void);
-/* The process has begun to end (exit called, or main returned). */
+/* The process has begun to end (exit called, or main returned):
+ * ft_mark_exiting where ft_own_process() has been seen. */
 void ft_note_exiting(void);
+void ft_mark_exiting(void);
 int ft_is_exiting(void);
 
 /* dump.c: stacks on request (flaketrap loop --timeout). */

@@ -353,9 +353,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	struct ft_rec *rec = NULL;
 	int saved_errno = errno, n;
 
-	if (!ft_active() ||
-	    !(kind == FT_REC_THREAD ? ft_own_process_threads()
-				    : ft_own_process()) ||
+	if (!ft_active() || !ft_own_process_quick() ||
 	    !(ft_cfg()->leaks & (kind == FT_REC_THREAD ? FT_LEAK_THREADS
 						       : FT_LEAK_CHILDREN)))
 		return NULL;
@@ -451,7 +449,7 @@ int ft_reg_remove(enum ft_rec_kind kind, uint64_t key)
 	struct ft_rec *rec;
 	int id = -1;
 
-	if (!r || !ft_own_process() || !ft_reg_lock(r))
+	if (!r || !ft_own_process_quick() || !ft_reg_lock(r))
 		return -1;
 	rec = find_locked(r, kind, key);
 	if (rec) {
@@ -514,7 +512,7 @@ struct ft_rec *ft_reg_thread_find(uint64_t key)
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
 
-	if (!r || !ft_own_process_threads() || !ft_reg_lock(r))
+	if (!r || !ft_own_process_quick() || !ft_reg_lock(r))
 		return NULL;
 	rec = find_locked(r, FT_REC_THREAD, key);
 	ft_reg_unlock(r);
@@ -540,7 +538,7 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self)
 	struct ft_reg_header *r = atomic_load(&reg);
 	struct ft_rec *rec;
 
-	if (!r || !ft_own_process_threads())
+	if (!r || !ft_own_process_quick())
 		return;
 	if (!ft_reg_lock(r))
 		return;

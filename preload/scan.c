@@ -57,11 +57,16 @@ void ft_scan_after_fork(void)
 	ft_process.leak_counts.threads = 0;
 }
 
+void ft_mark_exiting(void)
+{
+	atomic_store(&ft_process.exiting, 1);
+}
+
 /* Not in a vfork child: the flag is in its parent's memory. */
 void ft_note_exiting(void)
 {
 	if (ft_own_process())
-		atomic_store(&ft_process.exiting, 1);
+		ft_mark_exiting();
 }
 
 int ft_is_exiting(void)
@@ -531,8 +536,8 @@ void ft_exit_scan(void)
 
 	/* errno is not even read before the scan is known to be needed: in a
 	 * fork child that is one page of libc's code less. */
-	if (!what || !ft_own_process() ||
-	    atomic_exchange(&ft_process.scan_done, 1) || nothing_to_scan())
+	if (!what || atomic_exchange(&ft_process.scan_done, 1) ||
+	    nothing_to_scan())
 		return;
 	saved = errno;
 	memset(&s, 0, sizeof(s));

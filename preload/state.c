@@ -185,11 +185,11 @@ static atomic_ullong *forks_counter(void)
 	return fork_page ? &fork_page->forks : &ft_process.forks;
 }
 
-static void mark_process(void)
+static void mark_process(pid_t pid)
 {
 	void *page;
 
-	ft_process.owner = ft_getpid();
+	ft_process.owner = pid;
 	/* Only the log and the signal views need to tell; spare the rest. */
 	if (!fork_page && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
 		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -208,7 +208,7 @@ static void mark_process(void)
 
 void ft_mark_process(void)
 {
-	mark_process();
+	mark_process(ft_getpid());
 }
 
 /*
@@ -216,11 +216,11 @@ void ft_mark_process(void)
  * wrapper did not make, whose ordinal is unknown). Plain stores only
  * (fork child, async-signal-safe).
  */
-static void reset_process(uint64_t ordinal)
+static void reset_process(uint64_t ordinal, pid_t pid)
 {
-	mark_process();
 	int i;
 
+	mark_process(pid);
 	ft_process.key = ft_prng_at(ft_process.key, ordinal);
 	atomic_store(forks_counter(), 0);
 	atomic_store(&ft_process.threads_made, 0);
@@ -283,34 +283,40 @@ uint64_t ft_fork_prepare(void)
 
 void ft_fork_child(uint64_t ordinal)
 {
+	pid_t pid = ft_getpid();
+
 	/* A program's own atfork handler may have met a wrapper already. */
-	if (ft_getpid() != ft_process.owner)
-		reset_process(ordinal);
+	if (pid != ft_process.owner)
+		reset_process(ordinal, pid);
 }
 
 /* async-signal-safe */
 int ft_own_process(void)
 {
-	if (ft_getpid() == ft_process.owner)
+	pid_t pid = ft_getpid();
+
+	if (pid == ft_process.owner)
 		return 1;
 	if (fork_page && fork_page->marker == 0) {
-		reset_process(0);
+		reset_process(0, pid);
 		return 1;
 	}
 	return 0;
 }
 
 /*
- * ft_own_process for the thread wrappers, without its getpid system call
- * (two a thread made and joined, a microsecond of pthread_create+join's
- * 50 on our VM). A fork child by any path finds the wipe-on-fork page
- * zeroed and goes the long way, which resets its state. The only other
- * process that finds the marker set is a vfork (or CLONE_VM) child of
- * ours, which shares our memory; POSIX allows it only _exit and the exec
- * family, so a thread call there is undefined and no answer is wrong.
+ * ft_own_process without its getpid system call, for the wrappers of
+ * threads, fork, spawn and waitpid (two a thread made and joined, three a
+ * fork and its waitpid: a system call costs 1-4 us on our VM). A fork
+ * child by any path finds the wipe-on-fork page zeroed and goes the long
+ * way, which resets its state. The only other process that finds the
+ * marker set is a vfork (or CLONE_VM) child of ours, which shares our
+ * memory; POSIX allows it only _exit and the exec family, so any of those
+ * calls there is undefined and no answer is wrong. Not for _exit, exec or
+ * a signal handler: a vfork child does reach those.
  * async-signal-safe
  */
-int ft_own_process_threads(void)
+int ft_own_process_quick(void)
 {
 	if (fork_page && fork_page->marker)
 		return 1;

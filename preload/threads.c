@@ -198,7 +198,7 @@ static int create_untracked(pthread_t *thread, const pthread_attr_t *attr,
 	struct start_block *blk;
 	int err;
 
-	if (!ft_active() || !ft_own_process_threads() || !threads_need_start() ||
+	if (!ft_active() || !ft_own_process_quick() || !threads_need_start() ||
 	    !(blk = start_block_take()))
 		return ft_real.pthread_create(thread, attr, start, arg);
 	blk->fn = start;

@@ -63,6 +63,46 @@ for s in reaped thread-joined; do
 	'
 done
 
+# The wrappers of fork, waitpid and pthread_create make no getpid in the
+# calling process (ft_own_process_quick: a system call is 1-4 us on a VM):
+# it makes those of a process that calls none of them. A thread we start
+# makes one system call, the sigaltstack of its crash handler's stack: no
+# gettid, none at its end.
+own_calls () {
+	"$PYTHON" - "$@" <<-\EOF
+	import re, sys
+	def calls(path):
+	    by_pid, root = {}, None
+	    for line in open(path):
+	        m = re.match(r"(\d+) +(\w+)\(", line)
+	        if m:
+	            root = root or int(m.group(1))
+	            by_pid.setdefault(int(m.group(1)), []).append(m.group(2))
+	    return root, by_pid
+	def ids(seq):
+	    return [c for c in seq if c == "getpid"]
+	root, made = calls(sys.argv[1])
+	base_root, base = calls(sys.argv[2])
+	print(ids(made[root]), ids(base[base_root]))
+	if ids(made[root]) != ids(base[base_root]):
+	    sys.exit(1)
+	if sys.argv[3:] == ["thread"]:
+	    others = [c for p, c in made.items() if p != root]
+	    print(others)
+	    sys.exit(0 if others and all(c.count("sigaltstack") == 1 and
+	                                 "gettid" not in c for c in others) else 1)
+	EOF
+}
+test_expect_success STRACE 'fork and waitpid: no getpid of ours in the parent' '
+	preload strace -f -o clean.trace -e trace=getpid,gettid,sigaltstack "$LEAKY" clean >out 2>err &&
+	preload strace -f -o reap.trace -e trace=getpid,gettid "$LEAKY" reaped >out 2>err &&
+	own_calls reap.trace clean.trace
+'
+test_expect_success STRACE 'a thread made and joined: one sigaltstack, no gettid' '
+	preload strace -f -o join.trace -e trace=getpid,gettid,sigaltstack "$LEAKY" thread-joined-quiet >out 2>err &&
+	own_calls join.trace clean.trace thread
+'
+
 test_expect_success 'a running thread: start routine, creation, current stack' '
 	leaky_log thr thread-running &&
 	q thr "[(t[\"state\"], t[\"origin\"], t[\"detached\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"pthread_create\", False)]" &&
