@@ -60,7 +60,7 @@ static void unwind_for_fork(void)
 FT_EXPORT pid_t fork(void)
 {
 	struct ft_rec *rec;
-	uint64_t ordinal = 0;
+	uint64_t ordinal = 0, key = 0;
 	pid_t pid;
 	int saved;
 
@@ -69,10 +69,10 @@ FT_EXPORT pid_t fork(void)
 	ft_python_note(rec);
 	ft_real_ensure();
 	if (ft_active())
-		ordinal = ft_fork_prepare();
+		ordinal = ft_fork_prepare(&key);
 	pid = ft_real.fork();
 	if (pid == 0 && ft_active())
-		ft_fork_child(ordinal);
+		ft_fork_child(ordinal, key);
 	if (pid != 0) {
 		saved = errno;
 		child_made(rec, pid);

@@ -123,9 +123,12 @@ struct ft_leak_counts {
 
 /*
  * What a fork child rewrites of our state (reset as it starts, set as it
- * ends), alone on one page: each page a fork child writes is a page the
- * kernel copies for it (some 13 us on our VM), paid by every fork of a
- * test suite. Each part belongs to the file named.
+ * ends), alone on one page that the kernel zeroes in a fork child
+ * (MADV_WIPEONFORK, state.c): zero is a new process's value of each part,
+ * a child that writes the page gets a page of zeroes rather than a copy
+ * (each page a fork child writes or even reads costs it some 10-20 us on
+ * our VM), and the parent's writes to it after a fork are no copies
+ * either. A vfork child shares it. Each part belongs to the file named.
  */
 struct ft_process_state {
 	/* state.c: whose state this is, and its random streams */
@@ -150,7 +153,17 @@ struct ft_process_state {
 	atomic_int exiting;
 	struct ft_leak_counts leak_counts;
 } __attribute__((aligned(4096)));
-extern struct ft_process_state ft_process;
+/* The wipe-on-fork page once made at start (state.c); the static copy
+ * before it, or where it cannot be made. */
+extern struct ft_process_state ft_process_static;
+extern struct ft_process_state *ft_process_page;
+static inline struct ft_process_state *ft_process_now(void)
+{
+	struct ft_process_state *page = ft_process_page;
+
+	return page ? page : &ft_process_static;
+}
+#define ft_process (*ft_process_now())
 
 /* The next 64 random bits of the calling thread's seeded stream.
  * async-signal-safe */
@@ -267,8 +280,9 @@ int ft_own_process_quick(void);
 /* The calling thread's tid, cached; only where ft_own_process(). */
 pid_t ft_gettid(void);
 /* The fork wrapper's: before the real fork, and in its child. */
-uint64_t ft_fork_prepare(void);	/* the fork's ordinal, for its child */
-void ft_fork_child(uint64_t ordinal);
+/* The fork's ordinal and the parent's key, for its child. */
+uint64_t ft_fork_prepare(uint64_t *key);
+void ft_fork_child(uint64_t ordinal, uint64_t parent_key);
 
 /* log.c: JSON Lines to FLAKETRAP_LOG; every function is async-signal-safe. */
 void ft_log_start(void);

@@ -36,7 +36,13 @@ struct ft_stream {
 };
 static __thread struct ft_stream thread_stream;
 
-struct ft_process_state ft_process;
+struct ft_process_state ft_process_static;
+struct ft_process_state *ft_process_page;
+/* ft_process_page is the wipe-on-fork page (made at start). */
+static int process_page_wiped;
+/* The image's key, in memory a fork child keeps: a child made where our
+ * fork wrapper did not see it draws from it, its parent's being gone. */
+static uint64_t image_key;
 const struct ft_warp_link *ft_warp;
 
 const struct ft_config *ft_cfg(void)
@@ -152,6 +158,7 @@ static uint64_t argv_hash(char **argv)
 void ft_image_start(void)
 {
 	ft_process.key = ft_prng_at(cfg.seed, argv_hash(saved_argv));
+	image_key = ft_process.key;
 	atomic_fetch_add_explicit(&ft_process.generation, 1,
 				  memory_order_relaxed);
 	atomic_store_explicit(&ft_process.threads_made, 0, memory_order_relaxed);
@@ -168,74 +175,58 @@ extern const struct ft_startup __start_ft_startup[]
 static void (*new_process_resets[FT_NEW_PROCESS_MAX])(void);
 
 /*
- * The process our state belongs to, and a page the kernel zeroes in a fork
- * child (MADV_WIPEONFORK) but shares with a vfork child: together they tell
- * the three apart without any atfork handler. The page also counts the
- * forks: fork write-protects every other page of the parent, so a count
- * there costs the parent no page fault per fork.
+ * The process our state belongs to, on the page the kernel zeroes in a
+ * fork child (MADV_WIPEONFORK) but shares with a vfork child: an owner
+ * there tells the three apart without any atfork handler, and nothing of
+ * a parent's is left for a fork child to reset. Made at start, where the
+ * log or the leak and crash records need to tell; the static copy serves
+ * before (and where the page cannot be made).
  */
-struct fork_page {
-	volatile char marker;
-	atomic_ullong forks;
-};
-static struct fork_page *fork_page;
-
-static atomic_ullong *forks_counter(void)
+static void make_process_page(void)
 {
-	return fork_page ? &fork_page->forks : &ft_process.forks;
-}
+	struct ft_process_state *page;
 
-static void mark_process(pid_t pid)
-{
-	void *page;
-
-	ft_process.owner = pid;
-	/* Only the log and the signal views need to tell; spare the rest. */
-	if (!fork_page && (cfg.log_dir[0] != '\0' || cfg.leaks || cfg.crash)) {
-		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (page == MAP_FAILED)
-			return;
-		if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
-			munmap(page, 4096);
-			return;
-		}
-		fork_page = page;
+	if (process_page_wiped ||
+	    (cfg.log_dir[0] == '\0' && !cfg.leaks && !cfg.crash))
+		return;
+	page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return;
+	if (madvise(page, sizeof(*page), MADV_WIPEONFORK) != 0) {
+		munmap(page, sizeof(*page));
+		return;
 	}
-	if (fork_page)
-		fork_page->marker = 1;
+	memcpy(page, &ft_process_static, sizeof(*page));
+	ft_process_page = page;
+	process_page_wiped = 1;
 }
 
 void ft_mark_process(void)
 {
-	mark_process(ft_getpid());
+	make_process_page();
+	ft_process.owner = ft_getpid();
 }
 
 /*
- * A new process, the ordinal-th fork of its parent (0: a child our fork
- * wrapper did not make, whose ordinal is unknown). Plain stores only
- * (fork child, async-signal-safe).
+ * A new process, the ordinal-th fork of its parent, whose key was
+ * parent_key (0 and the image's key: a child our fork wrapper did not
+ * make). Its generation differs from every one its threads' state may
+ * hold: its parent's, its image's (small numbers) and any other
+ * process's. Plain stores only (fork child, async-signal-safe).
  */
-static void reset_process(uint64_t ordinal, pid_t pid)
+static void reset_process(uint64_t ordinal, uint64_t parent_key, pid_t pid)
 {
 	int i;
 
-	mark_process(pid);
-	ft_process.key = ft_prng_at(ft_process.key, ordinal);
-	atomic_store(forks_counter(), 0);
-	atomic_store(&ft_process.threads_made, 0);
-	atomic_store(&ft_process.registry_used, 0);
+	/* On the wipe-on-fork page all is zero already. */
+	if (!process_page_wiped)
+		memset(&ft_process, 0, sizeof(ft_process));
+	ft_process.owner = pid;
+	ft_process.key = ft_prng_at(parent_key, ordinal);
+	atomic_store(&ft_process.generation, (unsigned)pid << 8);
 	/* The forking thread is the child's first and only thread. */
 	atomic_store(&ft_process.fork_thread_pending, 1);
-	atomic_fetch_add(&ft_process.generation, 1);
-	atomic_store(&ft_process.counters.sleeps_seen, 0);
-	atomic_store(&ft_process.counters.sleeps_changed, 0);
-	atomic_store(&ft_process.counters.requested_ns, 0);
-	atomic_store(&ft_process.counters.slept_ns, 0);
-	for (i = 0; i < FT_NDELAYS; i++) {
-		atomic_store(&ft_process.counters.delays[i], 0);
-		atomic_store(&ft_process.counters.delay_ns[i], 0);
-	}
 	/* cfg first: ft_warp's page may be one a fork child never reads. */
 	if (cfg.timers != FT_TIMERS_OFF && ft_warp) {
 		atomic_store(&ft_warp->counters->waits_warped, 0);
@@ -275,19 +266,20 @@ pid_t ft_gettid(void)
  * A child made without our wrapper (_Fork, a raw clone) is told by
  * ft_own_process. async-signal-safe
  */
-uint64_t ft_fork_prepare(void)
+uint64_t ft_fork_prepare(uint64_t *key)
 {
-	return atomic_fetch_add_explicit(forks_counter(), 1,
+	*key = ft_process.key;
+	return atomic_fetch_add_explicit(&ft_process.forks, 1,
 					 memory_order_relaxed) + 1;
 }
 
-void ft_fork_child(uint64_t ordinal)
+void ft_fork_child(uint64_t ordinal, uint64_t parent_key)
 {
 	pid_t pid = ft_getpid();
 
 	/* A program's own atfork handler may have met a wrapper already. */
 	if (pid != ft_process.owner)
-		reset_process(ordinal, pid);
+		reset_process(ordinal, parent_key, pid);
 }
 
 /* async-signal-safe */
@@ -297,8 +289,8 @@ int ft_own_process(void)
 
 	if (pid == ft_process.owner)
 		return 1;
-	if (fork_page && fork_page->marker == 0) {
-		reset_process(0, pid);
+	if (process_page_wiped && ft_process.owner == 0) {
+		reset_process(0, image_key, pid);
 		return 1;
 	}
 	return 0;
@@ -318,7 +310,7 @@ int ft_own_process(void)
  */
 int ft_own_process_quick(void)
 {
-	if (fork_page && fork_page->marker)
+	if (process_page_wiped && ft_process.owner != 0)
 		return 1;
 	return ft_own_process();
 }
