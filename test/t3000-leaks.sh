@@ -197,6 +197,13 @@ test_expect_success 'a child made by a raw clone: found, origin unknown' '
 	q cl "[(c[\"origin\"], c[\"state\"], \"backtrace\" in c) for c in of(\"leaked_child\")] == [(\"unknown\", \"zombie\", False)]"
 '
 
+test_expect_success 'a child of _Fork (no wrapper saw it) owns its state: its leak is its own' '
+	leaky_log uf underscore-fork >out &&
+	child=$(sed -n "s/^child //p" out) &&
+	q uf "[(t[\"pid\"], t[\"origin\"]) for t in of(\"leaked_thread\")] == [($child, \"pthread_create\")]" &&
+	q uf "sorted((e[\"pid\"] == root, e[\"leaks\"][\"threads\"]) for e in exits) == [(False, 1), (True, 0)]"
+'
+
 test_expect_success 'a thread no wrapper saw (a raw clone): origin unknown' '
 	leaky_log rt raw-thread &&
 	q rt "[(t[\"origin\"], t[\"state\"], \"backtrace\" in t) for t in of(\"leaked_thread\")] == [(\"unknown\", \"running\", False)]"
