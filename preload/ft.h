@@ -149,6 +149,9 @@ struct ft_process_state {
 	atomic_int scan_done;
 	atomic_int exiting;
 	struct ft_leak_counts leak_counts;
+	/* log.c: this process's log file, named by its first record (a
+	 * fork child's lands on this page, which it copies anyway) */
+	char log_path[FT_PATH_MAX + 64];
 } __attribute__((aligned(4096)));
 extern struct ft_process_state ft_process;
 
@@ -233,6 +236,34 @@ static inline long ft_raw_syscall(long nr, long a, long b, long c, long d,
 #else
 	int saved = errno;
 	long ret = syscall(nr, a, b, c, d, e);
+
+	if (ret == -1) {
+		ret = -errno;
+		ft_errno_keep(saved);
+	}
+	return ret;
+#endif
+}
+
+/* As ft_raw_syscall, with a sixth argument (mmap's offset). */
+static inline long ft_raw_syscall6(long nr, long a, long b, long c, long d,
+				   long e, long f)
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	int saved = errno;
+	long ret = syscall(nr, a, b, c, d, e, f);
 
 	if (ret == -1) {
 		ret = -errno;

@@ -83,6 +83,28 @@ assert os.waitstatus_to_exitcode(status) == 4" &&
 	test "$(logq fork "len(starts), len(set(r[\"pid\"] for r in starts))")" = "(2, 2)"
 '
 
+if strace -f -o /dev/null true >/dev/null 2>&1; then
+	test_set_prereq STRACE
+else
+	test_missing_prereq STRACE "strace missing or not allowed here (make deps)"
+fi
+
+# A fork child that ends with nothing to report writes its start record
+# as it ends: both records through one open of its new file, whose
+# creation is most of what a log costs the child.
+test_expect_success STRACE 'a fork child opens its log once for its start and exit records' '
+	FLAKETRAP_LOG=once preload strace -f -o once.trace -e trace=openat \
+		"$PYTHON" -c "
+import os
+pid = os.fork()
+if pid == 0:
+    os._exit(4)
+os.waitpid(pid, 0)" &&
+	child=$(logq once "[r[\"pid\"] for r in exits if r[\"how\"] == \"_exit\"][0]") &&
+	test "$(logq once "[r[\"pid\"] for r in starts].count($child)")" = 1 &&
+	test "$(grep -c "/once/python[0-9.]*\.$child\.jsonl\"" once.trace)" = 1
+'
+
 for shape in alias view vfork vforkkill rawfork smallstack; do
 	test_expect_success "same output with and without the library: $shape" '
 		$GUARD "$HELPERS/procs" $shape >plain &&
