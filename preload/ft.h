@@ -357,6 +357,9 @@ void ft_log_begin(struct ft_buf *b, char *mem, const char *event);
 void ft_log_end(struct ft_buf *b, size_t keep);
 /* Keep the log open across many records (the exit scan), then close it. */
 void ft_log_hold(void);
+/* ft_log_exit's hold: with nothing_else, the process writes no record but
+ * its start and exit, which then may go to the file it inherited. */
+void ft_log_hold_exit(int nothing_else);
 void ft_log_release(void);
 /* As ft_log_end, without the write: the exit scan gathers its records and
  * writes many with ft_log_write_lines (one write(2) each, not one a

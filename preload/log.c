@@ -165,13 +165,14 @@ int ft_write_all(int fd, const char *p, size_t len)
  * and a file of theirs would receive our argv and config and hold records
  * forged as ours. Only a regular file of our own user is written; -1
  * with *err set, and *refused saying why when the file opened is not.
+ * create 0: only a file that is there.
  */
-static int open_log(int *err, const char **refused)
+static int open_log(int create, int *err, const char **refused)
 {
 	struct stat st;
 	long fd = sys_openat(ft_process.log_path,
-			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-				     O_NOFOLLOW | O_NONBLOCK,
+			     O_WRONLY | (create ? O_CREAT : 0) | O_APPEND |
+				     O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 			     ft_cfg()->log_file_mode);
 	int bad;
 
@@ -198,22 +199,28 @@ static int open_log(int *err, const char **refused)
 
 /*
  * The exit scan, a test's end, a stack dump and the end of a process
- * write many records at once: one open for all of them (and one mapping
- * for the records built here), for the thread that holds it alone (a
- * descriptor shared between threads could be closed by one while another
- * writes with its number, which the program may have opened a file of its
- * own on meanwhile). Holds nest (a stack dump's handler in a thread that
- * holds): the outermost release closes.
+ * write many records at once: one open for all of them, for the thread
+ * that holds it alone (a descriptor shared between threads could be
+ * closed by one while another writes with its number, which the program
+ * may have opened a file of its own on meanwhile). Holds nest (a stack
+ * dump's handler in a thread that holds): the outermost release closes.
+ * The records built here under a hold are built in one mapping, one after
+ * the other, and written together (a fork child's start and exit records:
+ * one write) before any other line and at the release.
  */
+#define HELD_SIZE (2 * FT_SCRATCH_SIZE)
 static __thread int held_fd = -1;
 static __thread int hold_depth;
 static __thread char *held_mem;
+static __thread size_t held_len;	/* built, not yet written */
 static __thread int held_mem_busy;
 
-static void start_record(int hold);
+enum hold { NO_HOLD, HOLD, HOLD_INHERITED };
 
-/* async-signal-safe */
-void ft_log_hold(void)
+static void start_record(enum hold hold);
+static void flush_held(void);
+
+static void hold(enum hold how)
 {
 	const char *refused;
 	int err;
@@ -223,9 +230,21 @@ void ft_log_hold(void)
 	/* Refused, each record opens again and says so. */
 	if (atomic_load_explicit(&ft_process.start_written,
 				 memory_order_acquire))
-		held_fd = open_log(&err, &refused);
+		held_fd = open_log(1, &err, &refused);
 	else
-		start_record(1);
+		start_record(how);
+}
+
+/* async-signal-safe */
+void ft_log_hold(void)
+{
+	hold(HOLD);
+}
+
+/* async-signal-safe */
+void ft_log_hold_exit(int nothing_else)
+{
+	hold(nothing_else ? HOLD_INHERITED : HOLD);
 }
 
 /* async-signal-safe; a release with no hold does nothing */
@@ -233,11 +252,12 @@ void ft_log_release(void)
 {
 	if (hold_depth == 0 || --hold_depth > 0)
 		return;
+	flush_held();
 	if (held_fd >= 0)
 		sys_close(held_fd);
 	held_fd = -1;
 	if (held_mem)
-		sys_unmap(held_mem, FT_SCRATCH_SIZE);
+		sys_unmap(held_mem, HELD_SIZE);
 	held_mem = NULL;
 }
 
@@ -375,16 +395,17 @@ static void tell_loss(int err, const char *refused)
 	ft_errno_keep(saved);
 }
 
-static void write_line(const struct ft_buf *line)
+static void put_lines(const char *p, size_t len)
 {
 	const char *refused = NULL;
-	int err = 0, fd = held_fd >= 0 ? held_fd : open_log(&err, &refused);
+	int err = 0;
+	int fd = held_fd >= 0 ? held_fd : open_log(1, &err, &refused);
 
 	if (fd < 0) {
 		tell_loss(err, refused);
 		return;
 	}
-	err = -write_record(fd, line->p, line->len);
+	err = -write_record(fd, p, len);
 	if (err)
 		tell_loss(err, NULL);
 	if (fd != held_fd)
@@ -392,18 +413,49 @@ static void write_line(const struct ft_buf *line)
 }
 
 /*
+ * What was built under the hold, written. The memory stays claimed
+ * meanwhile: a handler's record interrupting the write is built apart.
+ */
+static void flush_held(void)
+{
+	size_t len = held_len;
+	int busy = held_mem_busy;
+
+	if (!len)
+		return;
+	held_len = 0;
+	held_mem_busy = 1;
+	put_lines(held_mem, len);
+	held_mem_busy = busy;
+}
+
+static void write_line(const struct ft_buf *line)
+{
+	/* Built in the hold's memory: written with the next ones. */
+	if (held_mem && line->p == held_mem + held_len) {
+		held_len += line->len;
+		return;
+	}
+	flush_held();
+	put_lines(line->p, line->len);
+}
+
+/*
  * Pages for one record; NULL when none can be had (the record is lost).
- * Under a hold, the hold's own, mapped once (a handler that interrupts a
- * record being built there maps its own).
+ * Under a hold, the hold's own, mapped once, after the records built
+ * there before (a handler that interrupts a record being built there
+ * maps its own).
  */
 static char *scratch_get(void)
 {
 	if (hold_depth > 0 && !held_mem_busy) {
+		if (held_len > HELD_SIZE - FT_SCRATCH_SIZE)
+			flush_held();
 		if (!held_mem)
-			held_mem = sys_map(FT_SCRATCH_SIZE);
+			held_mem = sys_map(HELD_SIZE);
 		if (held_mem) {
 			held_mem_busy = 1;
-			return held_mem;
+			return held_mem + held_len;
 		}
 	}
 	return sys_map(FT_SCRATCH_SIZE);
@@ -411,7 +463,7 @@ static char *scratch_get(void)
 
 static void scratch_put(char *p)
 {
-	if (p == held_mem)
+	if (held_mem && p >= held_mem && p < held_mem + HELD_SIZE)
 		held_mem_busy = 0;
 	else
 		sys_unmap(p, FT_SCRATCH_SIZE);
@@ -557,15 +609,34 @@ static void write_start(char *mem)
 }
 
 /*
+ * Whether a fork child's start and exit records may go to the log file it
+ * inherited: no file size limit, under which a file of its own could take
+ * records that no longer fit in its parent's.
+ */
+static int may_inherit(void)
+{
+	struct rlimit64 lim;
+
+	return ft_process.log_path[0] != '\0' &&
+	       ft_raw_syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&lim,
+			      0) == 0 &&
+	       lim.rlim_cur == RLIM64_INFINITY;
+}
+
+/*
  * The start record, once per process (the caller saw it unwritten), and
  * with hold the held descriptor opened (before the record, which then
  * goes through it: one open for a fork child's start and exit records).
+ * HOLD_INHERITED: this process will write nothing else; its records go to
+ * the file it inherited (its parent's, or the nearest ancestor's that
+ * wrote one), when that is there: a new file's creation is most of what
+ * the log costs a fork child that ends (docs/log-schema.md).
  * Every signal is blocked while the record is claimed and written: a
  * deadly one arriving in between would run our handler, whose exit record
  * finds the start claimed, and the log would hold an exit with no start.
  * errno is not touched. async-signal-safe
  */
-__attribute__((noinline)) static void start_record(int hold)
+__attribute__((noinline)) static void start_record(enum hold hold)
 {
 	/* The kernel's signal sets, not sigset_t: sigfillset is a page of
 	 * libc. */
@@ -580,16 +651,19 @@ __attribute__((noinline)) static void start_record(int hold)
 	ft_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, (long)all, (long)old,
 		       sizeof(all), 0);
 	if (!atomic_exchange(&ft_process.start_written, 1)) {
+		/* Before this process's own name replaces it. */
+		if (hold == HOLD_INHERITED && may_inherit())
+			held_fd = open_log(0, &err, &refused);
 		name_log_file();
-		if (hold)
-			held_fd = open_log(&err, &refused);
+		if (hold != NO_HOLD && held_fd < 0)
+			held_fd = open_log(1, &err, &refused);
 		mem = scratch_get();
 		if (mem) {
 			write_start(mem);
 			scratch_put(mem);
 		}
-	} else if (hold) {
-		held_fd = open_log(&err, &refused);
+	} else if (hold != NO_HOLD) {
+		held_fd = open_log(1, &err, &refused);
 	}
 	ft_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0,
 		       sizeof(old), 0);
@@ -600,7 +674,7 @@ void ft_log_start(void)
 {
 	if (logging() && !atomic_load_explicit(&ft_process.start_written,
 					       memory_order_acquire))
-		start_record(0);
+		start_record(NO_HOLD);
 }
 
 /* "delays":{"waitpid":{"count":N,"ns":T},...,"total_ns":T}, inside

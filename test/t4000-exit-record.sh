@@ -90,19 +90,38 @@ else
 fi
 
 # A fork child that ends with nothing to report writes its start record
-# as it ends: both records through one open of its new file, whose
-# creation is most of what a log costs the child.
-test_expect_success STRACE 'a fork child opens its log once for its start and exit records' '
-	FLAKETRAP_LOG=once preload strace -f -o once.trace -e trace=openat \
-		"$PYTHON" -c "
+# as it ends, with its exit record: one write, to the file it inherited
+# (its parent's), whose open is all it costs (a file's creation is most of
+# what a log costs such a child). A child with more to say (a sleep site)
+# gets a file of its own.
+test_expect_success STRACE 'a fork child with nothing to report: its two records in one write to its parent'"'"'s file' '
+	FLAKETRAP_LOG=once preload strace -f -o once.trace \
+		-e trace=openat,write "$PYTHON" -c "
 import os
 pid = os.fork()
 if pid == 0:
     os._exit(4)
 os.waitpid(pid, 0)" &&
 	child=$(logq once "[r[\"pid\"] for r in exits if r[\"how\"] == \"_exit\"][0]") &&
-	test "$(logq once "[r[\"pid\"] for r in starts].count($child)")" = 1 &&
-	test "$(grep -c "/once/python[0-9.]*\.$child\.jsonl\"" once.trace)" = 1
+	parent=$(logq once "[r[\"ppid\"] for r in starts if r[\"pid\"] == $child][0]") &&
+	file=$(basename "$PYTHON").$parent.jsonl &&
+	test "$(logq once "[(r[\"event\"], r[\"_file\"]) for r in recs if r[\"pid\"] == $child] == [(\"start\", \"$file\"), (\"exit\", \"$file\")]")" = True &&
+	test "$(logq once "[r[\"status\"] for r in exits if r[\"pid\"] == $child]")" = "[4]" &&
+	! ls once | grep "\.$child\." &&
+	test "$(grep -c "^$child  *openat(.*/once/" once.trace)" = 1 &&
+	test "$(grep -c "^$child  *write(" once.trace)" = 1
+'
+
+test_expect_success 'a fork child that slept gets its own file' '
+	FLAKETRAP_LOG=own preload "$PYTHON" -c "
+import os, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(0.001)
+    os._exit(0)
+os.waitpid(pid, 0)" &&
+	test "$(logq own "sorted(set((r[\"pid\"] == root, r[\"_file\"] == \"python3.%d.jsonl\" % r[\"pid\"]) for r in recs))")" = "[(False, True), (True, True)]" &&
+	test "$(logq own "len(of(\"sleep_sites\")), len(starts), len(exits)")" = "(1, 2, 2)"
 '
 
 for shape in alias view vfork vforkkill rawfork smallstack; do
