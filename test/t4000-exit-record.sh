@@ -112,6 +112,25 @@ os.waitpid(pid, 0)" &&
 	test "$(grep -c "^$child  *write(" once.trace)" = 1
 '
 
+# Its parent's file gone, or under a file size limit (where records that
+# no longer fit in the parent's file may still fit in a new one): a file
+# of its own.
+test_expect_success 'a fork child with nothing to report: its own file when its parent'"'"'s is gone, or with ulimit -f' '
+	FLAKETRAP_LOG=gone preload "$PYTHON" -c "
+import glob, os, resource
+mine = glob.glob(\"gone/*.%d.jsonl\" % os.getpid())[0]
+os.remove(mine)
+if os.fork() == 0:
+    os._exit(0)
+os.wait()
+open(mine, \"w\").close()
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 30, 1 << 30))
+if os.fork() == 0:
+    os._exit(0)
+os.wait()" &&
+	test "$(logq gone "sorted((r[\"event\"], r[\"_file\"] == \"python3.%d.jsonl\" % r[\"pid\"]) for r in recs)")" = "[('"'"'exit'"'"', True), ('"'"'exit'"'"', True), ('"'"'exit'"'"', True), ('"'"'start'"'"', True), ('"'"'start'"'"', True)]"
+'
+
 test_expect_success 'a fork child that slept gets its own file' '
 	FLAKETRAP_LOG=own preload "$PYTHON" -c "
 import os, time
