@@ -150,9 +150,14 @@ struct ft_process_state {
 	atomic_int exiting;
 	struct ft_leak_counts leak_counts;
 	/* log.c: this process's log file, named by its first record (a
-	 * fork child's lands on this page, which it copies anyway) */
+	 * fork child's lands on this page, which it copies anyway), and the
+	 * image's start record's config text when it fits, for its fork
+	 * children's (read here, not on a page of its own) */
 	char log_path[FT_PATH_MAX + 64];
+	char config_json[700];
 } __attribute__((aligned(4096)));
+_Static_assert(sizeof(struct ft_process_state) == 4096,
+	       "ft_process is one page");
 extern struct ft_process_state ft_process;
 
 /* The next 64 random bits of the calling thread's seeded stream.

@@ -38,8 +38,9 @@
 /*
  * The start record's "config" object as rendered by this image's own
  * start record: the knobs and the seed do not change after start, and a
- * fork child then reads one page for it rather than the configuration's
- * texts and patterns (five pages) and their code. NULL: render afresh.
+ * fork child then reads it on ft_process's page (or one of its own) rather
+ * than the configuration's texts and patterns (five pages) and their
+ * code. NULL: render afresh.
  */
 static const char *config_json;
 static size_t config_json_len;
@@ -556,10 +557,13 @@ __attribute__((cold)) static void render_config(struct ft_buf *b)
 }
 
 /* The config object just rendered, for the next start records of this
- * image (its fork children's): in a mapping of its own, kept. */
+ * image (its fork children's): on ft_process's page when it fits there,
+ * else in a mapping of its own, kept. */
 __attribute__((cold)) static void keep_config(const char *p, size_t len)
 {
-	char *copy = sys_map(len);
+	char *copy = len <= sizeof(ft_process.config_json)
+			     ? ft_process.config_json
+			     : sys_map(len);
 
 	if (!copy)
 		return;

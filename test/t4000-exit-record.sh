@@ -131,6 +131,23 @@ os.wait()" &&
 	test "$(logq gone "sorted((r[\"event\"], r[\"_file\"] == \"python3.%d.jsonl\" % r[\"pid\"]) for r in recs)")" = "[('"'"'exit'"'"', True), ('"'"'exit'"'"', True), ('"'"'exit'"'"', True), ('"'"'start'"'"', True), ('"'"'start'"'"', True)]"
 '
 
+# The config text is rendered once per image and kept for its fork
+# children: on ft_process's page, or, too long for it (a long log
+# directory), in a mapping of its own.
+test_expect_success 'a fork child'"'"'s start record has its parent'"'"'s config' '
+	long=$(printf "%0200d" 0)/$(printf "%0200d" 0) &&
+	mkdir -p "$long" &&
+	for dir in cfg "$PWD/$long/cfg"; do
+		FLAKETRAP_LOG=$dir FLAKETRAP_SLEEP_SKIP="nothing_*" preload "$PYTHON" -c "
+import os
+if os.fork() == 0:
+    os._exit(0)
+os.wait()" &&
+		test "$(logq "$dir" "len(starts) == 2 and starts[0][\"config\"] == starts[1][\"config\"] and starts[0][\"config\"][\"sleep_skip\"]")" = "nothing_*" || return 1
+	done &&
+	test "$(logq "$PWD/$long/cfg" "len(str(starts[0][\"config\"])) > 700")" = True
+'
+
 test_expect_success 'a fork child that slept gets its own file' '
 	FLAKETRAP_LOG=own preload "$PYTHON" -c "
 import os, time
