@@ -126,7 +126,8 @@ static void program_name(struct ft_buf *b)
 		ft_buf_str(b, "process");
 }
 
-/* Named once per process, so a program that rewrites argv[0] keeps one file. */
+/* Named once per process, so a program that rewrites argv[0] keeps one file;
+ * by the owner's pid, which logging() checked. */
 static void name_log_file(void)
 {
 	struct ft_buf b;
@@ -136,7 +137,7 @@ static void name_log_file(void)
 	ft_buf_char(&b, '/');
 	program_name(&b);
 	ft_buf_char(&b, '.');
-	ft_buf_u64(&b, (uint64_t)ft_getpid());
+	ft_buf_u64(&b, (uint64_t)ft_process.owner);
 	ft_buf_str(&b, ".jsonl");
 }
 
@@ -500,7 +501,8 @@ static void begin(struct ft_buf *b, char *mem, const char *event)
  * The start and exit records, once each per process: the time asked of
  * the kernel itself. ft_clock goes through libc to the vDSO, three pages
  * a fork child would map for these two records alone (some 45 us on our
- * VM against a microsecond for the system call).
+ * VM against a microsecond for the system call). The pid is the owner's
+ * that logging() just checked (ft_own_process).
  */
 static void begin_once(struct ft_buf *b, char *mem, const char *event)
 {
@@ -508,7 +510,7 @@ static void begin_once(struct ft_buf *b, char *mem, const char *event)
 
 	ft_raw_syscall(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0,
 		       0);
-	begin_at(b, mem, event, ft_getpid(), &now);
+	begin_at(b, mem, event, ft_process.owner, &now);
 }
 
 /*
