@@ -35,7 +35,7 @@ void ft_log_exit(const char *how, int code)
 	ft_sites_log();
 	ft_chaos_log();
 	ft_log_exit_record(how, code, ft_chaos_counters_json);
-	ft_log_release();
+	ft_log_release_ending();
 }
 
 static ft_main_fn *program_main;

@@ -365,6 +365,8 @@ void ft_log_hold(void);
 /* ft_log_exit's hold: with nothing_else, the process writes no record but
  * its start and exit, which then may go to the file it inherited. */
 void ft_log_hold_exit(int nothing_else);
+/* ft_log_release for ft_log_exit's hold: the process is ending. */
+void ft_log_release_ending(void);
 void ft_log_release(void);
 /* As ft_log_end, without the write: the exit scan gathers its records and
  * writes many with ft_log_write_lines (one write(2) each, not one a

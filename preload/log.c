@@ -249,8 +249,7 @@ void ft_log_hold_exit(int nothing_else)
 	hold(nothing_else ? HOLD_INHERITED : HOLD);
 }
 
-/* async-signal-safe; a release with no hold does nothing */
-void ft_log_release(void)
+static void release(int ending)
 {
 	if (hold_depth == 0 || --hold_depth > 0)
 		return;
@@ -258,9 +257,25 @@ void ft_log_release(void)
 	if (held_fd >= 0)
 		sys_close(held_fd);
 	held_fd = -1;
-	if (held_mem)
+	if (held_mem && !ending)
 		sys_unmap(held_mem, HELD_SIZE);
 	held_mem = NULL;
+}
+
+/* async-signal-safe; a release with no hold does nothing */
+void ft_log_release(void)
+{
+	release(0);
+}
+
+/*
+ * ft_log_exit's: the process ends, and its mapping goes with it. Its
+ * munmap would be one system call more at every fork child's end, and a
+ * flush of the TLB, which on a VM asks the hypervisor.
+ */
+void ft_log_release_ending(void)
+{
+	release(1);
 }
 
 /*
