@@ -96,15 +96,18 @@ static int site_json(struct ft_buf *b, const struct chaos_site *s, int first)
 void ft_chaos_log(void)
 {
 	struct ft_buf b;
-	int next = 0, in_record;
+	int next = 0, in_record, saved;
 	char *mem;
 
 	if (!ft_chaos_on || !ft_cfg()->log_dir[0])
 		return;
+	saved = errno;
 	mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	if (mem == MAP_FAILED) {
+		ft_errno_keep(saved);
 		return;
+	}
 	do {
 		ft_log_begin(&b, mem, "chaos_sites");
 		if (next == 0) {
@@ -132,4 +135,5 @@ void ft_chaos_log(void)
 		ft_log_end(&b, b.len);
 	} while (next < CHAOS_SITES);
 	munmap(mem, FT_SCRATCH_SIZE);
+	ft_errno_keep(saved);
 }

@@ -17,19 +17,25 @@
 
 #include "ft.h"
 
-/* async-signal-safe */
+/*
+ * The process's last records, through one open of its log: a fork child
+ * writes its start record here too (docs/development.md, "What a fork
+ * costs"), and when it has no sleep site or chaos site to tell, the two
+ * go to the file it inherited (docs/log-schema.md). errno is kept by each
+ * part that may change it, and not read by the rest: one page of libc
+ * less in a fork child. async-signal-safe
+ */
 void ft_log_exit(const char *how, int code)
 {
-	int saved;
-
 	if (!ft_log_claim_exit())
 		return;
-	saved = errno;
-	ft_log_start();
+	ft_log_hold_exit(!atomic_load_explicit(&ft_process.counters.sleeps_seen,
+					       memory_order_relaxed) &&
+			 !ft_chaos_on);
 	ft_sites_log();
 	ft_chaos_log();
 	ft_log_exit_record(how, code, ft_chaos_counters_json);
-	ft_errno_keep(saved);
+	ft_log_release_ending();
 }
 
 static ft_main_fn *program_main;

@@ -153,6 +153,8 @@ struct ft_process_state {
 	atomic_int exiting;
 	struct ft_leak_counts leak_counts;
 } __attribute__((aligned(4096)));
+_Static_assert(sizeof(struct ft_process_state) == 4096,
+	       "ft_process is one page");
 /* The wipe-on-fork page once made at start (state.c); the static copy
  * before it, or where it cannot be made. */
 extern struct ft_process_state ft_process_static;
@@ -246,6 +248,34 @@ static inline long ft_raw_syscall(long nr, long a, long b, long c, long d,
 #else
 	int saved = errno;
 	long ret = syscall(nr, a, b, c, d, e);
+
+	if (ret == -1) {
+		ret = -errno;
+		ft_errno_keep(saved);
+	}
+	return ret;
+#endif
+}
+
+/* As ft_raw_syscall, with a sixth argument (mmap's offset). */
+static inline long ft_raw_syscall6(long nr, long a, long b, long c, long d,
+				   long e, long f)
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	int saved = errno;
+	long ret = syscall(nr, a, b, c, d, e, f);
 
 	if (ret == -1) {
 		ret = -errno;
@@ -352,6 +382,11 @@ void ft_log_begin(struct ft_buf *b, char *mem, const char *event);
 void ft_log_end(struct ft_buf *b, size_t keep);
 /* Keep the log open across many records (the exit scan), then close it. */
 void ft_log_hold(void);
+/* ft_log_exit's hold: with nothing_else, the process writes no record but
+ * its start and exit, which then may go to the file it inherited. */
+void ft_log_hold_exit(int nothing_else);
+/* ft_log_release for ft_log_exit's hold: the process is ending. */
+void ft_log_release_ending(void);
 void ft_log_release(void);
 /* As ft_log_end, without the write: the exit scan gathers its records and
  * writes many with ft_log_write_lines (one write(2) each, not one a

@@ -8,6 +8,14 @@
  * Everything here is async-signal-safe: no allocation from the program's
  * heap, no stdio, no lock. Records are built in pages mapped for the event,
  * not on the stack: _exit and signal handlers may run on a small stack.
+ *
+ * A fork child that ends with a log writes its start and exit records
+ * here and nothing else, and on a VM each page it touches doing so costs
+ * it a fault of the hypervisor's (docs/development.md, "What a fork
+ * costs"): the log's system calls are made inline, not through libc (its
+ * open, fstat, write, close, the ids, mmap: each on a page of its own),
+ * the file is opened once for both records, and the configuration's text
+ * is the one the process image rendered at its start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +35,70 @@
 #define FT_STR(x) FT_STR_(x)
 
 
+/*
+ * The start record's "config" object as rendered by this image's own
+ * start record: the knobs and the seed do not change after start, and a
+ * fork child then reads it on ft_process's page (or one of its own) rather
+ * than the configuration's texts and patterns (five pages) and their
+ * code. NULL: render afresh.
+ */
+/*
+ * This process's log file, named by its first record, and the image's
+ * start record's config text when it fits, for its fork children's start
+ * records: memory a fork child inherits (ft_process's page it finds
+ * zeroed), beside the fork path's other data (fork-path.ld). A child that
+ * writes to its parent's file reads the path and never writes it.
+ */
 static char log_path[FT_PATH_MAX + 64];
+static char config_store[700];
+static const char *config_json;
+static size_t config_json_len;
+
+/* ---- the log's system calls, inline: -errno on failure, errno kept ---- */
+
+static long sys_openat(const char *path, int flags, unsigned mode)
+{
+	return ft_raw_syscall(SYS_openat, AT_FDCWD, (long)path, flags,
+			      (long)mode, 0);
+}
+
+static void sys_close(int fd)
+{
+	ft_raw_syscall(SYS_close, fd, 0, 0, 0, 0);
+}
+
+/* 0, or -errno */
+static int write_all_raw(int fd, const char *p, size_t len)
+{
+	long n;
+
+	while (len > 0) {
+		n = ft_raw_syscall(SYS_write, fd, (long)p, (long)len, 0, 0);
+		if (n == -EINTR)
+			continue;
+		if (n == 0)
+			return -ENOSPC;
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *sys_map(size_t len)
+{
+	long p = ft_raw_syscall6(SYS_mmap, 0, (long)len,
+				 PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p < 0 && p > -4096 ? NULL : (void *)p;
+}
+
+static void sys_unmap(void *p, size_t len)
+{
+	ft_raw_syscall(SYS_munmap, (long)p, (long)len, 0, 0, 0);
+}
 
 /* async-signal-safe */
 void ft_log_after_fork(void)
@@ -45,12 +116,13 @@ static int logging(void)
 static void program_name(struct ft_buf *b)
 {
 	char **argv = ft_argv();
-	const char *p = argv && argv[0] ? argv[0] : "", *slash;
+	const char *p = argv && argv[0] ? argv[0] : "", *q;
 	size_t n = 0;
 
-	slash = strrchr(p, '/');
-	if (slash)
-		p = slash + 1;
+	/* The base name, without strrchr: one page of libc less. */
+	for (q = p; *q; q++)
+		if (*q == '/')
+			p = q + 1;
 	for (; *p && n < 32; p++, n++) {
 		char c = *p;
 		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -63,7 +135,8 @@ static void program_name(struct ft_buf *b)
 		ft_buf_str(b, "process");
 }
 
-/* Named once per process, so a program that rewrites argv[0] keeps one file. */
+/* Named once per process, so a program that rewrites argv[0] keeps one file;
+ * by the owner's pid, which logging() checked. */
 static void name_log_file(void)
 {
 	struct ft_buf b;
@@ -73,7 +146,7 @@ static void name_log_file(void)
 	ft_buf_char(&b, '/');
 	program_name(&b);
 	ft_buf_char(&b, '.');
-	ft_buf_u64(&b, (uint64_t)getpid());
+	ft_buf_u64(&b, (uint64_t)ft_process.owner);
 	ft_buf_str(&b, ".jsonl");
 }
 
@@ -102,59 +175,116 @@ int ft_write_all(int fd, const char *p, size_t len)
  * in our constructor (O_NONBLOCK opens it at once, or fails with ENXIO),
  * and a file of theirs would receive our argv and config and hold records
  * forged as ours. Only a regular file of our own user is written; -1
- * with errno set, or with *refused saying why the file opened is not.
+ * with *err set, and *refused saying why when the file opened is not.
+ * create 0: only a file that is there.
  */
-static int open_log(const char **refused)
+static int open_log(int create, int *err, const char **refused)
 {
 	struct stat st;
-	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-					O_NOFOLLOW | O_NONBLOCK,
-			ft_cfg()->log_file_mode);
+	long fd = sys_openat(log_path,
+			     O_WRONLY | (create ? O_CREAT : 0) | O_APPEND |
+				     O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+			     ft_cfg()->log_file_mode);
+	int bad;
 
 	*refused = NULL;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		close(fd);
-		*refused = "not a regular file of this user";
-		errno = EPERM;
+	if (fd < 0) {
+		*err = (int)-fd;
 		return -1;
 	}
-	return fd;
+#ifdef SYS_newfstatat
+	bad = ft_raw_syscall(SYS_newfstatat, fd, (long)"", (long)&st,
+			     AT_EMPTY_PATH, 0) != 0;
+#else
+	bad = fstat((int)fd, &st) != 0;
+#endif
+	if (bad || !S_ISREG(st.st_mode) ||
+	    st.st_uid != (uid_t)ft_raw_syscall(SYS_geteuid, 0, 0, 0, 0, 0)) {
+		sys_close((int)fd);
+		*refused = "not a regular file of this user";
+		*err = EPERM;
+		return -1;
+	}
+	return (int)fd;
 }
 
 /*
- * The exit scan, a test's end and a stack dump write many records at
- * once: one open for all of them, for the thread that holds it alone (a
- * descriptor shared between threads could be closed by one while another
- * writes with its number, which the program may have opened a file of its
- * own on meanwhile). Holds nest (a stack dump's handler in a thread that
- * holds): the outermost release closes.
+ * The exit scan, a test's end, a stack dump and the end of a process
+ * write many records at once: one open for all of them, for the thread
+ * that holds it alone (a descriptor shared between threads could be
+ * closed by one while another writes with its number, which the program
+ * may have opened a file of its own on meanwhile). Holds nest (a stack
+ * dump's handler in a thread that holds): the outermost release closes.
+ * The records built here under a hold are built in one mapping, one after
+ * the other, and written together (a fork child's start and exit records:
+ * one write) before any other line and at the release.
  */
+#define HELD_SIZE (2 * FT_SCRATCH_SIZE)
 static __thread int held_fd = -1;
 static __thread int hold_depth;
+static __thread char *held_mem;
+static __thread size_t held_len;	/* built, not yet written */
+static __thread int held_mem_busy;
+
+enum hold { NO_HOLD, HOLD, HOLD_INHERITED };
+
+static void start_record(enum hold hold);
+static void flush_held(void);
+
+static void hold(enum hold how)
+{
+	const char *refused;
+	int err;
+
+	if (hold_depth++ > 0 || !logging())
+		return;
+	/* Refused, each record opens again and says so. */
+	if (atomic_load_explicit(&ft_process.start_written,
+				 memory_order_acquire))
+		held_fd = open_log(1, &err, &refused);
+	else
+		start_record(how);
+}
 
 /* async-signal-safe */
 void ft_log_hold(void)
 {
-	const char *refused;
+	hold(HOLD);
+}
 
-	/* Refused, each record opens again and says so. */
-	if (hold_depth++ == 0 && logging()) {
-		ft_log_start();
-		held_fd = open_log(&refused);
-	}
+/* async-signal-safe */
+void ft_log_hold_exit(int nothing_else)
+{
+	hold(nothing_else ? HOLD_INHERITED : HOLD);
+}
+
+static void release(int ending)
+{
+	if (hold_depth == 0 || --hold_depth > 0)
+		return;
+	flush_held();
+	if (held_fd >= 0)
+		sys_close(held_fd);
+	held_fd = -1;
+	if (held_mem && !ending)
+		sys_unmap(held_mem, HELD_SIZE);
+	held_mem = NULL;
 }
 
 /* async-signal-safe; a release with no hold does nothing */
 void ft_log_release(void)
 {
-	if (hold_depth == 0 || --hold_depth > 0)
-		return;
-	if (held_fd >= 0)
-		close(held_fd);
-	held_fd = -1;
+	release(0);
+}
+
+/*
+ * ft_log_exit's: the process ends, and its mapping goes with it. Its
+ * munmap would be one system call more at every fork child's end, and a
+ * flush of the TLB, which on a VM asks the hypervisor.
+ */
+void ft_log_release_ending(void)
+{
+	release(1);
 }
 
 /*
@@ -225,23 +355,25 @@ static void mark_loss(void)
 static int write_record(int fd, const char *p, size_t len)
 {
 	static const struct timespec now = { 0, 0 };
-	struct rlimit lim;
+	struct rlimit64 lim;
 	sigset_t xfsz, old, pending;
-	int r, err, was_pending;
+	int r, saved, was_pending;
 
-	if (getrlimit(RLIMIT_FSIZE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
-		return ft_write_all(fd, p, len);
+	if (ft_raw_syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&lim,
+			   0) != 0 ||
+	    lim.rlim_cur == RLIM64_INFINITY)
+		return write_all_raw(fd, p, len);
+	saved = errno;
 	sigemptyset(&xfsz);
 	sigaddset(&xfsz, SIGXFSZ);
 	sigprocmask(SIG_BLOCK, &xfsz, &old);
 	was_pending = sigpending(&pending) == 0 &&
 		      sigismember(&pending, SIGXFSZ);
-	r = ft_write_all(fd, p, len);
-	err = errno;
-	if (r != 0 && err == EFBIG && !was_pending)
+	r = write_all_raw(fd, p, len);
+	if (r == -EFBIG && !was_pending)
 		sigtimedwait(&xfsz, NULL, &now);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = err;
+	ft_errno_keep(saved);
 	return r;
 }
 
@@ -257,9 +389,11 @@ static void tell_loss(int err, const char *refused)
 	const char *why = refused ? refused : strerrordesc_np(err);
 	struct ft_buf b;
 	struct stat dir;
+	int saved;
 
 	if (atomic_exchange(&ft_process.loss_told, 1))
 		return;
+	saved = errno;
 	/*
 	 * A process that runs as another user than the directory's owner
 	 * (a child started with subprocess's user=, a daemon that dropped
@@ -267,8 +401,10 @@ static void tell_loss(int err, const char *refused)
 	 * own, which a test may compare: its records are lost quietly.
 	 */
 	if (ft_cfg()->log_unreachable ||
-	    (stat(ft_cfg()->log_dir, &dir) == 0 && dir.st_uid != geteuid()))
+	    (stat(ft_cfg()->log_dir, &dir) == 0 && dir.st_uid != geteuid())) {
+		ft_errno_keep(saved);
 		return;
+	}
 	mark_loss();
 	ft_buf_init(&b, text, sizeof(text));
 	ft_buf_str(&b, "flaketrap: cannot write the log ");
@@ -282,35 +418,93 @@ static void tell_loss(int err, const char *refused)
 	}
 	ft_buf_str(&b, "; records of this process are lost\n");
 	ft_stderr_write(b.p, b.len);
+	ft_errno_keep(saved);
+}
+
+static void put_lines(const char *p, size_t len)
+{
+	const char *refused = NULL;
+	int err = 0;
+	int fd = held_fd >= 0 ? held_fd : open_log(1, &err, &refused);
+
+	if (fd < 0) {
+		tell_loss(err, refused);
+		return;
+	}
+	err = -write_record(fd, p, len);
+	if (err)
+		tell_loss(err, NULL);
+	if (fd != held_fd)
+		sys_close(fd);
+}
+
+/*
+ * What was built under the hold, written. The memory stays claimed
+ * meanwhile: a handler's record interrupting the write is built apart.
+ */
+static void flush_held(void)
+{
+	size_t len = held_len;
+	int busy = held_mem_busy;
+
+	if (!len)
+		return;
+	held_len = 0;
+	held_mem_busy = 1;
+	put_lines(held_mem, len);
+	held_mem_busy = busy;
 }
 
 static void write_line(const struct ft_buf *line)
 {
-	const char *refused = NULL;
-	int fd = held_fd >= 0 ? held_fd : open_log(&refused);
-
-	if (fd < 0) {
-		tell_loss(errno, refused);
+	/* Built in the hold's memory: written with the next ones. */
+	if (held_mem && line->p == held_mem + held_len) {
+		held_len += line->len;
 		return;
 	}
-	if (write_record(fd, line->p, line->len) != 0)
-		tell_loss(errno, NULL);
-	if (fd != held_fd)
-		close(fd);
+	flush_held();
+	put_lines(line->p, line->len);
 }
 
-/* Pages for one record; NULL when none can be had (the record is lost). */
+/*
+ * Pages for one record; NULL when none can be had (the record is lost).
+ * Under a hold, the hold's own, mapped once, after the records built
+ * there before (a handler that interrupts a record being built there
+ * maps its own).
+ */
 static char *scratch_get(void)
 {
-	void *p = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
+	if (hold_depth > 0 && !held_mem_busy) {
+		if (held_len > HELD_SIZE - FT_SCRATCH_SIZE)
+			flush_held();
+		if (!held_mem)
+			held_mem = sys_map(HELD_SIZE);
+		if (held_mem) {
+			held_mem_busy = 1;
+			return held_mem + held_len;
+		}
+	}
+	return sys_map(FT_SCRATCH_SIZE);
 }
 
 static void scratch_put(char *p)
 {
-	munmap(p, FT_SCRATCH_SIZE);
+	if (held_mem && p >= held_mem && p < held_mem + HELD_SIZE)
+		held_mem_busy = 0;
+	else
+		sys_unmap(p, FT_SCRATCH_SIZE);
+}
+
+static void begin_at(struct ft_buf *b, char *mem, const char *event,
+		     pid_t pid, const struct timespec *now)
+{
+	ft_buf_init(b, mem, FT_LINE_MAX);
+	ft_buf_str(b, "{\"event\":");
+	ft_buf_json(b, event);
+	ft_buf_str(b, ",\"time_ns\":");
+	ft_buf_i64(b, (int64_t)now->tv_sec * 1000000000 + now->tv_nsec);
+	ft_buf_str(b, ",\"pid\":");
+	ft_buf_u64(b, (uint64_t)pid);
 }
 
 static void begin_as(struct ft_buf *b, char *mem, const char *event,
@@ -318,19 +512,29 @@ static void begin_as(struct ft_buf *b, char *mem, const char *event,
 {
 	struct timespec now;
 
-	ft_buf_init(b, mem, FT_LINE_MAX);
 	ft_clock(CLOCK_REALTIME, &now);
-	ft_buf_str(b, "{\"event\":");
-	ft_buf_json(b, event);
-	ft_buf_str(b, ",\"time_ns\":");
-	ft_buf_i64(b, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
-	ft_buf_str(b, ",\"pid\":");
-	ft_buf_u64(b, (uint64_t)pid);
+	begin_at(b, mem, event, pid, &now);
 }
 
 static void begin(struct ft_buf *b, char *mem, const char *event)
 {
-	begin_as(b, mem, event, getpid());
+	begin_as(b, mem, event, ft_getpid());
+}
+
+/*
+ * The start and exit records, once each per process: the time asked of
+ * the kernel itself. ft_clock goes through libc to the vDSO, three pages
+ * a fork child would map for these two records alone (some 45 us on our
+ * VM against a microsecond for the system call). The pid is the owner's
+ * that logging() just checked (ft_own_process).
+ */
+static void begin_once(struct ft_buf *b, char *mem, const char *event)
+{
+	struct timespec now;
+
+	ft_raw_syscall(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0,
+		       0);
+	begin_at(b, mem, event, ft_process.owner, &now);
 }
 
 /*
@@ -348,7 +552,8 @@ static void finish(struct ft_buf *b, size_t keep)
 	ft_buf_str(b, "}\n");
 }
 
-static void write_config(struct ft_buf *b)
+/* Out of the fork child's way (preload/fork-path.ld): it has the text. */
+__attribute__((cold)) static void render_config(struct ft_buf *b)
 {
 	const struct ft_config *cfg = ft_cfg();
 	char name[32];
@@ -377,6 +582,30 @@ static void write_config(struct ft_buf *b)
 	ft_buf_char(b, '}');
 }
 
+/* The config object just rendered, for the next start records of this
+ * image (its fork children's): on ft_process's page when it fits there,
+ * else in a mapping of its own, kept. */
+__attribute__((cold)) static void keep_config(const char *p, size_t len)
+{
+	char *copy = len <= sizeof(config_store)
+			     ? config_store
+			     : sys_map(len);
+
+	if (!copy)
+		return;
+	memcpy(copy, p, len);
+	config_json_len = len;
+	config_json = copy;
+}
+
+static void write_config(struct ft_buf *b)
+{
+	if (config_json)
+		ft_buf_mem(b, config_json, config_json_len);
+	else
+		render_config(b);
+}
+
 static void write_start(char *mem)
 {
 	struct ft_buf b;
@@ -384,15 +613,17 @@ static void write_start(char *mem)
 	size_t keep;
 	int i;
 
-	begin(&b, mem, "start");
+	begin_once(&b, mem, "start");
 	ft_buf_str(&b, ",\"schema\":" FT_STR(FT_LOG_SCHEMA)
 		       ",\"version\":\"" FT_VERSION "\",\"ppid\":");
-	ft_buf_u64(&b, (uint64_t)getppid());
+	ft_buf_u64(&b, (uint64_t)ft_raw_syscall(SYS_getppid, 0, 0, 0, 0, 0));
 	ft_buf_str(&b, ",\"seed\":\"");
 	ft_buf_u64(&b, ft_seed());
 	ft_buf_char(&b, '"');
 	keep = b.len;
 	write_config(&b);
+	if (!b.full && !config_json)
+		keep_config(b.p + keep, b.len - keep);
 	if (!b.full) {
 		keep = b.len;
 		ft_buf_str(&b, ",\"argv\":[");
@@ -408,32 +639,72 @@ static void write_start(char *mem)
 }
 
 /*
- * async-signal-safe. Every signal is blocked while the record is claimed
- * and written: a deadly one arriving in between would run our handler,
- * whose exit record finds the start claimed, and the log would hold an
- * exit with no start.
+ * Whether a fork child's start and exit records may go to the log file it
+ * inherited: no file size limit, under which a file of its own could take
+ * records that no longer fit in its parent's.
  */
-void ft_log_start(void)
+static int may_inherit(void)
 {
-	sigset_t all, old;
-	char *mem;
-	int saved = errno;
+	struct rlimit64 lim;
 
-	if (!logging() ||
-	    atomic_load_explicit(&ft_process.start_written, memory_order_acquire))
-		return;
-	sigfillset(&all);
-	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
+	return log_path[0] != '\0' &&
+	       ft_raw_syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&lim,
+			      0) == 0 &&
+	       lim.rlim_cur == RLIM64_INFINITY;
+}
+
+/*
+ * The start record, once per process (the caller saw it unwritten), and
+ * with hold the held descriptor opened (before the record, which then
+ * goes through it: one open for a fork child's start and exit records).
+ * HOLD_INHERITED: this process will write nothing else; its records go to
+ * the file it inherited (its parent's, or the nearest ancestor's that
+ * wrote one), when that is there: a new file's creation is most of what
+ * the log costs a fork child that ends (docs/log-schema.md).
+ * Every signal is blocked while the record is claimed and written: a
+ * deadly one arriving in between would run our handler, whose exit record
+ * finds the start claimed, and the log would hold an exit with no start.
+ * errno is not touched. async-signal-safe
+ */
+__attribute__((noinline)) static void start_record(enum hold hold)
+{
+	/* The kernel's signal sets, not sigset_t: sigfillset is a page of
+	 * libc. */
+	unsigned char all[_NSIG / 8], old[_NSIG / 8];
+	const char *refused;
+	char *mem;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = 0xff;
+	ft_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, (long)all, (long)old,
+		       sizeof(all), 0);
 	if (!atomic_exchange(&ft_process.start_written, 1)) {
+		/* Before this process's own name replaces it. */
+		if (hold == HOLD_INHERITED && may_inherit())
+			held_fd = open_log(0, &err, &refused);
 		name_log_file();
+		if (hold != NO_HOLD && held_fd < 0)
+			held_fd = open_log(1, &err, &refused);
 		mem = scratch_get();
 		if (mem) {
 			write_start(mem);
 			scratch_put(mem);
 		}
+	} else if (hold != NO_HOLD) {
+		held_fd = open_log(1, &err, &refused);
 	}
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
-	ft_errno_keep(saved);
+	ft_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0,
+		       sizeof(old), 0);
+}
+
+/* async-signal-safe */
+void ft_log_start(void)
+{
+	if (logging() && !atomic_load_explicit(&ft_process.start_written,
+					       memory_order_acquire))
+		start_record(NO_HOLD);
 }
 
 /* "delays":{"waitpid":{"count":N,"ns":T},...,"total_ns":T}, inside
@@ -465,6 +736,14 @@ int ft_log_claim_exit(void)
 	return logging() && !atomic_exchange(&ft_process.exit_written, 1);
 }
 
+/* strcmp's answer to whether a and b are equal, without its page of libc. */
+static int same(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 /* async-signal-safe */
 void ft_log_exit_record(const char *how, int code,
 			void (*more_counters)(struct ft_buf *b))
@@ -475,11 +754,10 @@ void ft_log_exit_record(const char *how, int code,
 	mem = scratch_get();
 	if (!mem)
 		return;
-	begin(&b, mem, "exit");
+	begin_once(&b, mem, "exit");
 	ft_buf_str(&b, ",\"how\":");
 	ft_buf_json(&b, how);
-	ft_buf_str(&b, strcmp(how, "signal") == 0 ? ",\"signal\":"
-						    : ",\"status\":");
+	ft_buf_str(&b, same(how, "signal") ? ",\"signal\":" : ",\"status\":");
 	if (code < 0)
 		ft_buf_str(&b, "null");
 	else

@@ -74,6 +74,13 @@ static struct {
 } skipped[FT_SKIPPED_MAX];
 static int nskipped;
 static int counting;		/* FLAKETRAP_LOG is set */
+/*
+ * A sleep was counted in this process or an ancestor: the tables may hold
+ * something. Never cleared, set once: it is on the page of data that
+ * every fork child reads (preload/fork-path.ld), and a child of a process
+ * that never slept reads no page of the tables to reset them.
+ */
+static atomic_int sites_used;
 static int filtering;		/* a pattern is set */
 static int wrapping;		/* FLAKETRAP_SLEEP_WRAPPERS is set */
 
@@ -357,6 +364,8 @@ void ft_sleep_end(struct ft_sleep_call *c, int64_t req_ns, int64_t slept_ns,
 	/* A vfork child's sleeps count in its parent's, as the counters. */
 	if (!counting)
 		return;
+	if (!atomic_load_explicit(&sites_used, memory_order_relaxed))
+		atomic_store_explicit(&sites_used, 1, memory_order_relaxed);
 	s = c->key ? slot(c->key, &fresh) : NULL;
 	if (!s) {
 		add(&other, req_ns, slept_ns, changed);
@@ -389,7 +398,7 @@ void ft_sites_after_fork(void)
 {
 	int i;
 
-	if (!counting)
+	if (!counting || !atomic_load_explicit(&sites_used, memory_order_relaxed))
 		return;
 	for (i = 0; i < FT_SITES; i++)
 		if (atomic_load_explicit(&site_ip[i], memory_order_relaxed)) {
@@ -473,12 +482,16 @@ static unsigned long long seen_of(int i)
 void ft_sites_log(void)
 {
 	unsigned short order[FT_SITES];
-	int n = 0, i, j, next, in_record;
+	int n = 0, i, j, next, in_record, saved;
 	struct ft_buf b;
 	char *mem;
 
-	if (!counting)
+	/* Each sleep counted at a site was counted there first: a process
+	 * that saw none (a fork child, mostly) reads no page of the sites. */
+	if (!counting || !atomic_load_explicit(&ft_process.counters.sleeps_seen,
+					       memory_order_relaxed))
 		return;
+	saved = errno;
 	for (i = 0; i < FT_SITES; i++) {
 		if (!atomic_load(&site_ip[i]) || !seen_of(i))
 			continue;
@@ -490,8 +503,10 @@ void ft_sites_log(void)
 		return;
 	mem = mmap(NULL, FT_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	if (mem == MAP_FAILED) {
+		ft_errno_keep(saved);
 		return;
+	}
 	next = 0;
 	do {
 		ft_log_begin(&b, mem, "sleep_sites");
@@ -512,4 +527,5 @@ void ft_sites_log(void)
 		ft_log_end(&b, b.len);
 	} while (next < n);
 	munmap(mem, FT_SCRATCH_SIZE);
+	ft_errno_keep(saved);
 }

@@ -83,6 +83,83 @@ assert os.waitstatus_to_exitcode(status) == 4" &&
 	test "$(logq fork "len(starts), len(set(r[\"pid\"] for r in starts))")" = "(2, 2)"
 '
 
+if strace -f -o /dev/null true >/dev/null 2>&1; then
+	test_set_prereq STRACE
+else
+	test_missing_prereq STRACE "strace missing or not allowed here (make deps)"
+fi
+
+# A fork child that ends with nothing to report writes its start record
+# as it ends, with its exit record: one write, to the file it inherited
+# (its parent's), whose open is all it costs (a file's creation is most of
+# what a log costs such a child). A child with more to say (a sleep site)
+# gets a file of its own.
+test_expect_success STRACE 'a fork child with nothing to report: its two records in one write to its parent'"'"'s file' '
+	FLAKETRAP_LOG=once preload strace -f -o once.trace \
+		-e trace=openat,write "$PYTHON" -c "
+import os
+pid = os.fork()
+if pid == 0:
+    os._exit(4)
+os.waitpid(pid, 0)" &&
+	child=$(logq once "[r[\"pid\"] for r in exits if r[\"how\"] == \"_exit\"][0]") &&
+	parent=$(logq once "[r[\"ppid\"] for r in starts if r[\"pid\"] == $child][0]") &&
+	file=$(basename "$PYTHON").$parent.jsonl &&
+	test "$(logq once "[(r[\"event\"], r[\"_file\"]) for r in recs if r[\"pid\"] == $child] == [(\"start\", \"$file\"), (\"exit\", \"$file\")]")" = True &&
+	test "$(logq once "[r[\"status\"] for r in exits if r[\"pid\"] == $child]")" = "[4]" &&
+	! ls once | grep "\.$child\." &&
+	test "$(grep -c "^$child  *openat(.*/once/" once.trace)" = 1 &&
+	test "$(grep -c "^$child  *write(" once.trace)" = 1
+'
+
+# Its parent's file gone, or under a file size limit (where records that
+# no longer fit in the parent's file may still fit in a new one): a file
+# of its own.
+test_expect_success 'a fork child with nothing to report: its own file when its parent'"'"'s is gone, or with ulimit -f' '
+	FLAKETRAP_LOG=gone preload "$PYTHON" -c "
+import glob, os, resource
+mine = glob.glob(\"gone/*.%d.jsonl\" % os.getpid())[0]
+os.remove(mine)
+if os.fork() == 0:
+    os._exit(0)
+os.wait()
+open(mine, \"w\").close()
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 30, 1 << 30))
+if os.fork() == 0:
+    os._exit(0)
+os.wait()" &&
+	test "$(logq gone "sorted((r[\"event\"], r[\"_file\"] == \"python3.%d.jsonl\" % r[\"pid\"]) for r in recs)")" = "[('"'"'exit'"'"', True), ('"'"'exit'"'"', True), ('"'"'exit'"'"', True), ('"'"'start'"'"', True), ('"'"'start'"'"', True)]"
+'
+
+# The config text is rendered once per image and kept for its fork
+# children: on ft_process's page, or, too long for it (a long log
+# directory), in a mapping of its own.
+test_expect_success 'a fork child'"'"'s start record has its parent'"'"'s config' '
+	long=$(printf "%0200d" 0)/$(printf "%0200d" 0) &&
+	mkdir -p "$long" &&
+	for dir in cfg "$PWD/$long/cfg"; do
+		FLAKETRAP_LOG=$dir FLAKETRAP_SLEEP_SKIP="nothing_*" preload "$PYTHON" -c "
+import os
+if os.fork() == 0:
+    os._exit(0)
+os.wait()" &&
+		test "$(logq "$dir" "len(starts) == 2 and starts[0][\"config\"] == starts[1][\"config\"] and starts[0][\"config\"][\"sleep_skip\"]")" = "nothing_*" || return 1
+	done &&
+	test "$(logq "$PWD/$long/cfg" "len(str(starts[0][\"config\"])) > 700")" = True
+'
+
+test_expect_success 'a fork child that slept gets its own file' '
+	FLAKETRAP_LOG=own preload "$PYTHON" -c "
+import os, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(0.001)
+    os._exit(0)
+os.waitpid(pid, 0)" &&
+	test "$(logq own "sorted(set((r[\"pid\"] == root, r[\"_file\"] == \"python3.%d.jsonl\" % r[\"pid\"]) for r in recs))")" = "[(False, True), (True, True)]" &&
+	test "$(logq own "len(of(\"sleep_sites\")), len(starts), len(exits)")" = "(1, 2, 2)"
+'
+
 for shape in alias view vfork vforkkill rawfork smallstack; do
 	test_expect_success "same output with and without the library: $shape" '
 		$GUARD "$HELPERS/procs" $shape >plain &&

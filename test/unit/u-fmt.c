@@ -2,6 +2,7 @@
 /* Unit tests of the line builder (preload/fmt.c), also from a signal
  * handler, where the log uses it. */
 #include <signal.h>
+#include <string.h>
 
 #include "fmt.h"
 #include "tap.h"
@@ -17,6 +18,31 @@ static void in_handler(int sig)
 	ft_buf_i64(&b, sig);
 	ft_buf_char(&b, ' ');
 	ft_buf_json(&b, "a\"b");
+}
+
+/* Texts of every length around the one where copies go from byte by byte
+ * to memcpy (fmt.c), whole and cut at the buffer's end. */
+static void lengths(void)
+{
+	static char src[3000], big[3000];
+	struct ft_buf b;
+	size_t n, bad = 0, i;
+
+	for (i = 0; i < sizeof(src) - 1; i++)
+		src[i] = (char)('a' + i % 26);
+	for (n = 1000; n < 1050; n++) {
+		ft_buf_init(&b, big, sizeof(big));
+		ft_buf_char(&b, '<');
+		ft_buf_mem(&b, src, n);
+		ft_buf_char(&b, '>');
+		bad += b.len != n + 2 || big[0] != '<' || big[n + 1] != '>' ||
+		       big[n + 2] != '\0' || memcmp(big + 1, src, n) != 0;
+		ft_buf_init(&b, big, n);
+		ft_buf_str(&b, src);
+		bad += b.len != n - 1 || !b.full || big[n - 1] != '\0' ||
+		       memcmp(big, src, n - 1) != 0;
+	}
+	ok(bad == 0, "texts of 1000-1050 bytes copied whole, or cut at the end");
 }
 
 int main(void)
@@ -65,5 +91,6 @@ int main(void)
 	signal(SIGUSR1, in_handler);
 	raise(SIGUSR1);
 	is_str(handler_out, "sig=10 \"a\\\"b\"", "works in a signal handler");
+	lengths();
 	return done_testing();
 }
