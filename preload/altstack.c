@@ -52,8 +52,11 @@ uint32_t ft_alt_take(void)
 
 	for (c = 0; c < FT_ALT_CHUNKS; c++) {
 		used = atomic_load(&alt_used[c]);
-		if (used == ~(uint64_t)0 || !chunk(c))
+		if (used == ~(uint64_t)0)
 			continue;
+		/* Without memory for it, none for a later chunk either. */
+		if (!chunk(c))
+			return 0;
 		while (used != ~(uint64_t)0) {
 			bit = __builtin_ctzll(~used);
 			if (atomic_compare_exchange_weak(

@@ -36,18 +36,15 @@
 
 
 /*
- * The start record's "config" object as rendered by this image's own
- * start record: the knobs and the seed do not change after start, and a
- * fork child then reads it on ft_process's page (or one of its own) rather
- * than the configuration's texts and patterns (five pages) and their
- * code. NULL: render afresh.
- */
-/*
- * This process's log file, named by its first record, and the image's
- * start record's config text when it fits, for its fork children's start
- * records: memory a fork child inherits (ft_process's page it finds
- * zeroed), beside the fork path's other data (fork-path.ld). A child that
- * writes to its parent's file reads the path and never writes it.
+ * This process's log file, named by its first record (a fork child finds
+ * its parent's there first, the file it may inherit), and the start
+ * record's "config" object as this image's own start record rendered it:
+ * the knobs and the seed do not change after start, and a fork child
+ * reads this text rather than the configuration's texts and patterns
+ * (five pages) and their code. In config_store when it fits, else in a
+ * mapping of its own; config_json NULL: render afresh. Memory a fork
+ * child inherits (ft_process's page it finds zeroed), beside the fork
+ * path's other data (fork-path.ld).
  */
 static char log_path[FT_PATH_MAX + 64];
 static char config_store[700];
@@ -583,8 +580,8 @@ __attribute__((cold)) static void render_config(struct ft_buf *b)
 }
 
 /* The config object just rendered, for the next start records of this
- * image (its fork children's): on ft_process's page when it fits there,
- * else in a mapping of its own, kept. */
+ * image (its fork children's): in config_store when it fits there, else
+ * in a mapping of its own, kept. */
 __attribute__((cold)) static void keep_config(const char *p, size_t len)
 {
 	char *copy = len <= sizeof(config_store)

@@ -37,9 +37,8 @@ struct ft_stream {
 static __thread struct ft_stream thread_stream;
 
 struct ft_process_state ft_process_static;
+/* The wipe-on-fork page once made (NULL: ft_process is the static copy). */
 struct ft_process_state *ft_process_page;
-/* ft_process_page is the wipe-on-fork page (made at start). */
-static int process_page_wiped;
 /* The image's key, in memory a fork child keeps: a child made where our
  * fork wrapper did not see it draws from it, its parent's being gone. */
 static uint64_t image_key;
@@ -186,7 +185,7 @@ static void make_process_page(void)
 {
 	struct ft_process_state *page;
 
-	if (process_page_wiped ||
+	if (ft_process_page ||
 	    (cfg.log_dir[0] == '\0' && !cfg.leaks && !cfg.crash))
 		return;
 	page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE,
@@ -199,7 +198,6 @@ static void make_process_page(void)
 	}
 	memcpy(page, &ft_process_static, sizeof(*page));
 	ft_process_page = page;
-	process_page_wiped = 1;
 }
 
 void ft_mark_process(void)
@@ -220,7 +218,7 @@ static void reset_process(uint64_t ordinal, uint64_t parent_key, pid_t pid)
 	int i;
 
 	/* On the wipe-on-fork page all is zero already. */
-	if (!process_page_wiped)
+	if (!ft_process_page)
 		memset(&ft_process, 0, sizeof(ft_process));
 	ft_process.owner = pid;
 	ft_process.key = ft_prng_at(parent_key, ordinal);
@@ -289,7 +287,7 @@ int ft_own_process(void)
 
 	if (pid == ft_process.owner)
 		return 1;
-	if (process_page_wiped && ft_process.owner == 0) {
+	if (ft_process_page && ft_process.owner == 0) {
 		reset_process(0, image_key, pid);
 		return 1;
 	}
@@ -310,7 +308,7 @@ int ft_own_process(void)
  */
 int ft_own_process_quick(void)
 {
-	if (process_page_wiped && ft_process.owner != 0)
+	if (ft_process_page && ft_process.owner != 0)
 		return 1;
 	return ft_own_process();
 }
