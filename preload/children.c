@@ -53,7 +53,7 @@ int ft_fork_backtraces(void)
 static void unwind_for_fork(void)
 {
 	if (!ft_unwind_loaded() && ft_fork_backtraces() &&
-	    !ft_signal_program_handlers())
+	    !ft_signal_program_handlers() && !ft_fork_stacks_usable())
 		ft_unwind_load();
 }
 

@@ -424,6 +424,22 @@ const char *ft_test_name(uint32_t test);
 /* children.c: fork and vfork take a creation backtrace in this process. */
 int ft_fork_backtraces(void);
 
+/*
+ * forkstack.c: a fork's creation backtrace from a copy of its stack,
+ * unwound only for a child reported as a leak. FT_FORK_STACKS slots of
+ * FT_FORK_STACK_SIZE bytes, given out by the registry.
+ */
+#define FT_FORK_STACKS 4096
+#define FT_FORK_STACK_SIZE 8192
+/* Forks may copy their stack: no handler of the program, slots mapped. */
+int ft_fork_stacks_usable(void);
+/* Copy the caller's registers and stack top into slot; 0 when it cannot. */
+int ft_fork_stack_save(uint32_t slot, int64_t tag);
+/* Before the program's first handler: libunwind's remote library loaded
+ * if copies wait for their unwind. */
+void ft_fork_stacks_ready(void);
+int ft_fork_stack_frames(uint32_t slot, int64_t tag, uintptr_t *ips, int max);
+
 /* backtrace.c */
 void ft_unwind_load(void);
 /* The caller's callers, dropping skip frames above the caller. */

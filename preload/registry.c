@@ -187,6 +187,49 @@ static void unlink_locked(struct ft_reg_header *r, struct ft_rec *rec)
 	rec->next = 0;
 }
 
+/*
+ * forkstack.c's slots, numbered from 1, given out here under the lock: a
+ * slot holds nothing of the allocator's, which a reader of a slot given
+ * back meanwhile could see torn.
+ */
+static uint32_t stack_take_locked(struct ft_reg_header *r)
+{
+	uint32_t slot = 0;
+
+	if (r->stack_free_head)
+		slot = r->stack_free[--r->stack_free_head];
+	else if (r->stack_high_water < FT_FORK_STACKS)
+		slot = ++r->stack_high_water;
+	if (slot)
+		r->stacks_live++;
+	return slot;
+}
+
+static void stack_give_locked(struct ft_reg_header *r, uint32_t slot)
+{
+	if (slot == 0 || slot > FT_FORK_STACKS)
+		return;
+	r->stack_free[r->stack_free_head++] = slot;
+	r->stacks_live--;
+}
+
+void ft_reg_resolve_frames(struct ft_rec *copy)
+{
+	if (copy->kind != FT_REC_CHILD || copy->origin != FT_ORIGIN_FORK ||
+	    copy->nframes != 0 || copy->stack_slot == 0)
+		return;
+	copy->nframes = (uint8_t)ft_fork_stack_frames(
+		copy->stack_slot, copy->created_ns, copy->frames,
+		(int)ft_cfg()->backtrace);
+}
+
+int ft_reg_fork_stacks_live(void)
+{
+	struct ft_reg_header *r = atomic_load(&reg);
+
+	return r && r->stacks_live != 0;
+}
+
 static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
 {
 	unlink_locked(r, rec);
@@ -194,9 +237,12 @@ static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
 		r->ended--;
 	if (rec->kind == FT_REC_CHILD)
 		r->children--;
-	/* Freed only once the thread is gone (or never ran): no handler can
-	 * run on its alternate stack any more. */
-	ft_alt_give(rec->alt_slot);
+	if (rec->kind == FT_REC_CHILD)
+		stack_give_locked(r, rec->stack_slot);
+	else
+		/* Freed only once the thread is gone (or never ran): no
+		 * handler can run on its alternate stack any more. */
+		ft_alt_give(rec->alt_slot);
 	memset(rec, 0, offsetof(struct ft_rec, frames));
 	rec->next = r->free_head;
 	r->free_head = index_of(rec) + 1;
@@ -351,7 +397,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	uintptr_t frames[FT_BACKTRACE_MAX];
 	struct ft_reg_header *r;
 	struct ft_rec *rec = NULL;
-	int saved_errno = errno, n;
+	int saved_errno = errno, n = 0, copy;
 
 	if (!ft_active() || !ft_own_process_quick() ||
 	    !(ft_cfg()->leaks & (kind == FT_REC_THREAD ? FT_LEAK_THREADS
@@ -362,7 +408,11 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	 * called from a signal handler, which must not meet malloc or dlopen
 	 * (ft_backtrace_async picks the walk that is safe then).
 	 */
-	if (origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK)
+	copy = origin == FT_ORIGIN_FORK && ft_cfg()->backtrace > 0 &&
+	       ft_fork_stacks_usable();
+	if (copy)
+		;	/* frames from the copy, if it is reported */
+	else if (origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK)
 		n = ft_backtrace_async(frames, (int)ft_cfg()->backtrace,
 				       skip + 1);
 	else
@@ -388,12 +438,23 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		r->children_sweep_above = r->children;
 	}
 	rec = alloc_locked(r, kind);
+	if (rec && copy)
+		rec->stack_slot = stack_take_locked(r);
 	ft_reg_unlock(r);
 	if (rec) {
 		rec->origin = (uint8_t)origin;
 		rec->creator_tid = (int32_t)ft_gettid();
 		rec->test = ft_test_now();
 		rec->created_ns = now_ns();
+		/* No handler of the program is installed (usable): libunwind
+		 * may be loaded here when the copy cannot be made. */
+		if (copy && !ft_fork_stack_save(rec->stack_slot,
+						rec->created_ns)) {
+			ft_unwind_load();
+			n = ft_backtrace_async(frames,
+					       (int)ft_cfg()->backtrace,
+					       skip + 1);
+		}
 		rec->nframes = (uint8_t)n;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(uintptr_t));
 		if (python_room)

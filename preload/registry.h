@@ -54,7 +54,10 @@ struct ft_rec {
 	int32_t creator_tid;
 	uint32_t ordinal;	/* a thread's creation ordinal (random stream) */
 	uint32_t test;		/* the test it was made in (testcase.c), or 0 */
-	uint32_t alt_slot;	/* a thread's alternate stack (altstack.c) */
+	union {
+		uint32_t alt_slot;	/* a thread's alternate stack (altstack.c) */
+		uint32_t stack_slot;	/* a fork's copied stack (forkstack.c) */
+	};
 	uint64_t key;
 	uintptr_t fn;		/* thread start routine */
 	uintptr_t arg;		/* its argument */
@@ -71,6 +74,14 @@ struct ft_rec {
 struct ft_py_stack;
 void ft_reg_python_room(void);
 struct ft_py_stack *ft_reg_python(const struct ft_rec *r);
+
+/*
+ * The creation frames of a copy of a record (a snapshot's), from its
+ * fork's copied stack when they were not taken at the fork.
+ */
+void ft_reg_resolve_frames(struct ft_rec *copy);
+/* Copied stacks wait for their unwind (forkstack.c). */
+int ft_reg_fork_stacks_live(void);
 
 /* Room for this many live records at once; more are not tracked. */
 #define FT_REG_CAPACITY 131072

@@ -576,6 +576,9 @@ void ft_exit_scan(void)
 	if (what & FT_LEAK_THREADS)
 		scan_threads(&s, tasks, ntasks);
 	for (i = 0; i < s.nleaks; i++) {
+		/* A fork's frames from its copied stack: s.snap is ours. */
+		if (s.leaks[i].rec)
+			ft_reg_resolve_frames((struct ft_rec *)s.leaks[i].rec);
 		if (s.leaks[i].kind == LEAK_CHILD)
 			ft_process.leak_counts.children++;
 		else

@@ -174,6 +174,8 @@ static void before_program_handler(sighandler_t handler)
 	ft_signal_program_handler_seen();
 	if (!ft_unwind_loaded() && ft_fork_backtraces())
 		ft_unwind_load();
+	if (ft_fork_backtraces())
+		ft_fork_stacks_ready();
 }
 
 /*

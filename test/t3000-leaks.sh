@@ -36,6 +36,44 @@ test_expect_success 'a zombie nobody reaped (waitid WNOWAIT does not reap)' '
 	q zombie "\"leak_zombie_child\" in syms(of(\"leaked_child\")[0][\"backtrace\"])"
 '
 
+# A fork keeps a copy of its registers and stack top, unwound only for a
+# child still there when the leaks are reported (forkstack.c); a program
+# with a signal handler unwinds at the fork, as it has libunwind loaded.
+test_expect_success 'a process that forks and reaps maps no libunwind' '
+	preload "$LEAKY" reaped-maps >maps &&
+	grep libflaketrap.so maps &&
+	! grep libunwind maps
+'
+
+test_expect_success 'a child forked by another thread: the frames of its stack' '
+	leaky_log thrfork child-from-thread &&
+	q thrfork "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"fork_from_thread\"]"
+'
+
+for s in child-then-handler handler-then-child; do
+	test_expect_success "$s: the frames of the fork" '
+		leaky_log $s $s &&
+		q $s "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"scenario\"]"
+	'
+done
+
+test_expect_success 'without a log: the frames of the fork on stderr' '
+	preload "$LEAKY" child-running 2>err &&
+	grep -A2 "created at:" err >frames &&
+	grep "leak_child_running" frames
+'
+
+if "$LEAKY" seccomp-probe 2>/dev/null; then
+	test_set_prereq SECCOMP
+else
+	test_missing_prereq SECCOMP "seccomp filters refused here"
+fi
+
+test_expect_success SECCOMP 'process_vm_readv refused (seccomp): the fork unwinds at once, same frames' '
+	leaky_log seccomp child-seccomp &&
+	q seccomp "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"scenario\"]"
+'
+
 for s in reaped wait-each-way thread-joined detached-attr detached-self \
 	 detached-after cancelled-joined tryjoin timedjoin clockjoin \
 	 pool-atexit pool-destructor pool-in-library sigchld-ignored nocldwait \
