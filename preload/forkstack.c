@@ -32,6 +32,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -64,6 +66,20 @@ _Static_assert(sizeof(struct ft_fork_stack) == FT_FORK_STACK_SIZE,
 
 static _Atomic(struct ft_fork_stack *) slots;
 static atomic_int slots_failed;
+/* Slots below it were made resident in batches (MADV_POPULATE_WRITE). */
+static atomic_uint slots_populated;
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+/* Slots made resident at once: one system call, not a fault a page. */
+#define FT_POPULATE_SLOTS 16
+
+/* The initial stack pointer of the main thread (the dynamic loader's). */
+extern void *__libc_stack_end;
+/* Below its end, the main thread's stack reaches this far at most for the
+ * copy to be made by memcpy: no other mapping is that close to it. */
+#define FT_MAIN_STACK_SPAN (8UL << 20)
 
 /* The mapping, made at the first fork that copies (async-signal-safe). */
 static struct ft_fork_stack *slots_get(void)
@@ -112,27 +128,57 @@ __attribute__((noinline)) int ft_fork_stack_save(uint32_t slot, int64_t tag)
 		&slots, memory_order_acquire);
 	struct ft_fork_stack *fs;
 	struct iovec mine, from;
+	unsigned populated, last;
 	int saved = errno;
+	uintptr_t sp, end;
 	long got;
 
 	if (!base || slot == 0 || slot > FT_FORK_STACKS || tag == 0)
 		return 0;
 	fs = &base[slot - 1];
+	/*
+	 * A slot first used: every page of it would fault (a child left
+	 * unreaped keeps its slot, so each such fork takes a new one, and a
+	 * fault costs 10-20 us on a virtual machine): the next batch made
+	 * resident in one call. A kernel without it (before 5.14) faults.
+	 */
+	populated = atomic_load_explicit(&slots_populated, memory_order_relaxed);
+	if (slot > populated) {
+		last = slot - 1 + FT_POPULATE_SLOTS;
+		if (last > FT_FORK_STACKS)
+			last = FT_FORK_STACKS;
+		atomic_store_explicit(&slots_populated, last,
+				      memory_order_relaxed);
+		madvise(fs, (size_t)(last - slot + 1) * sizeof(*fs),
+			MADV_POPULATE_WRITE);
+	}
 	atomic_store_explicit(&fs->tag, 0, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	ft_take_regs(fs->regs);
-	mine.iov_base = fs->stack;
-	mine.iov_len = sizeof(fs->stack);
-	from.iov_base = (void *)(uintptr_t)fs->regs[R_RSP];
-	from.iov_len = sizeof(fs->stack);
-	/* Not memcpy: where the stack ends is not known here (a thread's,
-	 * the main one's, an alternate one); the kernel stops at the first
-	 * page that is not there. */
-	got = syscall(SYS_process_vm_readv, (long)ft_process.owner, &mine, 1L,
-		      &from, 1L, 0L);
-	if (got < 0 && (errno == EPERM || errno == ENOSYS))
-		/* A seccomp filter: forks unwind at once from now on. */
-		atomic_store(&slots_failed, 1);
+	sp = (uintptr_t)fs->regs[R_RSP];
+	end = (uintptr_t)__libc_stack_end;
+	if (sp < end && end - sp < FT_MAIN_STACK_SPAN) {
+		got = end - sp < sizeof(fs->stack) ? (long)(end - sp)
+						   : (long)sizeof(fs->stack);
+		__builtin_memcpy(fs->stack, (const void *)sp, (size_t)got);
+	} else {
+		/*
+		 * Another thread's stack, or an alternate one: where it ends
+		 * is not known here, and the kernel stops at the first page
+		 * that is not there. Not for the main thread: pinning a page
+		 * a child still shares copies it (a fault's cost a page).
+		 */
+		mine.iov_base = fs->stack;
+		mine.iov_len = sizeof(fs->stack);
+		from.iov_base = (void *)sp;
+		from.iov_len = sizeof(fs->stack);
+		got = syscall(SYS_process_vm_readv, (long)ft_process.owner,
+			      &mine, 1L, &from, 1L, 0L);
+		if (got < 0 && (errno == EPERM || errno == ENOSYS))
+			/* A seccomp filter: forks unwind at once from now
+			 * on. */
+			atomic_store(&slots_failed, 1);
+	}
 	ft_errno_keep(saved);
 	if (got <= 0)
 		return 0;
@@ -153,13 +199,22 @@ static struct {
 enum { REMOTE_NOT_TRIED, REMOTE_LOADING, REMOTE_READY, REMOTE_MISSING };
 static atomic_int remote_state;
 
-/* What a walk reads: the copy, and the modules' readable segments. */
+/*
+ * What a walk reads: the copy, and the modules' readable segments, listed
+ * again only when a module was loaded or unloaded since (the loader's
+ * counts): a report of a hundred children lists them once. One walk at a
+ * time (walk_busy): the exit scan and a test's end may meet.
+ */
 #define FT_RANGES_MAX 1024
 struct walk {
 	const struct ft_fork_stack *fs;
+	unsigned long long adds, subs;
 	size_t nranges;
 	uintptr_t lo[FT_RANGES_MAX], hi[FT_RANGES_MAX];
 };
+static struct walk walk;
+#define FT_WALK_TRIES 10000
+static atomic_flag walk_busy = ATOMIC_FLAG_INIT;
 
 static int read_word(const struct walk *w, uintptr_t addr, unw_word_t *val)
 {
@@ -294,13 +349,29 @@ void ft_fork_stacks_ready(void)
 		remote_load();
 }
 
+/* 1 (stop) when the modules are the ones listed. */
+static int modules_unchanged(struct dl_phdr_info *info, size_t size,
+			     void *arg)
+{
+	struct walk *w = arg;
+
+	return size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+			       sizeof(info->dlpi_subs) &&
+	       w->nranges != 0 && info->dlpi_adds == w->adds &&
+	       info->dlpi_subs == w->subs;
+}
+
 static int add_ranges(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct walk *w = arg;
 	const ElfW(Phdr) *ph;
 	int i;
 
-	(void)size;
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+			    sizeof(info->dlpi_subs)) {
+		w->adds = info->dlpi_adds;
+		w->subs = info->dlpi_subs;
+	}
 	for (i = 0; i < info->dlpi_phnum; i++) {
 		ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R) ||
@@ -324,7 +395,7 @@ int ft_fork_stack_frames(uint32_t slot, int64_t tag, uintptr_t *ips, int max)
 {
 	struct ft_fork_stack *base = atomic_load_explicit(
 		&slots, memory_order_acquire);
-	int saved = errno, n = 0, ours = 1;
+	int saved = errno, n = 0, ours = 1, tries = 0;
 	unw_cursor_t cur;
 	struct walk *w;
 	unw_word_t ip;
@@ -341,13 +412,19 @@ int ft_fork_stack_frames(uint32_t slot, int64_t tag, uintptr_t *ips, int max)
 	if (atomic_load_explicit(&remote_state, memory_order_acquire) !=
 	    REMOTE_READY)
 		return 0;
-	w = ft_map(sizeof(*w));
-	if (!w) {
-		ft_errno_keep(saved);
-		return 0;
-	}
+	/* Not for ever: this may be a handler that interrupted a walk. */
+	while (atomic_flag_test_and_set_explicit(&walk_busy,
+						 memory_order_acquire))
+		if (tries++ == FT_WALK_TRIES)
+			return 0;
+		else
+			sched_yield();
+	w = &walk;
 	w->fs = &base[slot - 1];
-	dl_iterate_phdr(add_ranges, w);
+	if (!dl_iterate_phdr(modules_unchanged, w)) {
+		w->nranges = 0;
+		dl_iterate_phdr(add_ranges, w);
+	}
 	if (remote.init_remote(&cur, remote.as, w) == 0) {
 		do {
 			if (remote.get_reg(&cur, UNW_REG_IP, &ip) != 0 ||
@@ -364,7 +441,7 @@ int ft_fork_stack_frames(uint32_t slot, int64_t tag, uintptr_t *ips, int max)
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&w->fs->tag, memory_order_relaxed) != tag)
 		n = 0;	/* rewritten while read */
-	munmap(w, sizeof(*w));
+	atomic_flag_clear_explicit(&walk_busy, memory_order_release);
 	ft_errno_keep(saved);
 	return n;
 }
