@@ -157,6 +157,16 @@ test_expect_success ASAN 'a raw thread spinning in an ASan program is still repo
 	q spin "[(t[\"state\"], t[\"origin\"]) for t in of(\"leaked_thread\")] == [(\"running\", \"unknown\")]"
 '
 
+# With ASan's handlers off the program has none: a fork keeps a copy of
+# its stack, redzones and all, which ASan's memcpy would call an underflow.
+test_expect_success ASAN 'a child an ASan program without handlers leaves: its frames, no ASan report' '
+	$GUARD env LD_PRELOAD="$LIB" FLAKETRAP_LOG=asanfork \
+		ASAN_OPTIONS=verify_asan_link_order=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0:handle_sigill=0 \
+		./leaky-asan child-below-array 2>err &&
+	! grep AddressSanitizer err &&
+	q asanfork "syms(of(\"leaked_child\")[0][\"backtrace\"])[:3] == [\"leak_child_running\", \"fork_below_array\", \"scenario\"]"
+'
+
 # clang links the runtime into the program: it starts in the preinit_array,
 # and its pthread_create is the program'"'"'s, which calls ours.
 test_expect_success CLANG_TSAN 'flaketrap run on a clang TSan program: knobs seen, no leak' '
