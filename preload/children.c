@@ -50,10 +50,15 @@ int ft_fork_backtraces(void)
 	       (ft_cfg()->leaks & FT_LEAK_CHILDREN) && ft_cfg()->backtrace > 0;
 }
 
-static void unwind_for_fork(void)
+/*
+ * A fork that copies its stack (forkstack.c) needs no libunwind; a vfork
+ * always walks at once (ft_reg_new copies only for fork), so it loads it.
+ */
+static void unwind_for_fork(int copies)
 {
 	if (!ft_unwind_loaded() && ft_fork_backtraces() &&
-	    !ft_signal_program_handlers() && !ft_fork_stacks_usable())
+	    !ft_signal_program_handlers() &&
+	    !(copies && ft_fork_stacks_usable()))
 		ft_unwind_load();
 }
 
@@ -64,7 +69,7 @@ FT_EXPORT pid_t fork(void)
 	pid_t pid;
 	int saved;
 
-	unwind_for_fork();
+	unwind_for_fork(1);
 	rec = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_FORK, 1);
 	ft_python_note(rec);
 	ft_real_ensure();
@@ -109,7 +114,7 @@ struct ft_vfork_start ft_vfork_prepare(void)
 	int saved = errno;
 
 	ft_real_ensure();
-	unwind_for_fork();
+	unwind_for_fork(0);
 	/* Skip this function and vfork.S: frame 0 is vfork's caller. */
 	vfork_pending = ft_reg_new(FT_REC_CHILD, FT_ORIGIN_VFORK, 2);
 	ft_python_note(vfork_pending);

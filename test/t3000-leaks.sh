@@ -63,6 +63,13 @@ test_expect_success 'without a log: the frames of the fork on stderr' '
 	grep "leak_child_running" frames
 '
 
+# Only fork copies its stack: vfork still loads libunwind and walks at once.
+test_expect_success 'vfork without a log: the frames of the vfork on stderr' '
+	preload "$LEAKY" vfork >out 2>err &&
+	grep -A2 "created at:" err >frames &&
+	grep vfork_and_exec frames
+'
+
 if "$LEAKY" seccomp-probe 2>/dev/null; then
 	test_set_prereq SECCOMP
 else
