@@ -208,10 +208,12 @@ void ft_on_fatal_signal(int sig, siginfo_t *si, void *uctx)
 	}
 	/* A vfork child has its own dispositions but its parent's memory. */
 	if (ft_own_process()) {
-		if (ft_is_crash_signal(sig))
+		if (ft_is_crash_signal(sig)) {
 			ft_crash_record(sig, si, uctx);
-		else
+		} else {
+			ft_fork_stacks_in_handler();
 			ft_exit_scan();
+		}
 		ft_log_exit("signal", sig);
 		ft_signal_forget(sig);
 	}

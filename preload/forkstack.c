@@ -366,6 +366,20 @@ void ft_fork_stacks_ready(void)
 		remote_load();
 }
 
+/*
+ * Our handler of a deadly signal is about to report: it must not dlopen
+ * (the thread it interrupted may hold malloc's or the loader's lock), and
+ * the program, which has no handler, may have been in either. The copies
+ * are unwound only if the library was loaded before. async-signal-safe
+ */
+void ft_fork_stacks_in_handler(void)
+{
+	int expected = REMOTE_NOT_TRIED;
+
+	atomic_compare_exchange_strong(&remote_state, &expected,
+				       REMOTE_MISSING);
+}
+
 /* 1 (stop) when the modules are the ones listed. */
 static int modules_unchanged(struct dl_phdr_info *info, size_t size,
 			     void *arg)
@@ -477,6 +491,10 @@ int ft_fork_stack_save(uint32_t slot, int64_t tag)
 }
 
 void ft_fork_stacks_ready(void)
+{
+}
+
+void ft_fork_stacks_in_handler(void)
 {
 }
 

@@ -438,6 +438,8 @@ int ft_fork_stack_save(uint32_t slot, int64_t tag);
 /* Before the program's first handler: libunwind's remote library loaded
  * if copies wait for their unwind. */
 void ft_fork_stacks_ready(void);
+/* In our handler of a deadly signal: the report loads no library. */
+void ft_fork_stacks_in_handler(void);
 int ft_fork_stack_frames(uint32_t slot, int64_t tag, uintptr_t *ips, int max);
 
 /* backtrace.c */

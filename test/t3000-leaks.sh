@@ -216,6 +216,15 @@ for end in exit _exit _Exit quick_exit term; do
 	'
 done
 
+# Our handler of a deadly signal reports without dlopen: the thread it
+# interrupted may hold malloc's or the loader's lock.
+test_expect_success 'ended by SIGTERM: our handler loads no libunwind for the copies' '
+	{ preload FLAKETRAP_LOG=termload LD_DEBUG=files "$LEAKY" child-running term 2>dbg ||
+	  test $? = 143; } &&
+	q termload "len(of(\"leaked_child\")) == 1 and main_exit[\"how\"] == \"signal\"" &&
+	! grep "libunwind-x86_64" dbg
+'
+
 test_expect_success 'posix_spawn and posix_spawnp children' '
 	leaky_log sp posix-spawn &&
 	q sp "[(c[\"origin\"], c[\"cmdline\"]) for c in of(\"leaked_child\")] == [(\"posix_spawn\", [\"cat\"])]" &&
