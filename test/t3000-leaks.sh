@@ -45,6 +45,20 @@ test_expect_success 'a process that forks and reaps maps no libunwind' '
 	! grep libunwind maps
 '
 
+# The 4,096 slots: each reaped child gives its back; with all of them
+# held, a fork unwinds at once.
+test_expect_success 'forks reaped past the slots: still no libunwind mapped' '
+	preload "$LEAKY" reaped-past-slots-maps >maps &&
+	grep libflaketrap.so maps &&
+	! grep libunwind maps
+'
+
+test_expect_success 'every slot held (4,096 zombies): the next fork has its frames' '
+	leaky_log pastslots child-past-slots &&
+	q pastslots "[c[\"state\"] for c in of(\"leaked_child\")] == [\"running\"]" &&
+	q pastslots "syms(of(\"leaked_child\")[0][\"backtrace\"])[:3] == [\"leak_child_running\", \"child_past_slots\", \"scenario\"]"
+'
+
 test_expect_success 'a child forked by another thread: the frames of its stack' '
 	leaky_log thrfork child-from-thread &&
 	q thrfork "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"fork_from_thread\"]"
