@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The creation backtrace of a fork, taken late: at the fork the parent
- * keeps its registers and the top of its stack (8 KiB, one system call),
+ * keeps its registers and the top of its stack (8 KiB, copied in place
+ * on the main thread, by one system call on another),
  * and only a child still unreaped when the leaks are reported is unwound,
  * from that copy, through libunwind's remote interface (as perf does with
  * the stacks it samples).
@@ -50,7 +51,7 @@
 #define FT_STR_(x) #x
 #define FT_STR(x) FT_STR_(x)
 
-/* Saved by ft_take_regs (stackcall.S), in this order. */
+/* Saved by ft_take_regs (takeregs.S), in this order. */
 enum { R_RBX, R_RBP, R_R12, R_R13, R_R14, R_R15, R_RSP, R_RIP, R_COUNT };
 void ft_take_regs(uint64_t *regs);
 
@@ -78,7 +79,7 @@ static atomic_uint slots_populated;
 /* The initial stack pointer of the main thread (the dynamic loader's). */
 extern void *__libc_stack_end;
 /* Below its end, the main thread's stack reaches this far at most for the
- * copy to be made by memcpy: no other mapping is that close to it. */
+ * copy to be made in place: no other mapping is that close to it. */
 #define FT_MAIN_STACK_SPAN (8UL << 20)
 
 /* The mapping, made at the first fork that copies (async-signal-safe). */
