@@ -67,6 +67,18 @@ test_expect_success 'a child forked by another thread: the frames of its stack' 
 	q thrfork "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"fork_from_thread\"]"
 '
 
+# One walk at a time (forkstack.c's walk_busy): each takes its turn.
+test_expect_success 'two children left: the frames of each' '
+	leaky_log two two-children-running &&
+	q two "[syms(c[\"backtrace\"])[:2] for c in of(\"leaked_child\")] == [[\"leak_child_running\", \"scenario\"]] * 2"
+'
+
+# process_vm_readv stops at the first page that is not there.
+test_expect_success 'a fork by a thread whose stack ends 8 KiB above: its frames' '
+	leaky_log small child-from-small-stack &&
+	q small "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"fork_from_thread\"]"
+'
+
 for s in child-then-handler handler-then-child; do
 	test_expect_success "$s: the frames of the fork" '
 		leaky_log $s $s &&
