@@ -79,6 +79,13 @@ test_expect_success 'a fork by a thread whose stack ends 8 KiB above: its frames
 	q small "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"fork_from_thread\"]"
 '
 
+# The frames beyond the copy are not read from the live stack, which has
+# moved on since (docs/leaks.md: the innermost ones).
+test_expect_success 'a fork below a 16 KiB frame: the frames the copy holds, no more' '
+	leaky_log big child-below-big-frame &&
+	q big "syms(of(\"leaked_child\")[0][\"backtrace\"]) == [\"leak_child_running\", \"fork_below_big_frame\"]"
+'
+
 for s in child-then-handler handler-then-child; do
 	test_expect_success "$s: the frames of the fork" '
 		leaky_log $s $s &&
