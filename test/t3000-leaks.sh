@@ -86,6 +86,12 @@ test_expect_success 'a fork below a 16 KiB frame: the frames the copy holds, no 
 	q big "syms(of(\"leaked_child\")[0][\"backtrace\"]) == [\"leak_child_running\", \"fork_below_big_frame\"]"
 '
 
+# The walk lists the modules again when one was loaded since the last.
+test_expect_success 'a fork below a library loaded after a first walk: its frames' '
+	leaky_log inlib child-in-library-after-walk &&
+	q inlib "[\"leak_child_running\", \"fork_in_library\", \"child_in_library_after_walk\"] in [syms(c[\"backtrace\"])[:3] for c in of(\"leaked_child\")]"
+'
+
 for s in child-then-handler handler-then-child; do
 	test_expect_success "$s: the frames of the fork" '
 		leaky_log $s $s &&
