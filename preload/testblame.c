@@ -161,10 +161,11 @@ static void end_test(void)
 	for (i = 0; i < n; i++) {
 		if (!still_left((struct ft_rec *)(recs + i * rs), &l))
 			continue;
-		ft_reg_resolve_frames((struct ft_rec *)(recs + i * rs));
 		counts[l.kind == LEAK_THREAD]++;
-		if (s.line)
-			ft_leak_json(&s, &l);
+		if (!s.line)
+			continue;	/* counted only: no frames wanted */
+		ft_reg_resolve_frames((struct ft_rec *)(recs + i * rs));
+		ft_leak_json(&s, &l);
 	}
 	if (s.line) {
 		ft_log_release();

@@ -62,6 +62,12 @@ test_expect_success 'every slot held (4,096 zombies): the next fork has its fram
 	grep "#1 .* child_past_slots" frames
 '
 
+test_expect_success 'a test that leaks a child, without a log: its end unwinds nothing (no libunwind mapped)' '
+	preload "$LEAKY" test-leak-maps >maps &&
+	grep libflaketrap.so maps &&
+	! grep libunwind maps
+'
+
 test_expect_success 'a child forked by another thread: the frames of its stack' '
 	leaky_log thrfork child-from-thread &&
 	q thrfork "syms(of(\"leaked_child\")[0][\"backtrace\"])[:2] == [\"leak_child_running\", \"fork_from_thread\"]"
