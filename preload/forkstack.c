@@ -95,14 +95,9 @@ static struct ft_fork_stack *slots_get(void)
 	if (base || atomic_load_explicit(&slots_failed, memory_order_relaxed))
 		return base;
 	saved = errno;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p != MAP_FAILED && madvise(p, len, MADV_WIPEONFORK) != 0) {
-		munmap(p, len);
-		p = MAP_FAILED;
-	}
+	p = ft_map_wiped(len);
 	ft_errno_keep(saved);
-	if (p == MAP_FAILED) {
+	if (!p) {
 		atomic_store(&slots_failed, 1);
 		return NULL;
 	}
@@ -120,10 +115,12 @@ int ft_fork_stacks_usable(void)
 }
 
 /*
- * Not memcpy: in a program built with ASan its interceptor is the memcpy
- * we call, and it reports the redzones between the frames as an underflow
- * of the buffers they guard; volatile reads, so that gcc does not make
- * the loop a call to memcpy either. Both ends 8-byte aligned.
+ * Not memcpy: in this library built with ASan (make check-asan-preload)
+ * a memcpy of the stack is checked, and the redzones between our own
+ * frames are reported as an underflow of the buffers they guard (a call
+ * to memcpy would also reach ASan's interceptor in an ASan program where
+ * gcc did not inline it); volatile reads, so that gcc does not make the
+ * loop a call to memcpy either. Both ends 8-byte aligned.
  */
 __attribute__((no_sanitize_address)) static void
 copy_words(void *to, uintptr_t from, size_t len)

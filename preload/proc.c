@@ -23,6 +23,17 @@ void *ft_map(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+void *ft_map_wiped(size_t len)
+{
+	void *p = ft_map(len);
+
+	if (p && madvise(p, len ? len : 1, MADV_WIPEONFORK) != 0) {
+		munmap(p, len ? len : 1);
+		return NULL;
+	}
+	return p;
+}
+
 void ft_proc_path(char *out, size_t len, const char *a, long n,
 		    const char *b)
 {

@@ -8,6 +8,9 @@
 
 /* Anonymous memory of our own, touched only where used; NULL on failure. */
 void *ft_map(size_t len);
+/* The same, marked MADV_WIPEONFORK: a fork child finds it zeroed, and the
+ * parent's pages are never write-protected by a fork. NULL on failure. */
+void *ft_map_wiped(size_t len);
 /* out = a + n (decimal, unless n < 0) + b */
 void ft_proc_path(char *out, size_t len, const char *a, long n, const char *b);
 /* The start of a small file, NUL-terminated; its length or -1. */

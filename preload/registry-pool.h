@@ -27,9 +27,9 @@ struct ft_reg_header {
 	uint32_t sweep_above;	/* sweep when ended passes it */
 	uint32_t children;	/* FT_REC_CHILD records */
 	uint32_t children_sweep_above;
-	/* forkstack.c's slots given out (numbers from 1) and given back */
+	/* forkstack.c's slots given out (numbers from 1) and given back:
+	 * stack_high_water - stack_free_head are held */
 	uint32_t stack_high_water;
-	uint32_t stacks_live;
 	uint32_t stack_free_head;	/* how many in stack_free */
 	uint32_t stack_free[FT_FORK_STACKS];
 	uint32_t heads[FT_REG_BUCKETS];

@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 
 #include "ft.h"
+#include "proc.h"
 #include "registry.h"
 #include "registry-pool.h"
 
@@ -84,15 +85,10 @@ static struct ft_reg_header *registry(void)
 	if (python_room)
 		rs += (sizeof(struct ft_py_stack) + 7) & ~(size_t)7;
 	len = header_size() + rs * FT_REG_CAPACITY;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
+	/* Wiped: else a fork child would inherit a lock held. */
+	p = ft_map_wiped(len);
+	if (!p)
 		return NULL;
-	if (madvise(p, len, MADV_WIPEONFORK) != 0) {
-		/* Without it a fork child would inherit a lock held. */
-		munmap(p, len);
-		return NULL;
-	}
 	rec_size = rs;
 	pool = (char *)p + header_size();
 	if (!atomic_compare_exchange_strong(&reg, &expected, p)) {
@@ -194,15 +190,11 @@ static void unlink_locked(struct ft_reg_header *r, struct ft_rec *rec)
  */
 static uint32_t stack_take_locked(struct ft_reg_header *r)
 {
-	uint32_t slot = 0;
-
 	if (r->stack_free_head)
-		slot = r->stack_free[--r->stack_free_head];
-	else if (r->stack_high_water < FT_FORK_STACKS)
-		slot = ++r->stack_high_water;
-	if (slot)
-		r->stacks_live++;
-	return slot;
+		return r->stack_free[--r->stack_free_head];
+	if (r->stack_high_water < FT_FORK_STACKS)
+		return ++r->stack_high_water;
+	return 0;
 }
 
 static void stack_give_locked(struct ft_reg_header *r, uint32_t slot)
@@ -210,7 +202,6 @@ static void stack_give_locked(struct ft_reg_header *r, uint32_t slot)
 	if (slot == 0 || slot > FT_FORK_STACKS)
 		return;
 	r->stack_free[r->stack_free_head++] = slot;
-	r->stacks_live--;
 }
 
 void ft_reg_resolve_frames(struct ft_rec *copy)
@@ -227,7 +218,7 @@ int ft_reg_fork_stacks_live(void)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 
-	return r && r->stacks_live != 0;
+	return r && r->stack_high_water != r->stack_free_head;
 }
 
 static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
@@ -397,7 +388,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	uintptr_t frames[FT_BACKTRACE_MAX];
 	struct ft_reg_header *r;
 	struct ft_rec *rec = NULL;
-	int saved_errno = errno, n = 0, copy;
+	int saved_errno = errno, n, copy;
 
 	if (!ft_active() || !ft_own_process_quick() ||
 	    !(ft_cfg()->leaks & (kind == FT_REC_THREAD ? FT_LEAK_THREADS
@@ -411,7 +402,7 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 	copy = origin == FT_ORIGIN_FORK && ft_cfg()->backtrace > 0 &&
 	       ft_fork_stacks_usable();
 	if (copy)
-		;	/* frames from the copy, if it is reported */
+		n = 0;	/* frames from the copy, if it is reported */
 	else if (origin == FT_ORIGIN_FORK || origin == FT_ORIGIN_VFORK)
 		n = ft_backtrace_async(frames, (int)ft_cfg()->backtrace,
 				       skip + 1);

@@ -12,6 +12,7 @@
 
 #include "ft.h"
 #include "prng.h"
+#include "proc.h"
 
 enum { UNINIT, INITIALIZING, ACTIVE, INERT };
 
@@ -188,14 +189,9 @@ static void make_process_page(void)
 	if (ft_process_page ||
 	    (cfg.log_dir[0] == '\0' && !cfg.leaks && !cfg.crash))
 		return;
-	page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
+	page = ft_map_wiped(sizeof(*page));
+	if (!page)
 		return;
-	if (madvise(page, sizeof(*page), MADV_WIPEONFORK) != 0) {
-		munmap(page, sizeof(*page));
-		return;
-	}
 	memcpy(page, &ft_process_static, sizeof(*page));
 	ft_process_page = page;
 }
