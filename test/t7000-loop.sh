@@ -270,6 +270,50 @@ print(got == [1])" >out &&
 	test "$(cat out)" = "$(printf "True\nTrue")"
 '
 
+# The runs of a slot go to one supervisor, CMD's parent (a fork of the tool
+# and its end each run were a third of a run of true on a small VM).
+test_expect_success 'the runs of a slot share one supervisor; one killed is replaced' '
+	"$FLAKETRAP" loop -n 4 -j 1 --keep-going --out=runs-sv -- \
+		sh -c "echo \$PPID >>ppids; test -e killed ||
+			{ : >killed; kill -9 \$PPID; }" >out 2>err;
+	status=$? &&
+	test "$status" = 1 &&
+	grep -q "supervisor lost: 1" out &&
+	test "$(wc -l <ppids)" = 4 &&
+	test "$(sed -n 2p ppids)" = "$(sed -n 3p ppids)" &&
+	test "$(sed -n 3p ppids)" = "$(sed -n 4p ppids)" &&
+	test "$(sed -n 1p ppids)" != "$(sed -n 2p ppids)" &&
+	gone $(sort -u ppids)
+'
+
+# Each worker holds its socket alone (a new one closes the others' ends it
+# inherited): else the loop's end would wait forever for a worker that never
+# sees its socket end. The guard turns such a hang into a failure.
+test_expect_success 'with -j 3, one supervisor a slot, and the loop ends' '
+	$GUARD "$FLAKETRAP" loop -n 12 -j 3 --out=runs-j3 -- \
+		sh -c "echo \$PPID >>ppids-j3" >out 2>err &&
+	test "$(wc -l <ppids-j3)" = 12 &&
+	test "$(sort -u ppids-j3 | wc -l)" -le 3 &&
+	gone $(sort -u ppids-j3)
+'
+
+# What a run leaves running is ended and reaped before the slot's next run:
+# no run reports another's (tail -f /dev/null: a process that never ends).
+test_expect_success 'a run on a shared supervisor reports its own leftovers only' '
+	"$FLAKETRAP" loop -n 3 -j 1 --keep-going --out=runs-left -- \
+		sh -c "tail -f /dev/null & echo \$!; exit 1" >out 2>err;
+	status=$? &&
+	test "$status" = 1 &&
+	test "$(ls runs-left | wc -l)" = 3 &&
+	for run in runs-left/run-*; do
+		grep -q "^flaketrap: 1 process outlived the command" \
+			$run/flaketrap.txt &&
+		bg=$(cat $run/stdout) &&
+		grep -q "^  pid $bg running" $run/flaketrap.txt &&
+		gone $bg || { cat $run/flaketrap.txt; return 1; }
+	done
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../preload/config.h"
+#include "../preload/warp-link.h"
 #include "commands.h"
 #include "files.h"
 #include "report.h"
@@ -178,6 +179,8 @@ static int run_command(char **argv, int *ran)
 		die("pipe: %s", strerror(errno));
 	if (ft_timers_tree_make(clock_file, sizeof(clock_file)) != 0)
 		exit(FT_EXIT_TOOL_ERROR);
+	if (*clock_file)
+		setenv(FT_WARP_TREE_ENV, clock_file, 1);
 	/*
 	 * Handlers in place before the fork, signals held until `child` is
 	 * known: a SIGTERM at any moment reaches CMD, never orphans it.

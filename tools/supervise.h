@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One run of CMD for loop and bisect, in a supervisor process of its own:
- * a fork of the tool that is the child subreaper of that run alone, puts
- * CMD in a process group of its own, ends it on a timeout (after asking the
- * library in its tree for every thread's stack) or when told to stop, ends
- * what it left running, sums up its logs, and reports through a pipe.
+ * Runs of CMD for loop and bisect, in a supervisor process: a fork of the
+ * tool, for one run (bisect, whose runs differ in argv and environment)
+ * or one run after another (a worker: loop's slots), that is the child
+ * subreaper of its runs, puts CMD in a process group of its own, ends it
+ * on a timeout (after asking the library in its tree for every thread's
+ * stack) or when told to stop, ends what it left running, sums up its
+ * logs, and reports through a pipe (a worker: its socket).
  */
 #ifndef FT_SUPERVISE_H
 #define FT_SUPERVISE_H
@@ -61,6 +63,37 @@ void ft_sv_stop(pid_t pid);
  * when the supervisor died without a result.
  */
 int ft_sv_finish(pid_t pid, int fd, struct ft_sv_result *r);
+
+/*
+ * A supervisor that stays for run after run (loop's slots, J of them): a
+ * run then costs no fork of the tool and no end of one, whose page faults
+ * were, on a small VM, a tenth of a run of true. It is a fork of this
+ * process made at its first run, so argv, opt and cfg are read in the
+ * copy of memory made then: the same for all its runs. Zero it before
+ * the first use (pid 0).
+ */
+struct ft_sv_worker {
+	pid_t pid;		/* 0: none (yet, or lost) */
+	int sock;		/* runs and stops out, results back */
+	unsigned seq;		/* the last run sent */
+	struct ft_sv_worker *next;
+};
+
+/*
+ * Sends a run to w (made now when it has none): its pid, with w->sock to
+ * poll for the result; -1 when no worker can take it.
+ */
+pid_t ft_sv_worker_start(struct ft_sv_worker *w,
+			 const struct ft_sv_spec *spec);
+
+/* Ends w's run now, as ft_sv_stop: its result says stopped. */
+void ft_sv_worker_stop(struct ft_sv_worker *w);
+
+/* Reads the run's result: 0, or -1 when the worker died without one. */
+int ft_sv_worker_finish(struct ft_sv_worker *w, struct ft_sv_result *r);
+
+/* Ends w (it exits at the end of its socket) and reaps it. */
+void ft_sv_worker_end(struct ft_sv_worker *w);
 
 /* "exit 1", "SIGSEGV", "timeout", "not run": what r says, in out. */
 void ft_sv_describe(const struct ft_sv_result *r, char *out, size_t len);

@@ -59,7 +59,6 @@ int ft_timers_tree_make(char *path, size_t len)
 		return -1;
 	}
 	close(fd);
-	setenv(FT_WARP_TREE_ENV, path, 1);
 	return 0;
 }
 

@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 /*
- * Under FLAKETRAP_TIMERS=warp or idle: makes the clock file of a run (in /dev/shm,
- * else $TMPDIR or /tmp) and names it in FLAKETRAP_TIMERS_TREE for what the
- * caller starts next; path is "" with the timers off. 0, or -1 with a
- * message on stderr.
+ * Under FLAKETRAP_TIMERS=warp or idle: makes the clock file of a run (in
+ * /dev/shm, else $TMPDIR or /tmp), which the caller names in
+ * FT_WARP_TREE_ENV (FLAKETRAP_TIMERS_TREE) for the command it starts;
+ * path is "" with the timers off. 0, or -1 with a message on stderr.
  */
 int ft_timers_tree_make(char *path, size_t len);
 

@@ -2,8 +2,9 @@
 /*
  * `flaketrap loop`: runs CMD under the library again and again, J at a time,
  * each run with its own seed derived from a base seed, until N runs, the
- * first failure or Ctrl-C. Each run has a supervisor (supervise.c); a
- * failing run's directory is kept with its output, logs, seed and a
+ * first failure or Ctrl-C. Each of the J slots has a supervisor that runs
+ * its runs one after the other (supervise.c's workers); a failing run's
+ * directory is kept with its output, logs, seed and a
  * reproduce.sh. --load N adds N processes that burn CPU meanwhile.
  */
 #include <errno.h>
@@ -158,7 +159,8 @@ static int start_run(struct loop *lp, struct slot *s, int index)
 	spec.report = rep;
 	spec.opt = &lp->opt;
 	spec.cfg = &lp->cfg;
-	s->sv = ofd < 0 || efd < 0 ? -1 : ft_sv_start(&spec, &s->fd);
+	s->sv = ofd < 0 || efd < 0 ? -1 : ft_sv_worker_start(&s->worker, &spec);
+	s->fd = s->worker.sock;
 	if (s->sv < 0)
 		fprintf(stderr, "flaketrap loop: cannot start run %lld: %s\n",
 			s->run, strerror(errno));
@@ -309,7 +311,7 @@ int ft_cmd_loop(int argc, char **argv)
 		if (lp.stopping)
 			for (i = 0; i < lp.jobs; i++)
 				if (slots[i].sv > 0)
-					ft_sv_stop(slots[i].sv);
+					ft_sv_worker_stop(&slots[i].worker);
 		for (i = 0; i < lp.jobs && !lp.stopping; i++) {
 			if (slots[i].sv > 0)
 				continue;
@@ -351,6 +353,7 @@ int ft_cmd_loop(int argc, char **argv)
 	}
 	stop_burners(&lp);
 	for (i = 0; i < lp.jobs; i++) {
+		ft_sv_worker_end(&slots[i].worker);
 		if (slots[i].ready)
 			ft_remove_tree(slots[i].dir);
 		free(slots[i].dir);

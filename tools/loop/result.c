@@ -127,7 +127,7 @@ void ft_loop_finish_run(struct loop *lp, struct slot *s)
 	char what[64], *kept = NULL;
 	int bad, capped;
 
-	if (ft_sv_finish(s->sv, s->fd, &r) != 0) {
+	if (ft_sv_worker_finish(&s->worker, &r) != 0) {
 		memset(&r, 0, sizeof(r));
 		r.status = r.exit_code = FT_EXIT_TOOL_ERROR;
 		snprintf(what, sizeof(what), "supervisor lost");

@@ -27,8 +27,9 @@
 #define MAX_KEPT_DEFAULT 100
 
 struct slot {
-	pid_t sv;		/* 0: free */
-	int fd;
+	pid_t sv;		/* its worker's pid during a run; 0: free */
+	int fd;			/* where the run's result comes */
+	struct ft_sv_worker worker;
 	long long run;
 	unsigned long long seed;
 	char seedtxt[24];
