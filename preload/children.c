@@ -53,10 +53,13 @@ int ft_fork_backtraces(void)
 /*
  * A fork that copies its stack (forkstack.c) needs no libunwind; a vfork
  * always walks at once (ft_reg_new copies only for fork), so it loads it.
+ * So does a vfork whose child may sleep before it execs while sites are
+ * found (sites.c would load it in the child, on the parent's memory).
  */
 static void unwind_for_fork(int copies)
 {
-	if (!ft_unwind_loaded() && ft_fork_backtraces() &&
+	if (!ft_unwind_loaded() &&
+	    (ft_fork_backtraces() || (!copies && ft_sites_unwind())) &&
 	    !ft_signal_program_handlers() &&
 	    !(copies && ft_fork_stacks_usable()))
 		ft_unwind_load();

@@ -540,6 +540,9 @@ void ft_sites_configure(void);
 /* From the constructor (normal context): the modules that are no site,
  * libunwind loaded, when needed. Until then a site is the caller. */
 void ft_sites_init(void);
+/* Whether a sleep may need libunwind to find its site (a log, patterns,
+ * sleep wrappers or chaos). */
+int ft_sites_unwind(void);
 /* Before a sleep returning to ra is decided: 1 when the patterns leave it
  * alone. async-signal-safe */
 int ft_sleep_begin(struct ft_sleep_call *c, uintptr_t ra);

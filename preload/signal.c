@@ -160,9 +160,9 @@ void ft_signal_init(ft_sigaction_fn *handler)
 }
 
 /*
- * A handler of the program may call fork, whose backtrace must then not
- * load libunwind (dlopen, malloc): load it before the handler can run,
- * while the program installs it. Normal context: no handler of its could
+ * A handler of the program may call fork, or sleep, whose backtrace or
+ * site must then not load libunwind (dlopen, malloc): load it before the
+ * handler can run, while the program installs it. Normal context: no handler of its could
  * be running before this first one (those set before our constructor or
  * by a path we do not wrap are asked of the kernel:
  * ft_signal_program_handlers).
@@ -172,7 +172,7 @@ static void before_program_handler(sighandler_t handler)
 	if (handler == SIG_DFL || handler == SIG_IGN || handler == SIG_ERR)
 		return;
 	ft_signal_program_handler_seen();
-	if (!ft_unwind_loaded() && ft_fork_backtraces())
+	if (!ft_unwind_loaded() && (ft_fork_backtraces() || ft_sites_unwind()))
 		ft_unwind_load();
 	if (ft_fork_backtraces())
 		ft_fork_stacks_ready();

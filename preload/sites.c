@@ -73,6 +73,7 @@ static struct {
 	int ours;	/* one of our libraries, or libunwind (ours loads it) */
 } skipped[FT_SKIPPED_MAX];
 static int nskipped;
+static atomic_int modules_listed;	/* by ft_sites_init */
 static int counting;		/* FLAKETRAP_LOG is set */
 /*
  * A sleep was counted in this process or an ancestor: the tables may hold
@@ -149,10 +150,25 @@ void ft_sites_init(void)
 	marks[1] = (uintptr_t)ft_sites_init;
 	marks[2] = (uintptr_t)dlsym(RTLD_DEFAULT, FT_WARP_ATTACH);
 	marks[3] = (uintptr_t)dlsym(RTLD_DEFAULT, FT_CHAOS_ATTACH);
-	/* First: libunwind is then among the modules seen. */
-	ft_unwind_load();
+	/*
+	 * Patterns and chaos decide on frames at every call: libunwind now,
+	 * first, to be among the modules seen (chaos leaves its locks
+	 * alone). Counting alone needs it only at a sleep whose caller is
+	 * libc's or libstdc++'s (find_site loads it then; no sleep is in
+	 * it): a process with a log that never sleeps so maps none of it
+	 * (some 0.4 ms a process on a small VM: two libraries mapped and
+	 * relocated).
+	 */
+	if (filtering || wrapping || cfg->chaos)
+		ft_unwind_load();
 	nskipped = 0;
 	dl_iterate_phdr(note_module, marks);
+	atomic_store_explicit(&modules_listed, 1, memory_order_release);
+}
+
+int ft_sites_unwind(void)
+{
+	return counting || filtering || wrapping || ft_cfg()->chaos;
 }
 
 /* Whether the frame at ip (a return address) is a sleep wrapper's. */
@@ -177,6 +193,13 @@ static void find_site(struct ft_sleep_call *c, uintptr_t ra, int frames)
 	c->nframes = 0;
 	if (!frames && !in_skipped(ra) && !(wrapping && is_wrapper(ra)))
 		return;
+	/* Only counting: not loaded yet. No handler of the program can be
+	 * running while it has none, so this sleep is in normal context;
+	 * the first handler's installation loads it (signal.c). Not before
+	 * our constructor: a site is the caller until then. */
+	if (atomic_load_explicit(&modules_listed, memory_order_acquire) &&
+	    !ft_unwind_loaded() && !ft_signal_program_handlers())
+		ft_unwind_load();
 	n = ft_backtrace_quick(raw, FT_UNWIND_MAX);
 	for (i = 0; i < n && in_skipped(raw[i]); i++)
 		;

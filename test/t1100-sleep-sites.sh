@@ -173,6 +173,19 @@ test_expect_success 'a sleep in libstdc++ is counted at its caller' '
 	test "$(sites cxx-only)" = "cxx_nap:1:1"
 '
 
+# Counting sites needs libunwind only at a sleep whose caller is libc's or
+# libstdc++'s (the test above: loaded then); patterns decide on frames at
+# every sleep, so they load it at start.
+test_expect_success 'with a log, a process that never sleeps maps no libunwind; patterns load it at start' '
+	preload FLAKETRAP_LOG=nosleep cat /proc/self/maps >maps &&
+	grep libflaketrap.so maps &&
+	! grep libunwind maps &&
+	test "$(logq nosleep "len(of(\"exit\"))")" = 1 &&
+	preload FLAKETRAP_LOG=nosleep-only FLAKETRAP_SLEEP_ONLY=nap \
+		cat /proc/self/maps >maps &&
+	grep libunwind maps
+'
+
 test_expect_success 'with --timers=warp the sites are the program'"'"'s, not the warp wrappers'"'"'' '
 	test_expect_code 1 "$FLAKETRAP" run --timers=warp --log=warp -- "$FIX" >out &&
 	test "$(sites warp)" = "pace:3:3 wait_for_worker:1:1" &&
