@@ -392,6 +392,9 @@ int ft_cmd_loop(int argc, char **argv)
 	for (i = 0; (size_t)i < lp.nfails; i++)
 		free(lp.fails[i].kept);
 	free(lp.fails);
+	for (i = 0; (size_t)i < lp.nleak_tests; i++)
+		free(lp.leak_tests[i].name);
+	free(lp.leak_tests);
 	free(slots);
 	free(pfd);
 	free(lp.orig_preload);
