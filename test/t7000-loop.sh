@@ -314,6 +314,21 @@ test_expect_success 'a run on a shared supervisor reports its own leftovers only
 	done
 '
 
+# A signal to a slot's supervisor (here CMD's SIGTERM to its parent) stops
+# its run, and only that: a supervisor that left after it could take the
+# slot's next run as it left, and lose it ("supervisor lost").
+test_expect_success 'a signal to the supervisor stops its run only; the slot keeps it' '
+	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --out=runs-term -- \
+		sh -c "echo \$PPID >>ppids-term
+			test \$(wc -l <ppids-term) != 1 ||
+			{ kill -TERM \$PPID; exec tail -f /dev/null; }" >out 2>err &&
+	grep -q "3 passed, .* 1 stopped unfinished" out &&
+	! grep -q "supervisor lost" out &&
+	test "$(wc -l <ppids-term)" = 4 &&
+	test "$(sort -u ppids-term | wc -l)" = 1 &&
+	gone $(sort -u ppids-term)
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&
