@@ -329,6 +329,19 @@ test_expect_success 'a signal to the supervisor stops its run only; the slot kee
 	gone $(sort -u ppids-term)
 '
 
+# A supervisor holds a run's stdout and stderr for that run only: the
+# first run's, which it has from the fork that made it, too.
+test_expect_success 'the supervisor holds no file of a run before, nor more files a run' '
+	"$FLAKETRAP" loop -n 3 -j 1 --keep-log --out=runs-fd -- \
+		sh -c "ls -l /proc/\$PPID/fd/ >&2; ls /proc/\$PPID/fd | wc -l" \
+		>out 2>err &&
+	test "$(ls -d runs-fd/run-* | wc -l)" = 3 &&
+	for run in runs-fd/run-*; do
+		! grep "run-[0-9]" $run/stderr || return 1
+	done &&
+	test "$(cat runs-fd/run-*/stdout | sort -u | wc -l)" = 1
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&

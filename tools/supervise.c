@@ -626,6 +626,15 @@ static int worker_make(struct ft_sv_worker *w, const struct ft_sv_spec *spec)
 		for (o = workers; o; o = o->next)
 			close(o->sock);
 		close(sv[0]);
+		/*
+		 * The first run's files come on the socket as every run's:
+		 * these, from the fork, would stay open for the worker's life
+		 * (a file kept or removed by the loop held all along).
+		 */
+		if (spec->out_fd >= 0)
+			close(spec->out_fd);
+		if (spec->err_fd >= 0 && spec->err_fd != spec->out_fd)
+			close(spec->err_fd);
 		worker(spec, sv[1], loop, &old);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
