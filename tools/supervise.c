@@ -582,13 +582,19 @@ static void worker(const struct ft_sv_spec *shared, int sock, pid_t loop,
 			continue;
 		if (n <= 0)
 			_exit(0);
-		if (n != (ssize_t)sizeof(job) || job.type != JOB_RUN ||
-		    nfds != job.has_out + job.has_err) {
+		if (n != (ssize_t)sizeof(job) || job.type != JOB_RUN) {
 			/* A stop that came after its run ended. */
 			for (i = 0; i < nfds; i++)
 				close(fds[i]);
 			continue;
 		}
+		/*
+		 * A run whose files did not come (no fd left here): leaving
+		 * makes it "supervisor lost" and the slot's next run gets a
+		 * new worker; dropped, the loop would wait for it forever.
+		 */
+		if (nfds != job.has_out + job.has_err)
+			_exit(FT_EXIT_TOOL_ERROR);
 		spec = *shared;
 		k = 0;
 		spec.out_fd = job.has_out ? fds[k++] : -1;
