@@ -342,6 +342,23 @@ test_expect_success 'the supervisor holds no file of a run before, nor more file
 	test "$(cat runs-fd/run-*/stdout | sort -u | wc -l)" = 1
 '
 
+# CMD has its stdin, stdout and stderr, what the loop's caller gave it and
+# the library's own: no fd of the tool (a supervisor's socket, signalfd or
+# copy of its stderr, the run's files as they came on the socket, the
+# --junit cases' file, which tmpfile made without O_CLOEXEC).
+test_expect_success 'CMD holds no file descriptor of the tool' '
+	"$FLAKETRAP" loop -n 4 -j 2 --keep-log --junit=fds.xml \
+		--out=runs-cmdfd -- sh -c "ls -l /proc/\$\$/fd/" >out 2>err &&
+	test "$(ls -d runs-cmdfd/run-* | wc -l)" = 4 &&
+	for run in runs-cmdfd/run-*; do
+		sed -n "s/.* \([0-9][0-9]*\) -> /\1 /p" $run/stdout >fds &&
+		grep -q "^1 .*/stdout$" fds &&
+		! grep -v "^[012] " fds |
+			grep "socket:\|signalfd\|runs-cmdfd\|deleted\|/err$" ||
+			return 1
+	done
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&
