@@ -359,6 +359,24 @@ test_expect_success 'CMD holds no file descriptor of the tool' '
 	done
 '
 
+# The loop killed (SIGKILL: no clean-up of its own): its supervisor learns
+# it twice (PDEATHSIG, its socket's end), ends the run and leaves.
+test_expect_success 'the loop killed: its run and its supervisor end' '
+	mkfifo ready-k &&
+	{ "$FLAKETRAP" loop --forever -j 1 --out=runs-k -- sh -c "
+		echo \$\$ \$PPID >pids-k; echo up >ready-k
+		exec tail -f /dev/null" >out 2>err & } &&
+	pid=$! &&
+	$GUARD sh -c "read line <ready-k" &&
+	kill -KILL $pid &&
+	{ wait $pid; status=$?; } &&
+	test "$status" = 137 &&
+	for p in $(cat pids-k); do
+		$GUARD tail --pid=$p -f /dev/null || return 1
+	done &&
+	gone $(cat pids-k)
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&
