@@ -315,6 +315,69 @@ test_expect_success 'a run on a shared supervisor reports its own leftovers only
 	done
 '
 
+# A signal to a slot's supervisor (here CMD's SIGTERM to its parent) stops
+# its run, and only that: a supervisor that left after it could take the
+# slot's next run as it left, and lose it ("supervisor lost").
+test_expect_success 'a signal to the supervisor stops its run only; the slot keeps it' '
+	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --out=runs-term -- \
+		sh -c "echo \$PPID >>ppids-term
+			test \$(wc -l <ppids-term) != 1 ||
+			{ kill -TERM \$PPID; exec tail -f /dev/null; }" >out 2>err &&
+	grep -q "3 passed, .* 1 stopped unfinished" out &&
+	! grep -q "supervisor lost" out &&
+	test "$(wc -l <ppids-term)" = 4 &&
+	test "$(sort -u ppids-term | wc -l)" = 1 &&
+	gone $(sort -u ppids-term)
+'
+
+# A supervisor holds a run's stdout and stderr for that run only: the
+# first run's, which it has from the fork that made it, too.
+test_expect_success 'the supervisor holds no file of a run before, nor more files a run' '
+	"$FLAKETRAP" loop -n 3 -j 1 --keep-log --out=runs-fd -- \
+		sh -c "ls -l /proc/\$PPID/fd/ >&2; ls /proc/\$PPID/fd | wc -l" \
+		>out 2>err &&
+	test "$(ls -d runs-fd/run-* | wc -l)" = 3 &&
+	for run in runs-fd/run-*; do
+		! grep "run-[0-9]" $run/stderr || return 1
+	done &&
+	test "$(cat runs-fd/run-*/stdout | sort -u | wc -l)" = 1
+'
+
+# CMD has its stdin, stdout and stderr, what the loop's caller gave it and
+# the library's own: no fd of the tool (a supervisor's socket, signalfd or
+# copy of its stderr, the run's files as they came on the socket, the
+# --junit cases' file, which tmpfile made without O_CLOEXEC).
+test_expect_success 'CMD holds no file descriptor of the tool' '
+	"$FLAKETRAP" loop -n 4 -j 2 --keep-log --junit=fds.xml \
+		--out=runs-cmdfd -- sh -c "ls -l /proc/\$\$/fd/" >out 2>err &&
+	test "$(ls -d runs-cmdfd/run-* | wc -l)" = 4 &&
+	for run in runs-cmdfd/run-*; do
+		sed -n "s/.* \([0-9][0-9]*\) -> /\1 /p" $run/stdout >fds &&
+		grep -q "^1 .*/stdout$" fds &&
+		! grep -v "^[012] " fds |
+			grep "socket:\|signalfd\|runs-cmdfd\|deleted\|/err$" ||
+			return 1
+	done
+'
+
+# The loop killed (SIGKILL: no clean-up of its own): its supervisor learns
+# it twice (PDEATHSIG, its socket's end), ends the run and leaves.
+test_expect_success 'the loop killed: its run and its supervisor end' '
+	mkfifo ready-k &&
+	{ "$FLAKETRAP" loop --forever -j 1 --out=runs-k -- sh -c "
+		echo \$\$ \$PPID >pids-k; echo up >ready-k
+		exec tail -f /dev/null" >out 2>err & } &&
+	pid=$! &&
+	$GUARD sh -c "read line <ready-k" &&
+	kill -KILL $pid &&
+	{ wait $pid; status=$?; } &&
+	test "$status" = 137 &&
+	for p in $(cat pids-k); do
+		$GUARD tail --pid=$p -f /dev/null || return 1
+	done &&
+	gone $(cat pids-k)
+'
+
 test_expect_success '--load: its processes are gone after the loop' '
 	$GUARD "$FLAKETRAP" loop -n 4 -j 1 --load=2 --out=runs9 -- true >out &&
 	pids=$(sed -n "s/^flaketrap loop: load: //p" out) &&

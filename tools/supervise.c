@@ -335,8 +335,8 @@ static int control_says_stop(int ctl, unsigned seq, int *quit)
 /*
  * One run of CMD, its report on stderr (spec->report), its result in *r.
  * ctl: a worker's socket, watched for a stop of run seq (-1: a one-run
- * supervisor, stopped by SIGTERM). Returns 1 when the supervisor must end
- * after this run (told so, or its tool gone).
+ * supervisor, stopped by SIGTERM; a worker is too). Returns 1 when a
+ * worker must end after this run: its socket ended (its tool gone).
  */
 static int supervise_run(const struct ft_sv_spec *spec, int sfd, int ctl,
 			 unsigned seq, const sigset_t *old_mask,
@@ -412,9 +412,14 @@ static int supervise_run(const struct ft_sv_spec *spec, int sfd, int ctl,
 		}
 		if (pfd[0].revents &&
 		    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			/*
+			 * SIGTERM or SIGHUP ends the run, not a worker: one
+			 * that left after its answer could be sent the slot's
+			 * next run as it left, and lose it. The tool's end
+			 * (PDEATHSIG) also ends the socket.
+			 */
 			if (si.ssi_signo != SIGCHLD) {
 				stop = 1;
-				quit = 1;
 			} else {
 				/* CMD, or an orphan of its tree: we are
 				 * their subreaper. */
@@ -557,7 +562,7 @@ static ssize_t recv_job(int sock, struct job *job, int *fds, int *nfds)
 
 /*
  * A worker: one run after another as its socket asks, until the socket
- * ends (the tool is done with it, or gone) or a run's stop says to end.
+ * ends (the tool is done with it, or gone).
  * spec: the parts every run shares (argv, options, configuration), read
  * in this copy of the tool's memory.
  */
@@ -577,13 +582,19 @@ static void worker(const struct ft_sv_spec *shared, int sock, pid_t loop,
 			continue;
 		if (n <= 0)
 			_exit(0);
-		if (n != (ssize_t)sizeof(job) || job.type != JOB_RUN ||
-		    nfds != job.has_out + job.has_err) {
+		if (n != (ssize_t)sizeof(job) || job.type != JOB_RUN) {
 			/* A stop that came after its run ended. */
 			for (i = 0; i < nfds; i++)
 				close(fds[i]);
 			continue;
 		}
+		/*
+		 * A run whose files did not come (no fd left here): leaving
+		 * makes it "supervisor lost" and the slot's next run gets a
+		 * new worker; dropped, the loop would wait for it forever.
+		 */
+		if (nfds != job.has_out + job.has_err)
+			_exit(FT_EXIT_TOOL_ERROR);
 		spec = *shared;
 		k = 0;
 		spec.out_fd = job.has_out ? fds[k++] : -1;
@@ -621,6 +632,15 @@ static int worker_make(struct ft_sv_worker *w, const struct ft_sv_spec *spec)
 		for (o = workers; o; o = o->next)
 			close(o->sock);
 		close(sv[0]);
+		/*
+		 * The first run's files come on the socket as every run's:
+		 * these, from the fork, would stay open for the worker's life
+		 * (a file kept or removed by the loop held all along).
+		 */
+		if (spec->out_fd >= 0)
+			close(spec->out_fd);
+		if (spec->err_fd >= 0 && spec->err_fd != spec->out_fd)
+			close(spec->err_fd);
 		worker(spec, sv[1], loop, &old);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

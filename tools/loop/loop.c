@@ -267,6 +267,9 @@ int ft_cmd_loop(int argc, char **argv)
 			strerror(errno));
 		rc = FT_EXIT_TOOL_ERROR;
 	}
+	/* tmpfile has no O_CLOEXEC: else every CMD would have it. */
+	if (lp.junit_cases)
+		fcntl(fileno(lp.junit_cases), F_SETFD, FD_CLOEXEC);
 	if (rc) {
 		if (lp.own_outdir) {
 			rmdir(lp.outdir);
