@@ -476,9 +476,8 @@ static int supervise_run(const struct ft_sv_spec *spec, int sfd, int ctl,
 	if (spec->opt->fail_on_leak)
 		r->status = ft_fail_on_leak_status(stderr, "flaketrap",
 						   r->status, r->leaked, lost);
-	/* What the run left that ended meanwhile: none for the next. */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	/* The next run meets no child of this one: ft_summarize's
+	 * ft_leftovers_end has ended and reaped them. */
 	fflush(NULL);
 	return quit;
 }
