@@ -495,19 +495,30 @@ static void supervise(const struct ft_sv_spec *spec, int out, pid_t loop,
 	_exit(0);
 }
 
+/*
+ * A supervisor's fork, every signal held (*old: the mask before, which the
+ * caller puts back, and CMD gets): they wait until the supervisor has its
+ * own handling.
+ */
+static pid_t fork_supervisor(sigset_t *old)
+{
+	sigset_t all;
+
+	fflush(NULL);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, old);
+	return fork();
+}
+
 pid_t ft_sv_start(const struct ft_sv_spec *spec, int *fd)
 {
-	sigset_t all, old;
+	sigset_t old;
 	pid_t loop = getpid(), pid;
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
-	fflush(NULL);
-	/* Signals wait until the supervisor has its own handling. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
+	pid = fork_supervisor(&old);
 	if (pid == 0) {
 		close(p[0]);
 		supervise(spec, p[1], loop, &old);
@@ -616,16 +627,13 @@ static void worker(const struct ft_sv_spec *shared, int sock, pid_t loop,
 static int worker_make(struct ft_sv_worker *w, const struct ft_sv_spec *spec)
 {
 	struct ft_sv_worker *o;
-	sigset_t all, old;
+	sigset_t old;
 	pid_t loop = getpid(), pid;
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
-	fflush(NULL);
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
+	pid = fork_supervisor(&old);
 	if (pid == 0) {
 		/* Else a worker would not see the end of another's socket. */
 		for (o = workers; o; o = o->next)
