@@ -162,9 +162,9 @@ void ft_signal_init(ft_sigaction_fn *handler)
 /*
  * A handler of the program may call fork, or sleep, whose backtrace or
  * site must then not load libunwind (dlopen, malloc): load it before the
- * handler can run, while the program installs it. Normal context: no handler of its could
- * be running before this first one (those set before our constructor or
- * by a path we do not wrap are asked of the kernel:
+ * handler can run, while the program installs it. Normal context: no
+ * handler of its could be running before this first one (those set before
+ * our constructor or by a path we do not wrap are asked of the kernel:
  * ft_signal_program_handlers).
  */
 static void before_program_handler(sighandler_t handler)

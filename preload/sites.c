@@ -156,7 +156,7 @@ void ft_sites_init(void)
 	 * alone). Counting alone needs it only at a sleep whose caller is
 	 * libc's or libstdc++'s (find_site loads it then; no sleep is in
 	 * it): a process with a log that never sleeps so maps none of it
-	 * (some 0.4 ms a process on a small VM: two libraries mapped and
+	 * (some 0.6 ms a process on a small VM: two libraries mapped and
 	 * relocated).
 	 */
 	if (filtering || wrapping || cfg->chaos)
