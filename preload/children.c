@@ -24,11 +24,26 @@
 #include "proc.h"
 #include "registry.h"
 
+/*
+ * A child no record names the maker of (scan.c then reads every thread's
+ * list of children, not only those of the threads that made some).
+ * async-signal-safe
+ */
+void ft_child_unrecorded(void)
+{
+	if (!atomic_load_explicit(&ft_process.child_unrecorded,
+				  memory_order_relaxed))
+		atomic_store(&ft_process.child_unrecorded, 1);
+}
+
 /* A child record made before fork/spawn, linked once the pid is known. */
 static void child_made(struct ft_rec *rec, pid_t pid)
 {
-	if (!rec)
+	if (!rec) {
+		if (pid > 0)
+			ft_child_unrecorded();
 		return;
+	}
 	if (pid <= 0) {
 		ft_reg_free(rec);
 		return;
@@ -202,6 +217,8 @@ FT_EXPORT int system(const char *command)
 	if (rec) {
 		rec->id = (int32_t)syscall(SYS_gettid);
 		ft_reg_link(rec, (uint64_t)rec->id);
+	} else if (command) {
+		ft_child_unrecorded();
 	}
 	ret = ft_real.system(command);
 	saved = errno;
@@ -273,6 +290,8 @@ FT_EXPORT FILE *popen(const char *command, const char *type)
 		child_made(rec, child);
 	} else {
 		ft_reg_free(rec);
+		if (f)
+			ft_child_unrecorded();
 	}
 	if (before)
 		munmap(before, FT_POPEN_PIDS * sizeof(pid_t));

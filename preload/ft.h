@@ -144,6 +144,10 @@ struct ft_process_state {
 	/* registry.c: this process has made a record (a fork child's
 	 * registry is zeroed, and reading it maps a page) */
 	atomic_int registry_used;
+	/* children.c: a child was made with no record of its maker (the
+	 * registry full or out of reach): the exit scan reads every thread's
+	 * list of children */
+	atomic_int child_unrecorded;
 	/* log.c: the records written once per process */
 	atomic_int start_written;
 	atomic_int exit_written;
@@ -563,6 +567,8 @@ void ft_sites_after_fork(void);
 
 /* children.c */
 size_t ft_task_children(pid_t tid, pid_t *pids, size_t max);
+/* A child was made with no record (see ft_process). async-signal-safe */
+void ft_child_unrecorded(void);
 
 /* proc.c: the tids of this process; how many, -1 without /proc. */
 long ft_list_tasks(pid_t *tids, size_t max);

@@ -43,6 +43,10 @@
  * from its start at each read, so 4 KiB reads of 1,000 threads cost the
  * scan some milliseconds. About 24 bytes an entry. */
 #define FT_DENTS_SIZE (256 * 1024)
+/* Up to this many threads, every one's list of children is read (some
+ * 5 us each on our VM); past it, only those of the threads that may have
+ * children (may_have_children). */
+#define FT_CHILDREN_READ_ALL 64
 /* Records, or text, gathered for one write: some 50 records of 1,000
  * threads, and few pages to fault in (each costs as much as a write). */
 #define FT_OUT_SIZE (128 * 1024)
@@ -227,13 +231,84 @@ static void add_child(struct scan *s, pid_t pid, const struct ft_rec *rec,
 	memcpy(l->comm, comm, sizeof(l->comm));
 }
 
+/*
+ * The threads that made the children the registry knows (their creator,
+ * or a system() call's marker), sorted; NULL when every thread's list is
+ * to be read.
+ */
+static struct entry *child_makers(struct scan *s, long ntasks,
+				  size_t *count)
+{
+	const struct ft_rec *rec;
+	struct entry *makers;
+	size_t i;
+
+	if (ntasks <= FT_CHILDREN_READ_ALL ||
+	    atomic_load(&ft_process.child_unrecorded))
+		return NULL;
+	makers = ft_map((s->nchildren ? s->nchildren : 1) * sizeof(*makers));
+	if (!makers)
+		return NULL;
+	for (i = 0; i < s->nchildren; i++) {
+		rec = snap_rec(s, s->children[i].index);
+		makers[i].id = rec->kind == FT_REC_SYSTEM ? rec->id
+							  : rec->creator_tid;
+		makers[i].index = i;
+	}
+	sort_entries(makers, s->nchildren);
+	*count = s->nchildren;
+	return makers;
+}
+
+/* Whether the process's first thread has ended (a zombie until the last
+ * one ends), by its stat; ended when that cannot be read. */
+static int leader_ended(const struct scan *s)
+{
+	char path[64], buf[512];
+	const char *st;
+
+	if (s->self_tid == s->pid)
+		return 0;
+	ft_task_path(path, sizeof(path), s->taskdir, s->pid, "stat");
+	if (ft_read_file_at(s->taskdir, path, buf, sizeof(buf)) <= 0 ||
+	    !(st = ft_stat_field(buf, 3)))
+		return 1;
+	return *st == 'Z' || *st == 'X';
+}
+
+/*
+ * Whether thread tid's list of children is read, when the process has
+ * many threads: unless it is one we started that made no child we know
+ * of. A child is listed under the thread that made it; the children of an
+ * ended thread go to the first thread (unless it has ended: then every
+ * list is read), as do those an exec found (the exec's thread becomes the
+ * first), and the first thread is none we started. Missed: a child made
+ * by a raw system call (clone, fork) in a thread we started that made no
+ * other (docs/limits.md).
+ */
+static int may_have_children(const struct scan *s, pid_t tid,
+			     struct entry *makers, size_t nmakers)
+{
+	const struct entry *e;
+	size_t j;
+
+	if (!makers || find_entry(makers, nmakers, tid))
+		return 1;
+	e = find_entry(s->threads, s->nthreads, tid);
+	for (j = e ? (size_t)(e - s->threads) : s->nthreads;
+	     j < s->nthreads && s->threads[j].id == tid; j++)
+		if (snap_rec(s, s->threads[j].index)->state != FT_THREAD_ENDED)
+			return 0;	/* one we started, still there */
+	return 1;
+}
+
 static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 {
-	struct entry *e, *sys;
+	struct entry *e, *sys, *makers;
 	const struct ft_rec *rec;
 	char path[64], comm[16];
 	pid_t *pids;
-	size_t n, i, j;
+	size_t n, i, j, nmakers = 0;
 	long t;
 	char state;
 
@@ -254,7 +329,12 @@ static void scan_children(struct scan *s, const pid_t *tasks, long ntasks)
 	pids = ft_map(FT_MAX_CHILDREN * sizeof(*pids));
 	if (!pids)
 		return;
+	makers = child_makers(s, ntasks, &nmakers);
+	if (makers && leader_ended(s))
+		makers = NULL;
 	for (t = 0; t < ntasks; t++) {
+		if (!may_have_children(s, tasks[t], makers, nmakers))
+			continue;
 		ft_task_path(path, sizeof(path), s->taskdir, tasks[t],
 			     "children");
 		n = ft_read_pids_at(s->taskdir, path, pids, FT_MAX_CHILDREN);

@@ -313,6 +313,18 @@ test_expect_success 'a child of _Fork (no wrapper saw it) owns its state: its le
 	q uf "sorted((e[\"pid\"] == root, e[\"leaks\"][\"threads\"]) for e in exits) == [(False, 1), (True, 0)]"
 '
 
+# Past 64 threads, the exit scan reads the lists of children of the
+# threads that may have some (scan.c), not of every thread.
+test_expect_success 'among 80 threads: the children of a thread, of an ended thread and of a raw clone are found' '
+	leaky_log crowd children-in-crowd &&
+	q crowd "sorted(c[\"origin\"] for c in of(\"leaked_child\")) == [\"fork\", \"fork\", \"unknown\"]"
+'
+
+test_expect_success 'among 80 threads, the first one gone: the child it left to another is found' '
+	leaky_log gone first-thread-gone-in-crowd &&
+	q gone "[c[\"origin\"] for c in of(\"leaked_child\")] == [\"fork\"]"
+'
+
 test_expect_success 'a thread no wrapper saw (a raw clone): origin unknown' '
 	leaky_log rt raw-thread &&
 	q rt "[(t[\"origin\"], t[\"state\"], \"backtrace\" in t) for t in of(\"leaked_thread\")] == [(\"unknown\", \"running\", False)]"
