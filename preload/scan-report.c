@@ -120,6 +120,14 @@ static void thread_comm(char *out, size_t len, const struct scan *s,
 	read_comm(out, len, taskdir, path);
 }
 
+/* Whether a running thread's name is told: read from /proc for the first
+ * of its site (scan.c's choose_names), or given by its stack's handler. */
+static int name_told(const struct leak *l)
+{
+	return l->id > 0 && !l->finished &&
+	       (!l->unnamed || (l->stack && l->stack->comm[0]));
+}
+
 /* Text or records gathered in s->out, when it is there, else written now. */
 static void put_out(struct scan *s, const char *p, size_t len, int logging)
 {
@@ -233,10 +241,12 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, ",\"tid\":");
 		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
 		name[0] = '\0';
-		if (l->id > 0 && !l->finished)
+		if (name_told(l))
 			thread_comm(name, sizeof(name), s, l);
-		ft_buf_str(&b, ",\"name\":");
-		ft_buf_json(&b, name);
+		if (name_told(l) || l->id <= 0 || l->finished) {
+			ft_buf_str(&b, ",\"name\":");
+			ft_buf_json(&b, name);
+		}
 		ft_buf_str(&b, ",\"state\":");
 		ft_buf_json(&b, l->finished ? "finished" : "running");
 		ft_buf_str(&b, ",\"detached\":");
@@ -342,7 +352,7 @@ void ft_leak_text(struct scan *s, const struct leak *l)
 	} else {
 		ft_buf_str(&b, "  thread ");
 		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
-		if (l->id > 0 && !l->finished) {
+		if (name_told(l)) {
 			thread_comm(name, sizeof(name), s, l);
 			ft_buf_str(&b, " \"");
 			ft_buf_str(&b, name);

@@ -47,6 +47,8 @@
  * 5 us each on our VM); past it, only those of the threads that may have
  * children (may_have_children). */
 #define FT_CHILDREN_READ_ALL 64
+/* Running threads made at one place whose names are read (choose_names). */
+#define FT_NAMES_PER_SITE 16
 /* Records, or text, gathered for one write: some 50 records of 1,000
  * threads, and few pages to fault in (each costs as much as a write). */
 #define FT_OUT_SIZE (128 * 1024)
@@ -455,16 +457,13 @@ static uint64_t site_of(const struct ft_rec *rec)
 }
 
 /*
- * Whether another leaked thread made at site may give its current stack:
- * the first per site of each FLAKETRAP_STACKS_PER_SITE do. A pool of
- * 1,000 threads waiting in one place would otherwise cost 1,000 signals
- * and unwinds, while report shows one stack per group. sites: a table of
- * cap entries (a power of 2, above the leaks' count), counts after.
+ * Whether another leaked thread made at site is among the first limit
+ * made there (0: no limit). sites: a table of cap entries (a power of 2,
+ * above the leaks' count), counts after.
  */
-static int stack_wanted(uint64_t site, uint64_t *sites, uint32_t *counts,
-			size_t cap)
+static int first_of_site(uint64_t site, unsigned limit, uint64_t *sites,
+			 uint32_t *counts, size_t cap)
 {
-	unsigned limit = ft_cfg()->stacks_per_site;
 	size_t i;
 
 	if (!site || !limit || !sites)
@@ -476,6 +475,43 @@ static int stack_wanted(uint64_t site, uint64_t *sites, uint32_t *counts,
 	return counts[i]++ < limit;
 }
 
+/* The table first_of_site counts in, for n leaks (NULL: no memory). */
+static uint64_t *site_table(size_t n, size_t *cap)
+{
+	*cap = 2;
+	while (*cap <= 2 * n)
+		*cap *= 2;
+	return ft_map(*cap * (sizeof(uint64_t) + sizeof(uint32_t)));
+}
+
+/*
+ * The names of the first FT_NAMES_PER_SITE running threads made at one
+ * place are read, not the rest: a pool of 1,000 threads would cost 1,000
+ * reads of /proc (9 us each on our VM, half of the exit scan), while
+ * report shows ten of a group. Without memory for the table, all are.
+ */
+static void choose_names(struct scan *s)
+{
+	uint64_t *sites;
+	uint32_t *counts;
+	size_t i, n = 0, cap;
+	struct leak *l;
+
+	for (i = 0; i < s->nleaks; i++)
+		n += s->leaks[i].kind == LEAK_THREAD && !s->leaks[i].finished;
+	if (n <= FT_NAMES_PER_SITE || !(sites = site_table(n, &cap)))
+		return;
+	counts = (uint32_t *)(sites + cap);
+	for (i = 0; i < s->nleaks; i++) {
+		l = &s->leaks[i];
+		if (l->kind == LEAK_THREAD && !l->finished &&
+		    !first_of_site(site_of(l->rec), FT_NAMES_PER_SITE, sites,
+				   counts, cap))
+			l->unnamed = 1;
+	}
+	munmap(sites, cap * (sizeof(*sites) + sizeof(*counts)));
+}
+
 /* A running thread of ours whose stack may be asked (none said why not). */
 static int stack_asked(const struct leak *l)
 {
@@ -483,30 +519,34 @@ static int stack_asked(const struct leak *l)
 	       !l->no_stack;
 }
 
-/* Running threads: stacks, in parallel, into memory mapped for them. */
+/*
+ * Running threads: stacks, in parallel, into memory mapped for them. The
+ * first FLAKETRAP_STACKS_PER_SITE made at one place are asked: a pool of
+ * 1,000 threads waiting in one place would otherwise cost 1,000 signals
+ * and unwinds, while report shows one stack per group.
+ */
 static void collect_stacks(struct scan *s)
 {
+	unsigned limit = ft_cfg()->stacks_per_site;
 	const char **why, *all;
 	struct ft_stack_req *reqs;
 	struct leak *l;
 	uint64_t *sites;
 	uint32_t *counts;
-	size_t i, n = 0, cap = 2;
+	size_t i, n = 0, cap;
 
 	for (i = 0; i < s->nleaks; i++)
 		n += stack_asked(&s->leaks[i]);
 	if (n == 0)
 		return;
-	while (cap <= 2 * n)
-		cap *= 2;
 	/* Without it (no memory), every thread is asked. */
-	sites = ft_map(cap * (sizeof(*sites) + sizeof(*counts)));
+	sites = site_table(n, &cap);
 	counts = sites ? (uint32_t *)(sites + cap) : NULL;
 	for (i = 0, n = 0; i < s->nleaks; i++) {
 		l = &s->leaks[i];
 		if (!stack_asked(l))
 			continue;
-		if (stack_wanted(site_of(l->rec), sites, counts, cap))
+		if (first_of_site(site_of(l->rec), limit, sites, counts, cap))
 			n++;
 		else
 			l->no_stack = "the stacks of the first threads made"
@@ -664,6 +704,7 @@ void ft_exit_scan(void)
 		else
 			ft_process.leak_counts.threads++;
 	}
+	choose_names(&s);
 	collect_stacks(&s);
 	if (!logging && s.nleaks)
 		ft_leaks_header_text(&s);

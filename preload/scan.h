@@ -24,6 +24,7 @@ struct leak {
 	int finished;		/* thread: returned, never joined */
 	const struct ft_stack_req *stack;
 	const char *no_stack;	/* why there is no stack */
+	int unnamed;		/* running thread whose name is not read */
 	int at_test_end;	/* flaketrap_test_end's, not the exit scan's */
 };
 

@@ -313,6 +313,19 @@ test_expect_success 'a child of _Fork (no wrapper saw it) owns its state: its le
 	q uf "sorted((e[\"pid\"] == root, e[\"leaks\"][\"threads\"]) for e in exits) == [(False, 1), (True, 0)]"
 '
 
+test_expect_success '80 running threads made at one place: the names of the first 16 are read, and of a thread made elsewhere' '
+	leaky_log names crowd &&
+	q names "len(of(\"leaked_thread\")) == 81" &&
+	q names "sum(\"name\" in t for t in of(\"leaked_thread\")) == 17" &&
+	q names "all(t[\"name\"] == \"leaky\" for t in of(\"leaked_thread\") if \"name\" in t)" &&
+	q names "[\"name\" in t for t in of(\"leaked_thread\") if t[\"start_routine\"][\"symbol\"] == \"block_in_second_worker\"] == [True]"
+'
+
+test_expect_success 'every stack asked (FLAKETRAP_STACKS_PER_SITE=0): every name told, by its stack signal' '
+	FLAKETRAP_STACKS_PER_SITE=0 leaky_log allnames crowd &&
+	q allnames "[\"name\" in t and \"stack\" in t for t in of(\"leaked_thread\")] == [True] * 81"
+'
+
 # Past 64 threads, the exit scan reads the lists of children of the
 # threads that may have some (scan.c), not of every thread.
 test_expect_success 'among 80 threads: the children of a thread, of an ended thread and of a raw clone are found' '
