@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The speed of the library, as ratios to the same work without it.
 
-usage: bench/run.py [--reps N] [--heavy-reps N] [--only TEXT]
-                    [--tool FLAKETRAP] LIB BINDIR
+usage: bench/run.py [--reps N] [--more-reps N] [--heavy-reps N]
+                    [--only TEXT] [--tool FLAKETRAP] LIB BINDIR
 
 libflaketrap-warp.so is taken from beside LIB: the clock and timed-wait
 rows run once with the library alone (warp off: the target) and once
@@ -15,7 +15,10 @@ and FLAKETRAP_CHAOS=on (shown, no target: the holds are its point).
 Each benchmark program times its own work (CLOCK_MONOTONIC, start-up
 excluded) and prints nanoseconds. Every measurement is made in this run
 with and without LD_PRELOAD=LIB, N times each (default 5), alternating, and
-the medians are compared. `flaketrap loop` is timed from outside against
+the medians are compared. A row whose runs of one side differ by more
+than a quarter (other work shared the machine) gets --more-reps more runs
+each way (default 6), and its medians are of all of them: more runs, not
+other rules, where the machine is noisy. `flaketrap loop` is timed from outside against
 xargs -P starting the same runs of true under the library. The library
 runs with its default knobs
 (FLAKETRAP_LOG unset unless said: leak tracking and 16-frame creation
@@ -144,7 +147,7 @@ class Bench:
             shutil.rmtree(d, ignore_errors=True)
         return ns
 
-    def run(self, reps):
+    def run(self, reps, more=0):
         for i in range(reps):
             # Alternate who goes first: a drift in the machine's load
             # then weighs on both sides alike.
@@ -153,6 +156,8 @@ class Bench:
                     self.measure_with() if side else run_ns(*self.plain()))
                 if self.faults:
                     self.faults[side].append(last_faults)
+        if more and any(self.noisy(side) for side in self.samples):
+            self.run(more)
 
 
 def log_note(d):
@@ -292,6 +297,9 @@ def main():
     ap = argparse.ArgumentParser(description="flaketrap benchmarks")
     ap.add_argument("--reps", type=int, default=5,
                     help="runs each way (default 5)")
+    ap.add_argument("--more-reps", type=int, default=6,
+                    help="more runs each way of a row whose runs differ "
+                    "too much (default 6; 0: none)")
     ap.add_argument("--heavy-reps", type=int, default=3,
                     help="runs each way of the sleep-heavy program, some "
                     "10 s each natively (default 3)")
@@ -302,8 +310,9 @@ def main():
     ap.add_argument("lib", help="the library, libflaketrap.so")
     ap.add_argument("bindir", help="where the bench programs are")
     args = ap.parse_args()
-    if args.reps < 1 or args.heavy_reps < 1:
-        ap.error("--reps and --heavy-reps must be at least 1")
+    if args.reps < 1 or args.heavy_reps < 1 or args.more_reps < 0:
+        ap.error("--reps and --heavy-reps must be at least 1, --more-reps "
+                 "at least 0")
     reps = args.reps
     lib = os.path.abspath(args.lib)
     tool = os.path.abspath(args.tool or os.path.join(
@@ -506,16 +515,18 @@ def main():
                          len(benches) + bool(loop_bench), reps,
                          args.heavy_reps if heavy else 0))
     for b in benches:
-        b.run(reps)
+        b.run(reps, args.more_reps)
     if loop_bench:
         loop_bench.run(reps)
     if heavy:
         heavy.run(args.heavy_reps)
     # Other work on the machine shows in the load and in the samples.
-    print("flaketrap bench: %s, medians of %d runs each way (the "
-          "sleep-heavy program: %d); %d CPUs, load %s at start, %s at end" %
-          (lib, reps, args.heavy_reps if heavy else 0, os.cpu_count(),
-           start_load, load()))
+    print("flaketrap bench: %s, medians of %d runs each way (%d for a "
+          "row marked +, whose first runs were noisy; the sleep-heavy "
+          "program: %d); %d CPUs, load %s at start, %s at end" %
+          (lib, reps, reps + args.more_reps,
+           args.heavy_reps if heavy else 0, os.cpu_count(), start_load,
+           load()))
 
     # The verdict goes by the medians; the minima are shown beside them,
     # since on a shared machine noise only ever adds time.
@@ -544,6 +555,8 @@ def main():
         if any(b.noisy(side) for side in b.samples):
             result += " noisy"
             noisy = True
+        if len(b.samples[0]) > reps:
+            result += " +"
         print(row % (b.name, fmt_time(plain), fmt_time(with_lib), measure,
                      by_min, target, result))
         if b.faults:
