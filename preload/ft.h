@@ -136,8 +136,11 @@ struct ft_process_state {
 	uint64_t key;
 	atomic_uint generation;
 	atomic_ullong forks;
-	atomic_ullong threads_made;
-	struct ft_counters counters;
+	/* Alone on its cache line: each pthread_create adds to it, while
+	 * each new thread reads the key and generation above (a line shared
+	 * with the new thread's CPU would have to be taken back each time). */
+	_Alignas(64) atomic_ullong threads_made;
+	_Alignas(64) struct ft_counters counters;
 	/* The forking thread's stream restarts as thread 0 when it next
 	 * draws (not in the fork: its own page is one more to copy). */
 	atomic_int fork_thread_pending;

@@ -225,7 +225,7 @@ static void free_locked(struct ft_reg_header *r, struct ft_rec *rec)
 {
 	unlink_locked(r, rec);
 	if (rec->kind == FT_REC_THREAD && rec->state == FT_THREAD_ENDED)
-		r->ended--;
+		__atomic_fetch_sub(&r->ended, 1, __ATOMIC_SEQ_CST);
 	if (rec->kind == FT_REC_CHILD)
 		r->children--;
 	if (rec->kind == FT_REC_CHILD)
@@ -417,10 +417,11 @@ struct ft_rec *ft_reg_new(enum ft_rec_kind kind, enum ft_origin origin,
 		ft_errno_keep(saved_errno);
 		return NULL;
 	}
-	if (r->ended > r->sweep_above + FT_REG_SWEEP_STEP) {
+	if (__atomic_load_n(&r->ended, __ATOMIC_RELAXED) >
+	    r->sweep_above + FT_REG_SWEEP_STEP) {
 		sweep_ended_locked(r);
 		/* Those still listed are looked at again after 256 more ends. */
-		r->sweep_above = r->ended;
+		r->sweep_above = __atomic_load_n(&r->ended, __ATOMIC_RELAXED);
 	}
 	/* Amortized: a sweep each time the children have doubled. */
 	if (kind == FT_REC_CHILD &&
@@ -531,27 +532,47 @@ void ft_reg_remove_popen(uint64_t fp)
 	ft_reg_unlock(r);
 }
 
-static void end_thread_locked(struct ft_reg_header *r, struct ft_rec *rec)
+/*
+ * A thread's end, its join and its detach change its record without the
+ * lock: the lock's line would otherwise go from the creator's CPU to the
+ * new thread's and back with each thread made and joined (two of the five
+ * lock takings a thread cost). A record moves only forward (running,
+ * finished, ended), by compare-and-swap; "ended" is counted before the
+ * swap and uncounted if another got there first, so that a sweep freeing
+ * the record at once (under the lock) never counts below zero.
+ * async-signal-safe
+ */
+static void end_thread(struct ft_reg_header *r, struct ft_rec *rec)
 {
-	if (rec->state != FT_THREAD_ENDED) {
-		rec->state = FT_THREAD_ENDED;
-		r->ended++;
-	}
+	uint8_t state = __atomic_load_n(&rec->state, __ATOMIC_SEQ_CST);
+
+	__atomic_fetch_add(&r->ended, 1, __ATOMIC_SEQ_CST);
+	while (state != FT_THREAD_ENDED)
+		if (__atomic_compare_exchange_n(&rec->state, &state,
+						FT_THREAD_ENDED, 0,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return;
+	__atomic_fetch_sub(&r->ended, 1, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Finished, and ended if detached meanwhile: with the detach's store of
+ * the flag before its look at the state (both sequentially consistent),
+ * one of the two sees the other's write and ends the record.
+ */
 void ft_reg_thread_finished(struct ft_rec *rec)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
+	uint8_t running = FT_THREAD_RUNNING;
 
 	if (!rec || !r)
 		return;
-	if (!ft_reg_lock(r))
-		return;
-	if (rec->detached)
-		end_thread_locked(r, rec);
-	else if (rec->state == FT_THREAD_RUNNING)
-		rec->state = FT_THREAD_FINISHED;
-	ft_reg_unlock(r);
+	__atomic_compare_exchange_n(&rec->state, &running,
+				    FT_THREAD_FINISHED, 0, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&rec->detached, __ATOMIC_SEQ_CST))
+		end_thread(r, rec);
 }
 
 /*
@@ -571,16 +592,14 @@ struct ft_rec *ft_reg_thread_find(uint64_t key)
 	return rec;
 }
 
+/* A joinable thread's record is freed only once ended: this one's. */
 void ft_reg_thread_joined(struct ft_rec *rec)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
 
 	if (!r || !rec)
 		return;
-	if (!ft_reg_lock(r))
-		return;
-	end_thread_locked(r, rec);
-	ft_reg_unlock(r);
+	end_thread(r, rec);
 }
 
 /* self: the calling thread's own record, for pthread_detach(pthread_self()),
@@ -595,10 +614,11 @@ void ft_reg_thread_detach(uint64_t key, struct ft_rec *self)
 	if (!ft_reg_lock(r))
 		return;
 	rec = self ? self : find_locked(r, FT_REC_THREAD, key);
-	if (rec && rec->state != FT_THREAD_ENDED) {
-		rec->detached = 1;
-		if (rec->state == FT_THREAD_FINISHED)
-			end_thread_locked(r, rec);
+	if (rec) {
+		__atomic_store_n(&rec->detached, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&rec->state, __ATOMIC_SEQ_CST) ==
+		    FT_THREAD_FINISHED)
+			end_thread(r, rec);
 	}
 	ft_reg_unlock(r);
 }
@@ -617,12 +637,15 @@ size_t ft_reg_count(void)
 size_t ft_reg_count_unended(void)
 {
 	struct ft_reg_header *r = atomic_load(&reg);
+	uint32_t ended;
 
 	if (!atomic_load_explicit(&ft_process.registry_used,
 				  memory_order_relaxed) ||
 	    !r)
 		return 0;
-	return r->live - r->ended;
+	/* An end being counted may count one more for a moment. */
+	ended = __atomic_load_n(&r->ended, __ATOMIC_SEQ_CST);
+	return r->live > ended ? r->live - ended : 0;
 }
 
 
@@ -648,7 +671,7 @@ void ft_reg_libc_thread(pid_t tid)
 		rec->id = tid;
 		rec->created = 1;
 		rec->state = FT_THREAD_ENDED;
-		r->ended++;
+		__atomic_fetch_add(&r->ended, 1, __ATOMIC_SEQ_CST);
 	}
 	ft_reg_unlock(r);
 }
