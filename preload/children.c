@@ -112,6 +112,46 @@ FT_EXPORT pid_t fork(void)
 	return pid;
 }
 
+/*
+ * glibc's _Fork (fork without its handlers: the child finds our state as
+ * a fork child does, and owns it) and forkpty (which forks inside libc,
+ * out of our fork wrapper's sight) make children no record names: the
+ * exit scan finds them as made by nobody. These wrappers only say that
+ * such a child was made, so that the scan reads every thread's list of
+ * children (scan.c). The child returns at once. async-signal-safe
+ */
+FT_EXPORT pid_t _Fork(void)
+{
+	pid_t pid;
+
+	ft_real_ensure();
+	if (!ft_real._Fork) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pid = ft_real._Fork();
+	if (pid > 0)
+		ft_child_unrecorded();
+	return pid;
+}
+
+FT_EXPORT pid_t forkpty(int *amaster, char *name,
+			const struct termios *termp,
+			const struct winsize *winp)
+{
+	pid_t pid;
+
+	ft_real_ensure();
+	if (!ft_real.forkpty) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pid = ft_real.forkpty(amaster, name, termp, winp);
+	if (pid > 0)
+		ft_child_unrecorded();
+	return pid;
+}
+
 #if defined(__x86_64__)
 static __thread struct ft_rec *vfork_pending;
 static __thread uintptr_t vfork_return;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pty.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
