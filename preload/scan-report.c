@@ -215,7 +215,7 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 	struct ft_buf b;
 	char name[64];
 	size_t keep;
-	int cut = 0;
+	int cut = 0, told;
 
 	if (l->at_test_end)
 		event = l->kind == LEAK_CHILD ? "test_leaked_child"
@@ -241,9 +241,11 @@ void ft_leak_json(struct scan *s, const struct leak *l)
 		ft_buf_str(&b, ",\"tid\":");
 		ft_buf_u64(&b, (uint64_t)(l->id > 0 ? l->id : 0));
 		name[0] = '\0';
-		if (name_told(l))
+		told = name_told(l);
+		if (told)
 			thread_comm(name, sizeof(name), s, l);
-		if (name_told(l) || l->id <= 0 || l->finished) {
+		/* Unread is left out, not given as empty. */
+		if (told || l->id <= 0 || l->finished) {
 			ft_buf_str(&b, ",\"name\":");
 			ft_buf_json(&b, name);
 		}

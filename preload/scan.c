@@ -285,8 +285,8 @@ static int leader_ended(const struct scan *s)
  * ended thread go to the first thread (unless it has ended: then every
  * list is read), as do those an exec found (the exec's thread becomes the
  * first), and the first thread is none we started. Missed: a child made
- * by a raw system call (clone, fork) in a thread we started that made no
- * other (docs/limits.md).
+ * by a raw system call (clone, fork) or glibc's clone() in a thread we
+ * started that made no other (docs/limits.md).
  */
 static int may_have_children(const struct scan *s, pid_t tid,
 			     struct entry *makers, size_t nmakers)
