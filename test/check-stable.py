@@ -45,6 +45,48 @@ def suite_files():
     return tests + units
 
 
+# What a failing run's output is told of at the end: the failed tests of
+# prove's verbose output with their diagnostics, and the end of stderr.
+MAX_TOLD = 3
+MAX_LINES = 60
+
+
+def failed_tests(stdout):
+    """The "not ok" lines of TAP output and the "#" lines after each."""
+    told, inside = [], False
+    for line in stdout.splitlines():
+        if line.startswith("not ok"):
+            inside = True
+        elif not line.startswith("#"):
+            inside = False
+        if inside:
+            told.append(line)
+    return told
+
+
+def tell_failure(name, failure):
+    def read(part):
+        try:
+            with open(os.path.join(failure["dir"], part), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError as e:
+            return "(%s: %s)\n" % (part, e.strerror)
+
+    print("check-stable: %s, run %d (seed %s): %s" % (
+        name, failure["run"], failure["seed"], failure["result"]))
+    lines = failed_tests(read("stdout"))
+    if not lines:
+        lines = ["(no failed test in its output; the end of it:)"] + \
+            read("stdout").splitlines()[-10:]
+    lines += ["(the end of its stderr:)"] + read("stderr").splitlines()[-10:]
+    for line in lines[:MAX_LINES]:
+        print("    " + line)
+    if len(lines) > MAX_LINES:
+        print("    (%d more lines in %s)" % (len(lines) - MAX_LINES,
+                                            failure["dir"]))
+    sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -75,13 +117,15 @@ def main():
                                      args.load, " ".join(DELAYS)))
     width = max(len(os.path.relpath(f, ROOT)) for f in files)
     total_runs = total_failed = 0
+    failed_runs = []
     started = time.monotonic()
     for f in files:
         name = os.path.relpath(f, ROOT)
         out = os.path.join(args.out, name.replace("/", "_"))
-        cmd = [TOOL, "loop", "-n", str(args.runs), "-j", str(args.jobs),
-               "--load", str(args.load), "--timeout", TIMEOUT,
-               "--out", out, "--json"] + DELAYS + ["--", "prove", "-v", f]
+        load = ["--load", str(args.load)] if args.load else []
+        cmd = ([TOOL, "loop", "-n", str(args.runs), "-j", str(args.jobs),
+                "--timeout", TIMEOUT, "--out", out, "--json"] + load +
+               DELAYS + ["--", "prove", "-v", f])
         t0 = time.monotonic()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, check=False)
@@ -103,8 +147,13 @@ def main():
             print("    run %d (seed %s): %s; kept in %s" % (
                 failure["run"], failure["seed"], failure["result"],
                 failure["dir"]), flush=True)
+            failed_runs.append((name, failure))
     print("check-stable: %d runs, %d failed, in %.0fs" % (
         total_runs, total_failed, time.monotonic() - started))
+    # Last, so that a CI log that keeps only its end still says what
+    # failed: a failing run's directory is gone with the CI machine.
+    for name, failure in failed_runs[:MAX_TOLD]:
+        tell_failure(name, failure)
     return 1 if total_failed else 0
 
 
