@@ -13,7 +13,7 @@ export TMPDIR
 
 PYFIX=$ROOT/test/fixtures/sleep-sites.py
 guilty=$(grep -n 'time.sleep(0.1)' "$PYFIX" | cut -d: -f1)
-pace=$(grep -n 'time.sleep(0.001)' "$PYFIX" | cut -d: -f1)
+pace=$(grep -n 'time.sleep(0.05)' "$PYFIX" | cut -d: -f1)
 CFIX=$FIXTURES/sleep-wrapper
 CSRC=$ROOT/test/fixtures/sleep-wrapper.c
 c_guilty=$(grep -n 'msleep(100);' "$CSRC" | cut -d: -f1)
@@ -99,7 +99,7 @@ test_expect_success 'FLAKETRAP_PYTHON=off: the C site of the interpreter, one fo
 cat >wrapped.py <<'PY'
 import time
 def nap():
-    time.sleep(0.001)
+    time.sleep(0.05)
 def first():
     nap()
 def second():
