@@ -74,10 +74,11 @@ def tell_failure(name, failure):
 
     print("check-stable: %s, run %d (seed %s): %s" % (
         name, failure["run"], failure["seed"], failure["result"]))
-    lines = failed_tests(read("stdout"))
+    stdout = read("stdout")
+    lines = failed_tests(stdout)
     if not lines:
         lines = ["(no failed test in its output; the end of it:)"] + \
-            read("stdout").splitlines()[-10:]
+            stdout.splitlines()[-10:]
     lines += ["(the end of its stderr:)"] + read("stderr").splitlines()[-10:]
     for line in lines[:MAX_LINES]:
         print("    " + line)
